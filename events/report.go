@@ -1,0 +1,144 @@
+package events
+
+import "time"
+
+// ReportVersion is the Report schema version this package writes.
+const ReportVersion = 1
+
+// Report is the merged result of a run: report.json. Its field names are part
+// of the public contract (CONTRACT.md). Times are in milliseconds unless the
+// name says otherwise.
+type Report struct {
+	// Version is the schema version (ReportVersion).
+	Version int `json:"version"`
+	// RunID names the run; Name is the spec's name, if any.
+	RunID string `json:"run_id"`
+	Name  string `json:"name,omitempty"`
+	// StartedAt is when the schedule started (arrival 0 was due).
+	StartedAt time.Time `json:"started_at"`
+	// Mode is the connection mode: "keepalive", "new-connection", "http2", "h2c"
+	// (the last two with "-new-connection" when keep-alive is off).
+	Mode string `json:"mode"`
+	// TargetRate is the planned arrivals per second (sum over shards; the
+	// mean for a ramp; 0 for a closed loop).
+	TargetRate float64 `json:"target_rate"`
+	// AchievedRate is requests sent per second over the send window.
+	AchievedRate float64 `json:"achieved_rate"`
+	// Throughput is successful responses per second over the send window.
+	Throughput float64 `json:"throughput"`
+	// DurationS is the send window in seconds.
+	DurationS float64 `json:"duration_s"`
+	// Requests, Success and Dropped are totals over all shards; SuccessRatio is
+	// Success/Requests.
+	Requests     int64   `json:"requests"`
+	Success      int64   `json:"success"`
+	SuccessRatio float64 `json:"success_ratio"`
+	Dropped      int64   `json:"dropped"`
+	// LatencyMs is measured from the intended send time (no coordinated
+	// omission); LatencyUncorrectedMs from the actual send; LagMs is the
+	// scheduling lag (actual send minus intended send).
+	LatencyMs            Latency `json:"latency_ms"`
+	LatencyUncorrectedMs Latency `json:"latency_uncorrected_ms"`
+	LagMs                Latency `json:"lag_ms"`
+	// StatusCodes, Errors and ErrorDetails are as in Counts.
+	StatusCodes  map[string]int64 `json:"status_codes"`
+	Errors       map[string]int64 `json:"errors"`
+	ErrorDetails map[string]int64 `json:"error_details,omitempty"`
+	// BytesIn and BytesOut are HTTP message bytes received and sent.
+	BytesIn  int64 `json:"bytes_in"`
+	BytesOut int64 `json:"bytes_out"`
+	// Targets breaks the results down per target, in spec order.
+	Targets []TargetReport `json:"targets"`
+	// Shards lists every planned shard and what became of it.
+	Shards []ShardReport `json:"shards"`
+	// Coverage is the fraction of planned arrivals whose shards reported.
+	Coverage float64 `json:"coverage"`
+	// TimeSeries has one point per second of the run.
+	TimeSeries []SeriesReport `json:"time_series"`
+	// Health summarises the generator over all shards.
+	Health HealthSummary `json:"health"`
+	// Warnings explain results the generator may have distorted: saturation,
+	// drops, port or file-descriptor pressure, lost shards.
+	Warnings []string `json:"warnings"`
+}
+
+// Latency summarises a histogram, in milliseconds.
+type Latency struct {
+	Min  float64 `json:"min"`
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+}
+
+// TargetReport is one target's share of the run.
+type TargetReport struct {
+	Name         string           `json:"name"`
+	Requests     int64            `json:"requests"`
+	Success      int64            `json:"success"`
+	SuccessRatio float64          `json:"success_ratio"`
+	Dropped      int64            `json:"dropped"`
+	LatencyMs    Latency          `json:"latency_ms"`
+	StatusCodes  map[string]int64 `json:"status_codes"`
+	Errors       map[string]int64 `json:"errors"`
+}
+
+// ShardReport is one shard of the run.
+type ShardReport struct {
+	ShardID string `json:"shard_id"`
+	// Kind is local, lambda or fargate; Status is one of the Status constants.
+	Kind        string  `json:"kind"`
+	Status      string  `json:"status"`
+	PlannedRate float64 `json:"planned_rate"`
+	Requests    int64   `json:"requests"`
+	// AchievedRate is the shard's requests per second over its send window.
+	AchievedRate float64       `json:"achieved_rate"`
+	Dropped      int64         `json:"dropped"`
+	StartSkewMs  float64       `json:"start_skew_ms"`
+	Health       HealthSummary `json:"health"`
+}
+
+// SeriesReport is one second of the merged run.
+type SeriesReport struct {
+	// T is the Unix time (seconds) at which the second starts; ElapsedS is
+	// T minus the run's start, in seconds.
+	T        int64   `json:"t"`
+	ElapsedS int64   `json:"elapsed_s"`
+	Requests int64   `json:"requests"`
+	Success  int64   `json:"success"`
+	Errors   int64   `json:"errors"`
+	Dropped  int64   `json:"dropped"`
+	P50Ms    float64 `json:"p50_ms"`
+	P99Ms    float64 `json:"p99_ms"`
+}
+
+// HealthSummary is the worst of a generator's health samples.
+type HealthSummary struct {
+	// MaxCPUPercent is the highest per-second CPU use, in percent of the
+	// CPUs available; MeanCPUPercent the average.
+	MaxCPUPercent  float64 `json:"max_cpu_pct"`
+	MeanCPUPercent float64 `json:"mean_cpu_pct"`
+	// MaxLagP99Ms is the highest per-second p99 scheduling lag.
+	MaxLagP99Ms float64 `json:"max_lag_p99_ms"`
+	// MinAchievedRatio is the lowest achieved/planned rate over full seconds
+	// (1 when not rate-limited or in a closed loop).
+	MinAchievedRatio float64 `json:"min_achieved_ratio"`
+	// MaxInflight, MaxOpenConns, MaxTimeWait, MaxOpenFDs are peaks.
+	MaxInflight  int64 `json:"max_inflight"`
+	MaxOpenConns int64 `json:"max_open_conns"`
+	MaxTimeWait  int   `json:"max_time_wait"`
+	MaxOpenFDs   int   `json:"max_open_fds"`
+	// PeakRSSBytes is the highest resident memory sampled.
+	PeakRSSBytes int64 `json:"peak_rss_bytes"`
+	// FDLimit and the port range are the generator's limits.
+	FDLimit       int `json:"fd_limit"`
+	PortRangeSize int `json:"port_range_size"`
+	// Dials and DialErrors count connections opened and failed.
+	Dials      int64 `json:"dials"`
+	DialErrors int64 `json:"dial_errors"`
+	// GoAways counts HTTP/2 GOAWAY frames received by code.
+	GoAways map[string]int64 `json:"goaways,omitempty"`
+}

@@ -1,0 +1,168 @@
+package events
+
+import "time"
+
+// ShardResultVersion is the ShardResult schema version this package writes.
+const ShardResultVersion = 1
+
+// Histogram is a latency histogram in the wire encoding of package pkg/hist
+// (base64 text in JSON). Empty means no samples were recorded.
+type Histogram []byte
+
+// Shard statuses, as reported by workers (complete, truncated) and by the
+// reducer (lost, duplicate, missed).
+const (
+	StatusComplete  = "complete"  // ran its whole window
+	StatusTruncated = "truncated" // stopped early: aborted, interrupted or out of time
+	StatusLost      = "lost"      // planned, never reported
+	StatusDuplicate = "duplicate" // a second delivery of a claimed shard; sent nothing
+	StatusMissed    = "missed"    // delivered after its window; sent nothing
+)
+
+// Kinds of worker.
+const (
+	KindLocal   = "local"
+	KindLambda  = "lambda"
+	KindFargate = "fargate"
+)
+
+// ShardResult is everything one worker measured for one shard. Workers write
+// it once; the reducer merges many into a Report.
+type ShardResult struct {
+	// Version is the schema version (ShardResultVersion).
+	Version int `json:"version"`
+	// RunID and ShardID name the run and the shard within it.
+	RunID   string `json:"run_id"`
+	ShardID string `json:"shard_id"`
+	// Kind is the worker kind: KindLocal, KindLambda or KindFargate.
+	Kind string `json:"kind"`
+	// Status is StatusComplete or StatusTruncated.
+	Status string `json:"status"`
+	// StopReason says why a truncated shard stopped ("interrupted", "aborted",
+	// "deadline"); empty when complete.
+	StopReason string `json:"stop_reason,omitempty"`
+	// PlannedRate is the shard's mean planned arrivals per second; 0 for a
+	// closed loop.
+	PlannedRate float64 `json:"planned_rate"`
+	// PlannedArrivals is how many arrivals the shard's schedule held for the
+	// window it actually ran (0 for a closed loop).
+	PlannedArrivals int64 `json:"planned_arrivals"`
+	// StartedAt is when arrival 0 was due: the start of the schedule.
+	StartedAt time.Time `json:"started_at"`
+	// SendSeconds is how long arrivals were scheduled (the send window).
+	SendSeconds float64 `json:"send_s"`
+	// EndedAt is when the last in-flight request finished.
+	EndedAt time.Time `json:"ended_at"`
+	// StartSkewMs is how late the worker started its schedule relative to the
+	// planned start, in milliseconds (0 on a single local run).
+	StartSkewMs float64 `json:"start_skew_ms"`
+	// Counts are the shard's totals over all targets.
+	Counts Counts `json:"counts"`
+	// Latency is measured from each request's intended send time (due time):
+	// it includes any wait for the generator, so it is free of coordinated
+	// omission. LatencyUncorrected is measured from the actual send.
+	Latency            Histogram `json:"latency"`
+	LatencyUncorrected Histogram `json:"latency_uncorrected"`
+	// Lag is the scheduling lag of sent arrivals: actual send minus due time.
+	Lag Histogram `json:"lag"`
+	// Targets breaks Counts and latencies down per target, in spec order.
+	Targets []TargetResult `json:"targets"`
+	// Series holds one point per second of the run, by completion time.
+	Series []SeriesPoint `json:"series"`
+	// Health is how the generator itself fared, sampled every second.
+	Health Health `json:"health"`
+}
+
+// Counts are request counters. HTTP statuses go to StatusCodes, transport
+// failures to Errors, never both.
+type Counts struct {
+	// Requests is how many requests were sent (or attempted: a failed dial
+	// counts as a request with an error).
+	Requests int64 `json:"requests"`
+	// Success counts responses whose status is 2xx or 3xx.
+	Success int64 `json:"success"`
+	// Dropped counts arrivals not sent because every in-flight slot was busy.
+	Dropped int64 `json:"dropped"`
+	// StatusCodes counts responses by status code ("200": n).
+	StatusCodes map[string]int64 `json:"status_codes,omitempty"`
+	// Errors counts failed requests by error class (see CONTRACT.md).
+	Errors map[string]int64 `json:"errors,omitempty"`
+	// ErrorDetails counts failed requests by "class detail", such as
+	// "goaway ENHANCE_YOUR_CALM" or "reset ECONNRESET".
+	ErrorDetails map[string]int64 `json:"error_details,omitempty"`
+	// BytesIn and BytesOut are HTTP message bytes received and sent.
+	BytesIn  int64 `json:"bytes_in"`
+	BytesOut int64 `json:"bytes_out"`
+}
+
+// TargetResult is one target's share of a shard.
+type TargetResult struct {
+	// Name is the target's name from the spec.
+	Name string `json:"name"`
+	// Counts are this target's counters; Dropped counts arrivals assigned to
+	// it that were dropped.
+	Counts Counts `json:"counts"`
+	// Latency and LatencyUncorrected as in ShardResult.
+	Latency            Histogram `json:"latency"`
+	LatencyUncorrected Histogram `json:"latency_uncorrected"`
+}
+
+// SeriesPoint is one second of a shard's run. Requests are placed in the
+// second in which they completed; drops in the second they were due.
+type SeriesPoint struct {
+	// T is the Unix time (seconds) at which the interval starts.
+	T int64 `json:"t"`
+	// Requests, Success and Errors count requests that completed in [T, T+1s).
+	Requests int64 `json:"requests"`
+	Success  int64 `json:"success"`
+	Errors   int64 `json:"errors"`
+	// Dropped counts arrivals due in the interval that were dropped.
+	Dropped int64 `json:"dropped"`
+	// Latency holds the latencies (from intended send) of those requests.
+	Latency Histogram `json:"latency"`
+}
+
+// Health describes the generator: its limits and one sample per second.
+type Health struct {
+	// CPUs is how many CPUs the worker could use (GOMAXPROCS).
+	CPUs int `json:"cpus"`
+	// PortRangeLow and PortRangeHigh bound the ephemeral port range.
+	PortRangeLow  int `json:"port_range_low"`
+	PortRangeHigh int `json:"port_range_high"`
+	// FDLimit is the soft limit on open file descriptors.
+	FDLimit int `json:"fd_limit"`
+	// Dials counts connections opened; DialErrors those that failed.
+	Dials      int64 `json:"dials"`
+	DialErrors int64 `json:"dial_errors"`
+	// GoAways counts HTTP/2 GOAWAY frames received, by error code name.
+	GoAways map[string]int64 `json:"goaways,omitempty"`
+	// Samples holds one sample per second.
+	Samples []HealthSample `json:"samples"`
+}
+
+// HealthSample is the generator's state over one second.
+type HealthSample struct {
+	// T is the Unix time (seconds) at which the sampled interval starts.
+	T int64 `json:"t"`
+	// PlannedRate and AchievedRate are arrivals due and requests sent in the
+	// interval, per second.
+	PlannedRate  float64 `json:"planned_rate"`
+	AchievedRate float64 `json:"achieved_rate"`
+	// LagP99Ms is the 99th percentile of scheduling lag in the interval.
+	LagP99Ms float64 `json:"lag_p99_ms"`
+	// Dropped counts arrivals dropped in the interval.
+	Dropped int64 `json:"dropped"`
+	// Inflight is the number of requests in flight at the sample time.
+	Inflight int64 `json:"inflight"`
+	// OpenConns is the number of connections open at the sample time.
+	OpenConns int64 `json:"open_conns"`
+	// TimeWait counts sockets in TIME_WAIT towards the targets.
+	TimeWait int `json:"time_wait"`
+	// CPUPercent is the process's CPU use over the interval as a percentage
+	// of the CPUs it may use (100 = all of them busy).
+	CPUPercent float64 `json:"cpu_pct"`
+	// RSSBytes is the process's resident memory at the sample time.
+	RSSBytes int64 `json:"rss_bytes"`
+	// OpenFDs is the number of open file descriptors at the sample time.
+	OpenFDs int `json:"open_fds"`
+}

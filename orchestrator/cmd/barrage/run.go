@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/report"
+	"github.com/barrage-load/barrage/pkg/spec"
+	"github.com/barrage-load/barrage/pkg/targets"
+)
+
+func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, f := runFlagSet()
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return badInput("run takes at most one SPEC file, got %d: %s", len(pos), strings.Join(pos, " "))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+
+	var s events.RunSpec
+	name := "flags"
+	if len(pos) == 1 {
+		name = pos[0]
+		if s, err = loadSpec(pos[0], stdin); err != nil {
+			return badInput("%v", err)
+		}
+	}
+	if err := applyFlags(&s, f, set); err != nil {
+		return err
+	}
+	switch {
+	case f.backend == "aws":
+		return badInput("--backend aws is not available in this build yet; use --backend local")
+	case f.backend != "local":
+		return badInput("unknown backend %q (want local or aws)", f.backend)
+	case f.procs:
+		return badInput("--procs is not available in this build yet")
+	}
+
+	var demo *demoServer
+	if f.demo {
+		if demo, err = startDemo(); err != nil {
+			return fmt.Errorf("start the demo target: %w", err)
+		}
+		defer demo.Close()
+		if len(s.Targets) == 0 {
+			s.Targets = []events.Target{{Name: "demo", Method: f.method, URL: demo.URL + "/"}}
+		}
+		fmt.Fprintf(stderr, "demo target listening on %s/ (try %s/?sleep=20ms)\n", demo.URL, demo.URL)
+	}
+	s = s.WithDefaults()
+	if err := spec.Check(s, name); err != nil {
+		return badInput("%v", err)
+	}
+
+	sched, abort, stop := signalContexts()
+	defer stop()
+	prog := newProgress(stderr, f.quiet, s.Duration.D(), max(s.Workers, 1))
+	run, err := orchestrator.RunLocal(sched, abort, s, orchestrator.LocalOptions{Dir: f.out, Progress: prog.update})
+	prog.finish()
+	if err != nil {
+		return err
+	}
+	if f.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(run.Report); err != nil {
+			return err
+		}
+	} else {
+		if err := report.Text(stdout, run.Report); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nRun folder: %s\n", run.Dir)
+	}
+	if run.Report.Requests == 0 && run.Report.Dropped == 0 {
+		return fmt.Errorf("%w: no request was sent", orchestrator.ErrNoResult)
+	}
+	return nil
+}
+
+// loadSpec reads a spec file, or stdin for "-".
+func loadSpec(path string, stdin io.Reader) (events.RunSpec, error) {
+	if path != "-" {
+		return spec.Load(path)
+	}
+	b, err := io.ReadAll(stdin)
+	if err != nil {
+		return events.RunSpec{}, fmt.Errorf("read stdin: %w", err)
+	}
+	return spec.Decode(b, "stdin")
+}
+
+// applyFlags overrides s with the flags that were set.
+func applyFlags(s *events.RunSpec, f *runFlags, set map[string]bool) error {
+	var body string
+	if set["body"] {
+		body = f.body
+		if rest, ok := strings.CutPrefix(f.body, "@"); ok {
+			b, err := os.ReadFile(rest)
+			if err != nil {
+				var pe *os.PathError
+				if errors.As(err, &pe) {
+					err = pe.Err
+				}
+				return badInput("--body: cannot read body file %s: %v", rest, err)
+			}
+			body = string(b)
+		}
+	}
+	headers := map[string]string{}
+	for _, h := range f.headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return badInput("--header %q: want \"Name: value\"", h)
+		}
+		k = strings.TrimSpace(k)
+		v = strings.TrimSpace(v)
+		if old, dup := headers[k]; dup {
+			v = old + ", " + v
+		}
+		headers[k] = v
+	}
+	var fromFlags []events.Target
+	for _, u := range f.targets {
+		fromFlags = append(fromFlags, events.Target{URL: u})
+	}
+	if set["targets"] {
+		ts, err := targets.ParseFile(f.targetsFile)
+		if err != nil {
+			return badInput("%v", err)
+		}
+		fromFlags = append(fromFlags, ts...)
+	}
+	if len(fromFlags) > 0 {
+		s.Targets = fromFlags
+	}
+	for i := range s.Targets {
+		t := &s.Targets[i]
+		if set["method"] {
+			t.Method = f.method
+		}
+		if set["body"] {
+			t.Body, t.BodyFile = body, ""
+		}
+		if len(headers) > 0 {
+			m := make(map[string]string, len(t.Headers)+len(headers))
+			for k, v := range t.Headers {
+				m[k] = v
+			}
+			for k, v := range headers {
+				m[k] = v
+			}
+			t.Headers = m
+		}
+	}
+	if set["rate"] || set["ramp-to"] || (s.Load == events.Load{}) {
+		s.Load = events.Load{Shape: events.ShapeConstant, Rate: f.rate}
+		if set["ramp-to"] {
+			s.Load = events.Load{Shape: events.ShapeRamp, From: f.rate, To: f.rampTo}
+		}
+	}
+	if set["duration"] || s.Duration == 0 {
+		s.Duration = f.duration
+	}
+	if set["timeout"] || s.Timeout == 0 {
+		s.Timeout = f.timeout
+	}
+	if set["workers"] {
+		s.Workers = f.workers
+	}
+	if set["keepalive"] {
+		s.KeepAlive = &f.keepalive
+	}
+	if set["http2"] {
+		s.HTTP2 = f.http2
+	}
+	if set["h2c"] {
+		s.H2C = f.h2c
+	}
+	if set["insecure"] {
+		s.Insecure = f.insecure
+	}
+	if set["max-inflight"] {
+		s.MaxInflight = f.maxInflight
+	}
+	if set["connections"] {
+		s.Connections = f.connections
+	}
+	if set["name"] {
+		s.Name = f.name
+	}
+	if s.Duration.D() <= 0 {
+		return badInput("--duration must be positive, got %s", s.Duration)
+	}
+	if s.Timeout.D() <= 0 {
+		return badInput("--timeout must be positive, got %s", s.Timeout)
+	}
+	return nil
+}
+
+// signalContexts returns a context that ends scheduling at the first SIGINT
+// or SIGTERM and one that cuts off requests in flight at the second.
+func signalContexts() (sched, abort context.Context, stop func()) {
+	sched, endSched := context.WithCancelCause(context.Background())
+	abort, endAbort := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-done:
+				return
+			case sig := <-ch:
+				n++
+				if n == 1 {
+					fmt.Fprintf(os.Stderr, "\n%s: stopping; requests in flight may take up to --timeout (again to cut them off)\n", sig)
+					endSched(errors.New("interrupted"))
+				} else {
+					endAbort(errors.New("aborted"))
+				}
+			}
+		}
+	}()
+	return sched, abort, func() {
+		signal.Stop(ch)
+		close(done)
+		endSched(nil)
+		endAbort(nil)
+	}
+}

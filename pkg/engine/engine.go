@@ -1,0 +1,321 @@
+package engine
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/errclass"
+	"github.com/barrage-load/barrage/pkg/health"
+	"github.com/barrage-load/barrage/pkg/pacer"
+)
+
+// Protocol is the wire protocol spoken to targets.
+type Protocol int
+
+// Protocols.
+const (
+	HTTP1 Protocol = iota // HTTP/1.1, over TLS for https targets
+	HTTP2                 // HTTP/2 over TLS, negotiated by ALPN
+	H2C                   // HTTP/2 over cleartext TCP with prior knowledge
+)
+
+// DefaultMaxInflight is the in-flight cap when Config.MaxInflight is 0.
+const DefaultMaxInflight = 1000
+
+// Config is one engine run. Targets must have their defaults applied
+// (events.RunSpec.WithDefaults).
+type Config struct {
+	Targets []events.Target
+	// Pacer is the arrival schedule; nil runs a closed loop for Duration in
+	// which every in-flight slot sends its next request as soon as it can.
+	Pacer    pacer.Pacer
+	Duration time.Duration
+	// Start is when arrival 0 is due; zero means now.
+	Start       time.Time
+	MaxInflight int
+	Timeout     time.Duration
+	// KeepAlive reuses connections; false dials one per arrival and closes it
+	// after the response.
+	KeepAlive   bool
+	Protocol    Protocol
+	Connections int // HTTP/2 connections per engine; 0 means 1
+	Insecure    bool
+	// Progress, if set, is called about once a second from the sampler.
+	Progress func(Progress)
+	// Proc reads host state for the health samples; nil uses /proc.
+	Proc *health.Proc
+	// Resolve maps a host name to addresses, for dialing by address and for
+	// counting TIME_WAIT sockets; nil uses the system resolver.
+	Resolve func(host string) []netip.Addr
+}
+
+// Progress is a running summary for a progress display.
+type Progress struct {
+	Elapsed, Length time.Duration
+	Requests        int64 // completed
+	Errors, Dropped int64
+	Rate            float64       // requests sent per second in the last interval
+	P99             time.Duration // from intended send, so far
+}
+
+// Engine runs one shard's schedule against its targets.
+type Engine struct {
+	cfg   Config
+	reqs  []*request
+	eps   []*endpoint
+	table []int32
+	tls   *tls.Config
+	h2    *h2pool
+
+	start    time.Time
+	stripes  []*stripe
+	sent     atomic.Int64 // requests started
+	next     atomic.Int64 // closed loop: next arrival index
+	drops    atomic.Int64
+	tdrops   []atomic.Int64 // drops per target
+	conns    atomic.Int64   // open connections
+	dials    atomic.Int64
+	dialErrs atomic.Int64
+	stopping atomic.Bool // scheduling has ended
+	aborted  atomic.Bool // in-flight requests are being cut off
+
+	mu      sync.Mutex
+	idle    []*worker // LIFO: the most recently used slot (and its warm connection) goes first
+	workers []*worker
+	wg      sync.WaitGroup
+}
+
+// New prepares an engine; it resolves target hosts once.
+func New(cfg Config) (*Engine, error) {
+	if len(cfg.Targets) == 0 {
+		return nil, errors.New("engine: no targets")
+	}
+	if cfg.MaxInflight <= 0 {
+		cfg.MaxInflight = DefaultMaxInflight
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = events.DefaultTimeout
+	}
+	if cfg.Connections <= 0 {
+		cfg.Connections = 1
+	}
+	if cfg.Pacer == nil && cfg.Duration <= 0 {
+		return nil, errors.New("engine: a closed loop needs a duration")
+	}
+	if cfg.Proc == nil {
+		cfg.Proc = &health.Proc{}
+	}
+	if cfg.Resolve == nil {
+		cfg.Resolve = resolveSystem
+	}
+	reqs, eps, err := prepare(cfg.Targets, cfg.Resolve)
+	if err != nil {
+		return nil, err
+	}
+	weights := make([]int, len(cfg.Targets))
+	for i, t := range cfg.Targets {
+		weights[i] = t.Weight
+	}
+	e := &Engine{cfg: cfg, reqs: reqs, eps: eps, table: weightTable(weights),
+		tdrops: make([]atomic.Int64, len(reqs))}
+	e.tls = &tls.Config{InsecureSkipVerify: cfg.Insecure}
+	if cfg.Protocol != HTTP1 {
+		e.h2 = newH2Pool(e)
+	}
+	n := min(max(2*runtime.GOMAXPROCS(0), 2), 64)
+	if len(reqs) > 16 { // per-target histograms cost memory per stripe
+		n = max(2, n*16/len(reqs))
+	}
+	for range n {
+		e.stripes = append(e.stripes, newStripe(len(reqs)))
+	}
+	return e, nil
+}
+
+func resolveSystem(host string) []netip.Addr {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{a}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	addrs, _ := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	return addrs
+}
+
+// Destinations are the resolved target addresses.
+func (e *Engine) Destinations() []netip.AddrPort {
+	var out []netip.AddrPort
+	for _, ep := range e.eps {
+		out = append(out, ep.addrs...)
+	}
+	return out
+}
+
+// now is the time since the start in nanoseconds (monotonic).
+func (e *Engine) now() int64 { return int64(time.Since(e.start)) }
+
+// Run sends the schedule. Scheduling ends when the pacer does, the closed
+// loop's duration passes, or sched is done; requests in flight then finish
+// within their timeout, or at once when abort is done. Run returns the
+// shard's result (RunID and ShardID left for the caller to fill).
+func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) {
+	e.start = e.cfg.Start
+	if e.start.IsZero() {
+		e.start = time.Now()
+	}
+	if wait := time.Until(e.start); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-sched.Done():
+			t.Stop()
+			return nil, fmt.Errorf("engine: stopped before the start: %w", context.Cause(sched))
+		case <-t.C:
+		}
+	}
+	stopAbort := context.AfterFunc(abort, e.interrupt)
+	defer stopAbort()
+	smp := newSampler(e)
+	smpDone := make(chan struct{})
+	go func() { smp.loop(); close(smpDone) }()
+
+	if e.cfg.Pacer == nil {
+		e.closedLoop(sched)
+	} else {
+		e.schedule(sched)
+	}
+	sendEnd := e.now()
+	e.stopping.Store(true)
+	e.mu.Lock()
+	for _, w := range e.workers {
+		close(w.ch)
+	}
+	e.mu.Unlock()
+	e.wg.Wait()
+	if e.h2 != nil {
+		e.h2.close()
+	}
+	smp.stop()
+	<-smpDone
+	res := e.result(time.Duration(sendEnd), smp)
+	switch {
+	case abort.Err() != nil:
+		res.Status, res.StopReason = events.StatusTruncated, "aborted"
+	case sched.Err() != nil:
+		res.Status, res.StopReason = events.StatusTruncated, "interrupted"
+	}
+	return res, nil
+}
+
+// schedule dispatches arrivals at their due times until the pacer ends or
+// ctx is done. An arrival that finds every slot busy is dropped.
+func (e *Engine) schedule(ctx context.Context) {
+	p := e.cfg.Pacer
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	done := ctx.Done()
+	for i := int64(0); ; i++ {
+		due, ok := p.Due(i)
+		if !ok {
+			return
+		}
+		if wait := due - time.Since(e.start); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-done:
+				timer.Stop()
+				return
+			case <-timer.C:
+			}
+		} else {
+			select {
+			case <-done:
+				return
+			default:
+			}
+		}
+		if w := e.acquire(); w != nil {
+			w.ch <- arrival{i: i, due: int64(due)}
+		} else {
+			e.drops.Add(1)
+			e.tdrops[e.table[i%int64(len(e.table))]].Add(1)
+		}
+	}
+}
+
+// closedLoop runs MaxInflight slots back to back for the duration.
+func (e *Engine) closedLoop(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Duration)
+	defer cancel()
+	e.mu.Lock()
+	for range e.cfg.MaxInflight {
+		w := e.newWorker()
+		e.wg.Add(1)
+		go w.loopClosed()
+	}
+	e.mu.Unlock()
+	<-ctx.Done()
+}
+
+// acquire returns an idle slot, starting a new one while under the cap, or
+// nil when all MaxInflight slots are busy.
+func (e *Engine) acquire() *worker {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if n := len(e.idle); n > 0 {
+		w := e.idle[n-1]
+		e.idle = e.idle[:n-1]
+		return w
+	}
+	if len(e.workers) >= e.cfg.MaxInflight {
+		return nil
+	}
+	w := e.newWorker()
+	e.wg.Add(1)
+	go w.loopOpen()
+	return w
+}
+
+func (e *Engine) release(w *worker) {
+	e.mu.Lock()
+	e.idle = append(e.idle, w)
+	e.mu.Unlock()
+}
+
+// newWorker makes a slot; e.mu must be held.
+func (e *Engine) newWorker() *worker {
+	id := len(e.workers)
+	w := &worker{e: e, id: id, st: e.stripes[id%len(e.stripes)], ch: make(chan arrival, 1),
+		h1: make([]*h1conn, len(e.eps))}
+	e.workers = append(e.workers, w)
+	return w
+}
+
+// interrupt cuts off requests in flight: every connection's deadline is set
+// in the past, and HTTP/2 connections are closed.
+func (e *Engine) interrupt() {
+	e.aborted.Store(true)
+	e.mu.Lock()
+	ws := append([]*worker(nil), e.workers...)
+	e.mu.Unlock()
+	for _, w := range ws {
+		w.interrupt()
+	}
+	if e.h2 != nil {
+		e.h2.close()
+	}
+}
+
+// errAborted fails requests started after an abort.
+var errAborted = fmt.Errorf("engine: aborted: %w", context.Canceled)
+
+// classify maps a request error to its class and detail.
+func classify(err error) (errclass.Class, string) { return errclass.Classify(err) }

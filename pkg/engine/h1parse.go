@@ -1,0 +1,372 @@
+package engine
+
+import (
+	"bytes"
+	"io"
+	"net"
+
+	"github.com/barrage-load/barrage/pkg/errclass"
+)
+
+// ProtocolError is a response barrage could not parse as HTTP/1.1.
+type ProtocolError struct{ What string }
+
+func (e *ProtocolError) Error() string { return "malformed HTTP response: " + e.What }
+
+// ErrorClass implements errclass.Classer.
+func (e *ProtocolError) ErrorClass() (errclass.Class, string) {
+	return errclass.Other, "malformed_response"
+}
+
+// Protocol errors; constants so the hot path never allocates one.
+var (
+	errStatusLine   = &ProtocolError{"bad status line"}
+	errHeaderLine   = &ProtocolError{"bad header line"}
+	errHeaderTooBig = &ProtocolError{"header larger than the read buffer"}
+	errLength       = &ProtocolError{"bad Content-Length"}
+	errChunk        = &ProtocolError{"bad chunked encoding"}
+	errUpgrade      = &ProtocolError{"unexpected 101 Switching Protocols"}
+)
+
+// readBufSize is each connection's read buffer: it must hold a whole
+// response header block.
+const readBufSize = 16 << 10
+
+// h1conn is one HTTP/1.1 connection with its own read buffer.
+type h1conn struct {
+	nc     net.Conn
+	buf    []byte
+	r, w   int  // unread bytes are buf[r:w]
+	served int  // responses read on this connection
+	nread  int64 // bytes read for the current response
+}
+
+// fill reads more bytes into the buffer, compacting it first if needed.
+func (c *h1conn) fill() error {
+	if c.r > 0 && c.w == len(c.buf) {
+		c.w = copy(c.buf, c.buf[c.r:c.w])
+		c.r = 0
+	}
+	if c.w == len(c.buf) {
+		return errHeaderTooBig
+	}
+	n, err := c.nc.Read(c.buf[c.w:])
+	c.w += n
+	c.nread += int64(n)
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+// response is what barrage keeps of a response.
+type response struct {
+	status    int
+	keepAlive bool // the connection may carry another request
+}
+
+var crlf = []byte("\r\n")
+
+// readResponse reads one response (skipping 1xx interim responses) and
+// discards its body. head says the request was HEAD, whose response has no
+// body whatever its headers say.
+func (c *h1conn) readResponse(head bool) (response, error) {
+	c.nread = int64(c.w - c.r)
+	for {
+		end, err := c.headerEnd()
+		if err != nil {
+			return response{}, err
+		}
+		h, err := parseHeader(c.buf[c.r:end])
+		if err != nil {
+			return response{}, err
+		}
+		c.r = end
+		if h.status == 101 {
+			return response{}, errUpgrade
+		}
+		if h.status < 200 {
+			continue // 100 Continue, 103 Early Hints: the real response follows
+		}
+		res := response{status: h.status, keepAlive: h.keepAlive}
+		switch {
+		case head || h.status == 204 || h.status == 304:
+		case h.chunked:
+			err = c.discardChunked()
+		case h.length >= 0:
+			err = c.discard(h.length)
+		default: // the body runs to the end of the connection
+			res.keepAlive = false
+			err = c.discardToEOF()
+		}
+		return res, err
+	}
+}
+
+// headerEnd returns the index just past the blank line ending the header
+// block at buf[r:], reading more as needed.
+func (c *h1conn) headerEnd() (int, error) {
+	from := c.r
+	for {
+		if i := bytes.Index(c.buf[from:c.w], []byte("\r\n\r\n")); i >= 0 {
+			return from + i + 4, nil
+		}
+		from = max(c.r, c.w-3)
+		before := c.r
+		if err := c.fill(); err != nil {
+			if err == io.EOF && c.w > c.r {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
+		from -= before - c.r // fill may have compacted the buffer
+	}
+}
+
+// discard skips n body bytes.
+func (c *h1conn) discard(n int64) error {
+	for {
+		avail := int64(c.w - c.r)
+		if avail >= n {
+			c.r += int(n)
+			return nil
+		}
+		n -= avail
+		c.r, c.w = 0, 0
+		// Read no further than this body, so nothing of a later message is lost.
+		lim := len(c.buf)
+		if n < int64(lim) {
+			lim = int(n)
+		}
+		m, err := c.nc.Read(c.buf[:lim])
+		c.w = m
+		c.nread += int64(m)
+		if m == 0 {
+			if err == io.EOF || err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+}
+
+// discardToEOF reads until the server closes the connection.
+func (c *h1conn) discardToEOF() error {
+	c.r, c.w = 0, 0
+	for {
+		m, err := c.nc.Read(c.buf)
+		c.nread += int64(m)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// line returns the next CRLF-terminated line (without CRLF) and consumes it.
+func (c *h1conn) line() ([]byte, error) {
+	from := c.r
+	for {
+		if i := bytes.Index(c.buf[from:c.w], crlf); i >= 0 {
+			l := c.buf[c.r : from+i]
+			c.r = from + i + 2
+			return l, nil
+		}
+		before := c.r
+		from = max(c.r, c.w-1)
+		if err := c.fill(); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		from -= before - c.r
+	}
+}
+
+// discardChunked skips a chunked body and its trailers.
+func (c *h1conn) discardChunked() error {
+	for {
+		l, err := c.line()
+		if err != nil {
+			return err
+		}
+		size, ok := parseHex(l)
+		if !ok {
+			return errChunk
+		}
+		if size == 0 {
+			for { // trailers, up to the blank line
+				l, err := c.line()
+				if err != nil {
+					return err
+				}
+				if len(l) == 0 {
+					return nil
+				}
+			}
+		}
+		if err := c.discard(size); err != nil {
+			return err
+		}
+		if l, err := c.line(); err != nil {
+			return err
+		} else if len(l) != 0 {
+			return errChunk
+		}
+	}
+}
+
+// parseHex reads a chunk size, ignoring chunk extensions after ';'.
+func parseHex(b []byte) (int64, bool) {
+	var n int64
+	digits := 0
+	for _, ch := range b {
+		var d byte
+		switch {
+		case '0' <= ch && ch <= '9':
+			d = ch - '0'
+		case 'a' <= ch && ch <= 'f':
+			d = ch - 'a' + 10
+		case 'A' <= ch && ch <= 'F':
+			d = ch - 'A' + 10
+		case ch == ';' || ch == ' ' || ch == '\t':
+			return n, digits > 0
+		default:
+			return 0, false
+		}
+		if digits == 15 {
+			return 0, false // would overflow int64
+		}
+		n = n<<4 | int64(d)
+		digits++
+	}
+	return n, digits > 0
+}
+
+// header is what barrage reads from a response header block.
+type header struct {
+	status    int
+	length    int64 // -1 when absent
+	chunked   bool
+	keepAlive bool
+}
+
+// parseHeader parses a status line and header fields ending in a blank line.
+func parseHeader(b []byte) (header, error) {
+	h := header{length: -1}
+	i := bytes.Index(b, crlf)
+	sl := b[:i]
+	// "HTTP/1.x NNN reason"
+	if len(sl) < 12 || !bytes.HasPrefix(sl, []byte("HTTP/1.")) || sl[8] != ' ' ||
+		(len(sl) > 12 && sl[12] != ' ') {
+		return h, errStatusLine
+	}
+	for _, d := range sl[9:12] {
+		if d < '0' || d > '9' {
+			return h, errStatusLine
+		}
+		h.status = h.status*10 + int(d-'0')
+	}
+	h.keepAlive = sl[7] == '1' // HTTP/1.1 defaults to keep-alive, 1.0 to close
+	rest := b[i+2:]
+	for {
+		j := bytes.Index(rest, crlf)
+		if j <= 0 {
+			return h, nil // the blank line (or the end of the block)
+		}
+		l := rest[:j]
+		rest = rest[j+2:]
+		colon := bytes.IndexByte(l, ':')
+		if colon <= 0 {
+			return h, errHeaderLine
+		}
+		name, v := l[:colon], trimSpace(l[colon+1:])
+		switch {
+		case equalFold(name, "content-length"):
+			n, ok := parseDecimal(v)
+			if !ok || (h.length >= 0 && h.length != n) {
+				return h, errLength
+			}
+			h.length = n
+		case equalFold(name, "transfer-encoding"):
+			h.chunked = hasSuffixFold(v, "chunked")
+		case equalFold(name, "connection"):
+			if containsTokenFold(v, "close") {
+				h.keepAlive = false
+			} else if containsTokenFold(v, "keep-alive") {
+				h.keepAlive = true
+			}
+		}
+	}
+}
+
+func parseDecimal(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, d := range b {
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(d-'0')
+	}
+	return n, true
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// equalFold compares b with the lower-case ASCII string s, ignoring case.
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		if lower(b[i]) != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func hasSuffixFold(b []byte, s string) bool {
+	return len(b) >= len(s) && equalFold(b[len(b)-len(s):], s)
+}
+
+// containsTokenFold reports whether the comma-separated list b holds token s.
+func containsTokenFold(b []byte, s string) bool {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, ',')
+		var tok []byte
+		if i < 0 {
+			tok, b = b, nil
+		} else {
+			tok, b = b[:i], b[i+1:]
+		}
+		if equalFold(trimSpace(tok), s) {
+			return true
+		}
+	}
+	return false
+}

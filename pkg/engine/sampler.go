@@ -1,0 +1,146 @@
+package engine
+
+import (
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/hist"
+)
+
+// sampler closes one interval per second of the run: it collects the
+// stripes' interval counters and histograms into a time-series point, samples
+// the generator's health, and reports progress. It is the only reader of the
+// intervals, so it owns the aggregate histograms.
+type sampler struct {
+	e        *Engine
+	lat, lag *hist.Histogram // the interval being closed, merged over stripes
+	cum      *hist.Histogram // every interval so far, for progress
+	stopc    chan struct{}
+	stopOnce sync.Once
+
+	k                   int   // intervals closed
+	lastAt              time.Duration
+	lastSent, lastDrops int64
+	lastCPU             time.Duration
+	requests, errors    int64
+
+	series  []events.SeriesPoint
+	samples []events.HealthSample
+	limits  events.Health
+}
+
+func newSampler(e *Engine) *sampler {
+	s := &sampler{e: e, lat: hist.New(), lag: hist.New(), cum: hist.New(), stopc: make(chan struct{})}
+	s.limits.CPUs = runtime.GOMAXPROCS(0)
+	if pr, err := e.cfg.Proc.PortRange(); err == nil {
+		s.limits.PortRangeLow, s.limits.PortRangeHigh = pr.Low, pr.High
+	}
+	if snap, err := e.cfg.Proc.Self(); err == nil {
+		s.lastCPU = snap.CPUTime
+		s.limits.FDLimit = snap.FDLimit
+	}
+	return s
+}
+
+// loop closes an interval at every whole second after the start, and a last
+// partial one when stopped.
+func (s *sampler) loop() {
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		next := time.Duration(s.k+1) * time.Second
+		t.Reset(time.Until(s.e.start.Add(next)))
+		select {
+		case <-s.stopc:
+			s.close(time.Since(s.e.start))
+			return
+		case <-t.C:
+			s.close(next)
+		}
+	}
+}
+
+func (s *sampler) stop() { s.stopOnce.Do(func() { close(s.stopc) }) }
+
+// close ends the interval [lastAt, at).
+func (s *sampler) close(at time.Duration) {
+	e := s.e
+	if at <= s.lastAt {
+		return
+	}
+	var req, succ, errs, done int64
+	for _, st := range e.stripes {
+		st.mu.Lock()
+		mergeOrPanic(s.lat, st.iv.lat)
+		mergeOrPanic(s.lag, st.iv.lag)
+		req += st.iv.requests
+		succ += st.iv.success
+		errs += st.iv.errors
+		done += st.done
+		st.iv.requests, st.iv.success, st.iv.errors = 0, 0, 0
+		st.iv.lat.Reset()
+		st.iv.lag.Reset()
+		st.mu.Unlock()
+	}
+	sent, drops := e.sent.Load(), e.drops.Load()
+	secs := (at - s.lastAt).Seconds()
+	t0 := e.start.Add(s.lastAt).Unix()
+	latBytes, _ := s.lat.MarshalBinary()
+	s.series = append(s.series, events.SeriesPoint{T: t0, Requests: req, Success: succ, Errors: errs,
+		Dropped: drops - s.lastDrops, Latency: latBytes})
+
+	hs := events.HealthSample{T: t0, AchievedRate: float64(sent-s.lastSent) / secs,
+		LagP99Ms: ms(s.lag.Quantile(0.99)), Dropped: drops - s.lastDrops,
+		Inflight: sent - done, OpenConns: e.conns.Load()}
+	if p := e.cfg.Pacer; p != nil {
+		hs.PlannedRate = float64(p.Arrivals(at)-p.Arrivals(s.lastAt)) / secs
+	}
+	s.sampleHost(&hs, secs)
+	s.samples = append(s.samples, hs)
+
+	mergeOrPanic(s.cum, s.lat)
+	s.lat.Reset()
+	s.lag.Reset()
+	s.requests += req
+	s.errors += errs
+	s.lastAt, s.lastSent, s.lastDrops = at, sent, drops
+	s.k++
+	if f := e.cfg.Progress; f != nil {
+		length := e.cfg.Duration
+		if e.cfg.Pacer != nil {
+			length = e.cfg.Pacer.Length()
+		}
+		f(Progress{Elapsed: at, Length: length, Requests: s.requests, Errors: s.errors,
+			Dropped: drops, Rate: hs.AchievedRate, P99: s.cum.Quantile(0.99)})
+	}
+}
+
+// sampleHost adds process and socket figures to hs.
+func (s *sampler) sampleHost(hs *events.HealthSample, secs float64) {
+	p := s.e.cfg.Proc
+	if snap, err := p.Self(); err == nil {
+		cpu := snap.CPUTime - s.lastCPU
+		s.lastCPU = snap.CPUTime
+		hs.CPUPercent = 100 * cpu.Seconds() / secs / float64(s.limits.CPUs)
+		hs.RSSBytes = snap.RSSBytes
+		hs.OpenFDs = snap.OpenFDs
+	}
+	if dst := s.e.Destinations(); len(dst) > 0 {
+		if c, err := p.TCPStates(dst); err == nil {
+			hs.TimeWait = c.TimeWait
+		}
+	}
+}
+
+// mergeOrPanic merges histograms of the one geometry, which cannot drop
+// values; a failure is a bug in this package.
+func mergeOrPanic(dst, src *hist.Histogram) {
+	if err := dst.Merge(src); err != nil {
+		panic("engine: merging histograms of one geometry: " + err.Error())
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+

@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/errclass"
+	"github.com/barrage-load/barrage/pkg/hist"
+)
+
+// Statistics are striped: each worker records into one of a few stripes
+// (worker id mod stripes), each behind its own mutex, uncontended in
+// practice. A histogram of barrage's geometry takes about 180 KB, so one per
+// goroutine would cost 180 MB at 1,000 in-flight slots; a handful of stripes
+// keeps the recording lock-free in effect and memory flat. Stripes are merged
+// once per second (time series) and at the end (totals).
+
+// maxStatus bounds status codes counted in arrays; others are counted as 0.
+const maxStatus = 600
+
+type detailKey struct {
+	class  errclass.Class
+	detail string
+}
+
+// counts are one target's counters in one stripe.
+type counts struct {
+	requests, success, bytesIn, bytesOut int64
+	status                               [maxStatus]int64
+	errs                                 [errclass.NumClasses]int64
+	details                              map[detailKey]int64
+}
+
+func (c *counts) add(o *counts) {
+	c.requests += o.requests
+	c.success += o.success
+	c.bytesIn += o.bytesIn
+	c.bytesOut += o.bytesOut
+	for i, n := range o.status {
+		c.status[i] += n
+	}
+	for i, n := range o.errs {
+		c.errs[i] += n
+	}
+	for k, n := range o.details {
+		if c.details == nil {
+			c.details = map[detailKey]int64{}
+		}
+		c.details[k] += n
+	}
+}
+
+// toEvents converts c into the wire form, with dropped arrivals.
+func (c *counts) toEvents(dropped int64) events.Counts {
+	out := events.Counts{Requests: c.requests, Success: c.success, Dropped: dropped,
+		BytesIn: c.bytesIn, BytesOut: c.bytesOut}
+	for code, n := range c.status {
+		if n > 0 {
+			if out.StatusCodes == nil {
+				out.StatusCodes = map[string]int64{}
+			}
+			out.StatusCodes[strconv.Itoa(code)] += n
+		}
+	}
+	for cl, n := range c.errs {
+		if n > 0 {
+			if out.Errors == nil {
+				out.Errors = map[string]int64{}
+			}
+			out.Errors[errclass.Class(cl).String()] += n
+		}
+	}
+	for k, n := range c.details {
+		if out.ErrorDetails == nil {
+			out.ErrorDetails = map[string]int64{}
+		}
+		out.ErrorDetails[k.class.String()+" "+k.detail] += n
+	}
+	return out
+}
+
+// targetStats are one target's counters and latencies in one stripe.
+type targetStats struct {
+	counts
+	lat, unc *hist.Histogram // from intended send, from actual send
+}
+
+// interval is what a stripe recorded since the last per-second flush.
+type interval struct {
+	requests, success, errors int64
+	lat, lag                  *hist.Histogram
+}
+
+// stripe is one lock's worth of statistics.
+type stripe struct {
+	mu      sync.Mutex
+	targets []targetStats
+	lag     *hist.Histogram
+	done    int64 // requests completed
+	iv      interval
+}
+
+func newStripe(targets int) *stripe {
+	return &stripe{targets: make([]targetStats, targets), lag: hist.New(),
+		iv: interval{lat: hist.New(), lag: hist.New()}}
+}
+
+// outcome is one finished request. Times are nanoseconds since the start.
+type outcome struct {
+	target          int
+	due, sent, end  int64
+	status          int
+	class           errclass.Class
+	detail          string
+	bytesIn, bytesOut int64
+}
+
+// record adds an outcome. It allocates only the first time a target records
+// in this stripe and the first time an error detail is seen.
+func (s *stripe) record(o *outcome) {
+	s.mu.Lock()
+	t := &s.targets[o.target]
+	if t.lat == nil {
+		t.lat, t.unc = hist.New(), hist.New()
+	}
+	t.requests++
+	t.bytesIn += o.bytesIn
+	t.bytesOut += o.bytesOut
+	s.done++
+	s.iv.requests++
+	if o.class != errclass.None {
+		t.errs[o.class]++
+		if o.detail != "" {
+			if t.details == nil {
+				t.details = map[detailKey]int64{}
+			}
+			t.details[detailKey{o.class, o.detail}]++
+		}
+		s.iv.errors++
+	} else {
+		if o.status > 0 && o.status < maxStatus {
+			t.status[o.status]++
+		} else {
+			t.status[0]++
+		}
+		if o.status >= 200 && o.status < 400 {
+			t.success++
+			s.iv.success++
+		}
+	}
+	// Latency is recorded for requests that got a response and for those
+	// that timed out (at the time barrage gave up): a fast failure such as a
+	// refused connection is not a latency and would flatter the percentiles.
+	if o.class == errclass.None || o.class == errclass.Timeout {
+		t.lat.Record(time.Duration(o.end - o.due))
+		t.unc.Record(time.Duration(o.end - o.sent))
+		s.iv.lat.Record(time.Duration(o.end - o.due))
+	}
+	lag := time.Duration(o.sent - o.due)
+	s.lag.Record(lag)
+	s.iv.lag.Record(lag)
+	s.mu.Unlock()
+}

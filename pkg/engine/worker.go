@@ -1,0 +1,203 @@
+package engine
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// arrival is one scheduled request: its index in the schedule and its due
+// time in nanoseconds since the start.
+type arrival struct {
+	i   int64
+	due int64
+}
+
+// worker is one in-flight slot: it sends one request at a time and owns its
+// connections, read buffers and statistics stripe.
+type worker struct {
+	e  *Engine
+	id int
+	st *stripe
+	ch chan arrival
+
+	mu sync.Mutex // guards the connections' net.Conn against interrupt
+	h1 []*h1conn  // per endpoint
+	o  outcome    // reused for every request
+}
+
+func (w *worker) loopOpen() {
+	defer w.e.wg.Done()
+	defer w.closeAll()
+	for a := range w.ch {
+		w.do(a)
+		w.e.release(w)
+	}
+}
+
+func (w *worker) loopClosed() {
+	defer w.e.wg.Done()
+	defer w.closeAll()
+	for !w.e.stopping.Load() {
+		i := w.e.next.Add(1) - 1
+		w.do(arrival{i: i, due: w.e.now()})
+	}
+}
+
+// do sends arrival a and records its outcome.
+func (w *worker) do(a arrival) {
+	e := w.e
+	ti := int(e.table[a.i%int64(len(e.table))])
+	req := e.reqs[ti]
+	o := &w.o
+	*o = outcome{target: ti, due: a.due}
+	o.sent = e.now()
+	e.sent.Add(1)
+	var err error
+	if e.aborted.Load() {
+		err = errAborted
+	} else if e.h2 != nil {
+		err = e.h2.do(w, req, o)
+	} else {
+		err = w.doH1(req, o)
+	}
+	o.end = e.now()
+	if err != nil {
+		o.class, o.detail = classify(err)
+	}
+	w.st.record(o)
+}
+
+// doH1 sends req over HTTP/1.1 on the worker's connection to its endpoint,
+// dialing one if needed. A request that fails on a reused connection before
+// any byte of a response arrived is retried once on a new connection: the
+// server most likely closed the idle connection, which is not the target
+// failing (net/http does the same).
+func (w *worker) doH1(req *request, o *outcome) error {
+	e := w.e
+	deadline := e.start.Add(time.Duration(o.sent) + e.cfg.Timeout)
+	retried := false
+	for {
+		c := w.h1[req.ep]
+		if c == nil || c.nc == nil {
+			nc, err := e.dial(req.ep, deadline)
+			if err != nil {
+				return err
+			}
+			if c == nil {
+				c = &h1conn{buf: make([]byte, readBufSize)}
+			}
+			w.mu.Lock()
+			c.nc, c.served, c.r, c.w = nc, 0, 0, 0
+			w.h1[req.ep] = c
+			w.mu.Unlock()
+		}
+		if err := c.nc.SetDeadline(deadline); err != nil {
+			w.closeConn(c)
+			return err
+		}
+		if e.aborted.Load() {
+			w.closeConn(c)
+			return errAborted
+		}
+		n, err := c.nc.Write(req.raw)
+		o.bytesOut += int64(n)
+		var res response
+		if err == nil {
+			res, err = c.readResponse(req.head)
+		}
+		o.bytesIn += c.nread
+		if err != nil {
+			reused := c.served > 0
+			w.closeConn(c)
+			if reused && !retried && c.nread == 0 && retryable(err) {
+				retried = true
+				continue
+			}
+			return err
+		}
+		o.status = res.status
+		c.served++
+		if !res.keepAlive || !e.cfg.KeepAlive {
+			w.closeConn(c)
+		}
+		return nil
+	}
+}
+
+// retryable reports whether err looks like a server having closed an idle
+// keep-alive connection before reading the request.
+func retryable(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// dial opens a connection to endpoint ep (TLS for https), by deadline.
+func (e *Engine) dial(ep int, deadline time.Time) (net.Conn, error) {
+	return e.dialProto(ep, deadline, []string{"http/1.1"})
+}
+
+func (e *Engine) dialProto(epi int, deadline time.Time, alpn []string) (net.Conn, error) {
+	ep := e.eps[epi]
+	e.dials.Add(1)
+	d := net.Dialer{Deadline: deadline}
+	nc, err := d.Dial("tcp", ep.dialAddr)
+	if err != nil {
+		e.dialErrs.Add(1)
+		return nil, err
+	}
+	e.conns.Add(1)
+	if !ep.tls {
+		return nc, nil
+	}
+	cfg := e.tls.Clone()
+	cfg.ServerName = ep.serverName
+	cfg.NextProtos = alpn
+	tc := tls.Client(nc, cfg)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		e.dialErrs.Add(1)
+		e.conns.Add(-1)
+		nc.Close()
+		return nil, err
+	}
+	return tc, nil
+}
+
+// closeConn closes c's connection and forgets it.
+func (w *worker) closeConn(c *h1conn) {
+	w.mu.Lock()
+	nc := c.nc
+	c.nc = nil
+	w.mu.Unlock()
+	if nc != nil {
+		nc.Close()
+		w.e.conns.Add(-1)
+	}
+}
+
+func (w *worker) closeAll() {
+	for _, c := range w.h1 {
+		if c != nil {
+			w.closeConn(c)
+		}
+	}
+}
+
+// interrupt makes any blocked read or write on the worker's connections
+// return at once.
+func (w *worker) interrupt() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range w.h1 {
+		if c != nil && c.nc != nil {
+			c.nc.SetDeadline(time.Unix(1, 0))
+		}
+	}
+}

@@ -1,0 +1,241 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/hist"
+)
+
+// Shard is a planned shard: what the reducer expects a result for.
+type Shard struct {
+	ShardID     string
+	Kind        string
+	PlannedRate float64
+}
+
+// Input is what a report is built from.
+type Input struct {
+	RunID, Name string
+	// Mode is the connection mode (see events.Report.Mode).
+	Mode string
+	// Planned lists every shard of the plan; nil means the shards of Results.
+	Planned []Shard
+	// Results are the shard results, at most one per shard.
+	Results []*events.ShardResult
+}
+
+// Build merges the results into a report.
+func Build(in Input) (*events.Report, error) {
+	r := &events.Report{Version: events.ReportVersion, RunID: in.RunID, Name: in.Name, Mode: in.Mode,
+		StatusCodes: map[string]int64{}, Errors: map[string]int64{}}
+	byID := map[string]*events.ShardResult{}
+	for _, res := range in.Results {
+		if _, dup := byID[res.ShardID]; dup {
+			return nil, fmt.Errorf("two results for shard %q", res.ShardID)
+		}
+		byID[res.ShardID] = res
+	}
+	planned := in.Planned
+	if planned == nil {
+		for _, res := range in.Results {
+			planned = append(planned, Shard{ShardID: res.ShardID, Kind: res.Kind, PlannedRate: res.PlannedRate})
+		}
+	}
+	m := newMerger()
+	var plannedSum, coveredSum float64
+	var reported int
+	for _, p := range planned {
+		plannedSum += p.PlannedRate
+		res := byID[p.ShardID]
+		if res == nil {
+			r.Shards = append(r.Shards, events.ShardReport{ShardID: p.ShardID, Kind: p.Kind,
+				Status: events.StatusLost, PlannedRate: p.PlannedRate})
+			continue
+		}
+		reported++
+		coveredSum += p.PlannedRate
+		if err := m.add(res); err != nil {
+			return nil, fmt.Errorf("shard %s: %w", res.ShardID, err)
+		}
+		r.Shards = append(r.Shards, shardReport(res))
+	}
+	switch {
+	case plannedSum > 0:
+		r.Coverage = coveredSum / plannedSum
+	case len(planned) > 0:
+		r.Coverage = float64(reported) / float64(len(planned))
+	}
+	r.TargetRate = plannedSum
+	m.fill(r)
+	r.Health = summarizeAll(r.Shards)
+	r.Warnings = warnings(r, in.Results)
+	return r, nil
+}
+
+// merger accumulates shard results.
+type merger struct {
+	start              time.Time
+	sendS              float64
+	counts             events.Counts
+	lat, unc, lag      *hist.Histogram
+	targets            []*targetAcc
+	byName             map[string]*targetAcc
+	series             map[int64]*seriesAcc
+}
+
+type targetAcc struct {
+	name     string
+	counts   events.Counts
+	lat, unc *hist.Histogram
+}
+
+type seriesAcc struct {
+	p   events.SeriesPoint
+	lat *hist.Histogram
+}
+
+func newMerger() *merger {
+	return &merger{lat: hist.New(), unc: hist.New(), lag: hist.New(),
+		byName: map[string]*targetAcc{}, series: map[int64]*seriesAcc{}}
+}
+
+// mergeEncoded decodes b (empty means no samples) and merges it into dst.
+func mergeEncoded(dst *hist.Histogram, b events.Histogram, what string) error {
+	if len(b) == 0 {
+		return nil
+	}
+	h, err := hist.Decode(b)
+	if err != nil {
+		return fmt.Errorf("%s histogram: %w", what, err)
+	}
+	if err := dst.Merge(h); err != nil {
+		return fmt.Errorf("%s histogram: %w", what, err)
+	}
+	return nil
+}
+
+func (m *merger) add(res *events.ShardResult) error {
+	if m.start.IsZero() || res.StartedAt.Before(m.start) {
+		m.start = res.StartedAt
+	}
+	m.sendS = max(m.sendS, res.SendSeconds)
+	addCounts(&m.counts, &res.Counts)
+	if err := mergeEncoded(m.lat, res.Latency, "latency"); err != nil {
+		return err
+	}
+	if err := mergeEncoded(m.unc, res.LatencyUncorrected, "uncorrected latency"); err != nil {
+		return err
+	}
+	if err := mergeEncoded(m.lag, res.Lag, "lag"); err != nil {
+		return err
+	}
+	for _, t := range res.Targets {
+		acc := m.byName[t.Name]
+		if acc == nil {
+			acc = &targetAcc{name: t.Name, lat: hist.New(), unc: hist.New()}
+			m.byName[t.Name] = acc
+			m.targets = append(m.targets, acc)
+		}
+		addCounts(&acc.counts, &t.Counts)
+		if err := mergeEncoded(acc.lat, t.Latency, "target latency"); err != nil {
+			return err
+		}
+		if err := mergeEncoded(acc.unc, t.LatencyUncorrected, "target uncorrected latency"); err != nil {
+			return err
+		}
+	}
+	for _, p := range res.Series {
+		acc := m.series[p.T]
+		if acc == nil {
+			acc = &seriesAcc{p: events.SeriesPoint{T: p.T}, lat: hist.New()}
+			m.series[p.T] = acc
+		}
+		acc.p.Requests += p.Requests
+		acc.p.Success += p.Success
+		acc.p.Errors += p.Errors
+		acc.p.Dropped += p.Dropped
+		if err := mergeEncoded(acc.lat, p.Latency, "series latency"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addCounts(dst, src *events.Counts) {
+	dst.Requests += src.Requests
+	dst.Success += src.Success
+	dst.Dropped += src.Dropped
+	dst.BytesIn += src.BytesIn
+	dst.BytesOut += src.BytesOut
+	dst.StatusCodes = addMap(dst.StatusCodes, src.StatusCodes)
+	dst.Errors = addMap(dst.Errors, src.Errors)
+	dst.ErrorDetails = addMap(dst.ErrorDetails, src.ErrorDetails)
+}
+
+func addMap(dst, src map[string]int64) map[string]int64 {
+	for k, v := range src {
+		if dst == nil {
+			dst = map[string]int64{}
+		}
+		dst[k] += v
+	}
+	return dst
+}
+
+// fill writes the merged figures into r.
+func (m *merger) fill(r *events.Report) {
+	c := &m.counts
+	r.StartedAt = m.start
+	r.DurationS = m.sendS
+	r.Requests, r.Success, r.Dropped = c.Requests, c.Success, c.Dropped
+	r.BytesIn, r.BytesOut = c.BytesIn, c.BytesOut
+	r.SuccessRatio = ratio(c.Success, c.Requests)
+	if m.sendS > 0 {
+		r.AchievedRate = float64(c.Requests) / m.sendS
+		r.Throughput = float64(c.Success) / m.sendS
+	}
+	r.StatusCodes = addMap(r.StatusCodes, c.StatusCodes)
+	r.Errors = addMap(r.Errors, c.Errors)
+	r.ErrorDetails = c.ErrorDetails
+	r.LatencyMs, r.LatencyUncorrectedMs, r.LagMs = Summarize(m.lat), Summarize(m.unc), Summarize(m.lag)
+	for _, t := range m.targets {
+		tr := events.TargetReport{Name: t.name, Requests: t.counts.Requests, Success: t.counts.Success,
+			SuccessRatio: ratio(t.counts.Success, t.counts.Requests), Dropped: t.counts.Dropped,
+			LatencyMs: Summarize(t.lat), StatusCodes: addMap(map[string]int64{}, t.counts.StatusCodes),
+			Errors: addMap(map[string]int64{}, t.counts.Errors)}
+		r.Targets = append(r.Targets, tr)
+	}
+	ts := make([]int64, 0, len(m.series))
+	for t := range m.series {
+		ts = append(ts, t)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	for _, t := range ts {
+		a := m.series[t]
+		r.TimeSeries = append(r.TimeSeries, events.SeriesReport{T: t, ElapsedS: t - m.start.Unix(),
+			Requests: a.p.Requests, Success: a.p.Success, Errors: a.p.Errors, Dropped: a.p.Dropped,
+			P50Ms: ms(a.lat.Quantile(0.5)), P99Ms: ms(a.lat.Quantile(0.99))})
+	}
+}
+
+func ratio(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Summarize turns a histogram into the report's latency figures.
+func Summarize(h *hist.Histogram) events.Latency {
+	if h.Count() == 0 {
+		return events.Latency{}
+	}
+	return events.Latency{Min: ms(h.Min()), Mean: ms(h.Mean()), P50: ms(h.Quantile(0.5)),
+		P90: ms(h.Quantile(0.9)), P95: ms(h.Quantile(0.95)), P99: ms(h.Quantile(0.99)),
+		P999: ms(h.Quantile(0.999)), Max: ms(h.Max())}
+}

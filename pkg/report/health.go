@@ -1,0 +1,82 @@
+package report
+
+import (
+	"github.com/barrage-load/barrage/events"
+)
+
+// shardReport summarises one shard's result.
+func shardReport(res *events.ShardResult) events.ShardReport {
+	sr := events.ShardReport{ShardID: res.ShardID, Kind: res.Kind, Status: res.Status,
+		PlannedRate: res.PlannedRate, Requests: res.Counts.Requests, Dropped: res.Counts.Dropped,
+		StartSkewMs: res.StartSkewMs, Health: summarize(&res.Health)}
+	if res.SendSeconds > 0 {
+		sr.AchievedRate = float64(res.Counts.Requests) / res.SendSeconds
+	}
+	return sr
+}
+
+// summarize takes the worst of a shard's health samples. A sample covering
+// less than a whole second (the last one) still counts for peaks, not for
+// the achieved ratio, whose short intervals are noisy.
+func summarize(h *events.Health) events.HealthSummary {
+	s := events.HealthSummary{FDLimit: h.FDLimit, Dials: h.Dials, DialErrors: h.DialErrors,
+		GoAways: addMap(nil, h.GoAways), MinAchievedRatio: 1}
+	if h.PortRangeHigh > 0 {
+		s.PortRangeSize = h.PortRangeHigh - h.PortRangeLow + 1
+	}
+	var cpuSum float64
+	for i, x := range h.Samples {
+		s.MaxCPUPercent = max(s.MaxCPUPercent, x.CPUPercent)
+		cpuSum += x.CPUPercent
+		s.MaxLagP99Ms = max(s.MaxLagP99Ms, x.LagP99Ms)
+		s.MaxInflight = max(s.MaxInflight, x.Inflight)
+		s.MaxOpenConns = max(s.MaxOpenConns, x.OpenConns)
+		s.MaxTimeWait = max(s.MaxTimeWait, x.TimeWait)
+		s.MaxOpenFDs = max(s.MaxOpenFDs, x.OpenFDs)
+		s.PeakRSSBytes = max(s.PeakRSSBytes, x.RSSBytes)
+		if x.PlannedRate > 0 && i < len(h.Samples)-1 {
+			s.MinAchievedRatio = min(s.MinAchievedRatio, x.AchievedRate/x.PlannedRate)
+		}
+	}
+	if n := len(h.Samples); n > 0 {
+		s.MeanCPUPercent = cpuSum / float64(n)
+	}
+	return s
+}
+
+// summarizeAll combines the shards' summaries: peaks are the worst shard's,
+// counts add up, the mean CPU is averaged over reporting shards.
+func summarizeAll(shards []events.ShardReport) events.HealthSummary {
+	var s events.HealthSummary
+	s.MinAchievedRatio = 1
+	n := 0
+	for _, sh := range shards {
+		if sh.Status == events.StatusLost {
+			continue
+		}
+		h := sh.Health
+		n++
+		s.MaxCPUPercent = max(s.MaxCPUPercent, h.MaxCPUPercent)
+		s.MeanCPUPercent += h.MeanCPUPercent
+		s.MaxLagP99Ms = max(s.MaxLagP99Ms, h.MaxLagP99Ms)
+		s.MinAchievedRatio = min(s.MinAchievedRatio, h.MinAchievedRatio)
+		s.MaxInflight = max(s.MaxInflight, h.MaxInflight)
+		s.MaxOpenConns = max(s.MaxOpenConns, h.MaxOpenConns)
+		s.MaxTimeWait = max(s.MaxTimeWait, h.MaxTimeWait)
+		s.MaxOpenFDs = max(s.MaxOpenFDs, h.MaxOpenFDs)
+		s.PeakRSSBytes = max(s.PeakRSSBytes, h.PeakRSSBytes)
+		if s.FDLimit == 0 || (h.FDLimit > 0 && h.FDLimit < s.FDLimit) {
+			s.FDLimit = h.FDLimit
+		}
+		if s.PortRangeSize == 0 || (h.PortRangeSize > 0 && h.PortRangeSize < s.PortRangeSize) {
+			s.PortRangeSize = h.PortRangeSize
+		}
+		s.Dials += h.Dials
+		s.DialErrors += h.DialErrors
+		s.GoAways = addMap(s.GoAways, h.GoAways)
+	}
+	if n > 0 {
+		s.MeanCPUPercent /= float64(n)
+	}
+	return s
+}

@@ -1,0 +1,143 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+)
+
+// maxSeriesRows bounds the per-second table; longer runs show every k-th
+// second (report.json has them all).
+const maxSeriesRows = 30
+
+// page is a report laid out once for every format: a title, labelled
+// summary lines, tables and warnings.
+type page struct {
+	Title    string
+	Summary  []field
+	Tables   []table
+	Warnings []string
+}
+
+type field struct{ Label, Value, Note string }
+
+type table struct {
+	Title  string
+	Header []string
+	Rows   [][]string
+	Note   string
+}
+
+func layout(r *events.Report) page {
+	p := page{Title: "barrage run " + r.RunID, Warnings: r.Warnings}
+	if r.Name != "" {
+		p.Title += " (" + r.Name + ")"
+	}
+	add := func(label, note, format string, args ...any) {
+		p.Summary = append(p.Summary, field{label, fmt.Sprintf(format, args...), note})
+	}
+	add("Started", "", "%s, mode %s", r.StartedAt.UTC().Format(time.RFC3339), r.Mode)
+	planned := "closed loop"
+	if r.TargetRate > 0 {
+		planned = fmt.Sprintf("%.1f/s planned", r.TargetRate)
+	}
+	add("Rate", "", "%s, %.1f/s achieved, %.1f/s successful, over %.1f s", planned, r.AchievedRate, r.Throughput, r.DurationS)
+	add("Requests", "", "%d sent, %d successful (%.2f%%), %d dropped", r.Requests, r.Success, 100*r.SuccessRatio, r.Dropped)
+	add("Latency (ms)", "from the intended send time", "%s", latencyLine(r.LatencyMs))
+	add("Uncorrected (ms)", "from the actual send", "%s", latencyLine(r.LatencyUncorrectedMs))
+	add("Lag (ms)", "actual send minus intended send", "p50 %s, p99 %s, max %s", num(r.LagMs.P50), num(r.LagMs.P99), num(r.LagMs.Max))
+	add("Status codes", "", "%s", countsLine(r.StatusCodes))
+	add("Errors", "", "%s", countsLine(r.Errors))
+	if len(r.ErrorDetails) > 0 {
+		add("Error details", "", "%s", countsLine(r.ErrorDetails))
+	}
+	add("Bytes", "", "%d in, %d out", r.BytesIn, r.BytesOut)
+	h := r.Health
+	add("Generator", "", "CPU max %.0f%% (mean %.0f%%), lag p99 max %s ms, in flight max %d, connections max %d (%d dialed, %d failed)",
+		h.MaxCPUPercent, h.MeanCPUPercent, num(h.MaxLagP99Ms), h.MaxInflight, h.MaxOpenConns, h.Dials, h.DialErrors)
+	add("", "", "TIME_WAIT max %d of %d ports, file descriptors max %d of %d, RSS max %.1f MB",
+		h.MaxTimeWait, h.PortRangeSize, h.MaxOpenFDs, h.FDLimit, float64(h.PeakRSSBytes)/1e6)
+	if len(h.GoAways) > 0 {
+		add("GOAWAY", "HTTP/2 frames received", "%s", countsLine(h.GoAways))
+	}
+
+	if len(r.Targets) > 1 {
+		t := table{Title: "Per target", Header: []string{"target", "requests", "ok %", "dropped", "p50 ms", "p99 ms", "max ms", "errors"}}
+		for _, x := range r.Targets {
+			t.Rows = append(t.Rows, []string{x.Name, itoa(x.Requests), fmt.Sprintf("%.2f", 100*x.SuccessRatio),
+				itoa(x.Dropped), num(x.LatencyMs.P50), num(x.LatencyMs.P99), num(x.LatencyMs.Max), countsLine(x.Errors)})
+		}
+		p.Tables = append(p.Tables, t)
+	}
+	if len(r.Shards) > 1 {
+		t := table{Title: "Shards", Header: []string{"shard", "kind", "status", "planned/s", "achieved/s", "dropped", "skew ms", "cpu max %"},
+			Note: fmt.Sprintf("Coverage %.1f%%", 100*r.Coverage)}
+		for _, s := range r.Shards {
+			t.Rows = append(t.Rows, []string{s.ShardID, s.Kind, s.Status, fmt.Sprintf("%.1f", s.PlannedRate),
+				fmt.Sprintf("%.1f", s.AchievedRate), itoa(s.Dropped), num(s.StartSkewMs), fmt.Sprintf("%.0f", s.Health.MaxCPUPercent)})
+		}
+		p.Tables = append(p.Tables, t)
+	}
+	if len(r.TimeSeries) > 0 {
+		step := (len(r.TimeSeries) + maxSeriesRows - 1) / maxSeriesRows
+		t := table{Title: "Per second (by completion time)", Header: []string{"second", "requests", "ok", "errors", "dropped", "p50 ms", "p99 ms"}}
+		if step > 1 {
+			t.Title += fmt.Sprintf(", every %d s", step)
+		}
+		for i := 0; i < len(r.TimeSeries); i += step {
+			s := r.TimeSeries[i]
+			t.Rows = append(t.Rows, []string{itoa(s.ElapsedS), itoa(s.Requests), itoa(s.Success), itoa(s.Errors),
+				itoa(s.Dropped), num(s.P50Ms), num(s.P99Ms)})
+		}
+		p.Tables = append(p.Tables, t)
+	}
+	return p
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func latencyLine(l events.Latency) string {
+	return fmt.Sprintf("min %s, mean %s, p50 %s, p90 %s, p95 %s, p99 %s, p99.9 %s, max %s",
+		num(l.Min), num(l.Mean), num(l.P50), num(l.P90), num(l.P95), num(l.P99), num(l.P999), num(l.Max))
+}
+
+// num formats milliseconds with about three significant digits.
+func num(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case v < 10:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	case v < 100:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	case v < 1000:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
+}
+
+// countsLine renders a count map as "k: n, …", largest first.
+func countsLine(m map[string]int64) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}

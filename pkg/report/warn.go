@@ -1,0 +1,87 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/barrage-load/barrage/events"
+)
+
+// Thresholds beyond which a report warns that the generator limited the run.
+const (
+	// LagWarnMs: a p99 scheduling lag above this means requests left late.
+	LagWarnMs = 10.0
+	// CPUWarnPercent: a second at or above this share of the worker's CPUs
+	// means the generator was saturated.
+	CPUWarnPercent = 90.0
+	// PortWarnFraction: TIME_WAIT sockets above this fraction of the
+	// ephemeral range means new connections are close to failing.
+	PortWarnFraction = 0.5
+	// FDWarnFraction: open descriptors above this fraction of the limit.
+	FDWarnFraction = 0.8
+	// AchievedWarnRatio: a full second below this share of its planned rate.
+	AchievedWarnRatio = 0.99
+)
+
+// warnings lists what the reader must know before trusting the figures.
+func warnings(r *events.Report, results []*events.ShardResult) []string {
+	w := []string{}
+	add := func(format string, args ...any) { w = append(w, fmt.Sprintf(format, args...)) }
+
+	var lost []string
+	for _, s := range r.Shards {
+		if s.Status == events.StatusLost {
+			lost = append(lost, fmt.Sprintf("%s (%.1f/s planned)", s.ShardID, s.PlannedRate))
+		}
+	}
+	if len(lost) > 0 {
+		add("%d of %d shards never reported: %v; coverage is %.1f%% and nothing was invented for them",
+			len(lost), len(r.Shards), lost, 100*r.Coverage)
+	}
+	if r.Dropped > 0 {
+		planned := r.Requests + r.Dropped
+		add("%d of %d arrivals (%.2f%%) were dropped because every in-flight slot was busy: the generator limited the rate; raise --max-inflight or add workers",
+			r.Dropped, planned, 100*float64(r.Dropped)/float64(planned))
+	}
+	h := r.Health
+	if r.LagMs.P99 > LagWarnMs {
+		add("scheduling lag p99 was %.1f ms (max %.1f ms): requests left later than planned; latencies from the intended send include that wait",
+			r.LagMs.P99, r.LagMs.Max)
+	}
+	if r.TargetRate > 0 && h.MinAchievedRatio < AchievedWarnRatio {
+		add("in its worst second a worker sent only %.0f%% of its planned rate", 100*h.MinAchievedRatio)
+	}
+	if h.MaxCPUPercent >= CPUWarnPercent {
+		add("generator CPU reached %.0f%% of its cores: results may reflect the generator's limit, not the target's; add workers",
+			h.MaxCPUPercent)
+	}
+	if h.PortRangeSize > 0 && float64(h.MaxTimeWait) >= PortWarnFraction*float64(h.PortRangeSize) {
+		add("%d sockets in TIME_WAIT towards the target, %.0f%% of the %d ephemeral ports: new connections will soon fail with addr_in_use; use keep-alive or more workers",
+			h.MaxTimeWait, 100*float64(h.MaxTimeWait)/float64(h.PortRangeSize), h.PortRangeSize)
+	}
+	if h.FDLimit > 0 && float64(h.MaxOpenFDs) >= FDWarnFraction*float64(h.FDLimit) {
+		add("%d open file descriptors of a limit of %d: raise the limit (ulimit -n) or lower --max-inflight",
+			h.MaxOpenFDs, h.FDLimit)
+	}
+	if n := r.Errors["addr_in_use"]; n > 0 {
+		add("%d requests failed with addr_in_use: the generator ran out of ephemeral ports, not the target", n)
+	}
+	if n := r.Errors["too_many_open_files"]; n > 0 {
+		add("%d requests failed with too_many_open_files: the generator hit its file-descriptor limit, not the target", n)
+	}
+	if len(h.GoAways) > 0 {
+		codes := make([]string, 0, len(h.GoAways))
+		for c, n := range h.GoAways {
+			codes = append(codes, fmt.Sprintf("%s ×%d", c, n))
+		}
+		sort.Strings(codes)
+		add("the server sent HTTP/2 GOAWAY %v; connections were replaced (ENHANCE_YOUR_CALM means it throttled the client: spread streams over more --connections or workers)", codes)
+	}
+	for _, res := range results {
+		if res.StopReason != "" {
+			add("shard %s stopped early (%s) after %.1f s; its figures cover only the part it ran",
+				res.ShardID, res.StopReason, res.SendSeconds)
+		}
+	}
+	return w
+}
