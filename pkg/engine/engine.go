@@ -28,8 +28,14 @@ const (
 	H2C                   // HTTP/2 over cleartext TCP with prior knowledge
 )
 
-// DefaultMaxInflight is the in-flight cap when Config.MaxInflight is 0.
-const DefaultMaxInflight = 1000
+// Defaults for Config fields left at zero.
+const (
+	DefaultMaxInflight = 1000
+	// DefaultLateLimit is well above the timer resolution (about 1 ms when
+	// the process is idle) and a typical GC pause, so only a real stall of
+	// the generator drops arrivals.
+	DefaultLateLimit = 10 * time.Millisecond
+)
 
 // Config is one engine run. Targets must have their defaults applied
 // (events.RunSpec.WithDefaults).
@@ -42,7 +48,10 @@ type Config struct {
 	// Start is when arrival 0 is due; zero means now.
 	Start       time.Time
 	MaxInflight int
-	Timeout     time.Duration
+	// LateLimit is how late the scheduler may send an arrival; later ones
+	// are dropped. 0 means DefaultLateLimit.
+	LateLimit time.Duration
+	Timeout   time.Duration
 	// KeepAlive reuses connections; false dials one per arrival and closes it
 	// after the response.
 	KeepAlive   bool
@@ -101,6 +110,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.MaxInflight <= 0 {
 		cfg.MaxInflight = DefaultMaxInflight
+	}
+	if cfg.LateLimit <= 0 {
+		cfg.LateLimit = DefaultLateLimit
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = events.DefaultTimeout
@@ -216,25 +228,32 @@ func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) 
 }
 
 // schedule dispatches arrivals at their due times until the pacer ends or
-// ctx is done. An arrival that finds every slot busy is dropped.
+// ctx is done. An arrival that finds every slot busy is dropped, and so is
+// one the scheduler reaches more than LateLimit after its due time (after a
+// stall of the process, say): sending those at once would be a burst the
+// schedule never asked for.
 func (e *Engine) schedule(ctx context.Context) {
 	p := e.cfg.Pacer
+	late := int64(e.cfg.LateLimit)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	done := ctx.Done()
 	for i := int64(0); ; i++ {
-		due, ok := p.Due(i)
+		d, ok := p.Due(i)
 		if !ok {
 			return
 		}
-		if wait := due - time.Since(e.start); wait > 0 {
-			timer.Reset(wait)
+		due := int64(d)
+		now := e.now()
+		if due > now {
+			timer.Reset(time.Duration(due - now))
 			select {
 			case <-done:
 				timer.Stop()
 				return
 			case <-timer.C:
 			}
+			now = e.now()
 		} else {
 			select {
 			case <-done:
@@ -242,12 +261,14 @@ func (e *Engine) schedule(ctx context.Context) {
 			default:
 			}
 		}
-		if w := e.acquire(); w != nil {
-			w.ch <- arrival{i: i, due: int64(due)}
-		} else {
-			e.drops.Add(1)
-			e.tdrops[e.table[i%int64(len(e.table))]].Add(1)
+		if now-due <= late {
+			if w := e.acquire(); w != nil {
+				w.ch <- arrival{i: i, due: due}
+				continue
+			}
 		}
+		e.drops.Add(1)
+		e.tdrops[e.table[i%int64(len(e.table))]].Add(1)
 	}
 }
 

@@ -36,8 +36,8 @@ const readBufSize = 16 << 10
 type h1conn struct {
 	nc     net.Conn
 	buf    []byte
-	r, w   int  // unread bytes are buf[r:w]
-	served int  // responses read on this connection
+	r, w   int   // unread bytes are buf[r:w]
+	served int   // responses read on this connection
 	nread  int64 // bytes read for the current response
 }
 

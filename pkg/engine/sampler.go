@@ -20,7 +20,7 @@ type sampler struct {
 	stopc    chan struct{}
 	stopOnce sync.Once
 
-	k                   int   // intervals closed
+	k                   int // intervals closed
 	lastAt              time.Duration
 	lastSent, lastDrops int64
 	lastCPU             time.Duration
@@ -143,4 +143,3 @@ func mergeOrPanic(dst, src *hist.Histogram) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-

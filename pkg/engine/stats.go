@@ -109,11 +109,11 @@ func newStripe(targets int) *stripe {
 
 // outcome is one finished request. Times are nanoseconds since the start.
 type outcome struct {
-	target          int
-	due, sent, end  int64
-	status          int
-	class           errclass.Class
-	detail          string
+	target            int
+	due, sent, end    int64
+	status            int
+	class             errclass.Class
+	detail            string
 	bytesIn, bytesOut int64
 }
 

@@ -77,13 +77,13 @@ func Build(in Input) (*events.Report, error) {
 
 // merger accumulates shard results.
 type merger struct {
-	start              time.Time
-	sendS              float64
-	counts             events.Counts
-	lat, unc, lag      *hist.Histogram
-	targets            []*targetAcc
-	byName             map[string]*targetAcc
-	series             map[int64]*seriesAcc
+	start         time.Time
+	sendS         float64
+	counts        events.Counts
+	lat, unc, lag *hist.Histogram
+	targets       []*targetAcc
+	byName        map[string]*targetAcc
+	series        map[int64]*seriesAcc
 }
 
 type targetAcc struct {
