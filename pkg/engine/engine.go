@@ -205,6 +205,7 @@ func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) 
 		e.schedule(sched)
 	}
 	sendEnd := e.now()
+	interrupted := sched.Err() != nil // checked now: a cancel after the window is not an interruption
 	e.stopping.Store(true)
 	e.mu.Lock()
 	for _, w := range e.workers {
@@ -221,7 +222,7 @@ func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) 
 	switch {
 	case abort.Err() != nil:
 		res.Status, res.StopReason = events.StatusTruncated, "aborted"
-	case sched.Err() != nil:
+	case interrupted:
 		res.Status, res.StopReason = events.StatusTruncated, "interrupted"
 	}
 	return res, nil
@@ -241,7 +242,7 @@ func (e *Engine) schedule(ctx context.Context) {
 	for i := int64(0); ; i++ {
 		d, ok := p.Due(i)
 		if !ok {
-			return
+			d = p.Length() // no more arrivals: the window still lasts its length
 		}
 		due := int64(d)
 		now := e.now()
@@ -254,12 +255,17 @@ func (e *Engine) schedule(ctx context.Context) {
 			case <-timer.C:
 			}
 			now = e.now()
+		} else if !ok {
+			return
 		} else {
 			select {
 			case <-done:
 				return
 			default:
 			}
+		}
+		if !ok {
+			return
 		}
 		if now-due <= late {
 			if w := e.acquire(); w != nil {

@@ -22,8 +22,9 @@ type progress struct {
 	length time.Duration
 	every  time.Duration // plain lines: at most one per interval
 	mu     sync.Mutex
-	last   []engine.Progress
-	lastAt time.Duration
+	last    []engine.Progress
+	lastAt  time.Duration
+	pending string // the latest line, not yet printed
 }
 
 func newProgress(w io.Writer, quiet bool, length time.Duration, shards int) *progress {
@@ -71,15 +72,28 @@ func (p *progress) update(k int, pr engine.Progress) {
 		p.bar.Set64(int64(sum.Elapsed / time.Second))
 		return
 	}
-	if sum.Elapsed-p.lastAt >= p.every || sum.Elapsed >= p.length {
+	p.pending = line
+	if sum.Elapsed-p.lastAt >= p.every {
 		p.lastAt = sum.Elapsed
-		fmt.Fprintln(p.w, "["+line+"]")
+		p.flush()
 	}
 }
 
+func (p *progress) flush() {
+	if p.pending != "" {
+		fmt.Fprintln(p.w, "["+p.pending+"]")
+		p.pending = ""
+	}
+}
+
+// finish ends the display, printing the final figures.
 func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.bar != nil {
 		p.bar.Finish()
 		fmt.Fprintln(p.w)
+		return
 	}
+	p.flush()
 }

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+)
+
+// TestMain lets the test binary act as the barrage command when
+// BARRAGE_AS_MAIN is set, so the end-to-end tests run the real CLI as a
+// subprocess without building it separately.
+func TestMain(m *testing.M) {
+	if os.Getenv("BARRAGE_AS_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// barrage runs the command with args and waits at most limit.
+func barrage(t *testing.T, limit time.Duration, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "BARRAGE_AS_MAIN=1")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(limit, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	err := cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// countingServer counts the requests it receives.
+func countingServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func TestRunEndToEnd(t *testing.T) {
+	srv, n := countingServer(t)
+	out := t.TempDir()
+	r := barrage(t, 30*time.Second, "run", "--target", srv.URL+"/x", "--rate", "100", "--duration", "1s",
+		"--json", "--out", out)
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	var rep events.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("stdout is not report.json: %v\n%s", err, r.stdout)
+	}
+	if rep.Requests != 100 || rep.Success != 100 || n.Load() != 100 {
+		t.Errorf("requests %d, success %d, server saw %d; want 100 each", rep.Requests, rep.Success, n.Load())
+	}
+	if rep.TargetRate != 100 || rep.Coverage != 1 || len(rep.TimeSeries) == 0 || rep.LatencyMs.P99 <= 0 {
+		t.Errorf("target_rate %v coverage %v series %d p99 %v", rep.TargetRate, rep.Coverage, len(rep.TimeSeries), rep.LatencyMs.P99)
+	}
+	dir := filepath.Join(out, "runs", rep.RunID)
+	for _, f := range []string{"report.json", "report.txt", "spec.json", "shards/s0000/result.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("run folder lacks %s: %v", f, err)
+		}
+	}
+	// Not a terminal: the progress display prints plain lines.
+	if !strings.Contains(r.stderr, "1s/1s") {
+		t.Errorf("stderr has no plain progress line:\n%s", r.stderr)
+	}
+
+	// barrage report re-renders the stored run in every format.
+	for _, tc := range []struct{ format, want string }{
+		{"text", "Latency (ms)"}, {"json", `"run_id": "` + rep.RunID}, {"md", "| Requests |"}, {"html", "<table>"},
+	} {
+		rr := barrage(t, 10*time.Second, "report", dir, "--format", tc.format)
+		if rr.code != 0 || !strings.Contains(rr.stdout, tc.want) {
+			t.Errorf("report --format %s: exit %d, output lacks %q:\n%s%s", tc.format, rr.code, tc.want, rr.stdout, rr.stderr)
+		}
+	}
+	// A run id is found under --out.
+	if rr := barrage(t, 10*time.Second, "report", rep.RunID, "--out", out); rr.code != 0 {
+		t.Errorf("report by run id: exit %d: %s", rr.code, rr.stderr)
+	}
+}
+
+func TestRunDemo(t *testing.T) {
+	r := barrage(t, 30*time.Second, "run", "--demo", "--rate", "50", "--duration", "1s", "--out", t.TempDir())
+	if r.code != 0 || !strings.Contains(r.stdout, "50 sent, 50 successful") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	srv, n := countingServer(t)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	badYAML := write("bad.yaml", "targets:\n  - url: "+srv.URL+"\nload: {rate: [1\n")
+	wrongType := write("type.yaml", "targets:\n  - url: "+srv.URL+"\nload:\n  rate: fast\n")
+	unknown := write("unknown.yaml", "targets:\n  - url: "+srv.URL+"\nrat: 5\n")
+	badJSON := write("bad.json", "{\"targets\": [{\"url\": \""+srv.URL+"\"}],\n \"load\": {\"rate\": \"x\"}}")
+	badTargets := write("targets.txt", "GET "+srv.URL+"\nNot-A-Header\n")
+	missingBody := write("body.txt", "POST "+srv.URL+"\n@nope.json\n")
+	tests := []struct {
+		name string
+		args []string
+		want string // a part of the one-line message
+	}{
+		// An unknown flag is named.
+		{"unknown flag", []string{"run", "--target", srv.URL, "--rat", "5"}, "unknown flag --rat"},
+		// YAML syntax errors name the file and line.
+		{"malformed yaml", []string{"run", badYAML}, "bad.yaml:"},
+		// A value of the wrong type names the file and line.
+		{"wrong type", []string{"run", wrongType}, "type.yaml:4"},
+		// Unknown spec fields are rejected.
+		{"unknown field", []string{"run", unknown}, "unknown.yaml:3"},
+		// JSON type errors name the line.
+		{"json type", []string{"run", badJSON}, "bad.json:2"},
+		// A malformed targets file names the file and line.
+		{"malformed targets", []string{"run", "--targets", badTargets}, "targets.txt:2"},
+		// An unreadable @body in a targets file.
+		{"targets body", []string{"run", "--targets", missingBody}, "nope.json"},
+		// Negative rates are rejected.
+		{"negative rate", []string{"run", "--target", srv.URL, "--rate", "-5"}, "load.rate"},
+		// Absurd rates are rejected.
+		{"absurd rate", []string{"run", "--target", srv.URL, "--rate", "1e12"}, "load.rate"},
+		// A URL needs a scheme.
+		{"no scheme", []string{"run", "--target", "example.com/x"}, "has no scheme"},
+		// A duration needs a unit.
+		{"bad duration", []string{"run", "--target", srv.URL, "--duration", "5"}, "--duration"},
+		// A negative duration.
+		{"negative duration", []string{"run", "--target", srv.URL, "--duration", "-1s"}, "duration"},
+		// An unreadable --body @file.
+		{"body file", []string{"run", "--target", srv.URL, "--body", "@/nonexistent/body"}, "cannot read body file"},
+		// No target at all.
+		{"no target", []string{"run", "--rate", "5"}, "no target"},
+		// A header without a colon.
+		{"bad header", []string{"run", "--target", srv.URL, "--header", "nocolon"}, "--header"},
+		// h2c needs http.
+		{"h2c https", []string{"run", "--target", "https://127.0.0.1:1/", "--h2c"}, "h2c needs an http URL"},
+		// An unknown command.
+		{"unknown command", []string{"fly"}, "unknown command"},
+		// A missing spec file.
+		{"missing spec", []string{"run", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
+		// report of something that is not a run.
+		{"report not a run", []string{"report", dir}, "not a run folder"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := barrage(t, 10*time.Second, tt.args...)
+			if r.code != 2 {
+				t.Errorf("exit %d; want 2\nstderr: %s", r.code, r.stderr)
+			}
+			lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tt.want) {
+				t.Errorf("stderr = %q; want one line containing %q", r.stderr, tt.want)
+			}
+			if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic") {
+				t.Errorf("stderr has a stack trace: %s", r.stderr)
+			}
+		})
+	}
+	if got := n.Load(); got != 0 {
+		t.Errorf("bad input sent %d requests; want none", got)
+	}
+}
+
+// TestInterrupt checks Ctrl-C: scheduling stops, in-flight requests finish,
+// and the report is still written.
+func TestInterrupt(t *testing.T) {
+	srv, _ := countingServer(t)
+	out := t.TempDir()
+	cmd := exec.Command(os.Args[0], "run", "--target", srv.URL, "--rate", "50", "--duration", "30s", "--json", "--out", out)
+	cmd.Env = append(os.Environ(), "BARRAGE_AS_MAIN=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("barrage did not stop within 15 s of SIGINT")
+	}
+	var rep events.Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("no report after SIGINT: %v\n%s", err, stderr.String())
+	}
+	if rep.DurationS > 5 || rep.Requests < 50 || rep.Shards[0].Status != events.StatusTruncated {
+		t.Errorf("duration %.1f s, %d requests, status %s; want a truncated run of about 1.5 s",
+			rep.DurationS, rep.Requests, rep.Shards[0].Status)
+	}
+	if _, err := os.Stat(filepath.Join(out, "runs", rep.RunID, "report.json")); err != nil {
+		t.Errorf("report.json not written: %v", err)
+	}
+}
