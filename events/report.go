@@ -34,6 +34,9 @@ type Report struct {
 	Success      int64   `json:"success"`
 	SuccessRatio float64 `json:"success_ratio"`
 	Dropped      int64   `json:"dropped"`
+	// DroppedLate is the part of Dropped that the scheduler reached too late
+	// to send (the generator stalled) rather than finding every slot busy.
+	DroppedLate int64 `json:"dropped_late"`
 	// LatencyMs is measured from the intended send time (no coordinated
 	// omission); LatencyUncorrectedMs from the actual send; LagMs is the
 	// scheduling lag (actual send minus intended send).

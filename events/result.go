@@ -81,8 +81,12 @@ type Counts struct {
 	Requests int64 `json:"requests"`
 	// Success counts responses whose status is 2xx or 3xx.
 	Success int64 `json:"success"`
-	// Dropped counts arrivals not sent because every in-flight slot was busy.
+	// Dropped counts arrivals not sent: every in-flight slot was busy, or
+	// the scheduler reached them too late (DroppedLate, a part of Dropped).
 	Dropped int64 `json:"dropped"`
+	// DroppedLate counts arrivals the scheduler reached more than its late
+	// limit after their due time (the generator was stalled), not sent.
+	DroppedLate int64 `json:"dropped_late,omitempty"`
 	// StatusCodes counts responses by status code ("200": n).
 	StatusCodes map[string]int64 `json:"status_codes,omitempty"`
 	// Errors counts failed requests by error class (see CONTRACT.md).
@@ -131,6 +135,9 @@ type Health struct {
 	PortRangeHigh int `json:"port_range_high"`
 	// FDLimit is the soft limit on open file descriptors.
 	FDLimit int `json:"fd_limit"`
+	// LateLimitMs is how late, in milliseconds, the scheduler may send an
+	// arrival before it drops it instead.
+	LateLimitMs float64 `json:"late_limit_ms"`
 	// Dials counts connections opened; DialErrors those that failed.
 	Dials      int64 `json:"dials"`
 	DialErrors int64 `json:"dial_errors"`

@@ -3,8 +3,10 @@ package events
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -91,7 +93,8 @@ func (t *Target) validate(field string, s *RunSpec, p *problems) {
 	if t.Weight < 0 || t.Weight > MaxWeight {
 		p.add(field+".weight", "%d is out of range (0 ≤ weight ≤ %d)", t.Weight, MaxWeight)
 	}
-	for k, v := range t.Headers {
+	for _, k := range slices.Sorted(maps.Keys(t.Headers)) { // sorted: the same input, the same message
+		v := t.Headers[k]
 		if !isToken(k) {
 			p.add(field+".headers", "%q is not a valid header name", k)
 		}

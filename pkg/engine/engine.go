@@ -90,7 +90,9 @@ type Engine struct {
 	sent     atomic.Int64 // requests started
 	next     atomic.Int64 // closed loop: next arrival index
 	drops    atomic.Int64
+	late     atomic.Int64   // drops because the scheduler was late
 	tdrops   []atomic.Int64 // drops per target
+	tlate    []atomic.Int64 // late drops per target
 	conns    atomic.Int64   // open connections
 	dials    atomic.Int64
 	dialErrs atomic.Int64
@@ -138,7 +140,7 @@ func New(cfg Config) (*Engine, error) {
 		weights[i] = t.Weight
 	}
 	e := &Engine{cfg: cfg, reqs: reqs, eps: eps, table: weightTable(weights),
-		tdrops: make([]atomic.Int64, len(reqs))}
+		tdrops: make([]atomic.Int64, len(reqs)), tlate: make([]atomic.Int64, len(reqs))}
 	e.tls = &tls.Config{InsecureSkipVerify: cfg.Insecure}
 	if cfg.Protocol != HTTP1 {
 		e.h2 = newH2Pool(e)
@@ -267,14 +269,16 @@ func (e *Engine) schedule(ctx context.Context) {
 		if !ok {
 			return
 		}
-		if now-due <= late {
-			if w := e.acquire(); w != nil {
-				w.ch <- arrival{i: i, due: due}
-				continue
-			}
+		ti := e.table[i%int64(len(e.table))]
+		if now-due > late {
+			e.late.Add(1)
+			e.tlate[ti].Add(1)
+		} else if w := e.acquire(); w != nil {
+			w.ch <- arrival{i: i, due: due}
+			continue
 		}
 		e.drops.Add(1)
-		e.tdrops[e.table[i%int64(len(e.table))]].Add(1)
+		e.tdrops[ti].Add(1)
 	}
 }
 

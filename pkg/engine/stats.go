@@ -52,9 +52,10 @@ func (c *counts) add(o *counts) {
 	}
 }
 
-// toEvents converts c into the wire form, with dropped arrivals.
-func (c *counts) toEvents(dropped int64) events.Counts {
-	out := events.Counts{Requests: c.requests, Success: c.success, Dropped: dropped,
+// toEvents converts c into the wire form, with dropped arrivals (late ones
+// among them).
+func (c *counts) toEvents(dropped, late int64) events.Counts {
+	out := events.Counts{Requests: c.requests, Success: c.success, Dropped: dropped, DroppedLate: late,
 		BytesIn: c.bytesIn, BytesOut: c.bytesOut}
 	for code, n := range c.status {
 		if n > 0 {

@@ -168,6 +168,7 @@ func addCounts(dst, src *events.Counts) {
 	dst.Requests += src.Requests
 	dst.Success += src.Success
 	dst.Dropped += src.Dropped
+	dst.DroppedLate += src.DroppedLate
 	dst.BytesIn += src.BytesIn
 	dst.BytesOut += src.BytesOut
 	dst.StatusCodes = addMap(dst.StatusCodes, src.StatusCodes)
@@ -190,7 +191,7 @@ func (m *merger) fill(r *events.Report) {
 	c := &m.counts
 	r.StartedAt = m.start
 	r.DurationS = m.sendS
-	r.Requests, r.Success, r.Dropped = c.Requests, c.Success, c.Dropped
+	r.Requests, r.Success, r.Dropped, r.DroppedLate = c.Requests, c.Success, c.Dropped, c.DroppedLate
 	r.BytesIn, r.BytesOut = c.BytesIn, c.BytesOut
 	r.SuccessRatio = ratio(c.Success, c.Requests)
 	if m.sendS > 0 {

@@ -38,10 +38,18 @@ func warnings(r *events.Report, results []*events.ShardResult) []string {
 		add("%d of %d shards never reported: %v; coverage is %.1f%% and nothing was invented for them",
 			len(lost), len(r.Shards), lost, 100*r.Coverage)
 	}
-	if r.Dropped > 0 {
-		planned := r.Requests + r.Dropped
+	planned := r.Requests + r.Dropped
+	if busy := r.Dropped - r.DroppedLate; busy > 0 {
 		add("%d of %d arrivals (%.2f%%) were dropped because every in-flight slot was busy: the generator limited the rate; raise --max-inflight or add workers",
-			r.Dropped, planned, 100*float64(r.Dropped)/float64(planned))
+			busy, planned, 100*float64(busy)/float64(planned))
+	}
+	if r.DroppedLate > 0 {
+		limit := 0.0
+		for _, res := range results {
+			limit = max(limit, res.Health.LateLimitMs)
+		}
+		add("%d of %d arrivals (%.2f%%) were dropped because the scheduler reached them more than %s ms late: the generator process was stalled (CPU starved or paused); add workers or free the CPU",
+			r.DroppedLate, planned, 100*float64(r.DroppedLate)/float64(planned), num(limit))
 	}
 	h := r.Health
 	if r.LagMs.P99 > LagWarnMs {

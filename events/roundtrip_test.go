@@ -1,0 +1,167 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from the decoded fixtures")
+
+// TestRoundTrip decodes each fixture strictly, checks that it sets every
+// field, and checks that encoding is stable: the fixture re-encoded is the
+// fixture, byte for byte, and decodes to the same value.
+func TestRoundTrip(t *testing.T) {
+	tests := []struct {
+		file string
+		v    any // a pointer to a zero document
+		// unset lists fields the fixture leaves zero, and why.
+		unset map[string]string
+	}{
+		{"runspec.json", new(RunSpec), map[string]string{
+			"RunSpec.H2C": "excludes http2, which the fixture sets",
+			"Load.Rate":   "a ramp reads from and to",
+		}},
+		{"shardresult.json", new(ShardResult), nil},
+		{"report.json", new(Report), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			path := filepath.Join("testdata", tt.file)
+			fixture, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := decodeStrict(fixture, tt.v); err != nil {
+				t.Fatalf("decode %s: %v", path, err)
+			}
+			if zero := unsetFields(tt.v, tt.unset); len(zero) > 0 {
+				t.Errorf("%s leaves fields zero (set them, or list them in unset with a reason): %v", path, zero)
+			}
+			enc, err := json.MarshalIndent(tt.v, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc = append(enc, '\n')
+			if *update {
+				if err := os.WriteFile(path, enc, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			} else if !bytes.Equal(enc, fixture) {
+				t.Errorf("%s re-encodes differently (run go test -update and review the diff):\n%s", path, enc)
+			}
+			again := reflect.New(reflect.TypeOf(tt.v).Elem()).Interface()
+			if err := decodeStrict(enc, again); err != nil {
+				t.Fatalf("decode the re-encoded %s: %v", path, err)
+			}
+			if !reflect.DeepEqual(tt.v, again) {
+				t.Errorf("%s changes in a round trip:\n got %+v\nwant %+v", path, again, tt.v)
+			}
+		})
+	}
+}
+
+// TestFixtureValid checks that the RunSpec fixture is a spec that would run.
+func TestFixtureValid(t *testing.T) {
+	b, err := os.ReadFile("testdata/runspec.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s RunSpec
+	if err := decodeStrict(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Errorf("Validate(fixture) = %v", err)
+	}
+}
+
+// decodeStrict decodes one JSON document, rejecting unknown fields.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+// unsetFields lists, as "Type.Field", the struct fields that are zero (or
+// empty) everywhere they occur in v, except those in allowed.
+func unsetFields(v any, allowed map[string]string) []string {
+	set := map[string]bool{}
+	var walk func(reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		case reflect.Struct:
+			if v.Type() == reflect.TypeFor[time.Time]() {
+				return
+			}
+			for i := 0; i < v.NumField(); i++ {
+				f := v.Field(i)
+				key := v.Type().Name() + "." + v.Type().Field(i).Name
+				full := !f.IsZero()
+				if f.Kind() == reflect.Slice || f.Kind() == reflect.Map {
+					full = f.Len() > 0
+				}
+				set[key] = set[key] || full
+				walk(f)
+			}
+		case reflect.Slice:
+			if v.Type().Elem().Kind() != reflect.Uint8 {
+				for i := 0; i < v.Len(); i++ {
+					walk(v.Index(i))
+				}
+			}
+		case reflect.Map:
+			for it := v.MapRange(); it.Next(); {
+				walk(it.Value())
+			}
+		}
+	}
+	walk(reflect.ValueOf(v))
+	var zero []string
+	for k, ok := range set {
+		if _, exempt := allowed[k]; !ok && !exempt {
+			zero = append(zero, k)
+		}
+	}
+	slices.Sort(zero)
+	return zero
+}
+
+func TestDurationText(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Duration
+		wantErr bool
+	}{
+		{"1m30s", Duration(90 * time.Second), false},       // the usual form
+		{"250ms", Duration(250 * time.Millisecond), false}, // below a second
+		{"-5s", Duration(-5 * time.Second), false},         // negative parses; Validate rejects it
+		{"0", 0, false},          // zero needs no unit
+		{"10", 0, true},          // a number without a unit
+		{"ten seconds", 0, true}, // not a duration
+	}
+	for _, tt := range tests {
+		var d Duration
+		err := d.UnmarshalText([]byte(tt.in))
+		if (err != nil) != tt.wantErr || d != tt.want {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want %v, error %v", tt.in, d, err, tt.want, tt.wantErr)
+		}
+		if err == nil {
+			b, _ := d.MarshalText()
+			var back Duration
+			if err := back.UnmarshalText(b); err != nil || back != d {
+				t.Errorf("MarshalText(%v) = %s, which reads back as %v, %v", d, b, back, err)
+			}
+		}
+	}
+}
