@@ -1,0 +1,60 @@
+package hist
+
+import "testing"
+
+// BenchmarkRecord is the hot path: it must report 0 allocs/op.
+func BenchmarkRecord(b *testing.B) {
+	ds := latencies(1<<12, 1)
+	h := New()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		h.Record(ds[i&(len(ds)-1)])
+		i++
+	}
+}
+
+// BenchmarkMerge merges one shard of 100,000 samples, as the reducer does.
+func BenchmarkMerge(b *testing.B) {
+	src := record(latencies(100_000, 2)...)
+	dst := New()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := dst.Merge(src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMarshal encodes a shard of 100,000 samples.
+func BenchmarkMarshal(b *testing.B) {
+	h := record(latencies(100_000, 3)...)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.MarshalBinary(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	enc := mustMarshal(b, h)
+	b.ReportMetric(float64(len(enc)), "bytes")
+}
+
+// BenchmarkDecode decodes a shard of 100,000 samples.
+func BenchmarkDecode(b *testing.B) {
+	enc := mustMarshal(b, record(latencies(100_000, 4)...))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkQuantile reads the 99th percentile of 100,000 samples.
+func BenchmarkQuantile(b *testing.B) {
+	h := record(latencies(100_000, 5)...)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = h.Quantile(0.99)
+	}
+}
