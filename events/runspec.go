@@ -43,7 +43,7 @@ type RunSpec struct {
 	// Weight, deterministically (a smooth weighted round robin).
 	Targets []Target `json:"targets" yaml:"targets"`
 	// Load is the arrival-rate shape over the whole run (all workers together).
-	Load Load `json:"load" yaml:"load"`
+	Load Load `json:"load,omitzero" yaml:"load"`
 	// Duration is how long arrivals are scheduled. Requests still in flight at
 	// the end may take up to Timeout more.
 	Duration Duration `json:"duration" yaml:"duration"`
@@ -94,7 +94,9 @@ type Load struct {
 	// Shape is ShapeConstant (default) or ShapeRamp.
 	Shape string `json:"shape,omitempty" yaml:"shape"`
 	// Rate is the constant arrival rate per second. 0 runs a closed loop: each
-	// in-flight slot sends its next request as soon as the last one ends.
+	// in-flight slot sends its next request as soon as the last one ends. A
+	// spec without any load runs at DefaultRate (WithDefaults); write
+	// "load: {rate: 0}" for a closed loop.
 	Rate float64 `json:"rate" yaml:"rate"`
 	// From and To are the ramp's rates at the start and at the end of Duration.
 	From float64 `json:"from,omitempty" yaml:"from"`
@@ -127,6 +129,9 @@ func (l Load) MeanRate() float64 {
 func (s RunSpec) WithDefaults() RunSpec {
 	if s.Version == 0 {
 		s.Version = RunSpecVersion
+	}
+	if s.Load == (Load{}) { // no load given at all: the default rate, not a closed loop
+		s.Load.Rate = DefaultRate
 	}
 	if s.Load.Shape == "" {
 		s.Load.Shape = ShapeConstant

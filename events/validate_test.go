@@ -189,14 +189,13 @@ func TestWithDefaults(t *testing.T) {
 		in   RunSpec
 		want RunSpec
 	}{
-		// Every default at once. The rate is not defaulted: 0 means a closed
-		// loop, so the command line applies DefaultRate when nothing sets it.
+		// Every default at once: a spec without any load runs at DefaultRate.
 		{"zero", RunSpec{},
-			RunSpec{Version: RunSpecVersion, Load: Load{Shape: ShapeConstant},
+			RunSpec{Version: RunSpecVersion, Load: Load{Shape: ShapeConstant, Rate: DefaultRate},
 				Duration: Duration(DefaultDuration), Timeout: Duration(DefaultTimeout), Connections: 1}},
 		// A target gets a method, a weight and the name "METHOD URL".
 		{"target", RunSpec{Targets: []Target{{URL: "http://a/"}, {URL: "http://b/", Method: "POST"}}},
-			RunSpec{Version: 1, Load: Load{Shape: ShapeConstant}, Duration: Duration(DefaultDuration),
+			RunSpec{Version: 1, Load: Load{Shape: ShapeConstant, Rate: DefaultRate}, Duration: Duration(DefaultDuration),
 				Timeout: Duration(DefaultTimeout), Connections: 1,
 				Targets: []Target{
 					{Name: "GET http://a/", Method: "GET", URL: "http://a/", Weight: 1},
@@ -232,8 +231,14 @@ func TestWithDefaultsCopiesTargets(t *testing.T) {
 	if s.Targets[0].Method != "" || s.Targets[0].Name != "" || s.Targets[0].Weight != 0 {
 		t.Errorf("WithDefaults changed the original target: %+v", s.Targets[0])
 	}
-	if !d.KeepAliveOn() || !d.Load.ClosedLoop() {
-		t.Errorf("defaults: KeepAliveOn = %v, ClosedLoop = %v; want true, true", d.KeepAliveOn(), d.Load.ClosedLoop())
+	if !d.KeepAliveOn() || d.Load.ClosedLoop() || d.Load.Rate != DefaultRate {
+		t.Errorf("defaults: KeepAliveOn = %v, ClosedLoop = %v, rate %v; want true, false, %v",
+			d.KeepAliveOn(), d.Load.ClosedLoop(), d.Load.Rate, DefaultRate)
+	}
+	// An explicit closed loop stays one.
+	c := RunSpec{Load: Load{Shape: ShapeConstant}}.WithDefaults()
+	if !c.Load.ClosedLoop() {
+		t.Errorf("explicit closed loop became %+v", c.Load)
 	}
 	if err := d.Validate(); err != nil {
 		t.Errorf("Validate(defaults) = %v", err)

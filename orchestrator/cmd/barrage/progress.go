@@ -17,11 +17,11 @@ import (
 // terminal, plain lines otherwise. Shards report separately; the line sums
 // them (p99 is the worst shard's).
 type progress struct {
-	w      io.Writer
-	bar    *progressbar.ProgressBar
-	length time.Duration
-	every  time.Duration // plain lines: at most one per interval
-	mu     sync.Mutex
+	w       io.Writer
+	bar     *progressbar.ProgressBar
+	length  time.Duration
+	every   time.Duration // plain lines: at most one per interval
+	mu      sync.Mutex
 	last    []engine.Progress
 	lastAt  time.Duration
 	pending string // the latest line, not yet printed

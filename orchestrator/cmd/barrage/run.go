@@ -168,7 +168,7 @@ func applyFlags(s *events.RunSpec, f *runFlags, set map[string]bool) error {
 			t.Headers = m
 		}
 	}
-	if set["rate"] || set["ramp-to"] || (s.Load == events.Load{}) {
+	if set["rate"] || set["ramp-to"] {
 		s.Load = events.Load{Shape: events.ShapeConstant, Rate: f.rate}
 		if set["ramp-to"] {
 			s.Load = events.Load{Shape: events.ShapeRamp, From: f.rate, To: f.rampTo}

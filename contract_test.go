@@ -1,0 +1,107 @@
+// Package barrage_test pins the public contract (CONTRACT.md) to the code:
+// report.json's field names and the error classes.
+package barrage_test
+
+import (
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/errclass"
+)
+
+// section returns the first fenced block after the heading that starts with head.
+func section(t *testing.T, head string) string {
+	t.Helper()
+	b, err := os.ReadFile("CONTRACT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, head)
+	if i < 0 {
+		t.Fatalf("CONTRACT.md has no %q", head)
+	}
+	s = s[i:]
+	start := strings.Index(s, "```\n") + 4
+	end := start + strings.Index(s[start:], "```")
+	return s[start:end]
+}
+
+// jsonFields lists the JSON names of a struct type's fields.
+func jsonFields(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestReportFieldsMatchContract(t *testing.T) {
+	block := section(t, "## report.json")
+	// Top-level names start a line; a line may name several, comma-separated,
+	// before "(added)" or its description.
+	var top []string
+	lead := regexp.MustCompile(`^([a-z_0-9]+(?:, [a-z_0-9]+)*)`)
+	for _, line := range strings.Split(block, "\n") {
+		if m := lead.FindString(line); m != "" {
+			top = append(top, strings.Split(m, ", ")...)
+		}
+	}
+	sort.Strings(top)
+	if got, want := top, jsonFields(reflect.TypeFor[events.Report]()); !reflect.DeepEqual(got, want) {
+		t.Errorf("report.json fields in CONTRACT.md:\n%v\nevents.Report JSON fields:\n%v", got, want)
+	}
+	nested := func(field string, typ reflect.Type) {
+		re := regexp.MustCompile(`(?m)^` + field + `\s+\[\{([^}]*)\}`)
+		m := re.FindStringSubmatch(block)
+		if m == nil {
+			t.Fatalf("CONTRACT.md does not list the fields of %s", field)
+		}
+		var names []string
+		for _, f := range strings.Split(m[1], ",") {
+			f = strings.TrimSpace(f)
+			f, _, _ = strings.Cut(f, " ") // "kind (local|…)"
+			names = append(names, f)
+		}
+		sort.Strings(names)
+		if want := jsonFields(typ); !reflect.DeepEqual(names, want) {
+			t.Errorf("%s fields in CONTRACT.md:\n%v\ncode:\n%v", field, names, want)
+		}
+	}
+	nested("targets", reflect.TypeFor[events.TargetReport]())
+	nested("shards", reflect.TypeFor[events.ShardReport]())
+	nested("time_series", reflect.TypeFor[events.SeriesReport]())
+}
+
+func TestErrorClassesMatchContract(t *testing.T) {
+	b, err := os.ReadFile("CONTRACT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, "Error classes:")
+	if i < 0 {
+		t.Fatal("CONTRACT.md lists no error classes")
+	}
+	var documented []string
+	s, _, _ = strings.Cut(s[i:], "HTTP statuses")
+	for _, m := range regexp.MustCompile("`([a-z_]+)`").FindAllStringSubmatch(s, -1) {
+		documented = append(documented, m[1])
+	}
+	var code []string
+	for c := errclass.Class(1); c < errclass.NumClasses; c++ {
+		code = append(code, c.String())
+	}
+	sort.Strings(documented)
+	sort.Strings(code)
+	if !reflect.DeepEqual(documented, code) {
+		t.Errorf("error classes in CONTRACT.md %v; in pkg/errclass %v", documented, code)
+	}
+}

@@ -1,0 +1,204 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/barrage-load/barrage/events"
+)
+
+var runSpecType = reflect.TypeFor[events.RunSpec]()
+
+// Error is a problem with a spec file. Line is 1-based; 0 means the problem is
+// not tied to a line.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+	err  error // the underlying error, such as Validate's, for errors.As
+}
+
+// oneLine keeps a message on one line.
+var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+
+// Error formats e as one line: "FILE:LINE: msg", or "FILE: msg" without a line.
+func (e *Error) Error() string {
+	msg := oneLine.Replace(e.Msg)
+	switch {
+	case e.File == "" && e.Line > 0:
+		return fmt.Sprintf("line %d: %s", e.Line, msg)
+	case e.File == "":
+		return msg
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)
+	}
+	return e.File + ": " + msg
+}
+
+// Unwrap returns the error e reports, if any: for Check, the error of
+// events.RunSpec.Validate, whose parts are *events.FieldError.
+func (e *Error) Unwrap() error { return e.err }
+
+// Decode reads a RunSpec from data, a YAML or JSON document; name is the file
+// name used to choose the format and in messages. It is JSON when name ends
+// in .json, YAML when it ends in .yaml or .yml, and otherwise JSON when the
+// first byte that is not a space is '{'. Every error is an *Error.
+//
+// Decode reads strictly: unknown fields, values of the wrong type, a second
+// document and trailing data are errors. It does not validate: call Check
+// after applying flags and defaults.
+func Decode(data []byte, name string) (events.RunSpec, error) {
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	var s events.RunSpec
+	var err *Error
+	if isJSON(data, name) {
+		s, err = decodeJSON(data)
+	} else {
+		s, err = decodeYAML(data)
+	}
+	if err != nil {
+		err.File = name
+		return events.RunSpec{}, err
+	}
+	normalize(&s)
+	if s.Load.Shape == "" && hasLoad(data, isJSON(data, name)) {
+		// A load that is written, even as {rate: 0}, is meant: mark it so
+		// that WithDefaults does not mistake it for no load at all.
+		s.Load.Shape = events.ShapeConstant
+	}
+	return s, nil
+}
+
+// hasLoad reports whether the (already decoded, so valid) document has a
+// load field.
+func hasLoad(data []byte, isJSON bool) bool {
+	if isJSON {
+		var probe struct {
+			Load json.RawMessage `json:"load"`
+		}
+		return json.Unmarshal(data, &probe) == nil && probe.Load != nil && string(probe.Load) != "null"
+	}
+	var probe struct {
+		Load *yaml.Node `yaml:"load"`
+	}
+	return yaml.Unmarshal(data, &probe) == nil && probe.Load != nil && probe.Load.Tag != "!!null"
+}
+
+func isJSON(data []byte, name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json":
+		return true
+	case ".yaml", ".yml":
+		return false
+	}
+	data = bytes.TrimLeft(data, " \t\r\n")
+	return len(data) > 0 && data[0] == '{'
+}
+
+// normalize makes empty maps nil, so that a spec reads the same whether a
+// map was written empty or left out.
+func normalize(s *events.RunSpec) {
+	for i := range s.Targets {
+		if len(s.Targets[i].Headers) == 0 {
+			s.Targets[i].Headers = nil
+		}
+	}
+}
+
+// emptySpec is the error for a document without content.
+func emptySpec() *Error {
+	return &Error{Msg: "the spec is empty (want " + want(runSpecType, syntaxYAML) + ")"}
+}
+
+// Load reads the spec file at path ("-" reads standard input) with Decode,
+// then inlines each target's body_file, read relative to the spec file's
+// directory (the working directory for standard input), into its body.
+// Every error is an *Error.
+func Load(path string) (events.RunSpec, error) { return load(path, os.Stdin) }
+
+func load(path string, stdin io.Reader) (events.RunSpec, error) {
+	name, dir := path, filepath.Dir(path)
+	var data []byte
+	var err error
+	if path == "-" {
+		name, dir = "stdin", "."
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return events.RunSpec{}, &Error{File: name, Msg: "cannot read spec: " + reason(err), err: err}
+	}
+	s, err := Decode(data, name)
+	if err != nil {
+		return events.RunSpec{}, err
+	}
+	for i := range s.Targets {
+		t := &s.Targets[i]
+		if t.BodyFile == "" {
+			continue
+		}
+		field := fmt.Sprintf("targets[%d]", i)
+		if t.Body != "" {
+			return events.RunSpec{}, &Error{File: name, Msg: field + ": give body or body_file, not both"}
+		}
+		p := t.BodyFile
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return events.RunSpec{}, &Error{File: name, err: err,
+				Msg: fmt.Sprintf("%s.body_file: cannot read %s: %s", field, t.BodyFile, reason(err))}
+		}
+		if !utf8.Valid(b) {
+			return events.RunSpec{}, &Error{File: name,
+				Msg: fmt.Sprintf("%s.body_file: %s is not UTF-8 text (bodies travel in JSON strings)", field, t.BodyFile)}
+		}
+		t.Body, t.BodyFile = string(b), ""
+	}
+	return s, nil
+}
+
+// reason is err without the operation and path that the message already names.
+func reason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Check validates s and reports every problem on one line, each as
+// "field: problem", joined by "; " and prefixed by name, such as
+//
+//	spec.yaml: targets[0].url: "example.com" has no scheme (want http:// or https://); load.rate: -1 is out of range (0 ≤ rate ≤ 10000000 per second)
+//
+// It returns nil if s is valid. The error is an *Error that unwraps to the
+// error of s.Validate.
+func Check(s events.RunSpec, name string) error {
+	err := s.Validate()
+	if err == nil {
+		return nil
+	}
+	var msgs []string
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			msgs = append(msgs, e.Error())
+		}
+	} else {
+		msgs = append(msgs, err.Error())
+	}
+	return &Error{File: name, Msg: strings.Join(msgs, "; "), err: err}
+}
