@@ -51,6 +51,9 @@ type Config struct {
 	// LateLimit is how late the scheduler may send an arrival; later ones
 	// are dropped. 0 means DefaultLateLimit.
 	LateLimit time.Duration
+	// CoarseTimer makes the scheduler wait on Go's runtime timers instead
+	// of a timerfd (see wait.go): for tests under testing/synctest.
+	CoarseTimer bool
 	Timeout   time.Duration
 	// KeepAlive reuses connections; false dials one per arrival and closes it
 	// after the response.
@@ -238,8 +241,12 @@ func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) 
 func (e *Engine) schedule(ctx context.Context) {
 	p := e.cfg.Pacer
 	late := int64(e.cfg.LateLimit)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	w := newWaiter(ctx, e.cfg.CoarseTimer)
+	defer w.close()
+	spin := int64(spinBelow)
+	if e.cfg.CoarseTimer {
+		spin = 1 // fake clocks do not advance while we yield
+	}
 	done := ctx.Done()
 	for i := int64(0); ; i++ {
 		d, ok := p.Due(i)
@@ -248,26 +255,23 @@ func (e *Engine) schedule(ctx context.Context) {
 		}
 		due := int64(d)
 		now := e.now()
-		if due > now {
-			timer.Reset(time.Duration(due - now))
-			select {
-			case <-done:
-				timer.Stop()
+		for due-now >= spin {
+			if !w.wait(time.Duration(due - now)) {
 				return
-			case <-timer.C:
 			}
 			now = e.now()
-		} else if !ok {
-			return
-		} else {
-			select {
-			case <-done:
-				return
-			default:
-			}
+		}
+		for due > now { // less than spinBelow to go
+			runtime.Gosched()
+			now = e.now()
 		}
 		if !ok {
 			return
+		}
+		select {
+		case <-done:
+			return
+		default:
 		}
 		ti := e.table[i%int64(len(e.table))]
 		if now-due > late {

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package engine
+
+import "context"
+
+func newWaiter(ctx context.Context, _ bool) waiter { return newGoTimer(ctx) }
