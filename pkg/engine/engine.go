@@ -54,7 +54,7 @@ type Config struct {
 	// CoarseTimer makes the scheduler wait on Go's runtime timers instead
 	// of a timerfd (see wait.go): for tests under testing/synctest.
 	CoarseTimer bool
-	Timeout   time.Duration
+	Timeout     time.Duration
 	// KeepAlive reuses connections; false dials one per arrival and closes it
 	// after the response.
 	KeepAlive   bool
