@@ -68,6 +68,9 @@ type Config struct {
 	// Resolve maps a host name to addresses, for dialing by address and for
 	// counting TIME_WAIT sockets; nil uses the system resolver.
 	Resolve func(host string) []netip.Addr
+	// Dial, if set, opens connections instead of a net.Dialer: for tests
+	// with in-memory connections (net.Pipe) under testing/synctest.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Progress is a running summary for a progress display.

@@ -145,8 +145,16 @@ func (e *Engine) dial(ep int, deadline time.Time) (net.Conn, error) {
 func (e *Engine) dialProto(epi int, deadline time.Time, alpn []string) (net.Conn, error) {
 	ep := e.eps[epi]
 	e.dials.Add(1)
-	d := net.Dialer{Deadline: deadline}
-	nc, err := d.Dial("tcp", ep.dialAddr)
+	var nc net.Conn
+	var err error
+	if dial := e.cfg.Dial; dial != nil {
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		nc, err = dial(ctx, "tcp", ep.dialAddr)
+		cancel()
+	} else {
+		d := net.Dialer{Deadline: deadline}
+		nc, err = d.Dial("tcp", ep.dialAddr)
+	}
 	if err != nil {
 		e.dialErrs.Add(1)
 		return nil, err

@@ -69,6 +69,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 
 	sched, abort, stop := signalContexts()
 	defer stop()
+	defer startProfiling()()
 	prog := newProgress(stderr, f.quiet, s.Duration.D(), max(s.Workers, 1))
 	run, err := orchestrator.RunLocal(sched, abort, s, orchestrator.LocalOptions{Dir: f.out, Progress: prog.update})
 	prog.finish()
