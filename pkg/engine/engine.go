@@ -88,7 +88,6 @@ type Engine struct {
 	reqs  []*request
 	eps   []*endpoint
 	table []int32
-	tls   *tls.Config
 	h2    *h2pool
 
 	start    time.Time
@@ -102,8 +101,9 @@ type Engine struct {
 	conns    atomic.Int64   // open connections
 	dials    atomic.Int64
 	dialErrs atomic.Int64
-	stopping atomic.Bool // scheduling has ended
-	aborted  atomic.Bool // in-flight requests are being cut off
+	abortCtx context.Context // ends when requests in flight are cut off
+	stopping atomic.Bool     // scheduling has ended
+	aborted  atomic.Bool     // in-flight requests are being cut off
 
 	mu      sync.Mutex
 	idle    []*worker // LIFO: the most recently used slot (and its warm connection) goes first
@@ -146,8 +146,16 @@ func New(cfg Config) (*Engine, error) {
 		weights[i] = t.Weight
 	}
 	e := &Engine{cfg: cfg, reqs: reqs, eps: eps, table: weightTable(weights),
-		tdrops: make([]atomic.Int64, len(reqs)), tlate: make([]atomic.Int64, len(reqs))}
-	e.tls = &tls.Config{InsecureSkipVerify: cfg.Insecure}
+		tdrops: make([]atomic.Int64, len(reqs)), tlate: make([]atomic.Int64, len(reqs)),
+		abortCtx: context.Background()}
+	for _, ep := range eps {
+		if ep.tls {
+			ep.tlsH1 = &tls.Config{ServerName: ep.serverName, InsecureSkipVerify: cfg.Insecure,
+				NextProtos: []string{"http/1.1"}}
+			ep.tlsH2 = &tls.Config{ServerName: ep.serverName, InsecureSkipVerify: cfg.Insecure,
+				NextProtos: []string{"h2"}}
+		}
+	}
 	if cfg.Protocol != HTTP1 {
 		e.h2 = newH2Pool(e)
 	}
@@ -201,6 +209,7 @@ func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) 
 		case <-t.C:
 		}
 	}
+	e.abortCtx = abort
 	stopAbort := context.AfterFunc(abort, e.interrupt)
 	defer stopAbort()
 	smp := newSampler(e)

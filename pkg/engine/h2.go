@@ -53,7 +53,7 @@ func newH2Pool(e *Engine) *h2pool {
 
 // dial opens a new HTTP/2 connection to endpoint ep.
 func (p *h2pool) dial(ep int, deadline time.Time) (*http2.ClientConn, *goawayConn, error) {
-	nc, err := p.e.dialProto(ep, deadline, []string{http2.NextProtoTLS})
+	nc, err := p.e.dialProto(ep, deadline, true)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -38,6 +39,8 @@ type endpoint struct {
 	serverName string
 	dialAddr   string           // IP:port when the host resolved, else host:port
 	addrs      []netip.AddrPort // resolved addresses, for TIME_WAIT accounting
+	tlsH1      *tls.Config      // for https: ALPN http/1.1
+	tlsH2      *tls.Config      // for https: ALPN h2
 }
 
 // prepare builds requests and endpoints from targets (defaults applied).

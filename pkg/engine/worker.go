@@ -137,23 +137,26 @@ func retryable(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// dial opens a connection to endpoint ep (TLS for https), by deadline.
+// dial opens an HTTP/1.1 connection to endpoint ep (TLS for https) by
+// deadline.
 func (e *Engine) dial(ep int, deadline time.Time) (net.Conn, error) {
-	return e.dialProto(ep, deadline, []string{"http/1.1"})
+	return e.dialProto(ep, deadline, false)
 }
 
-func (e *Engine) dialProto(epi int, deadline time.Time, alpn []string) (net.Conn, error) {
+// dialProto opens a connection to endpoint epi by deadline, offering h2 by
+// ALPN when h2 is set. Aborting the run cancels the dial.
+func (e *Engine) dialProto(epi int, deadline time.Time, h2 bool) (net.Conn, error) {
 	ep := e.eps[epi]
 	e.dials.Add(1)
+	ctx, cancel := context.WithDeadline(e.abortCtx, deadline)
+	defer cancel()
 	var nc net.Conn
 	var err error
 	if dial := e.cfg.Dial; dial != nil {
-		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		nc, err = dial(ctx, "tcp", ep.dialAddr)
-		cancel()
 	} else {
-		d := net.Dialer{Deadline: deadline}
-		nc, err = d.Dial("tcp", ep.dialAddr)
+		var d net.Dialer
+		nc, err = d.DialContext(ctx, "tcp", ep.dialAddr)
 	}
 	if err != nil {
 		e.dialErrs.Add(1)
@@ -163,12 +166,11 @@ func (e *Engine) dialProto(epi int, deadline time.Time, alpn []string) (net.Conn
 	if !ep.tls {
 		return nc, nil
 	}
-	cfg := e.tls.Clone()
-	cfg.ServerName = ep.serverName
-	cfg.NextProtos = alpn
+	cfg := ep.tlsH1
+	if h2 {
+		cfg = ep.tlsH2
+	}
 	tc := tls.Client(nc, cfg)
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
 	if err := tc.HandshakeContext(ctx); err != nil {
 		e.dialErrs.Add(1)
 		e.conns.Add(-1)
