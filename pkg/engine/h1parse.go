@@ -74,7 +74,7 @@ var crlf = []byte("\r\n")
 // discards its body. head says the request was HEAD, whose response has no
 // body whatever its headers say.
 func (c *h1conn) readResponse(head bool) (response, error) {
-	c.nread = int64(c.w - c.r)
+	c.nread = 0 // bytes already buffered were counted when they were read
 	for {
 		end, err := c.headerEnd()
 		if err != nil {

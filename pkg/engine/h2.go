@@ -121,7 +121,7 @@ func (p *h2pool) do(w *worker, req *request, o *outcome) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	ctx, cancel := context.WithDeadline(e.abortCtx, deadline)
 	defer cancel()
 	hr, err := http.NewRequestWithContext(ctx, req.method, req.url.String(), nil)
 	if err != nil {

@@ -105,6 +105,7 @@ func (w *worker) doH1(req *request, o *outcome) error {
 			w.closeConn(c)
 			return errAborted
 		}
+		c.nread = 0
 		n, err := c.nc.Write(req.raw)
 		o.bytesOut += int64(n)
 		var res response
