@@ -52,7 +52,8 @@ type Config struct {
 	// are dropped. 0 means DefaultLateLimit.
 	LateLimit time.Duration
 	// CoarseTimer makes the scheduler wait on Go's runtime timers instead
-	// of a timerfd (see wait.go): for tests under testing/synctest.
+	// of a timerfd (see wait.go). Tests under testing/synctest must set it:
+	// a timerfd is real I/O, which a bubble's fake clock never wakes.
 	CoarseTimer bool
 	Timeout     time.Duration
 	// KeepAlive reuses connections; false dials one per arrival and closes it
