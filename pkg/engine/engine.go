@@ -95,6 +95,7 @@ type Engine struct {
 	stripes  []*stripe
 	sent     atomic.Int64 // requests started
 	next     atomic.Int64 // closed loop: next arrival index
+	sched    schedState   // open model: the next arrival
 	drops    atomic.Int64
 	late     atomic.Int64   // drops because the scheduler was late
 	tdrops   []atomic.Int64 // drops per target
@@ -244,73 +245,6 @@ func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) 
 		res.Status, res.StopReason = events.StatusTruncated, "interrupted"
 	}
 	return res, nil
-}
-
-// schedule dispatches arrivals at their due times until the pacer ends or
-// ctx is done. An arrival that finds every slot busy is dropped, and so is
-// one the scheduler reaches more than LateLimit after its due time (after a
-// stall of the process, say): sending those at once would be a burst the
-// schedule never asked for.
-func (e *Engine) schedule(ctx context.Context) {
-	p := e.cfg.Pacer
-	late := int64(e.cfg.LateLimit)
-	w := newWaiter(ctx, e.cfg.CoarseTimer)
-	defer w.close()
-	spin := int64(spinBelow)
-	if e.cfg.CoarseTimer {
-		spin = 1 // fake clocks do not advance while we yield
-	}
-	done := ctx.Done()
-	for i := int64(0); ; i++ {
-		d, ok := p.Due(i)
-		if !ok {
-			d = p.Length() // no more arrivals: the window still lasts its length
-		}
-		due := int64(d)
-		now := e.now()
-		for due-now >= spin {
-			if !w.wait(time.Duration(due - now)) {
-				return
-			}
-			now = e.now()
-		}
-		for due > now { // less than spinBelow to go
-			runtime.Gosched()
-			now = e.now()
-		}
-		if !ok {
-			return
-		}
-		select {
-		case <-done:
-			return
-		default:
-		}
-		ti := e.table[i%int64(len(e.table))]
-		if now-due > late {
-			e.late.Add(1)
-			e.tlate[ti].Add(1)
-		} else if w := e.acquire(); w != nil {
-			w.ch <- arrival{i: i, due: due}
-			continue
-		}
-		e.drops.Add(1)
-		e.tdrops[ti].Add(1)
-	}
-}
-
-// closedLoop runs MaxInflight slots back to back for the duration.
-func (e *Engine) closedLoop(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, e.cfg.Duration)
-	defer cancel()
-	e.mu.Lock()
-	for range e.cfg.MaxInflight {
-		w := e.newWorker()
-		e.wg.Add(1)
-		go w.loopClosed()
-	}
-	e.mu.Unlock()
-	<-ctx.Done()
 }
 
 // acquire returns an idle slot, starting a new one while under the cap, or

@@ -18,10 +18,6 @@ type waiter interface {
 	close()
 }
 
-// spinBelow: a wait shorter than this yields the processor in a loop
-// instead of sleeping, as a sleep and wake-up cost about as much.
-const spinBelow = 20 * time.Microsecond
-
 // goTimer waits on a reused runtime timer: about 1 ms resolution when the
 // process is idle, and the only waiter that follows testing/synctest's
 // fake clock.

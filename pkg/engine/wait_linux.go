@@ -8,14 +8,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// timerfd waits on a Linux timerfd read through the runtime's poller: the
-// goroutine parks as on any socket, and the kernel's hrtimer (timer slack
-// 50 µs by default) wakes the poller when the arrival is due.
+// timerfd waits on a Linux timerfd read through the runtime's poller, with
+// a read deadline at the same instant. The two cover each other's blind
+// spot: when the process is idle the runtime sleeps in epoll_wait, which
+// the timerfd (a kernel hrtimer, 50 µs timer slack) wakes on time where a
+// runtime timer would wait for the next whole millisecond; when the process
+// is busy the runtime may not poll for up to 10 ms, but it checks its timers,
+// and with them the read deadline, at every scheduling round.
 type timerfd struct {
 	fd   int
 	f    *os.File
 	spec unix.ItimerSpec
 	buf  [8]byte
+	done <-chan struct{}
 	stop func() bool
 }
 
@@ -29,20 +34,32 @@ func newWaiter(ctx context.Context, coarse bool) waiter {
 	if err != nil {
 		return newGoTimer(ctx)
 	}
-	t := &timerfd{fd: fd, f: os.NewFile(uintptr(fd), "timerfd")}
-	// Ending the context makes a pending or later read return at once.
+	t := &timerfd{fd: fd, f: os.NewFile(uintptr(fd), "timerfd"), done: ctx.Done()}
+	// Ending the context makes a pending read return at once.
 	t.stop = context.AfterFunc(ctx, func() { t.f.SetReadDeadline(time.Unix(1, 0)) })
 	return t
 }
 
 func (t *timerfd) wait(d time.Duration) bool {
+	// Re-arming also clears any expiration left over from the last wait.
 	t.spec.Value = unix.NsecToTimespec(int64(d))
 	if err := unix.TimerfdSettime(t.fd, 0, &t.spec, nil); err != nil {
 		time.Sleep(d) // cannot happen with a valid fd and value; degrade to coarse
 		return true
 	}
-	_, err := t.f.Read(t.buf[:])
-	return err == nil
+	t.f.SetReadDeadline(time.Now().Add(d))
+	select { // after setting the deadline: a cancel from now on overrides it
+	case <-t.done:
+		return false
+	default:
+	}
+	t.f.Read(t.buf[:]) // returns at the expiration or the deadline, whichever is first
+	select {
+	case <-t.done:
+		return false
+	default:
+		return true
+	}
 }
 
 func (t *timerfd) close() {

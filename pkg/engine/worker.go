@@ -34,9 +34,21 @@ type worker struct {
 func (w *worker) loopOpen() {
 	defer w.e.wg.Done()
 	defer w.closeAll()
+	e := w.e
 	for a := range w.ch {
 		w.do(a)
-		w.e.release(w)
+		// Take the next arrival at once if it is due (see schedule.go).
+		for {
+			now := e.now()
+			next, ok := e.claim(now)
+			if !ok {
+				break
+			}
+			if !e.tooLate(next, now) {
+				w.do(next)
+			}
+		}
+		e.release(w)
 	}
 }
 
