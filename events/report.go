@@ -124,6 +124,9 @@ type HealthSummary struct {
 	// CPUs available; MeanCPUPercent the average.
 	MaxCPUPercent  float64 `json:"max_cpu_pct"`
 	MeanCPUPercent float64 `json:"mean_cpu_pct"`
+	// MaxStealPercent is the highest per-second share of the host's CPU
+	// taken by its hypervisor (steal time).
+	MaxStealPercent float64 `json:"max_steal_pct"`
 	// MaxLagP99Ms is the highest per-second p99 scheduling lag.
 	MaxLagP99Ms float64 `json:"max_lag_p99_ms"`
 	// MinAchievedRatio is the lowest achieved/planned rate over full seconds

@@ -168,6 +168,9 @@ type HealthSample struct {
 	// CPUPercent is the process's CPU use over the interval as a percentage
 	// of the CPUs it may use (100 = all of them busy).
 	CPUPercent float64 `json:"cpu_pct"`
+	// StealPercent is the share of the host's CPU time in the interval that
+	// its hypervisor gave to someone else (steal time), in percent.
+	StealPercent float64 `json:"steal_pct"`
 	// RSSBytes is the process's resident memory at the sample time.
 	RSSBytes int64 `json:"rss_bytes"`
 	// OpenFDs is the number of open file descriptors at the sample time.

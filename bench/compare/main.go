@@ -22,6 +22,7 @@ func main() {
 	conc := flag.Int("c", 50, "concurrency of capacity runs (connections / in-flight requests)")
 	rate := flag.Float64("rate", 20000, "rate scenario: arrivals per second")
 	rateDur := flag.Duration("rate-duration", 5*time.Second, "rate scenario: duration")
+	rateCPUs := flag.String("rate-cpus", "", "rate scenario: taskset CPU list for barrage (default: unpinned, both CPUs)")
 	var t tools
 	flag.StringVar(&t.barrage, "barrage", "bench/out/barrage", "barrage binary")
 	flag.StringVar(&t.vegeta, "vegeta", "vegeta", "vegeta binary")
@@ -54,7 +55,7 @@ func main() {
 		case "h2c":
 			out.add(h2c(&t, srv.h2c, *rounds, *conc, *dur))
 		case "rate":
-			out.add(rateScenario(&t, srv.h1, *rounds, *rate, *rateDur))
+			out.add(rateScenario(&t, srv.h1, *rounds, *rate, *rateDur, *rateCPUs))
 		case "rss":
 			out.add(rssScenario(&t, srv.h1, *rounds))
 		default:

@@ -20,8 +20,8 @@ func alternate(scenario string, rounds int, order []string, run map[string]func(
 				pause()
 				continue
 			}
-			fmt.Printf("  round %d %-8s %9d ok of %9d in %5.2f s wall, %5.2f CPU-s: %8.0f ok/CPU-s, max RSS %5.1f MB\n",
-				r, tool, m.Success, m.Requests, m.Wall, m.CPU, m.perCPU(), float64(m.MaxRSS)/1e6)
+			fmt.Printf("  round %d %-8s %9d ok of %9d in %5.2f s wall, %5.2f CPU-s: %8.0f ok/CPU-s, max RSS %5.1f MB, host steal %2.0f%%\n",
+				r, tool, m.Success, m.Requests, m.Wall, m.CPU, m.perCPU(), float64(m.MaxRSS)/1e6, m.Steal)
 			byTool[tool] = append(byTool[tool], m)
 			pause()
 		}
@@ -78,12 +78,16 @@ func h2c(t *tools, url string, rounds, c int, d time.Duration) ([]measurement, m
 }
 
 // rateScenario: barrage's open model at a fixed rate; achieved vs planned.
-func rateScenario(t *tools, url string, rounds int, rate float64, d time.Duration) ([]measurement, map[string]float64, []string) {
-	fmt.Printf("\n== rate: barrage at %.0f/s for %s (open model), %d rounds\n", rate, d, rounds)
+func rateScenario(t *tools, url string, rounds int, rate float64, d time.Duration, cpus string) ([]measurement, map[string]float64, []string) {
+	where := "on both CPUs (shared with nginx)"
+	if cpus != "" {
+		where = "pinned to CPUs " + cpus
+	}
+	fmt.Printf("\n== rate: barrage at %.0f/s for %s (open model), %s, %d rounds\n", rate, d, where, rounds)
 	var runs []measurement
 	var ratio, drops []float64
 	for r := 1; r <= rounds; r++ {
-		m, rep, err := t.barrageRun(d, "--target", url, "--rate", strconv.FormatFloat(rate, 'f', -1, 64), "--duration", d.String())
+		m, rep, err := t.barrageOn(cpus, d, "--target", url, "--rate", strconv.FormatFloat(rate, 'f', -1, 64), "--duration", d.String())
 		m.Scenario, m.Round = "rate", r
 		if err != nil {
 			fmt.Printf("  round %d FAILED: %v\n", r, err)
@@ -92,9 +96,9 @@ func rateScenario(t *tools, url string, rounds int, rate float64, d time.Duratio
 		m.Extra = map[string]float64{"achieved_rate": num(rep, "achieved_rate"), "dropped": num(rep, "dropped"),
 			"dropped_late": num(rep, "dropped_late"), "lag_p99_ms": num(rep, "lag_ms.p99"),
 			"max_cpu_pct": num(rep, "health.max_cpu_pct"), "latency_p99_ms": num(rep, "latency_ms.p99")}
-		fmt.Printf("  round %d achieved %.1f/s (%.3f of planned), %d requests, %.0f dropped (%.0f late), lag p99 %.3f ms, latency p99 %.3f ms, CPU max %.0f%%, %.2f CPU-s\n",
+		fmt.Printf("  round %d achieved %.1f/s (%.4f of planned), %d requests, %.0f dropped (%.0f late), lag p99 %.3f ms, latency p99 %.3f ms, CPU max %.0f%%, %.2f CPU-s, host steal %.0f%%\n",
 			r, m.Extra["achieved_rate"], m.Extra["achieved_rate"]/rate, m.Requests, m.Extra["dropped"], m.Extra["dropped_late"],
-			m.Extra["lag_p99_ms"], m.Extra["latency_p99_ms"], m.Extra["max_cpu_pct"], m.CPU)
+			m.Extra["lag_p99_ms"], m.Extra["latency_p99_ms"], m.Extra["max_cpu_pct"], m.CPU, m.Steal)
 		runs = append(runs, m)
 		ratio = append(ratio, m.Extra["achieved_rate"]/rate)
 		drops = append(drops, m.Extra["dropped"])

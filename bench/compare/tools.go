@@ -25,6 +25,7 @@ type measurement struct {
 	CPU      float64            `json:"cpu_s"` // user + system CPU seconds of the load tool
 	Wall     float64            `json:"wall_s"`
 	MaxRSS   int64              `json:"max_rss_bytes"`
+	Steal    float64            `json:"host_steal_pct"` // hypervisor steal over the run, all CPUs
 	Extra    map[string]float64 `json:"extra,omitempty"`
 }
 
@@ -39,16 +40,25 @@ func (m measurement) perCPU() float64 {
 // runPinned runs argv on CPU 1 (taskset) with stdin, bounded by limit, and
 // returns its stdout with its resource usage.
 func runPinned(limit time.Duration, stdin []byte, argv ...string) ([]byte, measurement, error) {
+	return runOn("1", limit, stdin, argv...)
+}
+
+// runOn runs argv on the CPUs of the taskset list cpus ("" for any).
+func runOn(cpus string, limit time.Duration, stdin []byte, argv ...string) ([]byte, measurement, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", "1"}, argv...)...)
+	if cpus != "" {
+		argv = append([]string{"taskset", "-c", cpus}, argv...)
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	t0 := time.Now()
+	before := hostCPU()
 	err := cmd.Run()
-	m := measurement{Wall: time.Since(t0).Seconds()}
+	m := measurement{Wall: time.Since(t0).Seconds(), Steal: stealPercent(before, hostCPU())}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru != nil {
 		m.CPU = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 		m.MaxRSS = ru.Maxrss * 1024
@@ -68,10 +78,16 @@ type tools struct {
 	tmp                  string
 }
 
-// barrageRun runs barrage with args and reads its report.json from stdout.
+// barrageRun runs barrage pinned to CPU 1 with args and reads its
+// report.json from stdout.
 func (t *tools) barrageRun(d time.Duration, args ...string) (measurement, map[string]any, error) {
+	return t.barrageOn("1", d, args...)
+}
+
+// barrageOn runs barrage on the CPUs cpus ("" for any).
+func (t *tools) barrageOn(cpus string, d time.Duration, args ...string) (measurement, map[string]any, error) {
 	argv := append([]string{t.barrage, "run", "--quiet", "--json", "--out", filepath.Join(t.tmp, "runs")}, args...)
-	out, m, err := runPinned(d+60*time.Second, nil, argv...)
+	out, m, err := runOn(cpus, d+60*time.Second, nil, argv...)
 	m.Tool = "barrage"
 	if err != nil {
 		return m, nil, err
@@ -164,4 +180,35 @@ func (t *tools) wrkClosed(url string, c int, d time.Duration) (measurement, erro
 		m.Extra = map[string]float64{"socket_errors": float64(errs)}
 	}
 	return m, nil
+}
+
+// hostCPU reads the aggregate cpu line of /proc/stat: all fields, in ticks.
+func hostCPU() []uint64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return nil
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	var out []uint64
+	for _, f := range strings.Fields(line)[1:] {
+		v, _ := strconv.ParseUint(f, 10, 64)
+		out = append(out, v)
+	}
+	return out
+}
+
+// stealPercent is the share of CPU time between two readings that the
+// hypervisor stole (field 8 of the cpu line): a noisy host shows here.
+func stealPercent(a, b []uint64) float64 {
+	if len(a) < 8 || len(b) < 8 {
+		return 0
+	}
+	var total uint64
+	for i := 0; i < 8; i++ {
+		total += b[i] - a[i]
+	}
+	if total == 0 {
+		return 0
+	}
+	return 100 * float64(b[7]-a[7]) / float64(total)
 }

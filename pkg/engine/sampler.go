@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/health"
 	"github.com/barrage-load/barrage/pkg/hist"
 )
 
@@ -25,6 +26,7 @@ type sampler struct {
 	lastAt              time.Duration
 	lastSent, lastDrops int64
 	lastCPU             time.Duration
+	lastHost            health.HostCPU
 	requests, errors    int64
 
 	dst      []netip.AddrPort // target addresses, for TIME_WAIT counts
@@ -44,6 +46,7 @@ func newSampler(e *Engine) *sampler {
 	if pr, err := e.cfg.Proc.PortRange(); err == nil {
 		s.limits.PortRangeLow, s.limits.PortRangeHigh = pr.Low, pr.High
 	}
+	s.lastHost, _ = e.cfg.Proc.HostCPU()
 	if snap, err := e.cfg.Proc.Self(); err == nil {
 		s.lastCPU = snap.CPUTime
 		s.limits.FDLimit = snap.FDLimit
@@ -127,6 +130,10 @@ func (s *sampler) close(at time.Duration) {
 // sampleHost adds process and socket figures to hs.
 func (s *sampler) sampleHost(hs *events.HealthSample, secs float64) {
 	p := s.e.cfg.Proc
+	if c, err := p.HostCPU(); err == nil {
+		hs.StealPercent = 100 * c.StealFraction(s.lastHost)
+		s.lastHost = c
+	}
 	if snap, err := p.Self(); err == nil {
 		cpu := snap.CPUTime - s.lastCPU
 		s.lastCPU = snap.CPUTime

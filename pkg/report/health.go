@@ -27,6 +27,7 @@ func summarize(h *events.Health) events.HealthSummary {
 	var cpuSum float64
 	for i, x := range h.Samples {
 		s.MaxCPUPercent = max(s.MaxCPUPercent, x.CPUPercent)
+		s.MaxStealPercent = max(s.MaxStealPercent, x.StealPercent)
 		cpuSum += x.CPUPercent
 		s.MaxLagP99Ms = max(s.MaxLagP99Ms, x.LagP99Ms)
 		s.MaxInflight = max(s.MaxInflight, x.Inflight)
@@ -57,6 +58,7 @@ func summarizeAll(shards []events.ShardReport) events.HealthSummary {
 		h := sh.Health
 		n++
 		s.MaxCPUPercent = max(s.MaxCPUPercent, h.MaxCPUPercent)
+		s.MaxStealPercent = max(s.MaxStealPercent, h.MaxStealPercent)
 		s.MeanCPUPercent += h.MeanCPUPercent
 		s.MaxLagP99Ms = max(s.MaxLagP99Ms, h.MaxLagP99Ms)
 		s.MinAchievedRatio = min(s.MinAchievedRatio, h.MinAchievedRatio)

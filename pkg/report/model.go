@@ -61,8 +61,8 @@ func layout(r *events.Report) page {
 	}
 	add("Bytes", "", "%d in, %d out", r.BytesIn, r.BytesOut)
 	h := r.Health
-	add("Generator", "", "CPU max %.0f%% (mean %.0f%%), lag p99 max %s ms, in flight max %d, connections max %d (%d dialed, %d failed)",
-		h.MaxCPUPercent, h.MeanCPUPercent, num(h.MaxLagP99Ms), h.MaxInflight, h.MaxOpenConns, h.Dials, h.DialErrors)
+	add("Generator", "", "CPU max %.0f%% (mean %.0f%%), host steal max %.0f%%, lag p99 max %s ms, in flight max %d, connections max %d (%d dialed, %d failed)",
+		h.MaxCPUPercent, h.MeanCPUPercent, h.MaxStealPercent, num(h.MaxLagP99Ms), h.MaxInflight, h.MaxOpenConns, h.Dials, h.DialErrors)
 	add("", "", "TIME_WAIT max %d of %d ports, file descriptors max %d of %d, RSS max %.1f MB",
 		h.MaxTimeWait, h.PortRangeSize, h.MaxOpenFDs, h.FDLimit, float64(h.PeakRSSBytes)/1e6)
 	if len(h.GoAways) > 0 {

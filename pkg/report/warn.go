@@ -21,6 +21,9 @@ const (
 	FDWarnFraction = 0.8
 	// AchievedWarnRatio: a full second below this share of its planned rate.
 	AchievedWarnRatio = 0.99
+	// StealWarnPercent: a second in which the hypervisor took at least this
+	// share of the host's CPU time.
+	StealWarnPercent = 10.0
 )
 
 // warnings lists what the reader must know before trusting the figures.
@@ -62,6 +65,10 @@ func warnings(r *events.Report, results []*events.ShardResult) []string {
 	if h.MaxCPUPercent >= CPUWarnPercent {
 		add("generator CPU reached %.0f%% of its cores: results may reflect the generator's limit, not the target's; add workers",
 			h.MaxCPUPercent)
+	}
+	if h.MaxStealPercent >= StealWarnPercent {
+		add("the hypervisor took up to %.0f%% of the generator host's CPU time in a second (steal time): the generator was slowed by its host; lag and drops may come from there",
+			h.MaxStealPercent)
 	}
 	if h.PortRangeSize > 0 && float64(h.MaxTimeWait) >= PortWarnFraction*float64(h.PortRangeSize) {
 		add("%d sockets in TIME_WAIT towards the target, %.0f%% of the %d ephemeral ports: new connections will soon fail with addr_in_use; use keep-alive or more workers",
