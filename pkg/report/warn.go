@@ -51,8 +51,8 @@ func warnings(r *events.Report, results []*events.ShardResult) []string {
 		for _, res := range results {
 			limit = max(limit, res.Health.LateLimitMs)
 		}
-		add("%d of %d arrivals (%.2f%%) were dropped because the scheduler reached them more than %s ms late: the generator process was stalled (CPU starved or paused); add workers or free the CPU",
-			r.DroppedLate, planned, 100*float64(r.DroppedLate)/float64(planned), num(limit))
+		add("%d of %d arrivals (%.2f%%) were dropped because the scheduler reached them more than %g ms late: the generator process was stalled (CPU starved or paused); add workers or free the CPU",
+			r.DroppedLate, planned, 100*float64(r.DroppedLate)/float64(planned), limit)
 	}
 	h := r.Health
 	if r.LagMs.P99 > LagWarnMs {

@@ -1,0 +1,221 @@
+package report
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/hist"
+)
+
+func encode(t *testing.T, h *hist.Histogram) events.Histogram {
+	t.Helper()
+	b, err := h.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// shard makes a shard result from latencies, one series point per second.
+func shard(t *testing.T, id string, start time.Time, lat []time.Duration) *events.ShardResult {
+	t.Helper()
+	all, sec0, sec1 := hist.New(), hist.New(), hist.New()
+	for i, d := range lat {
+		all.Record(d)
+		if i%2 == 0 {
+			sec0.Record(d)
+		} else {
+			sec1.Record(d)
+		}
+	}
+	n := int64(len(lat))
+	return &events.ShardResult{Version: 1, RunID: "r", ShardID: id, Kind: events.KindLocal,
+		Status: events.StatusComplete, PlannedRate: 10, StartedAt: start, SendSeconds: 2,
+		Counts: events.Counts{Requests: n, Success: n, StatusCodes: map[string]int64{"200": n}},
+		Latency: encode(t, all), LatencyUncorrected: encode(t, all), Lag: encode(t, hist.New()),
+		Targets: []events.TargetResult{{Name: "t", Counts: events.Counts{Requests: n, Success: n},
+			Latency: encode(t, all), LatencyUncorrected: encode(t, all)}},
+		Series: []events.SeriesPoint{
+			{T: start.Unix(), Requests: (n + 1) / 2, Success: (n + 1) / 2, Latency: encode(t, sec0)},
+			{T: start.Unix() + 1, Requests: n / 2, Success: n / 2, Latency: encode(t, sec1)},
+		},
+		Health: events.Health{CPUs: 2, PortRangeLow: 32768, PortRangeHigh: 60999, FDLimit: 1024,
+			Samples: []events.HealthSample{{T: start.Unix(), PlannedRate: 10, AchievedRate: 10, CPUPercent: 5}}},
+	}
+}
+
+// TestMergeExact is the reducer's defining property: the merged percentiles
+// of 16 shards equal those of one histogram over all their samples, for the
+// run, per target and per second.
+func TestMergeExact(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		rng := rand.New(rand.NewPCG(seed, seed))
+		start := time.Unix(1_800_000_000, 0).UTC()
+		one, even, odd := hist.New(), hist.New(), hist.New()
+		var results []*events.ShardResult
+		for k := range 16 {
+			lat := make([]time.Duration, 1+rng.IntN(3000))
+			for i := range lat {
+				// Log-uniform from 50 µs to 5 s: every bucket size in play.
+				lat[i] = time.Duration(50e3 * float64(uint64(1)<<rng.IntN(17)) * (1 + rng.Float64()))
+				one.Record(lat[i])
+				if i%2 == 0 {
+					even.Record(lat[i])
+				} else {
+					odd.Record(lat[i])
+				}
+			}
+			results = append(results, shard(t, string(rune('a'+k)), start, lat))
+		}
+		r, err := Build(Input{RunID: "r", Results: results})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Summarize(one)
+		if r.LatencyMs != want || r.Targets[0].LatencyMs != want {
+			t.Errorf("seed %d: merged latency %+v, target %+v; one histogram %+v", seed, r.LatencyMs, r.Targets[0].LatencyMs, want)
+		}
+		if r.Requests != one.Count() {
+			t.Errorf("seed %d: %d requests; want %d", seed, r.Requests, one.Count())
+		}
+		if len(r.TimeSeries) != 2 {
+			t.Fatalf("seed %d: %d series points; want 2", seed, len(r.TimeSeries))
+		}
+		for i, h := range []*hist.Histogram{even, odd} {
+			p := r.TimeSeries[i]
+			if p.P50Ms != ms(h.Quantile(0.5)) || p.P99Ms != ms(h.Quantile(0.99)) || p.Requests != h.Count() || p.ElapsedS != int64(i) {
+				t.Errorf("seed %d second %d: %+v; want p50 %v p99 %v n %d", seed, i, p, ms(h.Quantile(0.5)), ms(h.Quantile(0.99)), h.Count())
+			}
+		}
+		if r.Coverage != 1 || r.TargetRate != 160 {
+			t.Errorf("seed %d: coverage %v, target rate %v; want 1, 160", seed, r.Coverage, r.TargetRate)
+		}
+	}
+}
+
+// TestLostShard checks a planned shard without a result: listed as lost
+// with its planned rate, coverage below 1, a warning, and nothing invented.
+func TestLostShard(t *testing.T) {
+	start := time.Unix(1_800_000_000, 0).UTC()
+	res := shard(t, "s0", start, []time.Duration{time.Millisecond, 2 * time.Millisecond})
+	r, err := Build(Input{RunID: "r", Results: []*events.ShardResult{res}, Planned: []Shard{
+		{ShardID: "s0", Kind: events.KindLocal, PlannedRate: 10},
+		{ShardID: "s1", Kind: events.KindLambda, PlannedRate: 30},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Coverage != 0.25 || r.TargetRate != 40 || r.Requests != 2 {
+		t.Errorf("coverage %v, target rate %v, requests %d; want 0.25, 40, 2", r.Coverage, r.TargetRate, r.Requests)
+	}
+	if s := r.Shards[1]; s.Status != events.StatusLost || s.PlannedRate != 30 || s.Requests != 0 {
+		t.Errorf("lost shard reported as %+v", s)
+	}
+	if !anyContains(r.Warnings, "1 of 2 shards never reported") {
+		t.Errorf("no lost-shard warning in %q", r.Warnings)
+	}
+}
+
+func TestDuplicateResultRejected(t *testing.T) {
+	start := time.Unix(1_800_000_000, 0).UTC()
+	a := shard(t, "s0", start, []time.Duration{time.Millisecond})
+	if _, err := Build(Input{RunID: "r", Results: []*events.ShardResult{a, a}}); err == nil {
+		t.Error("two results for one shard were merged")
+	}
+}
+
+func TestCorruptHistogramFails(t *testing.T) {
+	a := shard(t, "s0", time.Unix(1_800_000_000, 0), []time.Duration{time.Millisecond})
+	a.Latency = events.Histogram("not a histogram")
+	if _, err := Build(Input{RunID: "r", Results: []*events.ShardResult{a}}); err == nil {
+		t.Error("a corrupt histogram was merged")
+	}
+}
+
+func anyContains(list []string, sub string) bool {
+	for _, s := range list {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestWarnings checks each generator warning fires on its own condition.
+func TestWarnings(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*events.ShardResult)
+		want   string
+	}{
+		// Arrivals dropped because every slot was busy.
+		{"busy drops", func(r *events.ShardResult) { r.Counts.Dropped = 5 }, "every in-flight slot was busy"},
+		// Arrivals dropped because the scheduler was late.
+		{"late drops", func(r *events.ShardResult) { r.Counts.Dropped, r.Counts.DroppedLate = 5, 5 }, "more than 10 ms late"},
+		// CPU saturation.
+		{"cpu", func(r *events.ShardResult) { r.Health.Samples[0].CPUPercent = 95 }, "generator CPU reached 95%"},
+		// Hypervisor steal.
+		{"steal", func(r *events.ShardResult) { r.Health.Samples[0].StealPercent = 30 }, "steal time"},
+		// TIME_WAIT near the port range.
+		{"ports", func(r *events.ShardResult) { r.Health.Samples[0].TimeWait = 20000 }, "TIME_WAIT"},
+		// File descriptors near the limit.
+		{"fds", func(r *events.ShardResult) { r.Health.Samples[0].OpenFDs = 1000 }, "file descriptors"},
+		// Generator-side errors.
+		{"addr_in_use", func(r *events.ShardResult) { r.Counts.Errors = map[string]int64{"addr_in_use": 3} }, "ran out of ephemeral ports"},
+		// HTTP/2 GOAWAY.
+		{"goaway", func(r *events.ShardResult) { r.Health.GoAways = map[string]int64{"ENHANCE_YOUR_CALM": 2} }, "ENHANCE_YOUR_CALM"},
+		// A shard stopped early.
+		{"truncated", func(r *events.ShardResult) { r.Status, r.StopReason = events.StatusTruncated, "interrupted" }, "stopped early (interrupted)"},
+	}
+	for _, tt := range tests {
+		res := shard(t, "s0", time.Unix(1_800_000_000, 0), []time.Duration{time.Millisecond})
+		res.Health.LateLimitMs = 10
+		tt.change(res)
+		r, err := Build(Input{RunID: "r", Results: []*events.ShardResult{res}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !anyContains(r.Warnings, tt.want) {
+			t.Errorf("%s: warnings %q lack %q", tt.name, r.Warnings, tt.want)
+		}
+	}
+	// A clean run has no warning.
+	res := shard(t, "s0", time.Unix(1_800_000_000, 0), []time.Duration{time.Millisecond})
+	if r, _ := Build(Input{RunID: "r", Results: []*events.ShardResult{res}}); len(r.Warnings) != 0 {
+		t.Errorf("clean run warns: %q", r.Warnings)
+	}
+}
+
+// TestRender checks every format shows the headline figures and escapes
+// what it must.
+func TestRender(t *testing.T) {
+	res := shard(t, "s0", time.Unix(1_800_000_000, 0), []time.Duration{time.Millisecond, 3 * time.Millisecond})
+	res.Targets = append(res.Targets, events.TargetResult{Name: "<b>|pipe", Counts: events.Counts{Requests: 1}})
+	r, err := Build(Input{RunID: "run-1", Name: "n", Mode: "keepalive", Results: []*events.ShardResult{res}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		render func(*bytes.Buffer) error
+		want   []string
+	}{
+		{"text", func(b *bytes.Buffer) error { return Text(b, r) }, []string{"barrage run run-1 (n)", "2 sent, 2 successful", "Per target", "<b>|pipe"}},
+		{"md", func(b *bytes.Buffer) error { return Markdown(b, r) }, []string{"# barrage run run-1", "| Requests | 2 sent", `<b>\|pipe`}},
+		{"html", func(b *bytes.Buffer) error { return HTML(b, r) }, []string{"<h1>barrage run run-1 (n)</h1>", "&lt;b&gt;|pipe"}},
+	} {
+		var b bytes.Buffer
+		if err := tc.render(&b); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s lacks %q:\n%s", tc.name, w, b.String())
+			}
+		}
+	}
+}
