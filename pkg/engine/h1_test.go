@@ -93,6 +93,7 @@ var bigChunked = func() string {
 var h1Arrivals = pacer.Constant{R: 20, D: 250 * time.Millisecond}
 
 func TestH1Raw(t *testing.T) {
+	bigHeader := "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("b", 20000) + "\r\nContent-Length: 2\r\n\r\nok"
 	tests := []struct {
 		name    string
 		method  string
@@ -160,8 +161,10 @@ func TestH1Raw(t *testing.T) {
 		// Malformed: 101 Switching Protocols to a plain request.
 		{"101", "GET", replies("HTTP/1.1 101 Switching Protocols\r\n\r\n"),
 			0, "", "other", "malformed_response", false, -1, 0},
-		// Malformed: a header block larger than the read buffer.
-		{"huge header", "GET", replies("HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("b", 20000) + "\r\n\r\n"),
+		// A 20 KB header block: the read buffer grows to hold it.
+		{"large header", "GET", replies(bigHeader), 0, "200", "", "", true, len(bigHeader), 1},
+		// Malformed: a header block larger than 64 KiB.
+		{"huge header", "GET", replies("HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("b", 70000) + "\r\n\r\n"),
 			0, "", "other", "malformed_response", false, -1, 0},
 	}
 	for _, tt := range tests {

@@ -22,15 +22,21 @@ func (e *ProtocolError) ErrorClass() (errclass.Class, string) {
 var (
 	errStatusLine   = &ProtocolError{"bad status line"}
 	errHeaderLine   = &ProtocolError{"bad header line"}
-	errHeaderTooBig = &ProtocolError{"header larger than the read buffer"}
+	errHeaderTooBig = &ProtocolError{"header block larger than 64 KiB"}
 	errLength       = &ProtocolError{"bad Content-Length"}
 	errChunk        = &ProtocolError{"bad chunked encoding"}
 	errUpgrade      = &ProtocolError{"unexpected 101 Switching Protocols"}
 )
 
-// readBufSize is each connection's read buffer: it must hold a whole
-// response header block.
-const readBufSize = 16 << 10
+// Read buffers: each connection starts with readBufSize bytes, enough for
+// the headers of most responses, and grows (doubling) up to maxReadBuf when
+// a header block does not fit, or when it discards bodies larger than the
+// buffer, to read them in fewer system calls. A header block larger than
+// maxReadBuf is an error.
+const (
+	readBufSize = 4 << 10
+	maxReadBuf  = 64 << 10
+)
 
 // h1conn is one HTTP/1.1 connection with its own read buffer.
 type h1conn struct {
@@ -48,7 +54,10 @@ func (c *h1conn) fill() error {
 		c.r = 0
 	}
 	if c.w == len(c.buf) {
-		return errHeaderTooBig
+		if len(c.buf) >= maxReadBuf {
+			return errHeaderTooBig
+		}
+		c.grow()
 	}
 	n, err := c.nc.Read(c.buf[c.w:])
 	c.w += n
@@ -60,6 +69,14 @@ func (c *h1conn) fill() error {
 		err = io.ErrNoProgress
 	}
 	return err
+}
+
+// grow doubles the read buffer, keeping its unread bytes.
+func (c *h1conn) grow() {
+	b := make([]byte, min(2*len(c.buf), maxReadBuf))
+	c.w = copy(b, c.buf[c.r:c.w])
+	c.r = 0
+	c.buf = b
 }
 
 // response is what barrage keeps of a response.
@@ -136,6 +153,9 @@ func (c *h1conn) discard(n int64) error {
 		}
 		n -= avail
 		c.r, c.w = 0, 0
+		if n > int64(len(c.buf)) && len(c.buf) < maxReadBuf {
+			c.grow() // a large body: read it in larger pieces
+		}
 		// Read no further than this body, so nothing of a later message is lost.
 		lim := len(c.buf)
 		if n < int64(lim) {
