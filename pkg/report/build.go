@@ -69,7 +69,9 @@ func Build(in Input) (*events.Report, error) {
 		r.Coverage = float64(reported) / float64(len(planned))
 	}
 	r.TargetRate = plannedSum
-	m.fill(r)
+	if err := m.fill(r); err != nil {
+		return nil, err
+	}
 	r.Health = summarizeAll(r.Shards)
 	r.Warnings = warnings(r, in.Results)
 	return r, nil
@@ -92,9 +94,13 @@ type targetAcc struct {
 	lat, unc *hist.Histogram
 }
 
+// seriesAcc is one second of the run: counters added up as shards come,
+// histograms kept encoded until the end, when each second is merged in
+// turn into one reused histogram (a decoded histogram takes 184 KiB, so a
+// 14-minute run would otherwise hold 840 of them per shard).
 type seriesAcc struct {
 	p   events.SeriesPoint
-	lat *hist.Histogram
+	lat []events.Histogram
 }
 
 func newMerger() *merger {
@@ -150,15 +156,15 @@ func (m *merger) add(res *events.ShardResult) error {
 	for _, p := range res.Series {
 		acc := m.series[p.T]
 		if acc == nil {
-			acc = &seriesAcc{p: events.SeriesPoint{T: p.T}, lat: hist.New()}
+			acc = &seriesAcc{p: events.SeriesPoint{T: p.T}}
 			m.series[p.T] = acc
 		}
 		acc.p.Requests += p.Requests
 		acc.p.Success += p.Success
 		acc.p.Errors += p.Errors
 		acc.p.Dropped += p.Dropped
-		if err := mergeEncoded(acc.lat, p.Latency, "series latency"); err != nil {
-			return err
+		if len(p.Latency) > 0 {
+			acc.lat = append(acc.lat, p.Latency)
 		}
 	}
 	return nil
@@ -187,7 +193,7 @@ func addMap(dst, src map[string]int64) map[string]int64 {
 }
 
 // fill writes the merged figures into r.
-func (m *merger) fill(r *events.Report) {
+func (m *merger) fill(r *events.Report) error {
 	c := &m.counts
 	r.StartedAt = m.start
 	r.DurationS = m.sendS
@@ -214,12 +220,20 @@ func (m *merger) fill(r *events.Report) {
 		ts = append(ts, t)
 	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	lat := hist.New()
 	for _, t := range ts {
 		a := m.series[t]
+		lat.Reset()
+		for _, b := range a.lat {
+			if err := mergeEncoded(lat, b, "series latency"); err != nil {
+				return fmt.Errorf("second %d: %w", t, err)
+			}
+		}
 		r.TimeSeries = append(r.TimeSeries, events.SeriesReport{T: t, ElapsedS: t - m.start.Unix(),
 			Requests: a.p.Requests, Success: a.p.Success, Errors: a.p.Errors, Dropped: a.p.Dropped,
-			P50Ms: ms(a.lat.Quantile(0.5)), P99Ms: ms(a.lat.Quantile(0.99))})
+			P50Ms: ms(lat.Quantile(0.5)), P99Ms: ms(lat.Quantile(0.99))})
 	}
+	return nil
 }
 
 func ratio(a, b int64) float64 {
