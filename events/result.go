@@ -151,6 +151,9 @@ type Health struct {
 type HealthSample struct {
 	// T is the Unix time (seconds) at which the sampled interval starts.
 	T int64 `json:"t"`
+	// IntervalS is the interval's length in seconds: 1, but for the last
+	// one, which ends with the run.
+	IntervalS float64 `json:"interval_s"`
 	// PlannedRate and AchievedRate are arrivals due and requests sent in the
 	// interval, per second.
 	PlannedRate  float64 `json:"planned_rate"`

@@ -64,18 +64,23 @@ func (s *sampler) loop() {
 		t.Reset(time.Until(s.e.start.Add(next)))
 		select {
 		case <-s.stopc:
-			s.close(time.Since(s.e.start))
+			s.close(time.Since(s.e.start), true)
 			return
 		case <-t.C:
-			s.close(next)
+			s.close(next, false)
 		}
 	}
 }
 
 func (s *sampler) stop() { s.stopOnce.Do(func() { close(s.stopc) }) }
 
-// close ends the interval [lastAt, at).
-func (s *sampler) close(at time.Duration) {
+// shortTail: a last interval shorter than this, in which nothing happened,
+// adds no time-series point, and reports no progress: it is the moment
+// between the last whole second and the end of the run.
+const shortTail = 500 * time.Millisecond
+
+// close ends the interval [lastAt, at); final is the run's last interval.
+func (s *sampler) close(at time.Duration, final bool) {
 	e := s.e
 	if at <= s.lastAt {
 		return
@@ -97,11 +102,14 @@ func (s *sampler) close(at time.Duration) {
 	sent, drops := e.sent.Load(), e.drops.Load()
 	secs := (at - s.lastAt).Seconds()
 	t0 := e.start.Add(s.lastAt).Unix()
-	latBytes, _ := s.lat.MarshalBinary()
-	s.series = append(s.series, events.SeriesPoint{T: t0, Requests: req, Success: succ, Errors: errs,
-		Dropped: drops - s.lastDrops, Latency: latBytes})
+	tail := final && at-s.lastAt < shortTail
+	if !tail || req > 0 || drops > s.lastDrops {
+		latBytes, _ := s.lat.MarshalBinary()
+		s.series = append(s.series, events.SeriesPoint{T: t0, Requests: req, Success: succ, Errors: errs,
+			Dropped: drops - s.lastDrops, Latency: latBytes})
+	}
 
-	hs := events.HealthSample{T: t0, AchievedRate: float64(sent-s.lastSent) / secs,
+	hs := events.HealthSample{T: t0, IntervalS: secs, AchievedRate: float64(sent-s.lastSent) / secs,
 		LagP99Ms: ms(s.lag.Quantile(0.99)), Dropped: drops - s.lastDrops,
 		Inflight: sent - done, OpenConns: e.conns.Load()}
 	if p := e.cfg.Pacer; p != nil {
@@ -117,7 +125,7 @@ func (s *sampler) close(at time.Duration) {
 	s.errors += errs
 	s.lastAt, s.lastSent, s.lastDrops = at, sent, drops
 	s.k++
-	if f := e.cfg.Progress; f != nil {
+	if f := e.cfg.Progress; f != nil && !tail {
 		length := e.cfg.Duration
 		if e.cfg.Pacer != nil {
 			length = e.cfg.Pacer.Length()

@@ -35,7 +35,7 @@ func shard(t *testing.T, id string, start time.Time, lat []time.Duration) *event
 	n := int64(len(lat))
 	return &events.ShardResult{Version: 1, RunID: "r", ShardID: id, Kind: events.KindLocal,
 		Status: events.StatusComplete, PlannedRate: 10, StartedAt: start, SendSeconds: 2,
-		Counts: events.Counts{Requests: n, Success: n, StatusCodes: map[string]int64{"200": n}},
+		Counts:  events.Counts{Requests: n, Success: n, StatusCodes: map[string]int64{"200": n}},
 		Latency: encode(t, all), LatencyUncorrected: encode(t, all), Lag: encode(t, hist.New()),
 		Targets: []events.TargetResult{{Name: "t", Counts: events.Counts{Requests: n, Success: n},
 			Latency: encode(t, all), LatencyUncorrected: encode(t, all)}},
@@ -44,7 +44,7 @@ func shard(t *testing.T, id string, start time.Time, lat []time.Duration) *event
 			{T: start.Unix() + 1, Requests: n / 2, Success: n / 2, Latency: encode(t, sec1)},
 		},
 		Health: events.Health{CPUs: 2, PortRangeLow: 32768, PortRangeHigh: 60999, FDLimit: 1024,
-			Samples: []events.HealthSample{{T: start.Unix(), PlannedRate: 10, AchievedRate: 10, CPUPercent: 5}}},
+			Samples: []events.HealthSample{{T: start.Unix(), IntervalS: 1, PlannedRate: 10, AchievedRate: 10, CPUPercent: 5}}},
 	}
 }
 

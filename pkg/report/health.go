@@ -16,8 +16,9 @@ func shardReport(res *events.ShardResult) events.ShardReport {
 }
 
 // summarize takes the worst of a shard's health samples. A sample covering
-// less than a whole second (the last one) still counts for peaks, not for
-// the achieved ratio, whose short intervals are noisy.
+// less than half a second (the last one, usually) counts for the peaks of
+// gauges (in flight, connections, memory), not for rates and CPU shares,
+// which are noise over so short an interval.
 func summarize(h *events.Health) events.HealthSummary {
 	s := events.HealthSummary{FDLimit: h.FDLimit, Dials: h.Dials, DialErrors: h.DialErrors,
 		GoAways: addMap(nil, h.GoAways), MinAchievedRatio: 1}
@@ -25,21 +26,26 @@ func summarize(h *events.Health) events.HealthSummary {
 		s.PortRangeSize = h.PortRangeHigh - h.PortRangeLow + 1
 	}
 	var cpuSum float64
-	for i, x := range h.Samples {
-		s.MaxCPUPercent = max(s.MaxCPUPercent, x.CPUPercent)
-		s.MaxStealPercent = max(s.MaxStealPercent, x.StealPercent)
-		cpuSum += x.CPUPercent
-		s.MaxLagP99Ms = max(s.MaxLagP99Ms, x.LagP99Ms)
+	n := 0
+	for _, x := range h.Samples {
 		s.MaxInflight = max(s.MaxInflight, x.Inflight)
 		s.MaxOpenConns = max(s.MaxOpenConns, x.OpenConns)
 		s.MaxTimeWait = max(s.MaxTimeWait, x.TimeWait)
 		s.MaxOpenFDs = max(s.MaxOpenFDs, x.OpenFDs)
 		s.PeakRSSBytes = max(s.PeakRSSBytes, x.RSSBytes)
-		if x.PlannedRate > 0 && i < len(h.Samples)-1 {
+		if x.IntervalS < 0.5 {
+			continue
+		}
+		n++
+		s.MaxCPUPercent = max(s.MaxCPUPercent, x.CPUPercent)
+		s.MaxStealPercent = max(s.MaxStealPercent, x.StealPercent)
+		cpuSum += x.CPUPercent
+		s.MaxLagP99Ms = max(s.MaxLagP99Ms, x.LagP99Ms)
+		if x.PlannedRate > 0 && x.IntervalS >= 0.99 {
 			s.MinAchievedRatio = min(s.MinAchievedRatio, x.AchievedRate/x.PlannedRate)
 		}
 	}
-	if n := len(h.Samples); n > 0 {
+	if n > 0 {
 		s.MeanCPUPercent = cpuSum / float64(n)
 	}
 	return s
