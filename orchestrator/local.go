@@ -73,7 +73,7 @@ func RunLocal(sched, abort context.Context, spec events.RunSpec, opt LocalOption
 	id := NewRunID(time.Now())
 	n := max(spec.Workers, 1)
 	proc := &health.Proc{}
-	start := time.Now().Add(50 * time.Millisecond) // every shard starts on the same schedule
+	start := time.Now().Add(200 * time.Millisecond) // every shard starts on the same schedule, after warm-up
 	results := make([]*events.ShardResult, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup

@@ -202,6 +202,8 @@ func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) 
 	if e.start.IsZero() {
 		e.start = time.Now()
 	}
+	e.abortCtx = abort
+	e.warm()
 	if wait := time.Until(e.start); wait > 0 {
 		t := time.NewTimer(wait)
 		select {
@@ -211,7 +213,6 @@ func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) 
 		case <-t.C:
 		}
 	}
-	e.abortCtx = abort
 	stopAbort := context.AfterFunc(abort, e.interrupt)
 	defer stopAbort()
 	smp := newSampler(e)

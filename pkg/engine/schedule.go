@@ -137,3 +137,54 @@ func (e *Engine) closedLoop(ctx context.Context) {
 	e.mu.Unlock()
 	<-ctx.Done()
 }
+
+// warmPerSlot: keep-alive runs open one connection per this many arrivals
+// per second of their peak rate before the start.
+const (
+	warmPerSlot = 1000
+	maxWarm     = 64
+)
+
+// warm opens connections before the start of a keep-alive open-model run,
+// in slots that go idle once connected, so the first second measures the
+// target rather than a dial storm of the generator's own making: at 20,000
+// arrivals per second, arrivals come faster than a connection can be set up,
+// and each that finds no idle slot would start one more. It opens
+// ⌈peak rate / warmPerSlot⌉ connections (at most maxWarm and MaxInflight),
+// or the HTTP/2 pool's connections. Dials made here count in the health
+// figures like any other; the run starts on time whether they are done or
+// not.
+func (e *Engine) warm() {
+	p := e.cfg.Pacer
+	if p == nil || !e.cfg.KeepAlive || time.Until(e.start) <= 0 {
+		return
+	}
+	deadline := e.start.Add(e.cfg.Timeout)
+	if e.h2 != nil {
+		for ep, slots := range e.h2.slots {
+			for _, s := range slots {
+				go e.h2.get(s, ep, deadline)
+			}
+		}
+		return
+	}
+	peak := max(p.Rate(0), p.Rate(p.Length()))
+	n := min(int((peak+warmPerSlot-1)/warmPerSlot), maxWarm, e.cfg.MaxInflight)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for range n {
+		w := e.newWorker()
+		e.wg.Add(1)
+		go func() {
+			for ep := range e.eps {
+				if nc, err := e.dial(ep, deadline); err == nil {
+					w.mu.Lock()
+					w.h1[ep] = &h1conn{nc: nc, buf: make([]byte, readBufSize)}
+					w.mu.Unlock()
+				}
+			}
+			e.release(w)
+			w.loopOpen()
+		}()
+	}
+}
