@@ -113,11 +113,7 @@ func mergeEncoded(dst *hist.Histogram, b events.Histogram, what string) error {
 	if len(b) == 0 {
 		return nil
 	}
-	h, err := hist.Decode(b)
-	if err != nil {
-		return fmt.Errorf("%s histogram: %w", what, err)
-	}
-	if err := dst.Merge(h); err != nil {
+	if err := hist.MergeEncoded(dst, b); err != nil {
 		return fmt.Errorf("%s histogram: %w", what, err)
 	}
 	return nil

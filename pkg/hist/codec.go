@@ -1,0 +1,299 @@
+package hist
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/zlib"
+	"encoding/binary"
+	"fmt"
+	"hash/adler32"
+	"io"
+	"math"
+	"math/bits"
+	"sync"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Index arithmetic of the one geometry (Lowest 1, SigFigs 3): a unit
+// magnitude of 0 and 2^10 sub-buckets per half bucket, as hdrhistogram
+// derives them. countsIndex and valueAt mirror its countsIndexFor and
+// valueFromIndex; the tests pin them against hdr's own encoder.
+const (
+	subHalfMag = 10
+	subHalf    = 1 << subHalfMag // 1,024
+	subMask    = 2*subHalf - 1   // 2,047
+)
+
+// countsIndex is the index of v's bucket in the counts array.
+func countsIndex(v int64) int {
+	b := 64 - bits.LeadingZeros64(uint64(v|subMask)) - (subHalfMag + 1)
+	return (b+1)<<subHalfMag + int(v>>b) - subHalf
+}
+
+// valueAt is the lowest value of the bucket at index i.
+func valueAt(i int) int64 {
+	b := i>>subHalfMag - 1
+	sub := i&(subHalf-1) + subHalf
+	if b < 0 {
+		sub -= subHalf
+		b = 0
+	}
+	return int64(sub) << b
+}
+
+// highestIndex is the bucket of Highest: no count lies beyond it.
+var highestIndex = countsIndex(Highest)
+
+// maxPayload bounds an inflated payload: at most 9 bytes for each bucket
+// up to that of Highest. Anything longer is not ours, whatever it claims.
+var maxPayload = 9 * (highestIndex + 1)
+
+// Codec encodes and decodes histograms in the wire format without the
+// per-call garbage of hdrhistogram's own encoder (a new zlib compressor,
+// about 1 MB, and a base64 round trip each time): it reuses its compressor,
+// decompressor and buffers, and decodes by adding counts straight into a
+// histogram. Its output is byte for byte what hdrhistogram writes. A Codec
+// is not safe for concurrent use; MarshalBinary and Decode share a pool.
+type Codec struct {
+	packed *hdrhistogram.PackedHistogram // the populated buckets, in order
+	raw    []byte                        // the uncompressed V2 encoding
+	z      bytes.Buffer
+	zw     *zlib.Writer
+	fr     io.ReadCloser // a flate reader: zlib's own allocates a checksum per Reset
+	br     bytes.Reader
+	one    [1]byte
+}
+
+// NewCodec returns a Codec.
+func NewCodec() *Codec {
+	zw, _ := zlib.NewWriterLevel(nil, zlib.BestCompression) // the level is valid
+	return &Codec{packed: hdrhistogram.NewPacked(Lowest, Highest, SigFigs), zw: zw}
+}
+
+var codecs = sync.Pool{New: func() any { return NewCodec() }}
+
+// Append appends the wire form of h to dst.
+func (c *Codec) Append(dst []byte, h *Histogram) ([]byte, error) {
+	if err := h.check(); err != nil {
+		return dst, fmt.Errorf("marshal histogram: %w", err)
+	}
+	c.packed.Reset()
+	if dropped := c.packed.MergeFrom(h.h); dropped != 0 {
+		return dst, fmt.Errorf("marshal histogram: %d values do not fit: %w", dropped, ErrDropped)
+	}
+	// The V2 payload lists the counts from index 0 to the last populated
+	// bucket: a positive count as itself, a run of k > 1 empty buckets as -k,
+	// one empty bucket as 0, each as a ZigZag LEB128 number.
+	raw := append(c.raw[:0], make([]byte, hdrHeaderLen)...)
+	next, any := 0, false
+	for v, n := range c.packed.ForEachBucket {
+		i := countsIndex(v)
+		switch run := i - next; {
+		case run > 1:
+			raw = appendZigZag(raw, -int64(run))
+		case run == 1:
+			raw = appendZigZag(raw, 0)
+		}
+		raw = appendZigZag(raw, n)
+		next, any = i+1, true
+	}
+	if !any {
+		raw = appendZigZag(raw, 0) // an empty histogram lists bucket 0
+	}
+	binary.BigEndian.PutUint32(raw[0:], uint32(hdrCookie))
+	binary.BigEndian.PutUint32(raw[4:], uint32(len(raw)-hdrHeaderLen))
+	binary.BigEndian.PutUint32(raw[8:], 0) // normalizing index offset
+	binary.BigEndian.PutUint32(raw[12:], SigFigs)
+	binary.BigEndian.PutUint64(raw[16:], Lowest)
+	binary.BigEndian.PutUint64(raw[24:], Highest)
+	binary.BigEndian.PutUint64(raw[32:], math.Float64bits(1))
+	c.raw = raw
+
+	c.z.Reset()
+	c.zw.Reset(&c.z)
+	c.zw.Write(raw) // writes to a bytes.Buffer cannot fail
+	c.zw.Close()
+
+	dst = append(dst, magic0, magic1, version)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(h.overflow))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(hdrCompressedCookie))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(c.z.Len()))
+	return append(dst, c.z.Bytes()...), nil
+}
+
+// MergeInto adds the histogram encoded in b to dst, as if dst.Merge(Decode(b)),
+// without building the decoded histogram. On error, which wraps ErrCorrupt
+// (and ErrVersion, ErrGeometry or ErrDropped where they apply), dst is
+// unchanged.
+func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
+	if err := dst.check(); err != nil {
+		return fmt.Errorf("merge encoded histogram into: %w", err)
+	}
+	overflow, payload, err := c.inflate(b)
+	if err != nil {
+		return err
+	}
+	// Check everything before adding anything.
+	var total int64
+	err = scanCounts(payload, func(i int, n int64) error {
+		if i == 0 || i > highestIndex {
+			return corrupt("count at bucket %d (%d µs), outside %d–%d µs", i, valueAt(i), Lowest, Highest)
+		}
+		if n > math.MaxInt64-total {
+			return corrupt("counts overflow int64")
+		}
+		total += n
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if total > math.MaxInt64-dst.h.TotalCount() || overflow > math.MaxInt64-dst.overflow {
+		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
+	}
+	scanCounts(payload, func(i int, n int64) error {
+		dst.h.RecordValues(valueAt(i), n) // in range: checked above
+		return nil
+	})
+	dst.overflow += overflow
+	return nil
+}
+
+// inflate checks the envelope of b and returns its overflow count and the
+// inflated payload (valid until the next use of c).
+func (c *Codec) inflate(b []byte) (overflow int64, payload []byte, err error) {
+	if len(b) < prefixLen+hdrOuterLen {
+		return 0, nil, corrupt("truncated: %d bytes, need at least %d", len(b), prefixLen+hdrOuterLen)
+	}
+	if b[0] != magic0 || b[1] != magic1 {
+		return 0, nil, corrupt("bad magic %#x %#x", b[0], b[1])
+	}
+	if b[2] != version {
+		return 0, nil, fmt.Errorf("decode histogram: version %d, want %d: %w: %w", b[2], version, ErrVersion, ErrCorrupt)
+	}
+	o := binary.BigEndian.Uint64(b[3:])
+	if o > math.MaxInt64 {
+		return 0, nil, corrupt("overflow count %d exceeds int64", o)
+	}
+	enc := b[prefixLen:]
+	if ck := int32(binary.BigEndian.Uint32(enc)); ck != hdrCompressedCookie {
+		return 0, nil, corrupt("hdr cookie %#x, want %#x", ck, hdrCompressedCookie)
+	}
+	if n := binary.BigEndian.Uint32(enc[4:]); uint64(n) != uint64(len(enc)-hdrOuterLen) {
+		return 0, nil, corrupt("zlib stream length %d, but %d bytes follow", n, len(enc)-hdrOuterLen)
+	}
+	// A zlib stream (RFC 1950): a 2-byte header, a deflate stream, and
+	// the Adler-32 checksum of the inflated bytes.
+	z := enc[hdrOuterLen:]
+	if len(z) < 6 || z[0]&0x0f != 8 || z[0]>>4 > 7 || (uint16(z[0])<<8|uint16(z[1]))%31 != 0 || z[1]&0x20 != 0 {
+		return 0, nil, corrupt("zlib: bad header")
+	}
+	c.br.Reset(z[2:])
+	if c.fr == nil {
+		c.fr = flate.NewReader(&c.br)
+	} else if err := c.fr.(flate.Resetter).Reset(&c.br, nil); err != nil {
+		return 0, nil, corrupt("zlib: %v", err)
+	}
+	// Read and check the header before the payload, whose declared length
+	// must fit our geometry: no allocation is sized by untrusted input.
+	raw := c.raw[:0]
+	if cap(raw) < hdrHeaderLen {
+		raw = make([]byte, 0, 4096)
+	}
+	raw = raw[:hdrHeaderLen]
+	if _, err := io.ReadFull(c.fr, raw); err != nil {
+		return 0, nil, corrupt("hdr header: %v", err)
+	}
+	if err := checkHeaderBytes(raw); err != nil {
+		return 0, nil, err
+	}
+	plen := int(binary.BigEndian.Uint32(raw[4:]))
+	if plen > maxPayload {
+		return 0, nil, corrupt("payload length %d, more than %d", plen, maxPayload)
+	}
+	if cap(raw) < hdrHeaderLen+plen {
+		raw = append(make([]byte, 0, hdrHeaderLen+plen), raw...)
+	}
+	raw = raw[:hdrHeaderLen+plen]
+	if _, err := io.ReadFull(c.fr, raw[hdrHeaderLen:]); err != nil {
+		return 0, nil, corrupt("payload: %v", err)
+	}
+	if n, err := c.fr.Read(c.one[:]); n != 0 || err != io.EOF {
+		return 0, nil, corrupt("the stream is longer than its payload length %d (or broken: %v)", plen, err)
+	}
+	c.raw = raw
+	// The deflate reader reads no further than its stream (bytes.Reader is a
+	// ByteReader): exactly the checksum must remain.
+	if c.br.Len() != 4 {
+		return 0, nil, corrupt("%d bytes after the deflate stream, want the 4-byte checksum", c.br.Len())
+	}
+	if sum := binary.BigEndian.Uint32(z[len(z)-4:]); sum != adler32.Checksum(raw) {
+		return 0, nil, corrupt("zlib checksum mismatch")
+	}
+	return int64(o), raw[hdrHeaderLen:], nil
+}
+
+// scanCounts calls fn for every positive count of a V2 payload, with its
+// bucket index, in order, and checks the payload's form.
+func scanCounts(p []byte, fn func(i int, n int64) error) error {
+	i := 0
+	for len(p) > 0 {
+		v, k, ok := readZigZag(p)
+		if !ok {
+			return corrupt("truncated count at bucket %d", i)
+		}
+		p = p[k:]
+		switch {
+		case v < 0:
+			if -v > int64(highestIndex)+1 {
+				return corrupt("a run of %d empty buckets", -v)
+			}
+			i += int(-v)
+		case v == 0:
+			i++
+		default:
+			if err := fn(i, v); err != nil {
+				return err
+			}
+			i++
+		}
+		if i > highestIndex+1 {
+			return corrupt("more than %d buckets", highestIndex+1)
+		}
+	}
+	return nil
+}
+
+// appendZigZag appends v in hdrhistogram's ZigZag LEB128 form: 7 bits a
+// byte, least significant first, at most 9 bytes (the ninth holds 8 bits).
+func appendZigZag(b []byte, v int64) []byte {
+	u := uint64(v<<1) ^ uint64(v>>63)
+	for i := 0; i < 8; i++ {
+		if u>>7 == 0 {
+			return append(b, byte(u))
+		}
+		b = append(b, byte(u&0x7f|0x80))
+		u >>= 7
+	}
+	return append(b, byte(u))
+}
+
+// readZigZag reads a number written by appendZigZag and its length.
+func readZigZag(b []byte) (int64, int, bool) {
+	var u uint64
+	for i := 0; i < 9; i++ {
+		if i == len(b) {
+			return 0, 0, false
+		}
+		if i == 8 {
+			u |= uint64(b[i]) << 56
+			return int64(u>>1) ^ -int64(u&1), 9, true
+		}
+		u |= uint64(b[i]&0x7f) << (7 * i)
+		if b[i]&0x80 == 0 {
+			return int64(u>>1) ^ -int64(u&1), i + 1, true
+		}
+	}
+	return 0, 0, false // unreachable
+}
