@@ -46,11 +46,11 @@ func layout(r *events.Report) page {
 		planned = fmt.Sprintf("%.1f/s planned", r.TargetRate)
 	}
 	add("Rate", "", "%s, %.1f/s achieved, %.1f/s successful, over %.1f s", planned, r.AchievedRate, r.Throughput, r.DurationS)
-	dropped := itoa(r.Dropped)
+	dropped := itoa(r.Dropped) + " dropped"
 	if r.DroppedLate > 0 {
 		dropped += " (" + itoa(r.DroppedLate) + " of them late)"
 	}
-	add("Requests", "", "%d sent, %d successful (%.2f%%), %s dropped", r.Requests, r.Success, 100*r.SuccessRatio, dropped)
+	add("Requests", "", "%d sent, %d successful (%.2f%%), %s", r.Requests, r.Success, 100*r.SuccessRatio, dropped)
 	add("Latency (ms)", "from the intended send time", "%s", latencyLine(r.LatencyMs))
 	add("Uncorrected (ms)", "from the actual send", "%s", latencyLine(r.LatencyUncorrectedMs))
 	add("Lag (ms)", "actual send minus intended send", "p50 %s, p99 %s, max %s", num(r.LagMs.P50), num(r.LagMs.P99), num(r.LagMs.Max))
