@@ -87,7 +87,7 @@ func (l Load) validate(p *problems) {
 }
 
 func (t *Target) validate(field string, s *RunSpec, p *problems) {
-	if t.Method != "" && !isToken(t.Method) {
+	if t.Method != "" && !IsToken(t.Method) {
 		p.add(field+".method", "%q is not a valid HTTP method", t.Method)
 	}
 	if t.Weight < 0 || t.Weight > MaxWeight {
@@ -95,7 +95,7 @@ func (t *Target) validate(field string, s *RunSpec, p *problems) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(t.Headers)) { // sorted: the same input, the same message
 		v := t.Headers[k]
-		if !isToken(k) {
+		if !IsToken(k) {
 			p.add(field+".headers", "%q is not a valid header name", k)
 		}
 		if strings.ContainsAny(v, "\r\n\x00") {
@@ -126,18 +126,4 @@ func (t *Target) validate(field string, s *RunSpec, p *problems) {
 	case u.User != nil:
 		p.add(field+".url", "credentials in the URL are not supported (send an Authorization header)")
 	}
-}
-
-// isToken reports whether s is a non-empty RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }

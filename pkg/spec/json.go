@@ -51,24 +51,24 @@ func lineAt(data []byte, off int) int {
 func jsonError(data []byte, err error) *Error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return &Error{Line: lineAt(data, int(se.Offset)), Msg: "invalid JSON: " + se.Error(), err: err}
+		return &Error{Line: lineAt(data, int(se.Offset)), Msg: "invalid JSON: " + se.Error(), Err: err}
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		end := len(bytes.TrimRight(data, " \t\r\n"))
-		return &Error{Line: lineAt(data, end), Msg: "invalid JSON: the document ends early (a missing } or ]?)", err: err}
+		return &Error{Line: lineAt(data, end), Msg: "invalid JSON: the document ends early (a missing } or ]?)", Err: err}
 	}
 	c := jsonChecker{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
 	c.dec.UseNumber()
 	if e := c.value(runSpecType, ""); e != nil {
-		e.err = err
+		e.Err = err
 		return e
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return &Error{Line: lineAt(data, int(te.Offset)), err: err,
+		return &Error{Line: lineAt(data, int(te.Offset)), Err: err,
 			Msg: at(te.Field, fmt.Sprintf("want %s, got %s", want(te.Type, syntaxJSON), te.Value))}
 	}
-	return &Error{Msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: "), err: err}
+	return &Error{Msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: "), Err: err}
 }
 
 // jsonChecker reads a JSON document token by token and checks each value

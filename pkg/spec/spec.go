@@ -20,35 +20,10 @@ import (
 
 var runSpecType = reflect.TypeFor[events.RunSpec]()
 
-// Error is a problem with a spec file. Line is 1-based; 0 means the problem is
-// not tied to a line.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-	err  error // the underlying error, such as Validate's, for errors.As
-}
-
-// oneLine keeps a message on one line.
-var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
-
-// Error formats e as one line: "FILE:LINE: msg", or "FILE: msg" without a line.
-func (e *Error) Error() string {
-	msg := oneLine.Replace(e.Msg)
-	switch {
-	case e.File == "" && e.Line > 0:
-		return fmt.Sprintf("line %d: %s", e.Line, msg)
-	case e.File == "":
-		return msg
-	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)
-	}
-	return e.File + ": " + msg
-}
-
-// Unwrap returns the error e reports, if any: for Check, the error of
-// events.RunSpec.Validate, whose parts are *events.FieldError.
-func (e *Error) Unwrap() error { return e.err }
+// Error is a problem with a spec file: "FILE:LINE: msg" on one line, the
+// line left out when the problem is not tied to one. For Check it unwraps to
+// the error of events.RunSpec.Validate, whose parts are *events.FieldError.
+type Error = events.FileError
 
 // Decode reads a RunSpec from data, a YAML or JSON document; name is the file
 // name used to choose the format and in messages. It is JSON when name ends
@@ -138,7 +113,7 @@ func load(path string, stdin io.Reader) (events.RunSpec, error) {
 		data, err = os.ReadFile(path)
 	}
 	if err != nil {
-		return events.RunSpec{}, &Error{File: name, Msg: "cannot read spec: " + reason(err), err: err}
+		return events.RunSpec{}, &Error{File: name, Msg: "cannot read spec: " + reason(err), Err: err}
 	}
 	s, err := Decode(data, name)
 	if err != nil {
@@ -159,7 +134,7 @@ func load(path string, stdin io.Reader) (events.RunSpec, error) {
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return events.RunSpec{}, &Error{File: name, err: err,
+			return events.RunSpec{}, &Error{File: name, Err: err,
 				Msg: fmt.Sprintf("%s.body_file: cannot read %s: %s", field, t.BodyFile, reason(err))}
 		}
 		if !utf8.Valid(b) {
@@ -200,5 +175,5 @@ func Check(s events.RunSpec, name string) error {
 	} else {
 		msgs = append(msgs, err.Error())
 	}
-	return &Error{File: name, Msg: strings.Join(msgs, "; "), err: err}
+	return &Error{File: name, Msg: strings.Join(msgs, "; "), Err: err}
 }

@@ -79,10 +79,10 @@ func yamlError(data []byte, err error) *Error {
 				line++
 			}
 			last := lineAt(data, len(bytes.TrimRight(data, " \t\r\n")))
-			return &Error{Line: min(line, last), Msg: "invalid YAML: " + m[2], err: err}
+			return &Error{Line: min(line, last), Msg: "invalid YAML: " + m[2], Err: err}
 		}
 	}
-	return &Error{Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: "), err: err}
+	return &Error{Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: "), Err: err}
 }
 
 // checkText finds what yaml.v3 would reject as not UTF-8 or as a control

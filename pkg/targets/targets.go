@@ -18,30 +18,8 @@ import (
 // MaxLineBytes is the longest line Parse reads.
 const MaxLineBytes = 1 << 20
 
-// Error is a problem in a targets file. Line is 1-based; 0 means the problem
-// is with the file as a whole.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-// Error formats e as one line: "FILE:LINE: msg", or "FILE: msg" without a line.
-func (e *Error) Error() string {
-	msg := oneLine.Replace(e.Msg)
-	switch {
-	case e.File == "" && e.Line > 0:
-		return fmt.Sprintf("line %d: %s", e.Line, msg)
-	case e.File == "":
-		return msg
-	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)
-	}
-	return e.File + ": " + msg
-}
-
-// oneLine keeps a message on one line.
-var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+// Error is a problem in a targets file: "FILE:LINE: msg" on one line.
+type Error = events.FileError
 
 // ParseFile reads the targets file at path. Body files named by @ lines are
 // read relative to the directory of path unless they are absolute.
@@ -160,7 +138,7 @@ func (p *parser) request(line string) error {
 		return p.errorf(p.line, "request line %q is not METHOD URL", line)
 	}
 	method, raw := fields[0], fields[1]
-	if !isToken(method) {
+	if !events.IsToken(method) {
 		return p.errorf(p.line, "%q is not a valid HTTP method", method)
 	}
 	if msg := checkURL(raw); msg != "" {
@@ -200,7 +178,7 @@ func (p *parser) header(line string) error {
 		return p.errorf(p.line, "header line %q has no colon (want Name: value)", line)
 	}
 	name, value := strings.TrimSpace(line[:i]), strings.TrimSpace(line[i+1:])
-	if !isToken(name) {
+	if !events.IsToken(name) {
 		return p.errorf(p.line, "%q is not a valid header name", name)
 	}
 	if strings.ContainsAny(value, "\r\x00") {
@@ -269,20 +247,5 @@ func startsWithMethod(line string) bool {
 // request line or a bare URL.
 func looksLikeHeader(line string) bool {
 	i := strings.IndexByte(line, ':')
-	return i > 0 && isToken(strings.TrimSpace(line[:i])) && !strings.HasPrefix(line[i+1:], "//")
-}
-
-// isToken reports whether s is a non-empty RFC 9110 token (a method or a
-// header name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
+	return i > 0 && events.IsToken(strings.TrimSpace(line[:i])) && !strings.HasPrefix(line[i+1:], "//")
 }
