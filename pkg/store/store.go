@@ -1,0 +1,42 @@
+// Package store holds barrage's run store: the objects of a run (spec, plan,
+// claims, results, abort marker, reports) under one key layout, in a local
+// directory or an S3 bucket. Workers claim shards and write results with
+// conditional creates, so a shard delivered twice runs once and a result is
+// written once, whatever the backend.
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// Errors a Store returns, to be compared with errors.Is.
+var (
+	// ErrExists: a conditional create found the key already there.
+	ErrExists = errors.New("store: key exists")
+	// ErrNotFound: no object has the key.
+	ErrNotFound = errors.New("store: key not found")
+)
+
+// PutOptions modify a Put.
+type PutOptions struct {
+	// IfAbsent creates the key only if no object has it, atomically; else
+	// Put fails with ErrExists and changes nothing (S3: If-None-Match: *).
+	IfAbsent bool
+	// ContentType is recorded where the backend keeps one.
+	ContentType string
+}
+
+// Store is a flat key space of immutable-or-overwritten objects. Keys are
+// slash-separated paths such as "runs/ID/plan.json". Implementations are safe
+// for concurrent use and retry transient failures themselves.
+type Store interface {
+	// Put writes body at key.
+	Put(ctx context.Context, key string, body []byte, opt PutOptions) error
+	// Get reads the object at key, or fails with ErrNotFound.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Exists reports whether an object has key.
+	Exists(ctx context.Context, key string) (bool, error)
+	// List returns every key that starts with prefix, sorted.
+	List(ctx context.Context, prefix string) ([]string, error)
+}
