@@ -25,6 +25,9 @@ type Input struct {
 	Planned []Shard
 	// Results are the shard results, at most one per shard.
 	Results []*events.ShardResult
+	// Missed names planned shards without a result whose delivery came
+	// after their window (reported as missed rather than lost).
+	Missed map[string]bool
 }
 
 // Build merges the results into a report.
@@ -51,8 +54,12 @@ func Build(in Input) (*events.Report, error) {
 		plannedSum += p.PlannedRate
 		res := byID[p.ShardID]
 		if res == nil {
+			status := events.StatusLost
+			if in.Missed[p.ShardID] {
+				status = events.StatusMissed
+			}
 			r.Shards = append(r.Shards, events.ShardReport{ShardID: p.ShardID, Kind: p.Kind,
-				Status: events.StatusLost, PlannedRate: p.PlannedRate})
+				Status: status, PlannedRate: p.PlannedRate})
 			continue
 		}
 		reported++

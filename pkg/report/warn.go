@@ -33,8 +33,11 @@ func warnings(r *events.Report, results []*events.ShardResult) []string {
 
 	var lost []string
 	for _, s := range r.Shards {
-		if s.Status == events.StatusLost {
+		switch s.Status {
+		case events.StatusLost:
 			lost = append(lost, fmt.Sprintf("%s (%.1f/s planned)", s.ShardID, s.PlannedRate))
+		case events.StatusMissed:
+			lost = append(lost, fmt.Sprintf("%s (%.1f/s planned, delivered after its window)", s.ShardID, s.PlannedRate))
 		}
 	}
 	if len(lost) > 0 {
