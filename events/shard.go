@@ -124,3 +124,28 @@ type Prices struct {
 	S3Put      float64 `json:"s3_put"`
 	S3Get      float64 `json:"s3_get"`
 }
+
+// ShardProgress is a running shard's interim figures, overwritten every few
+// seconds (runs/{run}/shards/{shard}/progress.json) for live displays.
+type ShardProgress struct {
+	// T is when the figures were taken.
+	T time.Time `json:"t"`
+	// ElapsedS is how far into its window the shard is, in seconds.
+	ElapsedS float64 `json:"elapsed_s"`
+	// Requests, Errors and Dropped are totals so far.
+	Requests int64 `json:"requests"`
+	Errors   int64 `json:"errors"`
+	Dropped  int64 `json:"dropped"`
+	// Rate is requests sent per second in the last interval.
+	Rate float64 `json:"rate"`
+	// P99Ms is the 99th percentile latency so far, from the intended send.
+	P99Ms float64 `json:"p99_ms"`
+}
+
+// Claim is what a worker writes when it claims a shard.
+type Claim struct {
+	// Worker identifies the claimant: host, process, kind.
+	Worker string `json:"worker"`
+	// At is when it claimed the shard.
+	At time.Time `json:"at"`
+}

@@ -4,22 +4,25 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
-	"github.com/barrage-load/barrage/pkg/health"
-	"github.com/barrage-load/barrage/pkg/pacer"
-	"github.com/barrage-load/barrage/pkg/report"
-)
-
-// Default in-flight caps per worker when the spec sets none.
-const (
-	DefaultOpenInflight   = 1000 // open model: enough for rate × latency at most local rates
-	DefaultClosedInflight = 64   // closed loop: the concurrency of the loop
+	"github.com/barrage-load/barrage/pkg/plan"
+	"github.com/barrage-load/barrage/pkg/queue"
+	"github.com/barrage-load/barrage/pkg/reduce"
+	"github.com/barrage-load/barrage/pkg/store"
+	"github.com/barrage-load/barrage/pkg/worker"
 )
 
 // ErrNoResult is returned when a run ends without any shard result.
@@ -27,17 +30,25 @@ var ErrNoResult = errors.New("the run produced no result")
 
 // LocalOptions configure a run on this machine.
 type LocalOptions struct {
-	// Dir is where run folders go: Dir/runs/{run_id}.
+	// Dir is the store's root: run folders go to Dir/runs/{run_id}.
 	Dir string
-	// Progress, if set, receives each shard's progress about once a second
-	// (with one shard, the run's progress).
+	// Procs runs each shard in its own `barrage worker` process (Exe)
+	// instead of a goroutine.
+	Procs bool
+	Exe   string
+	// Progress, if set, receives each shard's progress about once a second.
 	Progress func(shard int, p engine.Progress)
+	// Log receives the workers' log lines; nil discards.
+	Log *slog.Logger
+	// Engine adjusts each shard's engine configuration (tests).
+	Engine func(*engine.Config)
 }
 
 // Run is a finished run.
 type Run struct {
 	ID     string
 	Dir    string // the run folder
+	Plan   *events.Plan
 	Report *events.Report
 }
 
@@ -48,109 +59,139 @@ func NewRunID(now time.Time) string {
 	return now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
 }
 
-// Mode names the connection mode of s for reports.
-func Mode(s *events.RunSpec) string {
-	m := "keepalive"
-	switch {
-	case s.HTTP2:
-		m = "http2"
-	case s.H2C:
-		m = "h2c"
-	}
-	if !s.KeepAliveOn() {
-		if m == "keepalive" {
-			return "new-connection"
-		}
-		m += "-new-connection"
-	}
-	return m
+// PlanLocal plans spec (defaults applied and validated) for this host.
+func PlanLocal(spec events.RunSpec, id string, now time.Time) (*events.Plan, error) {
+	var lim syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	return plan.Make(spec, plan.Options{RunID: id, Backend: "local", Now: now, Workers: spec.Workers,
+		LocalCPUs: runtime.NumCPU(), FDLimit: int(min(lim.Cur, 1<<30))})
 }
 
-// RunLocal runs spec (defaults applied and validated) with every shard in
-// this process, then writes the run folder. Scheduling stops early when
-// sched is done; requests in flight are cut off when abort is done.
+// RunLocal runs spec (defaults applied and validated) on this host, through
+// the same pipeline as a distributed run: plan, store (a directory), queue
+// (in memory, or served to worker processes), the shared worker runtime,
+// and the reducer. Scheduling stops early when sched is done (workers let
+// requests in flight finish); abort cuts those off too.
 func RunLocal(sched, abort context.Context, spec events.RunSpec, opt LocalOptions) (*Run, error) {
 	id := NewRunID(time.Now())
-	n := max(spec.Workers, 1)
-	proc := &health.Proc{}
-	start := time.Now().Add(200 * time.Millisecond) // every shard starts on the same schedule, after warm-up
-	results := make([]*events.ShardResult, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for k := range n {
-		cfg := EngineConfig(&spec, k, n)
-		cfg.Start = start
-		cfg.Proc = proc
-		if opt.Progress != nil {
-			cfg.Progress = func(p engine.Progress) { opt.Progress(k, p) }
-		}
-		e, err := engine.New(cfg)
-		if err != nil {
-			return nil, err
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, err := e.Run(sched, abort)
-			if err != nil {
-				errs[k] = err
-				return
-			}
-			res.RunID, res.ShardID = id, ShardID(k)
-			results[k] = res
-		}()
-	}
-	wg.Wait()
-	var got []*events.ShardResult
-	planned := make([]report.Shard, n)
-	for k := range n {
-		planned[k] = report.Shard{ShardID: ShardID(k), Kind: events.KindLocal, PlannedRate: spec.Load.MeanRate() / float64(n)}
-		if results[k] != nil {
-			got = append(got, results[k])
-		}
-	}
-	if len(got) == 0 {
-		return nil, fmt.Errorf("%w: %w", ErrNoResult, errors.Join(errs...))
-	}
-	rep, err := report.Build(report.Input{RunID: id, Name: spec.Name, Mode: Mode(&spec), Planned: planned, Results: got})
+	p, err := PlanLocal(spec, id, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	run := &Run{ID: id, Report: rep}
-	run.Dir, err = WriteRunFolder(opt.Dir, &spec, got, rep)
-	return run, err
+	st := store.Dir{Root: opt.Dir}
+	ctx := context.Background()
+	if err := putJSON(ctx, st, store.SpecKey(id), spec); err != nil {
+		return nil, err
+	}
+	if err := putJSON(ctx, st, store.PlanKey(id), p); err != nil {
+		return nil, err
+	}
+	msgs := plan.Messages(p, spec, store.SpecKey(id))
+	bodies := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		bodies[i], _ = json.Marshal(m)
+	}
+	q := queue.NewMem()
+	defer q.Close()
+	if err := q.Send(ctx, bodies); err != nil {
+		return nil, err
+	}
+	stopAbort := context.AfterFunc(abort, func() { st.Put(ctx, store.AbortKey(id), nil, store.PutOptions{}) })
+	defer stopAbort()
+
+	var done <-chan struct{}
+	if opt.Procs {
+		done, err = startProcs(sched, abort, q, opt, len(msgs))
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		done = startGoroutines(sched, q, st, opt, len(msgs))
+	}
+	stopProgress := watchProgress(st, p, opt.Progress)
+	awaitLocal(st, p, done)
+	stopProgress()
+	rep, err := reduce.Reduce(ctx, st, id)
+	if err != nil {
+		return nil, err
+	}
+	run := &Run{ID: id, Dir: filepath.Join(opt.Dir, "runs", id), Plan: p, Report: rep}
+	if rep.Coverage == 0 && rep.Requests == 0 {
+		return run, ErrNoResult
+	}
+	return run, nil
 }
 
-// ShardID names shard k.
-func ShardID(k int) string { return fmt.Sprintf("s%04d", k) }
-
-// EngineConfig translates spec into the engine configuration of shard k of n.
-func EngineConfig(s *events.RunSpec, k, n int) engine.Config {
-	cfg := engine.Config{Targets: s.Targets, Duration: s.Duration.D(), Timeout: s.Timeout.D(),
-		KeepAlive: s.KeepAliveOn(), Insecure: s.Insecure, Connections: s.Connections,
-		MaxInflight: s.MaxInflight}
-	switch {
-	case s.HTTP2:
-		cfg.Protocol = engine.HTTP2
-	case s.H2C:
-		cfg.Protocol = engine.H2C
-	}
-	var p pacer.Pacer
-	switch {
-	case s.Load.Shape == events.ShapeRamp:
-		p = pacer.Linear{From: s.Load.From, To: s.Load.To, D: s.Duration.D()}
-	case s.Load.Rate > 0:
-		p = pacer.Constant{R: s.Load.Rate, D: s.Duration.D()}
-	}
-	if p != nil && n > 1 {
-		p = pacer.Striped{P: p, K: int64(k), N: int64(n)}
-	}
-	cfg.Pacer = p
-	if cfg.MaxInflight == 0 {
-		cfg.MaxInflight = DefaultOpenInflight
-		if p == nil {
-			cfg.MaxInflight = DefaultClosedInflight
+// awaitLocal waits until every shard reported, every local worker exited,
+// or the plan's deadline passed.
+func awaitLocal(st store.Store, p *events.Plan, workersDone <-chan struct{}) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-workersDone:
+			// Workers that exit write nothing more: one last scan, then go.
+			time.Sleep(100 * time.Millisecond)
+			cancel()
+		case <-ctx.Done():
 		}
+	}()
+	reduce.Await(ctx, st, p, 100*time.Millisecond)
+}
+
+// localServe bounds a local worker: one shard, and an exit when the queue
+// stays empty (a killed sibling's shard is not worth waiting for).
+var localServe = worker.ServeOptions{MaxShards: 1, IdleExit: 2 * time.Second, Wait: time.Second, Visibility: 60 * time.Second}
+
+func startGoroutines(sched context.Context, q queue.Queue, st store.Store, opt LocalOptions, n int) <-chan struct{} {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rt := &worker.Runtime{Store: st, Kind: events.KindLocal, ProgressEvery: time.Second,
+				AbortPoll: time.Second, Log: opt.Log, Engine: opt.Engine}
+			rt.Serve(sched, q, localServe)
+		}()
 	}
-	return cfg
+	go func() { wg.Wait(); close(done) }()
+	return done
+}
+
+// startProcs serves q on 127.0.0.1 and starts n `barrage worker` processes
+// that take their shards from it. A first interrupt reaches them as
+// SIGINT (stop scheduling), an abort as SIGKILL after the abort marker had
+// its chance.
+func startProcs(sched, abort context.Context, q queue.Queue, opt LocalOptions, n int) (<-chan struct{}, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: queue.Handler(q), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	url := "http://" + ln.Addr().String()
+	done := make(chan struct{})
+	procs, err := spawnWorkers(opt.Exe, opt.Dir, url, n)
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
+	go func() {
+		waitAll(sched, abort, procs)
+		srv.Close()
+		close(done)
+	}()
+	return done, nil
+}
+
+func putJSON(ctx context.Context, st store.Store, key string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := st.Put(ctx, key, append(b, '\n'), store.PutOptions{ContentType: "application/json"}); err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	return nil
 }

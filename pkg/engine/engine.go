@@ -205,14 +205,16 @@ func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) 
 	e.abortCtx = abort
 	e.warm()
 	if wait := time.Until(e.start); wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-sched.Done():
-			t.Stop()
+		w := newWaiter(sched, e.cfg.CoarseTimer)
+		ok := w.wait(wait)
+		w.close()
+		if !ok {
 			return nil, fmt.Errorf("engine: stopped before the start: %w", context.Cause(sched))
-		case <-t.C:
 		}
 	}
+	// How late the schedule began: the wake-up's imprecision, or how late
+	// the caller came when the start was already past.
+	skew := time.Since(e.start)
 	stopAbort := context.AfterFunc(abort, e.interrupt)
 	defer stopAbort()
 	smp := newSampler(e)
@@ -239,6 +241,7 @@ func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) 
 	smp.stop()
 	<-smpDone
 	res := e.result(time.Duration(sendEnd), smp)
+	res.StartSkewMs = ms(skew)
 	switch {
 	case abort.Err() != nil:
 		res.Status, res.StopReason = events.StatusTruncated, "aborted"

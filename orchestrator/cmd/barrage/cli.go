@@ -28,7 +28,9 @@ const usage = `barrage: a distributed HTTP load generator
 
 Usage:
   barrage run    [SPEC] [flags]   run a test; prints the text report; writes the run folder
+  barrage plan   [SPEC] [flags]   print the shard plan, its reasons and its cost estimate; sends nothing
   barrage report RUN [--format text|json|md|html]   render a stored run
+  barrage worker --store S --queue Q   run shards from a queue (local processes, Fargate)
   barrage help   [run]            show this help, or the flags of run
 
 Run "barrage run --help" for the flags. SPEC is a YAML or JSON RunSpec; - reads stdin.
@@ -46,6 +48,10 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdRun(args[1:], stdin, stdout, stderr)
 	case "report":
 		err = cmdReport(args[1:], stdout)
+	case "plan":
+		err = cmdPlan(args[1:], stdin, stdout)
+	case "worker":
+		err = cmdWorker(args[1:], stderr)
 	case "help", "-h", "--help":
 		if len(args) > 1 && args[1] == "run" {
 			fs, _ := runFlagSet()
@@ -56,7 +62,7 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = badInput("unknown command %q (want run or report; see barrage help)", args[0])
+		err = badInput("unknown command %q (want run, plan, report or worker; see barrage help)", args[0])
 	}
 	return exitStatus(err, stderr)
 }

@@ -40,6 +40,8 @@ type runFlags struct {
 	name        string
 	demo        bool
 	quiet       bool
+	kind        string
+	specName    string // the SPEC file's name, or "flags"
 }
 
 func runFlagSet() (*flag.FlagSet, *runFlags) {
@@ -68,6 +70,7 @@ func runFlagSet() (*flag.FlagSet, *runFlags) {
 	fs.StringVar(&f.name, "name", "", "a name for the run in reports")
 	fs.BoolVar(&f.demo, "demo", false, "start a small HTTP server on 127.0.0.1 and, without other targets, load it (to try barrage)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	fs.StringVar(&f.kind, "kind", "", "aws backend: worker kind, lambda or fargate (default: the planner decides)")
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		w := fs.Output()

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/barrage-load/barrage/orchestrator"
 	"github.com/barrage-load/barrage/pkg/report"
+	"github.com/barrage-load/barrage/pkg/store"
 )
 
 // cmdReport renders a stored run: barrage report RUN [--format F].
@@ -25,14 +29,14 @@ func cmdReport(args []string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return badInput("report takes one RUN (a run folder or a run id)")
 	}
-	run := pos[0]
-	if !isDir(run) && isDir(filepath.Join(*dir, "runs", run)) {
-		run = filepath.Join(*dir, "runs", run)
-	}
-	r, err := orchestrator.ReadReport(run)
+	st, id, err := openRun(pos[0], *dir)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return badInput("%s is not a run folder (no report.json)", pos[0])
+		return badInput("%v", err)
+	}
+	r, err := orchestrator.ReadReport(context.Background(), st, id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return badInput("%s has no report (not a run folder, or a run still going)", pos[0])
 		}
 		return badInput("%v", err)
 	}
@@ -49,6 +53,23 @@ func cmdReport(args []string, stdout io.Writer) error {
 		return report.HTML(stdout, r)
 	}
 	return badInput("unknown --format %q (want text, json, md or html)", *format)
+}
+
+// openRun finds a run from a folder (DIR/runs/ID), a run id under dir, or
+// s3://bucket/prefix/runs/ID.
+func openRun(arg, dir string) (store.Store, string, error) {
+	if strings.HasPrefix(arg, "s3://") {
+		i := strings.LastIndex(arg, "/runs/")
+		if i < 0 {
+			return nil, "", fmt.Errorf("%s: want s3://bucket[/prefix]/runs/RUN_ID", arg)
+		}
+		st, err := openStore(arg[:i])
+		return st, arg[i+len("/runs/"):], err
+	}
+	if !isDir(arg) && isDir(filepath.Join(dir, "runs", arg)) {
+		arg = filepath.Join(dir, "runs", arg)
+	}
+	return orchestrator.LocalRun(arg)
 }
 
 func isDir(p string) bool {

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
@@ -20,26 +21,8 @@ import (
 )
 
 func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs, f := runFlagSet()
-	pos, err := parseInterspersed(fs, args)
+	s, f, err := specFromArgs(args, stdin)
 	if err != nil {
-		return err
-	}
-	if len(pos) > 1 {
-		return badInput("run takes at most one SPEC file, got %d: %s", len(pos), strings.Join(pos, " "))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-
-	var s events.RunSpec
-	name := "flags"
-	if len(pos) == 1 {
-		name = pos[0]
-		if s, err = loadSpec(pos[0], stdin); err != nil {
-			return badInput("%v", err)
-		}
-	}
-	if err := applyFlags(&s, f, set); err != nil {
 		return err
 	}
 	switch {
@@ -47,10 +30,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return badInput("--backend aws is not available in this build yet; use --backend local")
 	case f.backend != "local":
 		return badInput("unknown backend %q (want local or aws)", f.backend)
-	case f.procs:
-		return badInput("--procs is not available in this build yet")
 	}
-
 	var demo *demoServer
 	if f.demo {
 		if demo, err = startDemo(); err != nil {
@@ -63,17 +43,25 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "demo target listening on %s/ (try %s/?sleep=20ms)\n", demo.URL, demo.URL)
 	}
 	s = s.WithDefaults()
-	if err := spec.Check(s, name); err != nil {
+	if err := spec.Check(s, f.specName); err != nil {
 		return badInput("%v", err)
 	}
 
 	sched, abort, stop := signalContexts()
 	defer stop()
 	defer startProfiling()()
-	prog := newProgress(stderr, f.quiet, s.Duration.D(), max(s.Workers, 1))
-	run, err := orchestrator.RunLocal(sched, abort, s, orchestrator.LocalOptions{Dir: f.out, Progress: prog.update})
-	prog.finish()
+	p, err := orchestrator.PlanLocal(s, "preview", time.Now())
 	if err != nil {
+		return badInput("%v", err)
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintln(stderr, "plan: "+w)
+	}
+	prog := newProgress(stderr, f.quiet, s.Duration.D(), len(p.Shards))
+	run, err := orchestrator.RunLocal(sched, abort, s, orchestrator.LocalOptions{Dir: f.out, Procs: f.procs,
+		Progress: prog.update, Log: workerLog(stderr, f.quiet)})
+	prog.finish()
+	if err != nil && (run == nil || !errors.Is(err, orchestrator.ErrNoResult)) {
 		return err
 	}
 	if f.json {
@@ -88,10 +76,38 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "\nRun folder: %s\n", run.Dir)
 	}
-	if run.Report.Requests == 0 && run.Report.Dropped == 0 {
+	if err != nil || run.Report.Requests == 0 && run.Report.Dropped == 0 {
 		return fmt.Errorf("%w: no request was sent", orchestrator.ErrNoResult)
 	}
 	return nil
+}
+
+// specFromArgs reads a command line of run or plan: flags and an optional
+// SPEC file, flags overriding the file. It does not validate: the caller
+// applies defaults and checks.
+func specFromArgs(args []string, stdin io.Reader) (events.RunSpec, *runFlags, error) {
+	fs, f := runFlagSet()
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return events.RunSpec{}, nil, err
+	}
+	if len(pos) > 1 {
+		return events.RunSpec{}, nil, badInput("at most one SPEC file, got %d: %s", len(pos), strings.Join(pos, " "))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	var s events.RunSpec
+	f.specName = "flags"
+	if len(pos) == 1 {
+		f.specName = pos[0]
+		if s, err = loadSpec(pos[0], stdin); err != nil {
+			return events.RunSpec{}, nil, badInput("%v", err)
+		}
+	}
+	if err := applyFlags(&s, f, set); err != nil {
+		return events.RunSpec{}, nil, err
+	}
+	return s, f, nil
 }
 
 // loadSpec reads a spec file, or stdin for "-".

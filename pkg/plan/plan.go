@@ -1,0 +1,172 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+)
+
+// Backends and the limits the planner respects.
+const (
+	BackendLocal = "local"
+	BackendAWS   = "aws"
+
+	DefaultLambdaMemoryMB = 1769 // = 1 vCPU
+	DefaultFargateVCPU    = 1.0
+	DefaultPortRange      = 28232 // Linux 32768–60999
+	LambdaFDLimit         = 1024
+	FargateFDLimit        = 65535
+	TimeWait              = 60 * time.Second
+	LambdaWindow          = 14 * time.Minute // 15-minute timeout less a minute to upload
+	MaxLambdaWindows      = 4                // beyond this many windows, Fargate
+	LatencyBudget         = 250 * time.Millisecond
+	FDShare               = 0.8 // of the fd limit a worker keeps in flight
+	MaxLocalInflight      = 1000
+	ClosedInflight        = 64
+)
+
+// Capacity per vCPU, in arrivals per second, planned at about half of what
+// barrage's engine measured (doc.go has the table and its sources).
+const (
+	CapKeepAlive = 10000
+	CapHTTP2     = 8000
+	CapNewConn   = 4000
+	CapTLSConn   = 600
+)
+
+// Options are what the planner needs besides the spec.
+type Options struct {
+	RunID   string
+	Backend string    // BackendLocal or BackendAWS
+	Now     time.Time // the planner reads no clock
+	// Workers overrides the number of shards per window; 0 lets the
+	// planner decide.
+	Workers int
+	// Kind is "", "lambda" or "fargate" on the aws backend.
+	Kind           string
+	LambdaMemoryMB int
+	FargateVCPU    float64
+	// LocalCPUs is the host's CPU count on the local backend.
+	LocalCPUs int
+	// PortRange is the ephemeral ports per worker; FDLimit its descriptor
+	// limit (0: the kind's default; the host's limit locally).
+	PortRange int
+	FDLimit   int
+	// LeadTime is how long before the start shards are sent; 0: 250 ms
+	// locally (time to open warm connections), 10 s for Lambda, 90 s for
+	// Fargate (cold starts).
+	LeadTime time.Duration
+}
+
+// Make plans spec (defaults applied and validated).
+func Make(spec events.RunSpec, o Options) (*events.Plan, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	w := newWorkload(spec, o)
+	kind, windows, why := w.kindAndWindows()
+	n, reasons, warnings := w.count(kind)
+	p := &events.Plan{Version: events.PlanVersion, RunID: o.RunID, Backend: o.Backend, Prices: Prices,
+		Reasons: append(why, reasons...), Warnings: warnings}
+	lead := o.LeadTime
+	if lead == 0 {
+		lead = map[string]time.Duration{events.KindLocal: 250 * time.Millisecond, events.KindLambda: 10 * time.Second,
+			events.KindFargate: 90 * time.Second}[kind]
+	}
+	// Every shard shares StartAt, so their per-second series line up
+	// whatever its fraction of a second.
+	p.StartAt = o.Now.Add(lead).UTC()
+	tolerance := map[string]time.Duration{events.KindLocal: 5 * time.Second, events.KindLambda: 30 * time.Second,
+		events.KindFargate: 2 * time.Minute}[kind]
+	grace := 30 * time.Second
+	if kind == events.KindLocal {
+		grace = 5 * time.Second
+	}
+	p.Deadline = p.StartAt.Add(w.duration + spec.Timeout.D() + grace)
+	inflight := w.inflight(n, kind)
+	for win := range windows {
+		from := time.Duration(win) * LambdaWindow
+		to := w.duration
+		if windows > 1 {
+			to = min(w.duration, from+LambdaWindow)
+		}
+		for k := range n {
+			id := fmt.Sprintf("s%04d", k)
+			if windows > 1 && win > 0 {
+				id += fmt.Sprintf("-w%d", win)
+			}
+			s := events.PlanShard{ShardID: id, Kind: kind, Index: k, Count: n, Window: win,
+				Rate: w.mean / float64(n), WindowFrom: events.Duration(from), WindowTo: events.Duration(to),
+				StartAt: p.StartAt.Add(from), NotAfter: p.StartAt.Add(from + tolerance), MaxInflight: inflight}
+			switch kind {
+			case events.KindLambda:
+				s.MemoryMB = w.lambdaMB
+			case events.KindFargate:
+				s.VCPU = w.fargateVCPU
+			default:
+				s.VCPU = w.localVCPU(n)
+			}
+			p.Shards = append(p.Shards, s)
+		}
+	}
+	if o.Backend == BackendAWS {
+		p.CostUSD, p.Reasons = estimate(p, w, kind, lead, p.Reasons)
+	} else {
+		p.Warnings = append(p.Warnings, w.localWarnings(n)...)
+	}
+	return p, nil
+}
+
+func (o *Options) check() error {
+	var errs []error
+	if o.Backend != BackendLocal && o.Backend != BackendAWS {
+		errs = append(errs, fmt.Errorf("unknown backend %q (want local or aws)", o.Backend))
+	}
+	if o.Kind != "" && o.Kind != events.KindLambda && o.Kind != events.KindFargate {
+		errs = append(errs, fmt.Errorf("unknown worker kind %q (want lambda or fargate)", o.Kind))
+	}
+	if o.Kind != "" && o.Backend == BackendLocal {
+		errs = append(errs, errors.New("a worker kind applies to the aws backend only"))
+	}
+	if o.Workers < 0 || o.Workers > events.MaxWorkers {
+		errs = append(errs, fmt.Errorf("workers %d is out of range (0–%d)", o.Workers, events.MaxWorkers))
+	}
+	if o.LambdaMemoryMB == 0 {
+		o.LambdaMemoryMB = DefaultLambdaMemoryMB
+	}
+	if o.LambdaMemoryMB < 128 || o.LambdaMemoryMB > 10240 {
+		errs = append(errs, fmt.Errorf("Lambda memory %d MB is out of range (128–10,240)", o.LambdaMemoryMB))
+	}
+	if o.FargateVCPU == 0 {
+		o.FargateVCPU = DefaultFargateVCPU
+	}
+	if o.PortRange == 0 {
+		o.PortRange = DefaultPortRange
+	}
+	if o.LocalCPUs <= 0 {
+		o.LocalCPUs = 1
+	}
+	return errors.Join(errs...)
+}
+
+// Messages returns the shard message of every shard of p.
+func Messages(p *events.Plan, spec events.RunSpec, specKey string) []events.ShardMessage {
+	out := make([]events.ShardMessage, len(p.Shards))
+	for i, s := range p.Shards {
+		out[i] = events.ShardMessage{Version: events.ShardMessageVersion, RunID: p.RunID, ShardID: s.ShardID,
+			Kind: s.Kind, Index: s.Index, Count: s.Count, Load: spec.Load, Duration: spec.Duration,
+			WindowFrom: s.WindowFrom, WindowTo: s.WindowTo, StartAt: p.StartAt, NotAfter: s.NotAfter,
+			MaxInflight: s.MaxInflight, SpecKey: specKey}
+	}
+	return out
+}
+
+func ceilDiv(a, b float64) int {
+	if b <= 0 {
+		return 1
+	}
+	return max(1, int(math.Ceil(a/b-1e-9)))
+}

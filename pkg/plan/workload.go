@@ -1,0 +1,232 @@
+package plan
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+)
+
+// workload is what sizing depends on, derived once from the spec.
+type workload struct {
+	o           Options
+	spec        events.RunSpec
+	duration    time.Duration
+	peak, mean  float64 // arrivals per second
+	closed      bool
+	newConn     bool
+	traffic     string  // for reasons
+	capacity    float64 // planned arrivals per second per vCPU
+	lambdaMB    int
+	fargateVCPU float64
+}
+
+func newWorkload(spec events.RunSpec, o Options) *workload {
+	w := &workload{o: o, spec: spec, duration: spec.Duration.D(), closed: spec.Load.ClosedLoop(),
+		newConn: !spec.KeepAliveOn(), lambdaMB: o.LambdaMemoryMB, fargateVCPU: o.FargateVCPU}
+	w.mean = spec.Load.MeanRate()
+	w.peak = spec.Load.Rate
+	if spec.Load.Shape == events.ShapeRamp {
+		w.peak = max(spec.Load.From, spec.Load.To)
+	}
+	tls := false
+	for _, t := range spec.Targets {
+		if u, err := url.Parse(t.URL); err == nil && u.Scheme == "https" {
+			tls = true
+		}
+	}
+	switch {
+	case w.newConn && tls:
+		w.traffic, w.capacity = "a new TLS connection per request", CapTLSConn
+	case w.newConn:
+		w.traffic, w.capacity = "a new connection per request", CapNewConn
+	case spec.HTTP2 || spec.H2C:
+		w.traffic, w.capacity = "HTTP/2", CapHTTP2
+	default:
+		w.traffic, w.capacity = "keep-alive connections", CapKeepAlive
+	}
+	return w
+}
+
+// portBudget is how many new connections per second a worker may open
+// before TIME_WAIT holds half its port range: ⌊ports / 2 / 60 s⌋.
+func (w *workload) portBudget() float64 {
+	return math.Floor(float64(w.o.PortRange) / 2 / TimeWait.Seconds())
+}
+
+func (w *workload) fdLimit(kind string) int {
+	switch {
+	case w.o.FDLimit > 0:
+		return w.o.FDLimit
+	case kind == events.KindLambda:
+		return LambdaFDLimit
+	case kind == events.KindFargate:
+		return FargateFDLimit
+	}
+	return 1024
+}
+
+// vcpu is the CPUs of one worker of kind.
+func (w *workload) vcpu(kind string) float64 {
+	switch kind {
+	case events.KindLambda:
+		return float64(w.lambdaMB) / DefaultLambdaMemoryMB
+	case events.KindFargate:
+		return w.fargateVCPU
+	}
+	return float64(w.o.LocalCPUs)
+}
+
+func (w *workload) localVCPU(n int) float64 { return float64(w.o.LocalCPUs) / float64(n) }
+
+// kindAndWindows picks the worker kind and the number of windows.
+func (w *workload) kindAndWindows() (string, int, []string) {
+	if w.o.Backend == BackendLocal {
+		return events.KindLocal, 1, []string{fmt.Sprintf(
+			"local backend: every shard runs on this host and shares its %d CPUs and one ephemeral port range", w.o.LocalCPUs)}
+	}
+	windows := int(math.Ceil(w.duration.Seconds() / LambdaWindow.Seconds()))
+	switch {
+	case w.o.Kind == events.KindFargate:
+		return events.KindFargate, 1, []string{"Fargate tasks, as asked: no time limit, about 90 s to start"}
+	case windows <= 1:
+		return events.KindLambda, 1, []string{fmt.Sprintf("Lambda workers: %s fits in one Lambda window (≤ %s)", w.duration, LambdaWindow)}
+	case w.o.Kind == events.KindLambda || windows <= MaxLambdaWindows:
+		return events.KindLambda, windows, []string{fmt.Sprintf(
+			"%s is longer than a Lambda window (%s, the 15-minute timeout less a minute to upload): %d consecutive windows of the same shards",
+			w.duration, LambdaWindow, windows)}
+	}
+	return events.KindFargate, 1, []string{fmt.Sprintf(
+		"%s would take %d consecutive Lambda windows of %s (more than %d): Fargate tasks instead, which have no time limit",
+		w.duration, windows, LambdaWindow, MaxLambdaWindows)}
+}
+
+// needs returns the workers each limit requires, with its reason.
+func (w *workload) needs(kind string) (cpu, ports, fds int, reasons []string) {
+	c := w.vcpu(kind)
+	cpu = ceilDiv(w.peak, w.capacity*c)
+	reasons = append(reasons, fmt.Sprintf("CPU: %s/s with %s ÷ %s/s per vCPU ÷ %.2g vCPU per worker = %d worker(s)",
+		num(w.peak), w.traffic, num(w.capacity), c, cpu))
+	ports = 1
+	if w.newConn {
+		b := w.portBudget()
+		ports = ceilDiv(w.peak, b)
+		reasons = append(reasons, fmt.Sprintf(
+			"ports: each worker may open at most %s connections/s before TIME_WAIT (60 s) holds half of its %s ports: %s/s ÷ %s = %d worker(s)",
+			num(b), num(float64(w.o.PortRange)), num(w.peak), num(b), ports))
+	}
+	fd := float64(w.fdLimit(kind))
+	perWorker := FDShare * fd / LatencyBudget.Seconds()
+	fds = ceilDiv(w.peak, perWorker)
+	if fds > 1 {
+		reasons = append(reasons, fmt.Sprintf(
+			"file descriptors: at a latency budget of %s a worker keeps at most %s/s in flight within %.0f%% of its %s descriptors: %d worker(s)",
+			LatencyBudget, num(perWorker), 100*FDShare, num(fd), fds))
+	}
+	return cpu, ports, fds, reasons
+}
+
+// count decides the shards per window.
+func (w *workload) count(kind string) (int, []string, []string) {
+	if w.closed {
+		n := max(1, w.o.Workers)
+		return n, []string{fmt.Sprintf("closed loop (rate 0): %d shard(s), each sending as fast as its in-flight cap allows", n)}, nil
+	}
+	if kind == events.KindLocal {
+		n := max(1, w.o.Workers)
+		return n, []string{fmt.Sprintf("%d local shard(s) of %s/s (each takes every %s arrival)", n, num(w.mean/float64(n)), ordinal(n))}, nil
+	}
+	cpu, ports, fds, reasons := w.needs(kind)
+	need := max(cpu, ports, fds)
+	if w.o.Workers == 0 {
+		return need, append(reasons, fmt.Sprintf("%s/s needs %d %s worker(s); each takes every %s arrival, %s/s",
+			num(w.peak), need, kind, ordinal(need), num(w.mean/float64(need)))), nil
+	}
+	n := w.o.Workers
+	reasons = append(reasons, fmt.Sprintf("--workers %d, as asked (the limits above ask for %d)", n, need))
+	var warnings []string
+	per := w.peak / float64(n)
+	if n < cpu {
+		warnings = append(warnings, fmt.Sprintf("--workers %d: each would need %s/s, %.1f× the %s/s its %.2g vCPU plan for; the generator may saturate",
+			n, num(per), per/(w.capacity*w.vcpu(kind)), num(w.capacity*w.vcpu(kind)), w.vcpu(kind)))
+	}
+	if n < ports {
+		b := w.portBudget()
+		warnings = append(warnings, fmt.Sprintf("--workers %d: each would open %s new connections per second, %.1f× its port budget of %s/s (TIME_WAIT would hold %s ports of %s)",
+			n, num(per), per/b, num(b), num(per*TimeWait.Seconds()), num(float64(w.o.PortRange))))
+	}
+	if n < fds {
+		warnings = append(warnings, fmt.Sprintf("--workers %d: each would keep about %s requests in flight at a latency of %s, beyond %.0f%% of its %d file descriptors",
+			n, num(per*LatencyBudget.Seconds()), LatencyBudget, 100*FDShare, w.fdLimit(kind)))
+	}
+	return n, reasons, warnings
+}
+
+// inflight is the in-flight cap of one shard.
+func (w *workload) inflight(n int, kind string) int {
+	if w.spec.MaxInflight > 0 {
+		return w.spec.MaxInflight
+	}
+	if w.closed {
+		return ClosedInflight
+	}
+	return max(16, min(MaxLocalInflight, int(FDShare*float64(w.fdLimit(kind)))-16))
+}
+
+// localWarnings say plainly what one host cannot sustain, and what the same
+// run would take on AWS.
+func (w *workload) localWarnings(n int) []string {
+	if w.closed {
+		return nil
+	}
+	var out []string
+	aws := *w
+	aws.o.Backend, aws.o.FDLimit = BackendAWS, 0
+	kind, _, _ := aws.kindAndWindows()
+	cpu, ports, fds, _ := aws.needs(kind)
+	onAWS := fmt.Sprintf("on AWS this run needs %d %s worker(s)", max(cpu, ports, fds), kind)
+	if b := w.portBudget(); w.newConn && w.peak > b {
+		out = append(out, fmt.Sprintf(
+			"one host cannot sustain %s new connections per second: every local shard shares one range of %s ports, and TIME_WAIT would hold %s of them (%s/s for 60 s), so connections will fail with addr_in_use; %s",
+			num(w.peak), num(float64(w.o.PortRange)), num(w.peak*TimeWait.Seconds()), num(w.peak), onAWS))
+	}
+	if c := w.capacity * float64(w.o.LocalCPUs); w.peak > c {
+		out = append(out, fmt.Sprintf(
+			"this host's %d CPUs plan for about %s/s of %s; %s/s may saturate the generator (its report will say so); %s",
+			w.o.LocalCPUs, num(c), w.traffic, num(w.peak), onAWS))
+	}
+	return out
+}
+
+// num formats a count with thousands separators.
+func num(v float64) string {
+	if v != math.Trunc(v) && v < 100 {
+		return fmt.Sprintf("%.1f", v)
+	}
+	s := fmt.Sprintf("%.0f", v)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// ordinal writes n as "1st", "2nd", "22nd", "11th"; 1 reads "single".
+func ordinal(n int) string {
+	if n == 1 {
+		return "single"
+	}
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
+}

@@ -1,0 +1,20 @@
+// Package worker is the shard runtime every barrage worker runs, on this
+// host (a goroutine or a `barrage worker` process), in a Lambda function or
+// in a Fargate task: one code path whatever the backend.
+//
+// For each delivered shard it
+//
+//  1. sends nothing if the delivery came after the shard's not_after, and
+//     records the shard as missed;
+//  2. claims the shard with a conditional create in the store; a second
+//     delivery finds the claim and sends nothing (at-least-once queues and
+//     asynchronous Lambda invocations do deliver twice);
+//  3. reads the run's spec, waits for the shard's window to start, and
+//     records how late it began (start skew);
+//  4. runs the engine, polling the run's abort marker every second and
+//     stopping within two seconds of it, and stopping early enough before
+//     its own deadline (a Lambda's) to upload;
+//  5. writes a small progress object every few seconds while it runs;
+//  6. writes its result once, with a conditional create; the caller then
+//     acknowledges the delivery.
+package worker

@@ -1,0 +1,222 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/store"
+)
+
+// Defaults of the Runtime's zero fields.
+const (
+	DefaultUploadMargin  = 15 * time.Second
+	DefaultAbortPoll     = time.Second
+	DefaultProgressEvery = 5 * time.Second
+)
+
+// Outcome is what became of a delivered shard.
+type Outcome string
+
+// Outcomes.
+const (
+	Complete  Outcome = events.StatusComplete  // ran its whole window
+	Truncated Outcome = events.StatusTruncated // stopped early: aborted, interrupted, out of time
+	Missed    Outcome = events.StatusMissed    // delivered after not_after: nothing sent
+	Duplicate Outcome = events.StatusDuplicate // already claimed: nothing sent
+)
+
+// Runtime runs shards against one store.
+type Runtime struct {
+	Store store.Store
+	// Kind is the worker kind recorded in results: local, lambda, fargate.
+	Kind string
+	// Name identifies this worker in claims; default host/pid.
+	Name string
+	// Deadline is when the worker itself ends (a Lambda's context deadline);
+	// zero means none. The shard stops UploadMargin before it.
+	Deadline     time.Time
+	UploadMargin time.Duration
+	// AbortPoll is how often the abort marker is checked.
+	AbortPoll time.Duration
+	// ProgressEvery is how often progress.json is written.
+	ProgressEvery time.Duration
+	// Engine, if set, adjusts each engine configuration (tests: Dial, CoarseTimer).
+	Engine func(*engine.Config)
+	// Log receives one line per shard; nil discards.
+	Log *slog.Logger
+	// Now reads the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (r *Runtime) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Runtime) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (r *Runtime) name() string {
+	if r.Name != "" {
+		return r.Name
+	}
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), r.Kind)
+}
+
+// RunShard runs one delivered shard and returns what became of it. An error
+// means the shard ran (or was claimed) but its result could not be stored.
+func (r *Runtime) RunShard(ctx context.Context, m events.ShardMessage) (Outcome, error) {
+	st, log := r.Store, r.log().With("run", m.RunID, "shard", m.ShardID)
+	if r.now().After(m.NotAfter) {
+		err := st.Put(ctx, store.MissedKey(m.RunID, m.ShardID), marshal(events.Claim{Worker: r.name(), At: r.now()}),
+			store.PutOptions{IfAbsent: true})
+		if err != nil && !errors.Is(err, store.ErrExists) {
+			return Missed, err
+		}
+		log.Info("shard missed: delivered after its not_after", "not_after", m.NotAfter)
+		return Missed, nil
+	}
+	err := st.Put(ctx, store.ClaimKey(m.RunID, m.ShardID), marshal(events.Claim{Worker: r.name(), At: r.now()}),
+		store.PutOptions{IfAbsent: true})
+	if errors.Is(err, store.ErrExists) {
+		log.Info("shard already claimed: duplicate delivery, nothing sent")
+		return Duplicate, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("claim shard %s: %w", m.ShardID, err)
+	}
+	spec, err := r.spec(ctx, m)
+	if err != nil {
+		return "", err
+	}
+	res, err := r.run(ctx, m, spec)
+	if err != nil {
+		return "", err
+	}
+	err = st.Put(ctx, store.ResultKey(m.RunID, m.ShardID), marshal(res), store.PutOptions{IfAbsent: true})
+	if err != nil && !errors.Is(err, store.ErrExists) {
+		return "", fmt.Errorf("upload shard %s: %w", m.ShardID, err)
+	}
+	log.Info("shard done", "status", res.Status, "requests", res.Counts.Requests, "skew_ms", res.StartSkewMs)
+	return Outcome(res.Status), nil
+}
+
+func (r *Runtime) spec(ctx context.Context, m events.ShardMessage) (events.RunSpec, error) {
+	b, err := r.Store.Get(ctx, m.SpecKey)
+	if err != nil {
+		return events.RunSpec{}, fmt.Errorf("read spec of shard %s: %w", m.ShardID, err)
+	}
+	var s events.RunSpec
+	if err := json.Unmarshal(b, &s); err != nil {
+		return events.RunSpec{}, fmt.Errorf("decode spec %s: %w", m.SpecKey, err)
+	}
+	return s.WithDefaults(), nil
+}
+
+// run runs the engine for the shard's window, stopping on abort or before
+// the worker's deadline.
+func (r *Runtime) run(ctx context.Context, m events.ShardMessage, spec events.RunSpec) (*events.ShardResult, error) {
+	cfg := EngineConfig(&spec, m)
+	if r.Engine != nil {
+		r.Engine(&cfg)
+	}
+	// Scheduling stops at the first of: the parent context (SIGTERM), the
+	// abort marker, the worker's deadline less the upload margin. Requests
+	// in flight are cut off at an abort, or half the margin later.
+	sched, stopSched := context.WithCancelCause(ctx)
+	defer stopSched(nil)
+	abort, stopAbort := context.WithCancelCause(context.Background())
+	defer stopAbort(nil)
+	if !r.Deadline.IsZero() {
+		margin := r.UploadMargin
+		if margin == 0 {
+			margin = DefaultUploadMargin
+		}
+		t1 := time.AfterFunc(time.Until(r.Deadline.Add(-margin)), func() { stopSched(errDeadline) })
+		t2 := time.AfterFunc(time.Until(r.Deadline.Add(-margin/2)), func() { stopAbort(errDeadline) })
+		defer t1.Stop()
+		defer t2.Stop()
+	}
+	go r.watchAbort(sched, m, func() { stopSched(errAborted); stopAbort(errAborted) })
+	prog := r.progressWriter(m)
+	cfg.Progress = prog.update
+	e, err := engine.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("shard %s: %w", m.ShardID, err)
+	}
+	res, err := e.Run(sched, abort)
+	prog.stop()
+	if err != nil {
+		// The window never started (stopped before it): an empty result
+		// still tells the reducer the shard was here.
+		res = &events.ShardResult{Version: events.ShardResultVersion, StartedAt: m.WindowStart(),
+			Status: events.StatusTruncated, StopReason: stopReason(sched), StartSkewMs: 0}
+	}
+	res.RunID, res.ShardID, res.Kind = m.RunID, m.ShardID, r.Kind
+	if res.Status == events.StatusTruncated {
+		res.StopReason = stopReason(sched)
+	}
+	return res, nil
+}
+
+var (
+	errAborted  = errors.New("aborted")
+	errDeadline = errors.New("deadline")
+)
+
+// stopReason names why scheduling stopped early.
+func stopReason(sched context.Context) string {
+	switch cause := context.Cause(sched); {
+	case errors.Is(cause, errAborted):
+		return "aborted"
+	case errors.Is(cause, errDeadline):
+		return "deadline"
+	case cause != nil:
+		return "interrupted"
+	}
+	return ""
+}
+
+// watchAbort polls the run's abort marker until ctx ends.
+func (r *Runtime) watchAbort(ctx context.Context, m events.ShardMessage, abort func()) {
+	every := r.AbortPoll
+	if every == 0 {
+		every = DefaultAbortPoll
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if ok, err := r.Store.Exists(ctx, store.AbortKey(m.RunID)); err == nil && ok {
+			r.log().Info("abort marker found", "run", m.RunID, "shard", m.ShardID)
+			abort()
+			return
+		}
+	}
+}
+
+func marshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("worker: marshal: " + err.Error()) // our own types always marshal
+	}
+	return b
+}
