@@ -56,6 +56,9 @@ type Report struct {
 	Shards []ShardReport `json:"shards"`
 	// Coverage is the fraction of planned arrivals whose shards reported.
 	Coverage float64 `json:"coverage"`
+	// StartSkewMs summarises how late the reporting shards began their
+	// windows (p50, p99, max; the other fields are zero).
+	StartSkewMs Latency `json:"start_skew_ms"`
 	// TimeSeries has one point per second of the run.
 	TimeSeries []SeriesReport `json:"time_series"`
 	// Health summarises the generator over all shards.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -76,6 +77,7 @@ func Build(in Input) (*events.Report, error) {
 		r.Coverage = float64(reported) / float64(len(planned))
 	}
 	r.TargetRate = plannedSum
+	r.StartSkewMs = skew(in.Results)
 	if err := m.fill(r); err != nil {
 		return nil, err
 	}
@@ -256,4 +258,18 @@ func Summarize(h *hist.Histogram) events.Latency {
 	return events.Latency{Min: ms(h.Min()), Mean: ms(h.Mean()), P50: ms(h.Quantile(0.5)),
 		P90: ms(h.Quantile(0.9)), P95: ms(h.Quantile(0.95)), P99: ms(h.Quantile(0.99)),
 		P999: ms(h.Quantile(0.999)), Max: ms(h.Max())}
+}
+
+// skew summarises the shards' start skews: p50, p99 (nearest rank) and max.
+func skew(results []*events.ShardResult) events.Latency {
+	if len(results) == 0 {
+		return events.Latency{}
+	}
+	xs := make([]float64, len(results))
+	for i, r := range results {
+		xs[i] = r.StartSkewMs
+	}
+	sort.Float64s(xs)
+	rank := func(q float64) float64 { return xs[max(0, int(math.Ceil(q*float64(len(xs))))-1)] }
+	return events.Latency{P50: rank(0.5), P99: rank(0.99), Max: xs[len(xs)-1]}
 }

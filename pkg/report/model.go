@@ -79,7 +79,8 @@ func layout(r *events.Report) page {
 	}
 	if len(r.Shards) > 1 {
 		t := table{Title: "Shards", Header: []string{"shard", "kind", "status", "planned/s", "achieved/s", "dropped", "skew ms", "cpu max %"},
-			Note: fmt.Sprintf("Coverage %.1f%%", 100*r.Coverage)}
+			Note: fmt.Sprintf("Coverage %.1f%%; start skew p50 %s ms, p99 %s ms, max %s ms", 100*r.Coverage,
+				num(r.StartSkewMs.P50), num(r.StartSkewMs.P99), num(r.StartSkewMs.Max))}
 		for _, s := range r.Shards {
 			t.Rows = append(t.Rows, []string{s.ShardID, s.Kind, s.Status, fmt.Sprintf("%.1f", s.PlannedRate),
 				fmt.Sprintf("%.1f", s.AchievedRate), itoa(s.Dropped), num(s.StartSkewMs), fmt.Sprintf("%.0f", s.Health.MaxCPUPercent)})

@@ -1,0 +1,69 @@
+package orchestrator
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+)
+
+func countingTarget(t testing.TB) (string, *atomic.Int64) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n.Add(1) }))
+	t.Cleanup(srv.Close)
+	return srv.URL, &n
+}
+
+func runSixteen(t testing.TB, url string) *Run {
+	spec := events.RunSpec{Targets: []events.Target{{URL: url}}, Workers: 16, Duration: events.Duration(time.Second),
+		Load: events.Load{Shape: events.ShapeConstant, Rate: 1600}}.WithDefaults()
+	run, err := RunLocal(context.Background(), context.Background(), spec, LocalOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// TestSixteenShards runs 16 local shards through the whole pipeline: every
+// planned arrival is accounted for (sent or dropped), each shard sends its
+// 100 ± 1, the target saw exactly what was sent, and the start skews are
+// reported.
+func TestSixteenShards(t *testing.T) {
+	url, hits := countingTarget(t)
+	run := runSixteen(t, url)
+	r := run.Report
+	if len(r.Shards) != 16 || r.Coverage != 1 {
+		t.Fatalf("%d shards, coverage %v; want 16 and 1", len(r.Shards), r.Coverage)
+	}
+	if r.Requests+r.Dropped != 1600 || hits.Load() != r.Requests {
+		t.Errorf("requests %d + dropped %d, target saw %d; want 1600 planned, all seen", r.Requests, r.Dropped, hits.Load())
+	}
+	for _, s := range r.Shards {
+		if n := s.Requests + s.Dropped; n < 99 || n > 101 || s.Status != events.StatusComplete {
+			t.Errorf("shard %s: %d requests + %d dropped, %s; want 100 ± 1, complete", s.ShardID, s.Requests, s.Dropped, s.Status)
+		}
+	}
+	if r.StartSkewMs.Max <= 0 || r.StartSkewMs.P99 > r.StartSkewMs.Max {
+		t.Errorf("start skew %+v not reported", r.StartSkewMs)
+	}
+	if len(r.TimeSeries) == 0 || r.TimeSeries[0].ElapsedS != 0 {
+		t.Errorf("series %+v; want aligned seconds from 0", r.TimeSeries)
+	}
+}
+
+// BenchmarkStartSkew16 reports the start skew of 16 local shards (the
+// p99 over shards, in ms, of how late each began its window).
+func BenchmarkStartSkew16(b *testing.B) {
+	url, _ := countingTarget(b)
+	var p99, maxSkew float64
+	for b.Loop() {
+		r := runSixteen(b, url).Report
+		p99, maxSkew = max(p99, r.StartSkewMs.P99), max(maxSkew, r.StartSkewMs.Max)
+	}
+	b.ReportMetric(p99, "skew-p99-ms")
+	b.ReportMetric(maxSkew, "skew-max-ms")
+}
