@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -235,5 +237,68 @@ func TestInterrupt(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "runs", rep.RunID, "report.json")); err != nil {
 		t.Errorf("report.json not written: %v", err)
+	}
+}
+
+// children returns the pids of pid's child processes (of any of its threads).
+func children(pid int) []int {
+	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	var out []int
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, field := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(field); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// TestProcsWorkerKilled runs shards in worker processes and kills one with
+// SIGKILL mid-shard: the run still ends, reports that shard as lost with
+// coverage below 1, and merges the others.
+func TestProcsWorkerKilled(t *testing.T) {
+	srv, _ := countingServer(t)
+	out := t.TempDir()
+	cmd := exec.Command(os.Args[0], "run", "--procs", "--workers", "3", "--target", srv.URL, "--rate", "60",
+		"--duration", "4s", "--json", "--out", out)
+	cmd.Env = append(os.Environ(), "BARRAGE_AS_MAIN=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	kids := children(cmd.Process.Pid)
+	if len(kids) != 3 {
+		cmd.Process.Kill()
+		t.Fatalf("found %d worker processes; want 3", len(kids))
+	}
+	syscall.Kill(kids[0], syscall.SIGKILL)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the run hung after a worker was killed")
+	}
+	var rep events.Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("no report: %v\n%s", err, stderr.String())
+	}
+	status := map[string]int{}
+	for _, s := range rep.Shards {
+		status[s.Status]++
+	}
+	if status[events.StatusLost] != 1 || status[events.StatusComplete] != 2 || rep.Coverage > 0.67 || rep.Coverage < 0.66 {
+		t.Errorf("shards %v, coverage %v; want 1 lost, 2 complete, coverage 2/3", status, rep.Coverage)
+	}
+	if rep.Requests < 150 || rep.Requests > 160 {
+		t.Errorf("%d requests merged; want the two complete shards' 160 (± late drops)", rep.Requests)
 	}
 }
