@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/queue"
+	"github.com/barrage-load/barrage/pkg/queue/sqsqueue"
 	"github.com/barrage-load/barrage/pkg/store"
+	"github.com/barrage-load/barrage/pkg/store/s3store"
 	"github.com/barrage-load/barrage/pkg/worker"
 )
 
@@ -50,20 +53,25 @@ func cmdWorker(args []string, stderr io.Writer) error {
 	return err
 }
 
-// openStore opens a store from a directory path.
+// openStore opens a store: a directory, or s3://bucket/prefix (with the
+// default AWS configuration; BARRAGE_S3_ENDPOINT overrides the endpoint).
 func openStore(u string) (store.Store, error) {
 	if strings.HasPrefix(u, "s3://") {
-		return nil, fmt.Errorf("s3 stores are not available in this build yet")
+		return s3store.Open(context.Background(), u)
 	}
 	return store.Dir{Root: u}, nil
 }
 
-// openQueue opens a queue from its URL.
+// openQueue opens a queue: the local run's http://127.0.0.1:PORT, or an
+// SQS queue URL (BARRAGE_SQS_ENDPOINT overrides the endpoint).
 func openQueue(u string) (queue.Queue, error) {
 	if strings.HasPrefix(u, "http://127.0.0.1:") || strings.HasPrefix(u, "http://[::1]:") {
 		return &queue.HTTPClient{URL: u}, nil
 	}
-	return nil, fmt.Errorf("unsupported queue %q", u)
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return sqsqueue.Open(context.Background(), u)
+	}
+	return nil, fmt.Errorf("unsupported queue %q (want http://127.0.0.1:PORT or an SQS queue URL)", u)
 }
 
 // workerLog writes the workers' log lines to w, or nowhere when quiet.
