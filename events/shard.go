@@ -148,4 +148,8 @@ type Claim struct {
 	Worker string `json:"worker"`
 	// At is when it claimed the shard.
 	At time.Time `json:"at"`
+	// Nonce is random: a worker whose conditional create was retried after
+	// succeeding (its answer lost) finds its own nonce and knows the claim is
+	// its own, not a rival's.
+	Nonce string `json:"nonce"`
 }

@@ -2,6 +2,8 @@ package worker
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,14 +92,13 @@ func (r *Runtime) RunShard(ctx context.Context, m events.ShardMessage) (Outcome,
 		log.Info("shard missed: delivered after its not_after", "not_after", m.NotAfter)
 		return Missed, nil
 	}
-	err := st.Put(ctx, store.ClaimKey(m.RunID, m.ShardID), marshal(events.Claim{Worker: r.name(), At: r.now()}),
-		store.PutOptions{IfAbsent: true})
-	if errors.Is(err, store.ErrExists) {
-		log.Info("shard already claimed: duplicate delivery, nothing sent")
-		return Duplicate, nil
-	}
+	mine, err := r.claim(ctx, m)
 	if err != nil {
 		return "", fmt.Errorf("claim shard %s: %w", m.ShardID, err)
+	}
+	if !mine {
+		log.Info("shard already claimed: duplicate delivery, nothing sent")
+		return Duplicate, nil
 	}
 	spec, err := r.spec(ctx, m)
 	if err != nil {
@@ -113,6 +114,30 @@ func (r *Runtime) RunShard(ctx context.Context, m events.ShardMessage) (Outcome,
 	}
 	log.Info("shard done", "status", res.Status, "requests", res.Counts.Requests, "skew_ms", res.StartSkewMs)
 	return Outcome(res.Status), nil
+}
+
+// claim creates the shard's claim and reports whether it is this worker's.
+// A create that fails because the claim exists may still be ours: a store
+// retries a create whose answer was lost, and the retry finds the object
+// its first attempt made. The claim's nonce tells.
+func (r *Runtime) claim(ctx context.Context, m events.ShardMessage) (bool, error) {
+	var n [8]byte
+	rand.Read(n[:])
+	c := events.Claim{Worker: r.name(), At: r.now().UTC(), Nonce: hex.EncodeToString(n[:])}
+	key := store.ClaimKey(m.RunID, m.ShardID)
+	err := r.Store.Put(ctx, key, marshal(c), store.PutOptions{IfAbsent: true, ContentType: "application/json"})
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, store.ErrExists) {
+		return false, err
+	}
+	b, err := r.Store.Get(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	var got events.Claim
+	return json.Unmarshal(b, &got) == nil && got.Nonce == c.Nonce, nil
 }
 
 func (r *Runtime) spec(ctx context.Context, m events.ShardMessage) (events.RunSpec, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -185,5 +186,37 @@ func TestServe(t *testing.T) {
 	}
 	if ok, _ := st.Exists(context.Background(), store.ProgressKey("r", msgs[0].ShardID)); !ok {
 		t.Error("no progress object was written")
+	}
+}
+
+// lostAnswer is a store whose first conditional create of a claim succeeds
+// but answers ErrExists, as a retried S3 create does when the first
+// attempt's answer was lost.
+type lostAnswer struct {
+	store.Store
+	once sync.Once
+}
+
+func (l *lostAnswer) Put(ctx context.Context, key string, body []byte, opt store.PutOptions) error {
+	err := l.Store.Put(ctx, key, body, opt)
+	lost := false
+	if err == nil && opt.IfAbsent && strings.HasSuffix(key, "/claim") {
+		l.once.Do(func() { lost = true })
+	}
+	if lost {
+		return store.ErrExists
+	}
+	return err
+}
+
+// TestClaimAnswerLost checks that a worker recognises its own claim by its
+// nonce and runs the shard rather than calling it a duplicate.
+func TestClaimAnswerLost(t *testing.T) {
+	url, hits := target(t)
+	st := &lostAnswer{Store: store.Dir{Root: t.TempDir()}}
+	m := stored(t, st, url, 20, time.Second, 1)[0]
+	out, err := (&Runtime{Store: st, Kind: events.KindLocal}).RunShard(context.Background(), m)
+	if err != nil || out != Complete || hits.Load() != 20 {
+		t.Errorf("outcome %v, %v, %d requests; want complete with 20", out, err, hits.Load())
 	}
 }
