@@ -84,6 +84,11 @@ func (r *Runtime) name() string {
 func (r *Runtime) RunShard(ctx context.Context, m events.ShardMessage) (Outcome, error) {
 	st, log := r.Store, r.log().With("run", m.RunID, "shard", m.ShardID)
 	if r.now().After(m.NotAfter) {
+		// A redelivery of a shard that ran is a duplicate, not a miss.
+		if ok, err := st.Exists(ctx, store.ClaimKey(m.RunID, m.ShardID)); err == nil && ok {
+			log.Info("shard already claimed: duplicate delivery after its window, nothing sent")
+			return Duplicate, nil
+		}
 		err := st.Put(ctx, store.MissedKey(m.RunID, m.ShardID), marshal(events.Claim{Worker: r.name(), At: r.now()}),
 			store.PutOptions{IfAbsent: true})
 		if err != nil && !errors.Is(err, store.ErrExists) {
