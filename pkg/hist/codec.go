@@ -45,6 +45,9 @@ func valueAt(i int) int64 {
 // highestIndex is the bucket of Highest: no count lies beyond it.
 var highestIndex = countsIndex(Highest)
 
+// storeBelow: encodings up to this many bytes are stored, not compressed.
+const storeBelow = 1024
+
 // maxPayload bounds an inflated payload: at most 9 bytes for each bucket
 // up to that of Highest. Anything longer is not ours, whatever it claims.
 var maxPayload = 9 * (highestIndex + 1)
@@ -53,22 +56,32 @@ var maxPayload = 9 * (highestIndex + 1)
 // per-call garbage of hdrhistogram's own encoder (a new zlib compressor,
 // about 1 MB, and a base64 round trip each time): it reuses its compressor,
 // decompressor and buffers, and decodes by adding counts straight into a
-// histogram. Its output is byte for byte what hdrhistogram writes. A Codec
+// histogram. Its output is hdrhistogram's V2 compressed encoding, byte for
+// byte what hdr writes for payloads over storeBelow bytes (smaller ones are
+// stored rather than compressed; hdr reads both). A Codec
 // is not safe for concurrent use; MarshalBinary and Decode share a pool.
 type Codec struct {
 	packed *hdrhistogram.PackedHistogram // the populated buckets, in order
 	raw    []byte                        // the uncompressed V2 encoding
 	z      bytes.Buffer
-	zw     *zlib.Writer
+	zw     *zlib.Writer // BestCompression, as hdrhistogram writes
+	zs     *zlib.Writer // NoCompression: stored blocks, for small payloads
 	fr     io.ReadCloser // a flate reader: zlib's own allocates a checksum per Reset
 	br     bytes.Reader
 	one    [1]byte
+	counts []bucketCount // the populated buckets of the encoding being merged
+}
+
+type bucketCount struct {
+	i int32
+	n int64
 }
 
 // NewCodec returns a Codec.
 func NewCodec() *Codec {
-	zw, _ := zlib.NewWriterLevel(nil, zlib.BestCompression) // the level is valid
-	return &Codec{packed: hdrhistogram.NewPacked(Lowest, Highest, SigFigs), zw: zw}
+	zw, _ := zlib.NewWriterLevel(nil, zlib.BestCompression) // the levels are valid
+	zs, _ := zlib.NewWriterLevel(nil, zlib.NoCompression)
+	return &Codec{packed: hdrhistogram.NewPacked(Lowest, Highest, SigFigs), zw: zw, zs: zs}
 }
 
 var codecs = sync.Pool{New: func() any { return NewCodec() }}
@@ -110,10 +123,19 @@ func (c *Codec) Append(dst []byte, h *Histogram) ([]byte, error) {
 	binary.BigEndian.PutUint64(raw[32:], math.Float64bits(1))
 	c.raw = raw
 
+	// A payload of a few hundred bytes (a per-second histogram) hardly
+	// compresses, and inflating a compressed stream costs a Huffman table
+	// each time: a reducer merging 60,000 of them would spend most of its
+	// time there. Small payloads go in stored deflate blocks, which any zlib
+	// reader (hdrhistogram's included) reads as a plain copy.
+	zw := c.zw
+	if len(raw) <= storeBelow {
+		zw = c.zs
+	}
 	c.z.Reset()
-	c.zw.Reset(&c.z)
-	c.zw.Write(raw) // writes to a bytes.Buffer cannot fail
-	c.zw.Close()
+	zw.Reset(&c.z)
+	zw.Write(raw) // writes to a bytes.Buffer cannot fail
+	zw.Close()
 
 	dst = append(dst, magic0, magic1, version)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(h.overflow))
@@ -134,7 +156,8 @@ func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 	if err != nil {
 		return err
 	}
-	// Check everything before adding anything.
+	// Read and check every count before adding any.
+	c.counts = c.counts[:0]
 	var total int64
 	err = scanCounts(payload, func(i int, n int64) error {
 		if i == 0 || i > highestIndex {
@@ -144,6 +167,7 @@ func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 			return corrupt("counts overflow int64")
 		}
 		total += n
+		c.counts = append(c.counts, bucketCount{int32(i), n})
 		return nil
 	})
 	if err != nil {
@@ -152,10 +176,9 @@ func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 	if total > math.MaxInt64-dst.h.TotalCount() || overflow > math.MaxInt64-dst.overflow {
 		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
 	}
-	scanCounts(payload, func(i int, n int64) error {
-		dst.h.RecordValues(valueAt(i), n) // in range: checked above
-		return nil
-	})
+	for _, bc := range c.counts {
+		dst.h.RecordValues(valueAt(int(bc.i)), bc.n) // in range: checked above
+	}
 	dst.overflow += overflow
 	return nil
 }

@@ -64,8 +64,12 @@
 //	              positive n is the count of the next index, a negative -n
 //	              skips n empty indices
 //
-// Bytes 11 onward are what hdrhistogram-go's Encode(V2CompressedEncodingCookieBase)
-// produces before its base64 step, so other HdrHistogram tools can read them.
+// Bytes 11 onward are an HdrHistogram V2 compressed encoding, so other
+// HdrHistogram tools can read them: for an inflated encoding over 1 KiB, the
+// very bytes hdrhistogram-go's Encode(V2CompressedEncodingCookieBase)
+// produces before its base64 step (zlib at its best compression); a smaller
+// one (a per-second histogram) in stored deflate blocks, because it hardly
+// compresses and a reducer inflates tens of thousands of them.
 // MarshalText is the standard base64 encoding of the binary form, so a
 // *Histogram field in a JSON document is a string, and a []byte holding the
 // binary form (events.Histogram) encodes to the same string.

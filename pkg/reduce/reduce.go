@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
@@ -40,19 +41,19 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 		return nil, err
 	}
 	in := report.Input{RunID: run, Name: spec.Name, Mode: Mode(&spec), Missed: map[string]bool{}}
+	var keys []string
 	for _, s := range p.Shards {
 		in.Planned = append(in.Planned, report.Shard{ShardID: s.ShardID, Kind: s.Kind, PlannedRate: s.Rate})
 		ss := state[s.ShardID]
 		switch {
 		case ss.Result:
-			var res events.ShardResult
-			if err := getJSON(ctx, st, store.ResultKey(run, s.ShardID), &res); err != nil {
-				return nil, err
-			}
-			in.Results = append(in.Results, &res)
+			keys = append(keys, store.ResultKey(run, s.ShardID))
 		case ss.Missed:
 			in.Missed[s.ShardID] = true
 		}
+	}
+	if in.Results, err = fetchResults(ctx, st, keys); err != nil {
+		return nil, err
 	}
 	r, err := report.Build(in)
 	if err != nil {
@@ -76,6 +77,32 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 		}
 	}
 	return r, nil
+}
+
+// fetchParallel bounds the result reads in flight: a store such as S3
+// answers each in tens of milliseconds, so a thousand shards read one by
+// one would take half a minute.
+const fetchParallel = 16
+
+// fetchResults reads and decodes the results at keys, in order.
+func fetchResults(ctx context.Context, st store.Store, keys []string) ([]*events.ShardResult, error) {
+	out := make([]*events.ShardResult, len(keys))
+	errs := make([]error, len(keys))
+	sem := make(chan struct{}, fetchParallel)
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var res events.ShardResult
+			if errs[i] = getJSON(ctx, st, k, &res); errs[i] == nil {
+				out[i] = &res
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // Stored returns the stored report of run, or an error wrapping
