@@ -105,3 +105,37 @@ func TestErrorClassesMatchContract(t *testing.T) {
 		t.Errorf("error classes in CONTRACT.md %v; in pkg/errclass %v", documented, code)
 	}
 }
+
+func TestPlanFieldsMatchContract(t *testing.T) {
+	block := section(t, "## plan.json")
+	var top []string
+	lead := regexp.MustCompile(`^([a-z_0-9]+)\s`)
+	for _, line := range strings.Split(block, "\n") {
+		if m := lead.FindStringSubmatch(line); m != nil {
+			top = append(top, m[1])
+		}
+	}
+	sort.Strings(top)
+	if want := jsonFields(reflect.TypeFor[events.Plan]()); !reflect.DeepEqual(top, want) {
+		t.Errorf("plan.json fields in CONTRACT.md:\n%v\nevents.Plan:\n%v", top, want)
+	}
+	m := regexp.MustCompile(`(?s)shards\s+\[\{(.*?)\}\]`).FindStringSubmatch(block)
+	if m == nil {
+		t.Fatal("CONTRACT.md does not list the fields of plan shards")
+	}
+	var names []string
+	fields := regexp.MustCompile(`\([^)]*\)`).ReplaceAllString(m[1], "") // drop the parenthesised notes
+	for _, f := range strings.Split(fields, ",") {
+		f = strings.TrimSpace(f)
+		f, _, _ = strings.Cut(f, " ")
+		if f == "memory_mb" {
+			names = append(names, "memory_mb", "vcpu") // "memory_mb or vcpu"
+			continue
+		}
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	if want := jsonFields(reflect.TypeFor[events.PlanShard]()); !reflect.DeepEqual(names, want) {
+		t.Errorf("plan shard fields in CONTRACT.md:\n%v\nevents.PlanShard:\n%v", names, want)
+	}
+}

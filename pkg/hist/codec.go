@@ -64,8 +64,8 @@ type Codec struct {
 	packed *hdrhistogram.PackedHistogram // the populated buckets, in order
 	raw    []byte                        // the uncompressed V2 encoding
 	z      bytes.Buffer
-	zw     *zlib.Writer // BestCompression, as hdrhistogram writes
-	zs     *zlib.Writer // NoCompression: stored blocks, for small payloads
+	zw     *zlib.Writer  // BestCompression, as hdrhistogram writes
+	zs     *zlib.Writer  // NoCompression: stored blocks, for small payloads
 	fr     io.ReadCloser // a flate reader: zlib's own allocates a checksum per Reset
 	br     bytes.Reader
 	one    [1]byte
