@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -281,5 +282,12 @@ func TestKilledWorkerProcess(t *testing.T) {
 	}
 	if rep.Requests+rep.Dropped != 240 || rep.Requests < 216 {
 		t.Errorf("%d requests + %d dropped merged; want the two complete shards' 240", rep.Requests, rep.Dropped)
+	}
+	// barrage report renders the run straight from S3.
+	cmd := exec.Command(bin, "report", "s3://"+r.m.Bucket+"/runs/run1", "--format", "md")
+	cmd.Env = Env(r.m.Endpoint, r.f.Endpoint)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "| lost |") && !strings.Contains(string(out), "lost") {
+		t.Errorf("barrage report s3://…: %v\n%s", err, out)
 	}
 }
