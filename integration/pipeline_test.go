@@ -40,6 +40,10 @@ type rig struct {
 }
 
 func newRig(t *testing.T, rate float64, d time.Duration, workers int, now time.Time) *rig {
+	return newRigLead(t, rate, d, workers, now, 4*time.Second) // setup, queue polls and store retries fit in the lead
+}
+
+func newRigLead(t *testing.T, rate float64, d time.Duration, workers int, now time.Time, lead time.Duration) *rig {
 	t.Helper()
 	r := &rig{m: StartMinIO(t), f: StartFauxqs(t), hits: new(atomic.Int64)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { r.hits.Add(1) }))
@@ -51,7 +55,7 @@ func newRig(t *testing.T, rate float64, d time.Duration, workers int, now time.T
 		Load: events.Load{Shape: events.ShapeConstant, Rate: rate}}.WithDefaults()
 	var err error
 	r.p, err = plan.Make(spec, plan.Options{RunID: "run1", Backend: plan.BackendLocal, Now: now, Workers: workers,
-		LocalCPUs: 2, LeadTime: 4 * time.Second}) // setup, queue polls and store retries fit in the lead
+		LocalCPUs: 2, LeadTime: lead})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +224,8 @@ func TestReducerTwice(t *testing.T) {
 // TestTransientS3Faults runs a run whose store answers 503 and 409 now and
 // then: everything is retried and nothing is lost.
 func TestTransientS3Faults(t *testing.T) {
-	r := newRig(t, 100, time.Second, 4, time.Now())
+	// Twelve faults cost retries of up to a second each: a longer lead.
+	r := newRigLead(t, 100, time.Second, 4, time.Now(), 15*time.Second)
 	proxy := NewFaultProxy(t, r.m.Endpoint)
 	st := s3store.New(S3Client(proxy.URL), r.m.Bucket, "")
 	proxy.Fail(http.MethodPut, "/claim", 3, http.StatusServiceUnavailable, "SlowDown")

@@ -81,7 +81,8 @@ type MinIO struct {
 // S3Client returns a client of endpoint (MinIO or a proxy in front of it).
 func S3Client(endpoint string) *s3.Client {
 	return s3.New(s3.Options{Region: Region, BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""), Retryer: s3store.Retryer()})
+		Credentials: credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""), Retryer: s3store.Retryer(),
+		DisableLogOutputChecksumValidationSkipped: true})
 }
 
 // StartMinIO starts MinIO in a temporary directory and creates a bucket.

@@ -52,12 +52,13 @@ const EndpointEnv = "BARRAGE_S3_ENDPOINT"
 // Retryer retries what S3 answers when it is briefly unable to (5xx,
 // SlowDown, throttling, and 409 ConditionalRequestConflict, which S3 returns
 // while another conditional write to the key is in progress), up to 8
-// attempts, without the client-side retry quota that would stop retrying
-// under a burst of faults.
+// attempts with jittered exponential backoff of at most a second, without
+// the client-side retry quota that would stop retrying under a burst of
+// faults.
 func Retryer() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = 8
-		o.MaxBackoff = 5 * time.Second
+		o.MaxBackoff = time.Second // a shard waits on its claim: short waits, several tries
 		o.RateLimiter = ratelimit.None
 		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
 			if status(err) == http.StatusConflict {
@@ -81,6 +82,7 @@ func Open(ctx context.Context, url string, opts ...func(*s3.Options)) (*Store, e
 	if err != nil {
 		return nil, fmt.Errorf("s3store: aws config: %w", err)
 	}
+	opts = append([]func(*s3.Options){func(o *s3.Options) { o.DisableLogOutputChecksumValidationSkipped = true }}, opts...)
 	if ep := os.Getenv(EndpointEnv); ep != "" {
 		opts = append([]func(*s3.Options){func(o *s3.Options) {
 			o.BaseEndpoint = aws.String(ep)
