@@ -1,0 +1,48 @@
+// Package stack names what the CDK stack (cdk/) and barrage's AWS functions
+// and task share: the environment variables the stack sets on them, and the
+// stack's outputs that the command line reads. One list, so the two sides
+// cannot drift apart.
+package stack
+
+// Environment variables the stack sets on the functions and the task.
+const (
+	EnvBucket          = "BARRAGE_BUCKET"            // the run store's bucket
+	EnvLambdaQueueURL  = "BARRAGE_LAMBDA_QUEUE_URL"  // shard queue of Lambda workers
+	EnvFargateQueueURL = "BARRAGE_FARGATE_QUEUE_URL" // shard queue of Fargate workers
+	EnvWorkerFunction  = "BARRAGE_WORKER_FUNCTION"   // the worker Lambda's name
+	EnvReducerArn      = "BARRAGE_REDUCER_ARN"       // the reducer Lambda's ARN (deadline schedules)
+	EnvScheduleGroup   = "BARRAGE_SCHEDULE_GROUP"    // EventBridge Scheduler group for deadlines and stored specs
+	EnvSchedulerRole   = "BARRAGE_SCHEDULER_ROLE"    // role EventBridge Scheduler assumes to invoke Lambdas
+	EnvCluster         = "BARRAGE_CLUSTER"           // ECS cluster ARN
+	EnvTaskDefinition  = "BARRAGE_TASK_DEFINITION"   // Fargate task definition ARN
+	EnvTaskContainer   = "BARRAGE_TASK_CONTAINER"    // the task's container name
+	EnvSubnets         = "BARRAGE_SUBNETS"           // comma-separated subnet ids for tasks
+	EnvSecurityGroup   = "BARRAGE_SECURITY_GROUP"    // security group id for tasks
+	EnvSpot            = "BARRAGE_SPOT"              // "true": run tasks on FARGATE_SPOT
+	EnvAllowedTargets  = "BARRAGE_ALLOWED_TARGETS"   // comma-separated hosts (or *.suffix) load may go to
+	EnvMaxRate         = "BARRAGE_MAX_RATE"          // arrivals per second a run may ask for
+	EnvMaxDuration     = "BARRAGE_MAX_DURATION"      // Go duration a run may last
+	EnvWorkerMemoryMB  = "BARRAGE_WORKER_MEMORY_MB"  // the worker Lambda's memory, for the planner
+)
+
+// Stack outputs, read by `barrage run --backend aws` (or given as flags).
+const (
+	OutBucket          = "BucketName"
+	OutLambdaQueueURL  = "LambdaQueueUrl"
+	OutFargateQueueURL = "FargateQueueUrl"
+	OutApiURL          = "ApiUrl"
+	OutWorkerFunction  = "WorkerFunctionName"
+	OutReducerFunction = "ReducerFunctionName"
+	OutApiFunction     = "ApiFunctionName"
+	OutCluster         = "ClusterArn"
+	OutTaskDefinition  = "TaskDefinitionArn"
+	OutScheduleGroup   = "ScheduleGroupName"
+)
+
+// Defaults of the stack.
+const (
+	DefaultStackName      = "Barrage"
+	TaskContainerName     = "worker"
+	WorkerTimeoutSeconds  = 900 // the worker Lambda's timeout
+	ReducerTimeoutSeconds = 300
+)
