@@ -10,6 +10,7 @@ const (
 	EnvLambdaQueueURL  = "BARRAGE_LAMBDA_QUEUE_URL"  // shard queue of Lambda workers
 	EnvFargateQueueURL = "BARRAGE_FARGATE_QUEUE_URL" // shard queue of Fargate workers
 	EnvWorkerFunction  = "BARRAGE_WORKER_FUNCTION"   // the worker Lambda's name
+	EnvDispatcher      = "BARRAGE_DISPATCHER"        // the scheduler Lambda's ARN: it also dispatches runs and windows
 	EnvReducerArn      = "BARRAGE_REDUCER_ARN"       // the reducer Lambda's ARN (deadline schedules)
 	EnvScheduleGroup   = "BARRAGE_SCHEDULE_GROUP"    // EventBridge Scheduler group for deadlines and stored specs
 	EnvSchedulerRole   = "BARRAGE_SCHEDULER_ROLE"    // role EventBridge Scheduler assumes to invoke Lambdas
@@ -45,4 +46,14 @@ const (
 	TaskContainerName     = "worker"
 	WorkerTimeoutSeconds  = 900 // the worker Lambda's timeout
 	ReducerTimeoutSeconds = 300
+)
+
+// Endpoint overrides, for running the functions against local servers
+// (the end-to-end tests); unset on AWS.
+const (
+	EnvS3Endpoint        = "BARRAGE_S3_ENDPOINT"
+	EnvSQSEndpoint       = "BARRAGE_SQS_ENDPOINT"
+	EnvLambdaEndpoint    = "BARRAGE_LAMBDA_ENDPOINT"
+	EnvECSEndpoint       = "BARRAGE_ECS_ENDPOINT"
+	EnvSchedulerEndpoint = "BARRAGE_SCHEDULER_ENDPOINT"
 )

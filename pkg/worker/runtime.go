@@ -113,7 +113,11 @@ func (r *Runtime) RunShard(ctx context.Context, m events.ShardMessage) (Outcome,
 	if err != nil {
 		return "", err
 	}
-	err = st.Put(ctx, store.ResultKey(m.RunID, m.ShardID), marshal(res), store.PutOptions{IfAbsent: true})
+	// The upload outlives a cancelled context (SIGTERM on Fargate Spot, an
+	// interrupt): what was measured is written, as truncated.
+	up, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	err = st.Put(up, store.ResultKey(m.RunID, m.ShardID), marshal(res), store.PutOptions{IfAbsent: true, ContentType: "application/json"})
 	if err != nil && !errors.Is(err, store.ErrExists) {
 		return "", fmt.Errorf("upload shard %s: %w", m.ShardID, err)
 	}

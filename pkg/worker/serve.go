@@ -84,11 +84,12 @@ func (r *Runtime) handle(ctx context.Context, q queue.Queue, d queue.Delivery, v
 	}()
 	out, err := r.RunShard(ctx, m)
 	close(done)
+	ctx = context.WithoutCancel(ctx) // acknowledge even after an interrupt
 	if err != nil {
 		r.log().Error("shard failed", "run", m.RunID, "shard", m.ShardID, "err", err)
 	}
 	// Acknowledge even a failed shard: its claim exists, so a redelivery
 	// could only find it claimed and send nothing.
-	q.Ack(context.WithoutCancel(ctx), d)
+	q.Ack(ctx, d)
 	return out
 }

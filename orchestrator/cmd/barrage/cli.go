@@ -31,6 +31,8 @@ Usage:
   barrage plan   [SPEC] [flags]   print the shard plan, its reasons and its cost estimate; sends nothing
   barrage report RUN [--format text|json|md|html]   render a stored run
   barrage worker --store S --queue Q   run shards from a queue (local processes, Fargate)
+  barrage status RUN [--json]     a deployed run's state (aws backend)
+  barrage abort  RUN              stop a deployed run (aws backend)
   barrage help   [run]            show this help, or the flags of run
 
 Run "barrage run --help" for the flags. SPEC is a YAML or JSON RunSpec; - reads stdin.
@@ -52,6 +54,10 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdPlan(args[1:], stdin, stdout)
 	case "worker":
 		err = cmdWorker(args[1:], stderr)
+	case "status":
+		err = cmdStatus(args[1:], stdout)
+	case "abort":
+		err = cmdAbort(args[1:], stdout)
 	case "help", "-h", "--help":
 		if len(args) > 1 && args[1] == "run" {
 			fs, _ := runFlagSet()
@@ -62,7 +68,7 @@ func cli(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		err = badInput("unknown command %q (want run, plan, report or worker; see barrage help)", args[0])
+		err = badInput("unknown command %q (want run, plan, report, worker, status or abort; see barrage help)", args[0])
 	}
 	return exitStatus(err, stderr)
 }

@@ -42,6 +42,7 @@ type runFlags struct {
 	quiet       bool
 	kind        string
 	specName    string // the SPEC file's name, or "flags"
+	aws         awsFlags
 }
 
 func runFlagSet() (*flag.FlagSet, *runFlags) {
@@ -71,6 +72,7 @@ func runFlagSet() (*flag.FlagSet, *runFlags) {
 	fs.BoolVar(&f.demo, "demo", false, "start a small HTTP server on 127.0.0.1 and, without other targets, load it (to try barrage)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
 	fs.StringVar(&f.kind, "kind", "", "aws backend: worker kind, lambda or fargate (default: the planner decides)")
+	f.aws.register(fs)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		w := fs.Output()

@@ -25,10 +25,18 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case f.backend == "aws":
-		return badInput("--backend aws is not available in this build yet; use --backend local")
-	case f.backend != "local":
+	switch f.backend {
+	case "aws":
+		if f.demo || f.procs {
+			return badInput("--demo and --procs are for the local backend")
+		}
+		s = s.WithDefaults()
+		if err := spec.Check(s, f.specName); err != nil {
+			return badInput("%v", err)
+		}
+		return runAWS(s, f, stdout, stderr)
+	case "local":
+	default:
 		return badInput("unknown backend %q (want local or aws)", f.backend)
 	}
 	var demo *demoServer

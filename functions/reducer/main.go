@@ -1,0 +1,20 @@
+// Command reducer is the reducer Lambda: it wires orchestrator/lambdas.Reducer.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/barrage-load/barrage/orchestrator/lambdas"
+)
+
+func main() {
+	a, err := lambdas.FromEnv(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := &lambdas.Reducer{Store: a.Store}
+	lambda.StartHandlerFunc(r.Handle)
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/plan"
+	"github.com/barrage-load/barrage/pkg/report"
+	"github.com/barrage-load/barrage/pkg/stack"
+)
+
+// awsFlags find a deployed stack: its API URL given, or read from the
+// CloudFormation stack's outputs.
+type awsFlags struct{ api, stackName string }
+
+func (a *awsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&a.api, "api", os.Getenv("BARRAGE_API_URL"), "aws backend: the stack's API URL (default: read from the stack's outputs)")
+	fs.StringVar(&a.stackName, "stack", envOr("BARRAGE_STACK", stack.DefaultStackName), "aws backend: the CloudFormation stack's `name`")
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// client returns an API client with the default AWS configuration.
+func (a *awsFlags) client(ctx context.Context) (*orchestrator.APIClient, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aws configuration: %w", err)
+	}
+	url := a.api
+	if url == "" {
+		out, err := cloudformation.NewFromConfig(cfg).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &a.stackName})
+		if err != nil {
+			return nil, fmt.Errorf("read the outputs of stack %s (deploy it with cdk deploy, or give --api): %w", a.stackName, err)
+		}
+		for _, s := range out.Stacks {
+			for _, o := range s.Outputs {
+				if o.OutputKey != nil && *o.OutputKey == stack.OutApiURL && o.OutputValue != nil {
+					url = *o.OutputValue
+				}
+			}
+		}
+		if url == "" {
+			return nil, fmt.Errorf("stack %s has no %s output", a.stackName, stack.OutApiURL)
+		}
+	}
+	return &orchestrator.APIClient{URL: url, Region: cfg.Region, Credentials: cfg.Credentials}, nil
+}
+
+// runAWS submits spec to the deployed stack, follows it until it is
+// reported, and prints the report. A first interrupt aborts the run (its
+// workers stop within 2 s) and keeps following it to its report.
+func runAWS(s events.RunSpec, f *runFlags, stdout, stderr io.Writer) error {
+	ctx := context.Background()
+	c, err := f.aws.client(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := c.Submit(ctx, s, "", f.kind)
+	var ae *orchestrator.APIError
+	if errors.As(err, &ae) && ae.Status == 400 {
+		return badInput("%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stderr, plan.Summary(res.Plan))
+	sched, _, stop := signalContexts()
+	defer stop()
+	abortSent := false
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-sched.Done():
+			if !abortSent {
+				abortSent = true
+				if err := c.Abort(ctx, res.RunID); err != nil {
+					fmt.Fprintln(stderr, "abort:", err)
+				}
+			}
+		case <-t.C:
+		}
+		st, err := c.Status(ctx, res.RunID)
+		if err != nil {
+			fmt.Fprintln(stderr, "status:", err)
+			continue
+		}
+		if !f.quiet {
+			fmt.Fprintf(stderr, "[%s  %s  shards: %d claimed, %d reported of %d  %.0f/s  %d requests]\n", res.RunID, st.State,
+				st.Shards.Claimed, st.Shards.Reported, st.Shards.Planned, st.Rate, st.Requests)
+		}
+		if st.State == orchestrator.StateComplete || st.State == orchestrator.StatePartial {
+			break
+		}
+	}
+	rep, err := c.Report(ctx, res.RunID)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return report.Text(stdout, rep)
+}
+
+// cmdStatus prints a deployed run's state: barrage status RUN [--json].
+func cmdStatus(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var a awsFlags
+	a.register(fs)
+	asJSON := fs.Bool("json", false, "print the status as JSON")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return badInput("status takes one RUN id")
+	}
+	c, err := a.client(context.Background())
+	if err != nil {
+		return err
+	}
+	st, err := c.Status(context.Background(), pos[0])
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	fmt.Fprintf(stdout, "run %s: %s; shards %d planned, %d claimed, %d reported, %d missed; %d requests, %.0f/s now; start %s, reported by %s\n",
+		st.RunID, st.State, st.Shards.Planned, st.Shards.Claimed, st.Shards.Reported, st.Shards.Missed,
+		st.Requests, st.Rate, st.StartAt, st.Deadline)
+	return nil
+}
+
+// cmdAbort stops a deployed run: barrage abort RUN.
+func cmdAbort(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("abort", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var a awsFlags
+	a.register(fs)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return badInput("abort takes one RUN id")
+	}
+	c, err := a.client(context.Background())
+	if err != nil {
+		return err
+	}
+	if err := c.Abort(context.Background(), pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "run %s: abort requested; its workers stop within 2 s\n", pos[0])
+	return nil
+}

@@ -1,0 +1,62 @@
+package lambdas
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/queue"
+	"github.com/barrage-load/barrage/pkg/store"
+	"github.com/barrage-load/barrage/pkg/worker"
+)
+
+// Worker is the worker Lambda: an asynchronous invocation takes one shard
+// from the Lambda queue and runs it; an SQS event (an event source mapping
+// with batch size 1) runs the shards it carries and reports those that
+// failed as partial batch failures. Either way the shard stops early enough
+// before the invocation's deadline to upload its result.
+type Worker struct {
+	Store store.Store
+	Queue queue.Queue
+	Log   *slog.Logger
+}
+
+// Handle implements the function.
+func (w *Worker) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
+	rt := &worker.Runtime{Store: w.Store, Kind: events.KindLambda, Log: w.Log}
+	if d, ok := ctx.Deadline(); ok {
+		rt.Deadline = d
+	}
+	var probe struct {
+		Records []lambdaevents.SQSMessage `json:"Records"`
+	}
+	if json.Unmarshal(payload, &probe) == nil && len(probe.Records) > 0 && probe.Records[0].EventSource == "aws:sqs" {
+		resp := lambdaevents.SQSEventResponse{BatchItemFailures: []lambdaevents.SQSBatchItemFailure{}}
+		for _, r := range probe.Records {
+			var m events.ShardMessage
+			if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
+				continue // not a shard: nothing to retry
+			}
+			if _, err := rt.RunShard(ctx, m); err != nil {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+			}
+		}
+		return resp, nil
+	}
+	if w.Queue == nil {
+		return nil, fmt.Errorf("worker: invoked without an SQS event and no queue configured")
+	}
+	// One invocation, one shard; the long poll waits for the orchestrator's
+	// send to become visible. Visibility covers the whole invocation.
+	outs, err := rt.Serve(ctx, w.Queue, worker.ServeOptions{MaxShards: 1, IdleExit: 30 * time.Second,
+		Wait: 20 * time.Second, Visibility: 16 * time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"outcomes": outs}, nil
+}

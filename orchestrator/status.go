@@ -1,0 +1,109 @@
+package orchestrator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/reduce"
+	"github.com/barrage-load/barrage/pkg/store"
+)
+
+// Run states, as GET /runs/{id} and barrage status report them.
+const (
+	StatePlanned  = "planned"  // stored, not started
+	StateRunning  = "running"  // inside its schedule
+	StateReducing = "reducing" // schedule over, no report yet
+	StateComplete = "complete" // reported, every shard covered
+	StatePartial  = "partial"  // reported, some shards lost or missed
+	StateAborted  = "aborted"  // the abort marker exists
+)
+
+// Status is a run's state for people and scripts.
+type Status struct {
+	RunID string `json:"run_id"`
+	State string `json:"state"`
+	// Shards counts the plan's shards, those claimed by a worker, those
+	// with a result, and those missed (delivered after their window).
+	Shards struct {
+		Planned  int `json:"planned"`
+		Claimed  int `json:"claimed"`
+		Reported int `json:"reported"`
+		Missed   int `json:"missed"`
+	} `json:"shards"`
+	// Requests and Rate sum the shards' latest progress: requests so far
+	// and requests per second.
+	Requests int64   `json:"requests"`
+	Rate     float64 `json:"rate"`
+	StartAt  string  `json:"start_at"`
+	Deadline string  `json:"deadline"`
+}
+
+// RunStatus reads the state of run id from the store.
+func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*Status, error) {
+	var p events.Plan
+	b, err := st.Get(ctx, store.PlanKey(id))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, err
+	}
+	s := &Status{RunID: id, StartAt: p.StartAt.Format(time.RFC3339), Deadline: p.Deadline.Format(time.RFC3339)}
+	s.Shards.Planned = len(p.Shards)
+	state, err := reduce.Scan(ctx, st, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, sh := range p.Shards {
+		ss := state[sh.ShardID]
+		if ss.Claimed {
+			s.Shards.Claimed++
+		}
+		if ss.Result {
+			s.Shards.Reported++
+		}
+		if ss.Missed {
+			s.Shards.Missed++
+		}
+		if ss.Claimed && !ss.Result {
+			var sp events.ShardProgress
+			if b, err := st.Get(ctx, store.ProgressKey(id, sh.ShardID)); err == nil && json.Unmarshal(b, &sp) == nil {
+				s.Requests += sp.Requests
+				if now.Sub(sp.T) < 15*time.Second {
+					s.Rate += sp.Rate
+				}
+			}
+		}
+	}
+	rep, err := reduce.Stored(ctx, st, id)
+	aborted, _ := st.Exists(ctx, store.AbortKey(id))
+	switch {
+	case err == nil && rep.Coverage >= 1:
+		s.State, s.Requests = StateComplete, rep.Requests
+	case err == nil:
+		s.State, s.Requests = StatePartial, rep.Requests
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	case aborted:
+		s.State = StateAborted
+	case now.Before(p.StartAt):
+		s.State = StatePlanned
+	case s.Shards.Reported+s.Shards.Missed == s.Shards.Planned || now.After(p.StartAt.Add(planLength(&p))):
+		s.State = StateReducing
+	default:
+		s.State = StateRunning
+	}
+	return s, nil
+}
+
+// planLength is how long the plan's schedule lasts.
+func planLength(p *events.Plan) time.Duration {
+	var l time.Duration
+	for _, s := range p.Shards {
+		l = max(l, s.WindowTo.D())
+	}
+	return l
+}

@@ -1,0 +1,39 @@
+// Command worker is the Fargate task: it long-polls the Fargate shard queue
+// and runs shards with the shared runtime until no shard comes for a while.
+// On SIGTERM (a Spot interruption, or ECS stopping the task) it stops
+// sending, uploads what it measured as truncated, and exits well within the
+// task's 120-second stop timeout.
+package main
+
+import (
+	"context"
+	"log"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/orchestrator/lambdas"
+	"github.com/barrage-load/barrage/pkg/worker"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	a, err := lambdas.FromEnv(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if a.FargateQueue == nil {
+		log.Fatal("BARRAGE_FARGATE_QUEUE_URL is not set")
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	rt := &worker.Runtime{Store: a.Store, Kind: events.KindFargate, Log: logger}
+	outs, err := rt.Serve(ctx, a.FargateQueue, worker.ServeOptions{IdleExit: 30 * time.Second, Visibility: 5 * time.Minute})
+	logger.Info("task done", "shards", len(outs), "err", err)
+	if err != nil && ctx.Err() == nil {
+		os.Exit(1)
+	}
+}
