@@ -83,6 +83,8 @@ type AWS struct {
 	Limits        Limits
 	// WorkerMemoryMB is the worker Lambda's memory, for the planner.
 	WorkerMemoryMB int
+	// LeadTime overrides the planner's lead before the start (0: its default).
+	LeadTime time.Duration
 }
 
 // Submit validates spec (defaults applied) against the limits, plans it as
@@ -96,7 +98,7 @@ func (a *AWS) Submit(ctx context.Context, spec events.RunSpec, id, kind string, 
 		return nil, false, err
 	}
 	p, err := plan.Make(spec, plan.Options{RunID: id, Backend: plan.BackendAWS, Now: now, Workers: spec.Workers,
-		Kind: kind, LambdaMemoryMB: a.WorkerMemoryMB})
+		Kind: kind, LambdaMemoryMB: a.WorkerMemoryMB, LeadTime: a.LeadTime})
 	if err != nil {
 		return nil, false, err
 	}

@@ -68,6 +68,7 @@ func FromEnv(ctx context.Context) (*orchestrator.AWS, error) {
 	a.Limits.MaxRate, _ = strconv.ParseFloat(get(stack.EnvMaxRate), 64)
 	a.Limits.MaxDuration, _ = time.ParseDuration(get(stack.EnvMaxDuration))
 	a.WorkerMemoryMB, _ = strconv.Atoi(get(stack.EnvWorkerMemoryMB))
+	a.LeadTime, _ = time.ParseDuration(get(stack.EnvLeadTime))
 	return a, nil
 }
 

@@ -1,0 +1,244 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/integration/awslocal"
+	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/orchestrator/lambdas"
+	"github.com/barrage-load/barrage/pkg/stack"
+	"github.com/barrage-load/barrage/pkg/store"
+	"github.com/barrage-load/barrage/pkg/store/s3store"
+)
+
+// deployment is the whole stack on this host: MinIO, fauxqs, the function
+// binaries under a local Lambda runtime, tasks as processes, the gateway.
+type deployment struct {
+	m     *MinIO
+	cloud *awslocal.Cloud
+	gw    *awslocal.Gateway
+	bin   string // the barrage command
+	env   []string
+	st    *s3store.Store
+	hits  *atomic.Int64
+	url   string // the load target
+}
+
+func buildAll(t *testing.T) (dir string) {
+	dir = t.TempDir()
+	for _, b := range []struct{ out, pkg string }{
+		{"worker/bootstrap", "functions/worker"}, {"reducer/bootstrap", "functions/reducer"},
+		{"api/bootstrap", "functions/api"}, {"scheduler/bootstrap", "functions/scheduler"},
+		{"task", "tasks/worker"}, {"barrage", "orchestrator/cmd/barrage"},
+	} {
+		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", filepath.Join(dir, b.out), "./"+b.pkg)
+		cmd.Dir = ".."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", b.pkg, err, out)
+		}
+	}
+	return dir
+}
+
+func deploy(t *testing.T) *deployment {
+	d := &deployment{m: StartMinIO(t), hits: new(atomic.Int64)}
+	f := StartFauxqs(t)
+	lq, fq := f.CreateQueue(t, "lambda-shards"), f.CreateQueue(t, "fargate-shards")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { d.hits.Add(1) }))
+	t.Cleanup(srv.Close)
+	d.url = srv.URL + "/token"
+	bin := buildAll(t)
+	d.bin = filepath.Join(bin, "barrage")
+	var err error
+	if d.cloud, err = awslocal.New(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.cloud.Close)
+	arn := func(name string) string { return "arn:aws:lambda:us-east-1:000000000000:function:" + name }
+	d.env = append(Env(d.m.Endpoint, f.Endpoint),
+		stack.EnvBucket+"="+d.m.Bucket, stack.EnvLambdaQueueURL+"="+lq, stack.EnvFargateQueueURL+"="+fq,
+		stack.EnvWorkerFunction+"=worker", stack.EnvDispatcher+"="+arn("scheduler"), stack.EnvReducerArn+"="+arn("reducer"),
+		stack.EnvScheduleGroup+"=barrage", stack.EnvSchedulerRole+"=arn:aws:iam::000000000000:role/scheduler",
+		stack.EnvCluster+"=local", stack.EnvTaskDefinition+"=worker:1", stack.EnvTaskContainer+"=worker",
+		stack.EnvSubnets+"=subnet-1,subnet-2", stack.EnvSecurityGroup+"=sg-1",
+		stack.EnvAllowedTargets+"=127.0.0.1", stack.EnvMaxRate+"=5000", stack.EnvMaxDuration+"=10m",
+		stack.EnvWorkerMemoryMB+"=1769", stack.EnvLeadTime+"=4s",
+		stack.EnvLambdaEndpoint+"="+d.cloud.URL, stack.EnvECSEndpoint+"="+d.cloud.URL, stack.EnvSchedulerEndpoint+"="+d.cloud.URL)
+	d.cloud.TaskBin, d.cloud.TaskEnv = filepath.Join(bin, "task"), d.env
+	for _, fn := range []awslocal.Function{
+		{Name: "worker", Concurrency: 4, Timeout: 15 * time.Minute},
+		{Name: "reducer", Concurrency: 1, Timeout: 5 * time.Minute},
+		{Name: "api", Concurrency: 1, Timeout: 30 * time.Second},
+		{Name: "scheduler", Concurrency: 1, Timeout: 15 * time.Minute},
+	} {
+		fn.Bin, fn.Env = filepath.Join(bin, fn.Name, "bootstrap"), d.env
+		if err := d.cloud.Start(fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d.gw, err = d.cloud.NewGateway("api"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.gw.Close)
+	d.st = s3store.New(d.m.Client, d.m.Bucket, "")
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	go d.cloud.WatchResults(func() ([]string, error) { return d.st.List(context.Background(), "runs/") }, "reducer", 300*time.Millisecond, stop)
+	return d
+}
+
+// cli runs the barrage command against the deployment.
+func (d *deployment) cli(t *testing.T, limit time.Duration, args ...string) (string, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, d.bin, args...)
+	cmd.Env = append(d.env, "BARRAGE_API_URL="+d.gw.URL)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+// TestAWSEndToEnd drives the deployables as a user would: runs on Lambda
+// and on Fargate through the API (barrage run --backend aws), bad requests,
+// idempotency, abort, and a stored spec on a schedule delivered twice.
+func TestAWSEndToEnd(t *testing.T) {
+	d := deploy(t)
+	t.Run("lambda", func(t *testing.T) {
+		out, errs, err := d.cli(t, 2*time.Minute, "run", "--backend", "aws", "--target", d.url, "--rate", "40",
+			"--duration", "3s", "--workers", "2", "--json", "--quiet")
+		if err != nil {
+			t.Fatalf("barrage run --backend aws: %v\n%s", err, errs)
+		}
+		var r events.Report
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("no report: %v\n%s\n%s", err, out, errs)
+		}
+		if r.Requests+r.Dropped != 120 || r.Coverage != 1 || len(r.Shards) != 2 || r.Shards[0].Kind != events.KindLambda {
+			t.Errorf("report: %d requests + %d dropped, coverage %v, shards %+v", r.Requests, r.Dropped, r.Coverage, r.Shards)
+		}
+	})
+	t.Run("fargate", func(t *testing.T) {
+		out, errs, err := d.cli(t, 2*time.Minute, "run", "--backend", "aws", "--kind", "fargate", "--target", d.url,
+			"--rate", "30", "--duration", "2s", "--workers", "2", "--json", "--quiet")
+		if err != nil {
+			t.Fatalf("barrage run --backend aws --kind fargate: %v\n%s", err, errs)
+		}
+		var r events.Report
+		json.Unmarshal([]byte(out), &r)
+		if r.Requests+r.Dropped != 60 || len(r.Shards) != 2 || r.Shards[0].Kind != events.KindFargate {
+			t.Errorf("report: %d requests + %d dropped, shards %+v", r.Requests, r.Dropped, r.Shards)
+		}
+	})
+	api := &orchestrator.APIClient{URL: d.gw.URL}
+	ctx := context.Background()
+	t.Run("bad requests", func(t *testing.T) {
+		for _, tc := range []struct{ body, field string }{
+			{`{"targets": [{"url": "` + d.url + `"}], "rat": 5}`, ""},                        // an unknown field
+			{`{"targets": [{"url": "https://example.com/"}], "load": {"rate": 5}}`, "targets[0].url"}, // not allowed
+			{`{"targets": [{"url": "` + d.url + `"}], "load": {"rate": 1e6}}`, "load"},         // above the limit
+		} {
+			resp, err := http.Post(d.gw.URL+"/runs", "application/json", strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e lambdas.ErrorBody
+			json.NewDecoder(resp.Body).Decode(&e)
+			resp.Body.Close()
+			if resp.StatusCode != 400 || e.Error == "" || tc.field != "" && e.Field != tc.field {
+				t.Errorf("POST %s: %d %+v; want 400 naming %q", tc.body, resp.StatusCode, e, tc.field)
+			}
+		}
+	})
+	t.Run("idempotent", func(t *testing.T) {
+		s := events.RunSpec{Targets: []events.Target{{URL: d.url}}, Load: events.Load{Shape: events.ShapeConstant, Rate: 10},
+			Duration: events.Duration(time.Second)}
+		a, err := api.Submit(ctx, s, "same-run-1", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := api.Submit(ctx, s, "same-run-1", "")
+		if err != nil || !a.New || b.New || a.RunID != b.RunID {
+			t.Errorf("submits: %+v then %+v (%v); want one new run", a, b, err)
+		}
+	})
+	t.Run("abort", func(t *testing.T) {
+		s := events.RunSpec{Targets: []events.Target{{URL: d.url}}, Load: events.Load{Shape: events.ShapeConstant, Rate: 20},
+			Duration: events.Duration(time.Minute), Workers: 2}
+		res, err := api.Submit(ctx, s, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 30*time.Second, func() bool {
+			st, err := api.Status(ctx, res.RunID)
+			return err == nil && st.State == orchestrator.StateRunning && st.Shards.Claimed == 2
+		})
+		time.Sleep(time.Until(res.Plan.StartAt) + time.Second)
+		if _, errs, err := d.cli(t, 30*time.Second, "abort", res.RunID); err != nil {
+			t.Fatalf("barrage abort: %v\n%s", err, errs)
+		}
+		aborted := time.Now()
+		waitFor(t, 30*time.Second, func() bool {
+			st, err := api.Status(ctx, res.RunID)
+			return err == nil && st.Shards.Reported == 2
+		})
+		for _, sh := range res.Plan.Shards {
+			var r events.ShardResult
+			b, err := d.st.Get(ctx, store.ResultKey(res.RunID, sh.ShardID))
+			if err != nil || json.Unmarshal(b, &r) != nil {
+				t.Fatalf("result of %s: %v", sh.ShardID, err)
+			}
+			if r.StopReason != "aborted" || r.EndedAt.Sub(aborted) > 2*time.Second {
+				t.Errorf("shard %s: stopped %q, %v after the abort; want aborted within 2 s", sh.ShardID, r.StopReason, r.EndedAt.Sub(aborted))
+			}
+		}
+	})
+	t.Run("stored spec on a schedule", func(t *testing.T) {
+		spec := `{"targets": [{"url": "` + d.url + `"}], "load": {"rate": 20}, "duration": "1s"}`
+		if err := d.st.Put(ctx, "specs/nightly.json", []byte(spec), store.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		when := time.Now().UTC().Truncate(time.Second)
+		payload, _ := json.Marshal(lambdas.StoredSpecPayload{Schedule: "nightly", SpecKey: "specs/nightly.json", Time: when.Format(time.RFC3339)})
+		// EventBridge may deliver a firing twice: one run starts.
+		for range 2 {
+			if _, failed, err := d.cloud.Invoke("scheduler", payload, false); err != nil || failed {
+				t.Fatalf("scheduler invocation failed: %v", err)
+			}
+		}
+		id := lambdas.RunIDFor("nightly", when)
+		waitFor(t, time.Minute, func() bool {
+			st, err := api.Status(ctx, id)
+			return err == nil && (st.State == orchestrator.StateComplete || st.State == orchestrator.StatePartial)
+		})
+		r, err := api.Report(ctx, id)
+		if err != nil || r.Requests+r.Dropped != 20 {
+			t.Errorf("scheduled run %s: %+v, %v; want 20 arrivals once", id, r, err)
+		}
+	})
+}
+
+func waitFor(t *testing.T, limit time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %v", limit)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
