@@ -1,19 +1,51 @@
 #!/usr/bin/env bash
-# Compare barrage with vegeta and wrk on this machine: nginx pinned to CPU 0,
-# each load tool pinned to CPU 1, tools alternated over several rounds.
-# Usage: bash bench/compare.sh [-scenarios capacity,rate,rss,h2c] [-rounds 3] [-duration 5s] [-c 50]
+# Compare barrage with vegeta and wrk on this machine (see bench/README.md):
+# nginx pinned to CPU 0, each load tool pinned to CPU 1, the tools alternated
+# over several rounds, medians and ratios printed. Installs what is missing,
+# builds barrage, then runs the Go harness with this script's arguments:
+#
+#   bash bench/compare.sh [-scenarios capacity,rate,rss,h2c] [-rounds 3] [-duration 5s] [-c 50] …
+#
+# Every load run is bounded in time and stops by itself; all traffic goes to
+# 127.0.0.1.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-gobin="$(go env GOPATH)/bin"
-if ! command -v vegeta >/dev/null && [ ! -x "$gobin/vegeta" ]; then
-  echo "installing vegeta v12.13.0"
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+gobin="$(go env GOBIN)"                    # where go install puts vegeta:
+[ -n "$gobin" ] || gobin="$(go env GOPATH)/bin" # GOBIN, else $(go env GOPATH)/bin
+if [ -x "$gobin/vegeta" ]; then
+  vegeta="$gobin/vegeta"
+elif command -v vegeta >/dev/null; then
+  vegeta="$(command -v vegeta)"
+else
+  echo "compare.sh: installing vegeta v12.13.0 into $gobin" >&2
   go install github.com/tsenart/vegeta/v12@v12.13.0
+  vegeta="$gobin/vegeta"
 fi
-if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
-  echo "installing wrk and nginx"
-  apt-get install -y wrk nginx >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk nginx >/dev/null; }
+
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v taskset >/dev/null || missing+=(util-linux)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "compare.sh: installing ${missing[*]} with apt-get" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y "${missing[@]}" >/tmp/barrage-bench-apt.log 2>&1; then
+    echo "compare.sh: apt-get install failed; running apt-get update and trying again" >&2
+    apt-get update >>/tmp/barrage-bench-apt.log 2>&1 || true
+    if ! apt-get install -y "${missing[@]}" >>/tmp/barrage-bench-apt.log 2>&1; then
+      tail -n 20 /tmp/barrage-bench-apt.log >&2
+      echo "compare.sh: could not install ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
 fi
-vegeta="$(command -v vegeta || echo "$gobin/vegeta")"
+# The nginx package may start a system-wide nginx on port 80; the harness
+# starts its own on free ports and does not need that one.
+
 mkdir -p bench/out
+echo "compare.sh: building barrage into bench/out/barrage" >&2
 go build -o bench/out/barrage ./orchestrator/cmd/barrage
+
+# Flags given to this script come last, so they override these defaults.
 exec go run ./bench/compare -barrage bench/out/barrage -vegeta "$vegeta" -wrk "$(command -v wrk)" "$@"
