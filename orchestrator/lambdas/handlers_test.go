@@ -1,0 +1,104 @@
+package lambdas
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/plan"
+	"github.com/barrage-load/barrage/pkg/reduce"
+	"github.com/barrage-load/barrage/pkg/store"
+)
+
+// stored plans a run of two shards against a counting target.
+func stored(t *testing.T) (store.Store, []events.ShardMessage, *atomic.Int64) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	t.Cleanup(srv.Close)
+	st := store.Dir{Root: t.TempDir()}
+	s := events.RunSpec{Targets: []events.Target{{URL: srv.URL}}, Load: events.Load{Shape: events.ShapeConstant, Rate: 20},
+		Duration: events.Duration(time.Second), Workers: 2}.WithDefaults()
+	p, err := plan.Make(s, plan.Options{RunID: "r", Backend: plan.BackendLocal, Now: time.Now(), Workers: 2, LocalCPUs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]any{store.SpecKey("r"): s, store.PlanKey("r"): p} {
+		b, _ := json.Marshal(v)
+		st.Put(context.Background(), k, b, store.PutOptions{})
+	}
+	return st, plan.Messages(p, s, store.SpecKey("r")), &hits
+}
+
+// TestWorkerSQSEvent runs the shards an SQS event carries, reporting no
+// failure, and a redelivery as a duplicate (no failure either).
+func TestWorkerSQSEvent(t *testing.T) {
+	st, msgs, hits := stored(t)
+	w := &Worker{Store: st}
+	ev := map[string]any{"Records": []any{}}
+	for i, m := range msgs {
+		b, _ := json.Marshal(m)
+		ev["Records"] = append(ev["Records"].([]any), map[string]any{"messageId": string(rune('a' + i)), "eventSource": "aws:sqs", "body": string(b)})
+	}
+	payload, _ := json.Marshal(ev)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for range 2 {
+		out, err := w.Handle(ctx, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(out)
+		if string(b) != `{"batchItemFailures":[]}` {
+			t.Errorf("response %s; want no failures", b)
+		}
+	}
+	if hits.Load() != 20 {
+		t.Errorf("the target saw %d requests; want the 20 planned, once", hits.Load())
+	}
+}
+
+// TestReducerWaitsForAll reduces a run on the S3 event of its last result,
+// not before; the deadline payload reduces whatever arrived.
+func TestReducerWaitsForAll(t *testing.T) {
+	st, msgs, _ := stored(t)
+	r := &Reducer{Store: st}
+	event := func(shard string) json.RawMessage {
+		b, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{"s3": map[string]any{"object": map[string]any{
+			"key": store.ResultKey("r", shard)}}}}})
+		return b
+	}
+	put := func(shard string) {
+		b, _ := json.Marshal(events.ShardResult{Version: 1, RunID: "r", ShardID: shard, Status: events.StatusComplete})
+		st.Put(context.Background(), store.ResultKey("r", shard), b, store.PutOptions{})
+	}
+	put(msgs[0].ShardID)
+	if done, err := r.Handle(context.Background(), event(msgs[0].ShardID)); err != nil || len(done) != 0 {
+		t.Fatalf("after one of two results: reduced %v, %v; want nothing yet", done, err)
+	}
+	put(msgs[1].ShardID)
+	if done, err := r.Handle(context.Background(), event(msgs[1].ShardID)); err != nil || len(done) != 1 {
+		t.Fatalf("after both results: reduced %v, %v; want the run", done, err)
+	}
+	if rep, err := reduce.Stored(context.Background(), st, "r"); err != nil || rep.Coverage != 1 {
+		t.Errorf("report %+v, %v", rep, err)
+	}
+	payload, _ := json.Marshal(orchestrator.ReducePayload{RunID: "r"})
+	if done, err := r.Handle(context.Background(), payload); err != nil || len(done) != 1 {
+		t.Errorf("deadline payload: %v, %v", done, err)
+	}
+}
+
+func TestRunOfResult(t *testing.T) {
+	for key, want := range map[string]string{
+		"runs/r1/shards/s0000/result.json": "r1", "runs/r1/shards/s0000/claim": "", "runs/r1/plan.json": "", "other/x": ""} {
+		if got := runOfResult(key); got != want {
+			t.Errorf("runOfResult(%q) = %q; want %q", key, got, want)
+		}
+	}
+}
