@@ -148,9 +148,9 @@ func TestAWSEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	t.Run("bad requests", func(t *testing.T) {
 		for _, tc := range []struct{ body, field string }{
-			{`{"targets": [{"url": "` + d.url + `"}], "rat": 5}`, ""},                        // an unknown field
+			{`{"targets": [{"url": "` + d.url + `"}], "rat": 5}`, ""},                                 // an unknown field
 			{`{"targets": [{"url": "https://example.com/"}], "load": {"rate": 5}}`, "targets[0].url"}, // not allowed
-			{`{"targets": [{"url": "` + d.url + `"}], "load": {"rate": 1e6}}`, "load"},         // above the limit
+			{`{"targets": [{"url": "` + d.url + `"}], "load": {"rate": 1e6}}`, "load"},                // above the limit
 		} {
 			resp, err := http.Post(d.gw.URL+"/runs", "application/json", strings.NewReader(tc.body))
 			if err != nil {

@@ -1,7 +1,23 @@
 // Package integration holds barrage's end-to-end tests against real S3 and
-// SQS protocol servers started on 127.0.0.1: MinIO for S3 (it honours
-// conditional writes) and fauxqs for SQS. Run `integration/install.sh` once,
-// then `go test -tags integration ./integration/...`; .ci/run does both.
-// The tests and their helpers carry the integration build tag, since they
-// need those servers; plain `go test ./...` skips them.
+// SQS protocol servers started on 127.0.0.1, and the harness that starts
+// them, for this package's tests and any other package's integration tests:
+//
+//   - StartMinIO: MinIO (an S3 server that honours If-None-Match: *) on a
+//     free port with a temporary data directory and one bucket, with an
+//     *s3.Client for it;
+//   - StartFauxqs: fauxqs (an SQS server speaking the JSON protocol of
+//     aws-sdk-go-v2) on a loopback port, with an *sqs.Client and
+//     CreateQueue;
+//   - NewFaultProxy: a proxy in front of MinIO that fails chosen requests
+//     with S3 errors (503 SlowDown, 409 ConditionalRequestConflict, …), for
+//     retry tests.
+//
+// Each server stops when its test ends. Run integration/install.sh once (it
+// installs MinIO into $(go env GOPATH)/bin, Node 22 and fauxqs into
+// integration/.deps), then `go test -tags integration ./integration/...`;
+// .ci/run does both. BARRAGE_MINIO, BARRAGE_NODE and
+// BARRAGE_INTEGRATION_DEPS point the harness elsewhere.
+//
+// The harness and the tests carry the integration build tag, since they
+// need those servers; plain `go test ./...` builds only this file.
 package integration

@@ -286,7 +286,6 @@ func (c *Cloud) Close() {
 	c.srv.Close()
 }
 
-
 // WatchResults stands in for the bucket's S3 event notification: every
 // poll it lists keys and invokes function fn, as S3 would, for each new
 // shard result (a key ending in /result.json). It stops when stop closes.

@@ -1,7 +1,3 @@
-// Package s3store is the run store on Amazon S3 (or an S3-compatible server
-// such as MinIO): the same keys as store.Dir under a bucket and prefix, with
-// conditional creates by If-None-Match: *. It is one of the few packages that
-// import the AWS SDK.
 package s3store
 
 import (
@@ -11,15 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -28,7 +21,7 @@ import (
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
-// Store is a store.Store in an S3 bucket.
+// Store is a store.Store in an S3 bucket. It is safe for concurrent use.
 type Store struct {
 	client *s3.Client
 	bucket string
@@ -37,7 +30,10 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// New returns a Store over client, keeping keys under prefix in bucket.
+// New returns a Store that keeps key at prefix+key in bucket, through
+// client. A prefix without a trailing slash gets one. The client should
+// retry as Retryer does; whatever its retryer, New's conditional creates
+// also retry the 409 conflict codes.
 func New(client *s3.Client, bucket, prefix string) *Store {
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
@@ -45,89 +41,38 @@ func New(client *s3.Client, bucket, prefix string) *Store {
 	return &Store{client: client, bucket: bucket, prefix: prefix}
 }
 
-// EndpointEnv overrides the S3 endpoint (MinIO, tests); path-style
-// addressing is used with it.
-const EndpointEnv = "BARRAGE_S3_ENDPOINT"
+// Bucket and Prefix return where the store keeps its keys.
+func (s *Store) Bucket() string { return s.bucket }
+func (s *Store) Prefix() string { return s.prefix }
 
-// Retryer retries what S3 answers when it is briefly unable to (5xx,
-// SlowDown, throttling, and 409 ConditionalRequestConflict, which S3 returns
-// while another conditional write to the key is in progress), up to 8
-// attempts with jittered exponential backoff of at most a second, without
-// the client-side retry quota that would stop retrying under a burst of
-// faults.
-func Retryer() aws.Retryer {
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = 8
-		o.MaxBackoff = time.Second // a shard waits on its claim: short waits, several tries
-		o.RateLimiter = ratelimit.None
-		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
-			if status(err) == http.StatusConflict {
-				return aws.TrueTernary
-			}
-			return aws.UnknownTernary
-		})}, o.Retryables...)
-	})
+// retryConflicts makes one operation's retryer retry the 409 conflict
+// codes, for clients not built with Retryer.
+func retryConflicts(o *s3.Options) {
+	if o.Retryer != nil {
+		o.Retryer = retry.AddWithErrorCodes(o.Retryer, conflictCodes...)
+	}
 }
 
-// Open returns the Store named by an s3://bucket/prefix URL, with the
-// default AWS configuration (environment, shared files, instance roles) and
-// EndpointEnv if set.
-func Open(ctx context.Context, url string, opts ...func(*s3.Options)) (*Store, error) {
-	rest, ok := strings.CutPrefix(url, "s3://")
-	bucket, prefix, _ := strings.Cut(rest, "/")
-	if !ok || bucket == "" {
-		return nil, fmt.Errorf("s3store: %q is not s3://bucket[/prefix]", url)
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(Retryer))
-	if err != nil {
-		return nil, fmt.Errorf("s3store: aws config: %w", err)
-	}
-	opts = append([]func(*s3.Options){func(o *s3.Options) { o.DisableLogOutputChecksumValidationSkipped = true }}, opts...)
-	if ep := os.Getenv(EndpointEnv); ep != "" {
-		opts = append([]func(*s3.Options){func(o *s3.Options) {
-			o.BaseEndpoint = aws.String(ep)
-			o.UsePathStyle = true
-		}}, opts...)
-	}
-	return New(s3.NewFromConfig(cfg, opts...), bucket, prefix), nil
-}
-
-// status is the HTTP status of an S3 error, 0 if none.
-func status(err error) int {
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) {
-		return re.HTTPStatusCode()
-	}
-	return 0
-}
-
-// Put implements store.Store.
+// Put implements store.Store. With IfAbsent it sends If-None-Match: * and
+// returns an error wrapping store.ErrExists when S3 answers 412.
 func (s *Store) Put(ctx context.Context, key string, body []byte, opt store.PutOptions) error {
-	in := &s3.PutObjectInput{Bucket: &s.bucket, Key: aws.String(s.prefix + key), Body: bytes.NewReader(body),
-		ContentLength: aws.Int64(int64(len(body)))}
+	in := &s3.PutObjectInput{Bucket: &s.bucket, Key: aws.String(s.prefix + key),
+		Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body)))}
 	if opt.ContentType != "" {
 		in.ContentType = aws.String(opt.ContentType)
 	}
+	var optFns []func(*s3.Options)
 	if opt.IfAbsent {
 		in.IfNoneMatch = aws.String("*")
+		optFns = append(optFns, retryConflicts)
 	}
-	_, err := s.client.PutObject(ctx, in)
-	if err != nil {
-		if opt.IfAbsent && status(err) == http.StatusPreconditionFailed {
+	if _, err := s.client.PutObject(ctx, in, optFns...); err != nil {
+		if opt.IfAbsent && preconditionFailed(err) {
 			return fmt.Errorf("s3 put %s: %w", key, store.ErrExists)
 		}
 		return fmt.Errorf("s3 put %s: %w", key, err)
 	}
 	return nil
-}
-
-// notFound reports whether err says the key does not exist.
-func notFound(err error) bool {
-	var nsk *types.NoSuchKey
-	var nf *types.NotFound
-	var api smithy.APIError
-	return errors.As(err, &nsk) || errors.As(err, &nf) || status(err) == http.StatusNotFound ||
-		errors.As(err, &api) && api.ErrorCode() == "NoSuchKey"
 }
 
 // Get implements store.Store.
@@ -147,7 +92,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return b, nil
 }
 
-// Exists implements store.Store.
+// Exists implements store.Store with HeadObject.
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: aws.String(s.prefix + key)})
 	switch {
@@ -159,9 +104,11 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	return false, fmt.Errorf("s3 head %s: %w", key, err)
 }
 
-// List implements store.Store.
+// List implements store.Store: every page of ListObjectsV2 under
+// prefix+prefix, the store's prefix taken off again, sorted.
 func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
-	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: aws.String(s.prefix + prefix)})
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: &s.bucket,
+		Prefix: aws.String(s.prefix + prefix)})
 	var keys []string
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -169,9 +116,61 @@ func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
 			return nil, fmt.Errorf("s3 list %s: %w", prefix, err)
 		}
 		for _, o := range page.Contents {
-			keys = append(keys, strings.TrimPrefix(aws.ToString(o.Key), s.prefix))
+			if k, ok := strings.CutPrefix(aws.ToString(o.Key), s.prefix); ok {
+				keys = append(keys, k)
+			}
 		}
 	}
-	sort.Strings(keys)
+	slices.Sort(keys) // S3 lists in UTF-8 byte order already; other servers need not
 	return keys, nil
+}
+
+// httpStatus is the HTTP status of a failed request, 0 if it got no answer.
+func httpStatus(err error) int {
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// errorCode is the S3 error code of err, "" if it has none.
+func errorCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
+// preconditionFailed reports whether S3 refused a conditional write because
+// the key exists.
+func preconditionFailed(err error) bool {
+	return httpStatus(err) == http.StatusPreconditionFailed || errorCode(err) == "PreconditionFailed"
+}
+
+// notFound reports whether err says the key does not exist. A missing
+// bucket is a configuration error, not a missing key. (HeadObject has no
+// body to tell the two apart: its 404 is NotFound either way.)
+func notFound(err error) bool {
+	var nsk *types.NoSuchKey
+	var nf *types.NotFound
+	switch {
+	case errors.As(err, &nsk), errors.As(err, &nf):
+		return true
+	case errorCode(err) == "NoSuchBucket":
+		return false
+	}
+	return httpStatus(err) == http.StatusNotFound
+}
+
+// Presign returns a URL that reads key for ttl without credentials (the
+// API hands these out for report renderings).
+func (s *Store) Presign(ctx context.Context, key string, ttl time.Duration) (string, error) {
+	req, err := s3.NewPresignClient(s.client).PresignGetObject(ctx,
+		&s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.prefix + key)}, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", fmt.Errorf("s3 presign %s: %w", key, err)
+	}
+	return req.URL, nil
 }

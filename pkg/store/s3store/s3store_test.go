@@ -1,0 +1,108 @@
+package s3store
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// s3Error builds an error as the SDK returns it for an S3 answer.
+func s3Error(status int, apiErr error) error {
+	return &smithy.OperationError{ServiceID: "S3", OperationName: "PutObject",
+		Err: &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}}, Err: apiErr}}}
+}
+
+func code(c string) error { return &smithy.GenericAPIError{Code: c, Message: "m"} }
+
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		name                   string
+		err                    error
+		retry, exists, missing bool
+	}{
+		{"503 SlowDown is retried", s3Error(503, code("SlowDown")), true, false, false},
+		{"500 InternalError is retried", s3Error(500, code("InternalError")), true, false, false},
+		{"409 ConditionalRequestConflict is retried", s3Error(409, code("ConditionalRequestConflict")), true, false, false},
+		{"409 OperationAborted is retried", s3Error(409, code("OperationAborted")), true, false, false},
+		{"409 BucketAlreadyOwnedByYou is not", s3Error(409, code("BucketAlreadyOwnedByYou")), false, false, false},
+		{"412 is ErrExists, not retried", s3Error(412, code("PreconditionFailed")), false, true, false},
+		{"404 NoSuchKey is ErrNotFound", s3Error(404, &types.NoSuchKey{}), false, false, true},
+		{"404 of HeadObject is ErrNotFound", s3Error(404, &types.NotFound{}), false, false, true},
+		{"404 NoSuchBucket is a failure", s3Error(404, code("NoSuchBucket")), false, false, false},
+		{"403 AccessDenied is a failure", s3Error(403, code("AccessDenied")), false, false, false},
+		{"no answer at all", errors.New("dial tcp: refused"), false, false, false},
+	} {
+		if got := Retryer().IsErrorRetryable(tc.err); got != tc.retry {
+			t.Errorf("%s: retryable %v; want %v", tc.name, got, tc.retry)
+		}
+		if got := preconditionFailed(tc.err); got != tc.exists {
+			t.Errorf("%s: preconditionFailed %v; want %v", tc.name, got, tc.exists)
+		}
+		if got := notFound(tc.err); got != tc.missing {
+			t.Errorf("%s: notFound %v; want %v", tc.name, got, tc.missing)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	total := time.Duration(0)
+	for attempt := 1; attempt < MaxAttempts; attempt++ {
+		ceiling := min(BaseBackoff<<attempt, MaxBackoff)
+		for range 200 {
+			d, err := backoff(attempt, nil)
+			if err != nil || d < 0 || d >= ceiling {
+				t.Fatalf("backoff(%d) = %v, %v; want in [0, %v)", attempt, d, err, ceiling)
+			}
+		}
+		total += ceiling
+	}
+	if total > 4500*time.Millisecond {
+		t.Errorf("waits of %d attempts add up to %v; the doc says at most 4.5 s", MaxAttempts, total)
+	}
+	if d, _ := backoff(1000, nil); d >= MaxBackoff {
+		t.Errorf("backoff(1000) = %v; want under %v", d, MaxBackoff)
+	}
+}
+
+func TestNewFromURL(t *testing.T) {
+	t.Setenv(EndpointEnv, "http://127.0.0.1:1")
+	t.Setenv("AWS_REGION", "")
+	for _, tc := range []struct {
+		url, bucket, prefix string
+		bad                 bool
+	}{
+		{url: "s3://b", bucket: "b"},
+		{url: "s3://b/", bucket: "b"},
+		{url: "s3://b/team/x", bucket: "b", prefix: "team/x/"},
+		{url: "s3://", bad: true},
+		{url: "/tmp/runs", bad: true},
+	} {
+		s, err := NewFromURL(context.Background(), tc.url)
+		if tc.bad {
+			if err == nil {
+				t.Errorf("NewFromURL(%q) succeeded; want an error", tc.url)
+			}
+			continue
+		}
+		if err != nil || s.Bucket() != tc.bucket || s.Prefix() != tc.prefix {
+			t.Errorf("NewFromURL(%q) = %q, %q, %v; want %q, %q", tc.url, s.Bucket(), s.Prefix(), err, tc.bucket, tc.prefix)
+			continue
+		}
+		o := s.client.Options()
+		if ep := o.BaseEndpoint; ep == nil || *ep != "http://127.0.0.1:1" || !o.UsePathStyle || o.Region != DefaultRegion {
+			t.Errorf("NewFromURL(%q): endpoint %v, path style %v, region %q", tc.url, ep, o.UsePathStyle, o.Region)
+		}
+	}
+	s, _ := NewFromURL(context.Background(), "s3://b", WithEndpoint("http://127.0.0.1:2"))
+	if ep := s.client.Options().BaseEndpoint; ep == nil || *ep != "http://127.0.0.1:2" {
+		t.Errorf("WithEndpoint: endpoint %v; want it to win over %s", ep, EndpointEnv)
+	}
+}
