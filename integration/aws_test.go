@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -204,6 +205,38 @@ func TestAWSEndToEnd(t *testing.T) {
 			}
 			if r.StopReason != "aborted" || r.EndedAt.Sub(aborted) > 2*time.Second {
 				t.Errorf("shard %s: stopped %q, %v after the abort; want aborted within 2 s", sh.ShardID, r.StopReason, r.EndedAt.Sub(aborted))
+			}
+		}
+	})
+	t.Run("spot interruption", func(t *testing.T) {
+		// Earlier subtests' tasks have exited (idle); this run's tasks get SIGTERM.
+		d.cloud.WaitTasks(time.Minute)
+		s := events.RunSpec{Targets: []events.Target{{URL: d.url}}, Load: events.Load{Shape: events.ShapeConstant, Rate: 20},
+			Duration: events.Duration(time.Minute), Workers: 2}
+		res, err := api.Submit(ctx, s, "", events.KindFargate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 30*time.Second, func() bool {
+			st, err := api.Status(ctx, res.RunID)
+			return err == nil && st.Shards.Claimed == 2
+		})
+		time.Sleep(time.Until(res.Plan.StartAt) + time.Second)
+		if n := d.cloud.SignalTasks(syscall.SIGTERM); n == 0 {
+			t.Fatal("no task to interrupt")
+		}
+		if !d.cloud.WaitTasks(30 * time.Second) {
+			t.Fatal("tasks did not exit within 30 s of SIGTERM")
+		}
+		for _, sh := range res.Plan.Shards {
+			var r events.ShardResult
+			b, err := d.st.Get(ctx, store.ResultKey(res.RunID, sh.ShardID))
+			if err != nil || json.Unmarshal(b, &r) != nil {
+				t.Fatalf("no result for %s after SIGTERM: %v", sh.ShardID, err)
+			}
+			if r.Status != events.StatusTruncated || r.StopReason != "interrupted" || r.Counts.Requests == 0 || r.Kind != events.KindFargate {
+				t.Errorf("shard %s: %s (%s), %d requests, kind %s; want a truncated fargate result with what it sent",
+					sh.ShardID, r.Status, r.StopReason, r.Counts.Requests, r.Kind)
 			}
 		}
 	})

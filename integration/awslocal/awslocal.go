@@ -315,3 +315,39 @@ func (c *Cloud) WatchResults(list func() ([]string, error), fn string, poll time
 		}
 	}
 }
+
+// SignalTasks sends sig to every task process still running (ECS sends
+// SIGTERM when it stops a task, as on a Spot interruption) and returns how
+// many it signalled.
+func (c *Cloud) SignalTasks(sig syscall.Signal) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, t := range c.tasks {
+		if t.Process.Signal(sig) == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// WaitTasks waits until every task process has exited, or limit passes;
+// it reports whether they all exited.
+func (c *Cloud) WaitTasks(limit time.Duration) bool {
+	c.mu.Lock()
+	tasks := append([]*exec.Cmd(nil), c.tasks...)
+	c.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		for _, t := range tasks {
+			t.Wait()
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(limit):
+		return false
+	}
+}

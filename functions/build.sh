@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds the Lambda functions as AWS wants them: provided.al2023 on arm64,
+# one static `bootstrap` per function, without the RPC shim (lambda.norpc).
+# Output: build/lambda/{worker,reducer,api,scheduler}/bootstrap, which the
+# CDK stack deploys. GOARCH=amd64 bash functions/build.sh builds for x86-64.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+arch="${GOARCH:-arm64}"
+for fn in worker reducer api scheduler; do
+  GOOS=linux GOARCH="$arch" CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags="-s -w" \
+    -o "build/lambda/$fn/bootstrap" "./functions/$fn"
+  echo "build/lambda/$fn/bootstrap ($(du -h "build/lambda/$fn/bootstrap" | cut -f1))"
+done
