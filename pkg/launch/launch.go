@@ -109,6 +109,9 @@ type Tasks struct {
 	Spot           bool
 	// Interval spaces RunTask calls: ECS allows 20 a second. Default 50 ms.
 	Interval time.Duration
+	// Backoff is the first wait before starting failed tasks again; it
+	// doubles each round. Default 1 s.
+	Backoff time.Duration
 }
 
 // RunTaskMax is the most tasks one RunTask call starts.
@@ -119,9 +122,12 @@ const RunTaskMax = 10
 // failures[] are retried (up to 5 rounds, backing off); the error names
 // what could not be started. It returns the started tasks' ARNs.
 func (t *Tasks) Run(ctx context.Context, n int, env map[string]string) ([]string, error) {
-	interval := t.Interval
+	interval, backoff := t.Interval, t.Backoff
 	if interval == 0 {
 		interval = 50 * time.Millisecond
+	}
+	if backoff == 0 {
+		backoff = time.Second
 	}
 	var envs []ecstypes.KeyValuePair
 	for k, v := range env {
@@ -147,7 +153,7 @@ func (t *Tasks) Run(ctx context.Context, n int, env map[string]string) ([]string
 			select {
 			case <-ctx.Done():
 				return arns, ctx.Err()
-			case <-time.After(time.Duration(1<<round) * time.Second):
+			case <-time.After(backoff << (round - 1)):
 			}
 		}
 		want := left
