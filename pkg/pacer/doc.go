@@ -22,4 +22,17 @@
 // at arrival k: Due_k(j) = Due(k + j·n). The union of the n striped pacers is
 // the original schedule exactly, so n shards at r/n add up to a smooth r rather
 // than n synchronised bursts (k6's execution segments do the same).
+//
+// Stages (pieces P₀, P₁, … run back to back): piece k starts at
+// S_k = L₀ + … + L_{k−1} (L the pieces' lengths) and holds
+// C_k = P_k.Arrivals(L_k) arrivals; F_k = C₀ + … + C_{k−1} arrivals come
+// before it. Arrival i belongs to the piece k with F_k ≤ i < F_{k+1}, and
+//
+//	Due(i) = S_k + P_k.Due(i − F_k),    Arrivals(t) = F_k + P_k.Arrivals(t − S_k)  for S_k ≤ t < S_{k+1}.
+//
+// Each piece counts from its own start, as if alone: a stage of r/s starts
+// with an arrival at its first instant, so the gap across a boundary may be
+// shorter than either stage's period (by less than one period), never longer.
+// A stage at rate 0 is a pause. Striping a Stages schedule gives every shard
+// the same shape at its share of the rate, as for any pacer.
 package pacer
