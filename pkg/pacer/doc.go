@@ -31,8 +31,8 @@
 //	Due(i) = S_k + P_k.Due(i − F_k),    Arrivals(t) = F_k + P_k.Arrivals(t − S_k)  for S_k ≤ t < S_{k+1}.
 //
 // Each piece counts from its own start, as if alone: a stage of r/s starts
-// with an arrival at its first instant, so the gap across a boundary may be
-// shorter than either stage's period (by less than one period), never longer.
+// with an arrival at its first instant, so the gap across a boundary is at
+// most the ending stage's period, and may be shorter than either stage's.
 // A stage at rate 0 is a pause. Striping a Stages schedule gives every shard
 // the same shape at its share of the rate, as for any pacer.
 package pacer
