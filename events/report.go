@@ -82,7 +82,11 @@ type Latency struct {
 
 // TargetReport is one target's share of the run.
 type TargetReport struct {
-	Name         string           `json:"name"`
+	Name string `json:"name"`
+	// Kind and Group as in TargetResult: a scenario's iterations
+	// ("iteration") and steps ("step"), and the scenario they belong to.
+	Kind         string           `json:"kind,omitempty"`
+	Group        string           `json:"group,omitempty"`
 	Requests     int64            `json:"requests"`
 	Success      int64            `json:"success"`
 	SuccessRatio float64          `json:"success_ratio"`

@@ -99,10 +99,25 @@ type Counts struct {
 	BytesOut int64 `json:"bytes_out"`
 }
 
+// Kinds of TargetResult.
+const (
+	// TargetIteration counts a scenario's iterations: one per arrival, its
+	// latency from the arrival's due time to the end of its last step.
+	TargetIteration = "iteration"
+	// TargetStep is one step of a scenario: its requests, like a target's.
+	TargetStep = "step"
+)
+
 // TargetResult is one target's share of a shard.
 type TargetResult struct {
-	// Name is the target's name from the spec.
+	// Name is the target's name from the spec; for a scenario, the
+	// scenario's name (its iterations) or "SCENARIO/STEP".
 	Name string `json:"name"`
+	// Kind is empty for a target of the spec, TargetIteration for a
+	// scenario's iterations, TargetStep for one of its steps.
+	Kind string `json:"kind,omitempty"`
+	// Group is the scenario a step or iteration belongs to.
+	Group string `json:"group,omitempty"`
 	// Counts are this target's counters; Dropped counts arrivals assigned to
 	// it that were dropped.
 	Counts Counts `json:"counts"`

@@ -69,6 +69,14 @@ type Config struct {
 	// Resolve maps a host name to addresses, for dialing by address and for
 	// counting TIME_WAIT sockets; nil uses the system resolver.
 	Resolve func(host string) []netip.Addr
+	// Journeys are multi-request iterations that arrivals may start, in the
+	// weighted mix with Targets (see Journey). Targets may be empty when
+	// there are journeys.
+	Journeys []Journey
+	// Index maps the shard's arrival index to the run's global one (its
+	// stripe and window); nil is the identity. Journeys pick dataset rows
+	// by it.
+	Index func(local int64) int64
 	// Dial, if set, opens connections instead of a net.Dialer: for tests
 	// with in-memory connections (net.Pipe) under testing/synctest.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -98,8 +106,13 @@ type Engine struct {
 	sched    schedState   // open model: the next arrival
 	drops    atomic.Int64
 	late     atomic.Int64   // drops because the scheduler was late
-	tdrops   []atomic.Int64 // drops per target
-	tlate    []atomic.Int64 // late drops per target
+	tdrops   []atomic.Int64 // drops per statistics target
+	tlate    []atomic.Int64 // late drops per statistics target
+	// Statistics targets: the plain targets, then per journey its
+	// iteration target and its steps (statsLayout).
+	names, kinds, groups []string
+	jbase                []int   // journey j's iteration target
+	items                []int32 // weight-table item (target, then journey) → statistics target
 	conns    atomic.Int64   // open connections
 	dials    atomic.Int64
 	dialErrs atomic.Int64
@@ -115,7 +128,7 @@ type Engine struct {
 
 // New prepares an engine; it resolves target hosts once.
 func New(cfg Config) (*Engine, error) {
-	if len(cfg.Targets) == 0 {
+	if len(cfg.Targets) == 0 && len(cfg.Journeys) == 0 {
 		return nil, errors.New("engine: no targets")
 	}
 	if cfg.MaxInflight <= 0 {
@@ -139,17 +152,36 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Resolve == nil {
 		cfg.Resolve = resolveSystem
 	}
-	reqs, eps, err := prepare(cfg.Targets, cfg.Resolve)
+	// Journeys' hosts become endpoints too, for the health samples.
+	all := cfg.Targets
+	for _, j := range cfg.Journeys {
+		for _, h := range j.Hosts() {
+			all = append(all[:len(all):len(all)], events.Target{Name: h, Method: "GET", URL: "http://" + h + "/"})
+		}
+	}
+	reqs, eps, err := prepare(all, cfg.Resolve)
 	if err != nil {
 		return nil, err
 	}
-	weights := make([]int, len(cfg.Targets))
-	for i, t := range cfg.Targets {
-		weights[i] = t.Weight
+	reqs = reqs[:len(cfg.Targets)]
+	var weights []int
+	for _, t := range cfg.Targets {
+		weights = append(weights, t.Weight)
 	}
+	for _, j := range cfg.Journeys {
+		weights = append(weights, max(j.Weight(), 1))
+	}
+	names, kinds, groups, jbase := statsLayout(cfg.Targets, cfg.Journeys)
 	e := &Engine{cfg: cfg, reqs: reqs, eps: eps, table: weightTable(weights),
-		tdrops: make([]atomic.Int64, len(reqs)), tlate: make([]atomic.Int64, len(reqs)),
+		tdrops: make([]atomic.Int64, len(names)), tlate: make([]atomic.Int64, len(names)),
+		names: names, kinds: kinds, groups: groups, jbase: jbase,
 		abortCtx: context.Background()}
+	for i := range cfg.Targets {
+		e.items = append(e.items, int32(i))
+	}
+	for _, b := range jbase {
+		e.items = append(e.items, int32(b))
+	}
 	for _, ep := range eps {
 		if ep.tls {
 			ep.tlsH1 = &tls.Config{ServerName: ep.serverName, InsecureSkipVerify: cfg.Insecure,
@@ -162,11 +194,11 @@ func New(cfg Config) (*Engine, error) {
 		e.h2 = newH2Pool(e)
 	}
 	n := min(max(2*runtime.GOMAXPROCS(0), 2), 64)
-	if len(reqs) > 16 { // per-target histograms cost memory per stripe
-		n = max(2, n*16/len(reqs))
+	if len(names) > 16 { // per-target histograms cost memory per stripe
+		n = max(2, n*16/len(names))
 	}
 	for range n {
-		e.stripes = append(e.stripes, newStripe(len(reqs)))
+		e.stripes = append(e.stripes, newStripe(len(names)))
 	}
 	return e, nil
 }

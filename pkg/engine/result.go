@@ -20,7 +20,7 @@ func (e *Engine) result(send time.Duration, smp *sampler) *events.ShardResult {
 	}
 	var total counts
 	lat, unc, lag := hist.New(), hist.New(), hist.New()
-	for ti, r := range e.reqs {
+	for ti, name := range e.names {
 		var c counts
 		tl, tu := hist.New(), hist.New()
 		for _, st := range e.stripes {
@@ -31,10 +31,14 @@ func (e *Engine) result(send time.Duration, smp *sampler) *events.ShardResult {
 				mergeOrPanic(tu, ts.unc)
 			}
 		}
-		total.add(&c)
-		mergeOrPanic(lat, tl)
-		mergeOrPanic(unc, tu)
-		res.Targets = append(res.Targets, events.TargetResult{Name: r.name,
+		// The totals count HTTP requests: a journey's iterations are kept
+		// out of them, but its dropped arrivals are not (see Journey).
+		if e.kinds[ti] != events.TargetIteration {
+			total.add(&c)
+			mergeOrPanic(lat, tl)
+			mergeOrPanic(unc, tu)
+		}
+		res.Targets = append(res.Targets, events.TargetResult{Name: name, Kind: e.kinds[ti], Group: e.groups[ti],
 			Counts: c.toEvents(e.tdrops[ti].Load(), e.tlate[ti].Load()), Latency: encode(tl), LatencyUncorrected: encode(tu)})
 	}
 	for _, st := range e.stripes {

@@ -63,7 +63,7 @@ func (e *Engine) tooLate(a arrival, now int64) bool {
 	if now-a.due <= int64(e.cfg.LateLimit) {
 		return false
 	}
-	ti := e.table[a.i%int64(len(e.table))]
+	ti := e.items[e.table[a.i%int64(len(e.table))]]
 	e.late.Add(1)
 	e.tlate[ti].Add(1)
 	e.drops.Add(1)
@@ -85,7 +85,7 @@ func (e *Engine) dispatch(now int64) {
 			w.ch <- a
 			continue
 		}
-		ti := e.table[a.i%int64(len(e.table))]
+		ti := e.items[e.table[a.i%int64(len(e.table))]]
 		e.drops.Add(1)
 		e.tdrops[ti].Add(1)
 	}

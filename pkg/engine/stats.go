@@ -116,6 +116,9 @@ type outcome struct {
 	class             errclass.Class
 	detail            string
 	bytesIn, bytesOut int64
+	// iteration marks a journey's iteration: kept in its own target only,
+	// out of the per-second series and the lag, which are about requests.
+	iteration bool
 }
 
 // record adds an outcome. It allocates only the first time a target records
@@ -129,6 +132,11 @@ func (s *stripe) record(o *outcome) {
 	t.requests++
 	t.bytesIn += o.bytesIn
 	t.bytesOut += o.bytesOut
+	if o.iteration {
+		s.recordIteration(t, o)
+		s.mu.Unlock()
+		return
+	}
 	s.done++
 	s.iv.requests++
 	if o.class != errclass.None {
@@ -163,4 +171,22 @@ func (s *stripe) record(o *outcome) {
 	s.lag.Record(lag)
 	s.iv.lag.Record(lag)
 	s.mu.Unlock()
+}
+
+// recordIteration adds a journey's iteration to its target; s.mu is held.
+func (s *stripe) recordIteration(t *targetStats, o *outcome) {
+	if o.class != errclass.None {
+		t.errs[o.class]++
+		if o.detail != "" {
+			if t.details == nil {
+				t.details = map[detailKey]int64{}
+			}
+			t.details[detailKey{o.class, o.detail}]++
+		}
+	} else {
+		t.status[o.status]++
+		t.success++
+	}
+	t.lat.Record(time.Duration(o.end - o.due))
+	t.unc.Record(time.Duration(o.end - o.sent))
 }

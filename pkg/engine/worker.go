@@ -65,6 +65,10 @@ func (w *worker) loopClosed() {
 func (w *worker) do(a arrival) {
 	e := w.e
 	ti := int(e.table[a.i%int64(len(e.table))])
+	if ti >= len(e.reqs) {
+		w.doJourney(ti-len(e.reqs), a)
+		return
+	}
 	req := e.reqs[ti]
 	o := &w.o
 	*o = outcome{target: ti, due: a.due}

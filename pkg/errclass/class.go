@@ -24,6 +24,8 @@ const (
 	RefusedStream                 // HTTP/2 RST_STREAM with REFUSED_STREAM: "refused_stream"
 	Canceled                      // the request's context was canceled: "canceled"
 	Other                         // anything else: "other"
+	Unexpected                    // a journey step answered with a status it does not expect: "unexpected_status"
+	Extract                       // a value a later journey step needs was not in a response: "extract"
 
 	// NumClasses is the number of classes, for arrays indexed by Class:
 	// var counts [errclass.NumClasses]int64.
@@ -46,6 +48,8 @@ var names = [NumClasses]string{
 	RefusedStream:    "refused_stream",
 	Canceled:         "canceled",
 	Other:            "other",
+	Unexpected:       "unexpected_status",
+	Extract:          "extract",
 }
 
 // String returns the contract's name of c, such as "connect_refused", or

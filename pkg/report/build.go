@@ -99,6 +99,8 @@ type merger struct {
 
 type targetAcc struct {
 	name     string
+	kind     string
+	group    string
 	counts   events.Counts
 	lat, unc *hist.Histogram
 }
@@ -146,7 +148,7 @@ func (m *merger) add(res *events.ShardResult) error {
 	for _, t := range res.Targets {
 		acc := m.byName[t.Name]
 		if acc == nil {
-			acc = &targetAcc{name: t.Name, lat: hist.New(), unc: hist.New()}
+			acc = &targetAcc{name: t.Name, kind: t.Kind, group: t.Group, lat: hist.New(), unc: hist.New()}
 			m.byName[t.Name] = acc
 			m.targets = append(m.targets, acc)
 		}
@@ -214,7 +216,7 @@ func (m *merger) fill(r *events.Report) error {
 	r.ErrorDetails = c.ErrorDetails
 	r.LatencyMs, r.LatencyUncorrectedMs, r.LagMs = Summarize(m.lat), Summarize(m.unc), Summarize(m.lag)
 	for _, t := range m.targets {
-		tr := events.TargetReport{Name: t.name, Requests: t.counts.Requests, Success: t.counts.Success,
+		tr := events.TargetReport{Name: t.name, Kind: t.kind, Group: t.group, Requests: t.counts.Requests, Success: t.counts.Success,
 			SuccessRatio: ratio(t.counts.Success, t.counts.Requests), Dropped: t.counts.Dropped,
 			LatencyMs: Summarize(t.lat), StatusCodes: addMap(map[string]int64{}, t.counts.StatusCodes),
 			Errors: addMap(map[string]int64{}, t.counts.Errors)}

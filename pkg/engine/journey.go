@@ -1,0 +1,194 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/errclass"
+)
+
+// Journey is a multi-request iteration, a virtual user's visit, that an
+// arrival may start instead of sending one request: log in, refresh the
+// token eight times, log out. pkg/scenario implements it; the engine
+// schedules its arrivals, lends it a counted dialer and keeps its metrics.
+//
+// Metrics. Each step is reported as a target of its own, named
+// "JOURNEY/STEP" (TargetResult.Kind "step"), and its requests count in the
+// run's totals like any other request. The journey's iterations are reported
+// as one more target named JOURNEY (Kind "iteration"): one "request" per
+// iteration, its latency from the arrival's due time to the end of the last
+// step (think times included), an error class when a step failed. Iterations
+// are kept out of the totals, which count HTTP requests; arrivals dropped
+// because every slot was busy count against the iteration target and in the
+// total drops, so that plain requests + iterations + drops = arrivals.
+type Journey interface {
+	// Name labels the journey; Weight is its share of arrivals beside the
+	// targets and the other journeys (0 means 1).
+	Name() string
+	Weight() int
+	// Steps names the steps, in the order Iterate records them.
+	Steps() []string
+	// Hosts are the journey's "host:port" destinations, for the TIME_WAIT
+	// and connection health samples.
+	Hosts() []string
+	// Iterate runs one iteration, recording each step it sends with
+	// it.Record. It returns nil when every step passed, or the error that
+	// stopped the iteration (an *IterationError, or a transport error). It
+	// must return soon after ctx ends (the run is aborted).
+	Iterate(ctx context.Context, it *Iteration) error
+}
+
+// Iteration is one arrival handed to a Journey.
+type Iteration struct {
+	// Index is the arrival's index in the run's global schedule (the same
+	// across shards, windows and retries): it picks the dataset row.
+	Index int64
+	// Slot is the in-flight slot running the iteration, in [0, MaxInflight).
+	Slot int
+	// Due is when the arrival was due.
+	Due time.Time
+	// Timeout bounds each request, from its send to the end of its body.
+	Timeout time.Duration
+
+	w    *worker
+	base int // the journey's first statistics index (its iteration target)
+}
+
+// Dial opens a TCP connection the way the engine's own requests do:
+// counted in the dials, connection and error figures of the health samples,
+// and cut off when the run is aborted.
+func (it *Iteration) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	e := it.w.e
+	e.dials.Add(1)
+	var nc net.Conn
+	var err error
+	if dial := e.cfg.Dial; dial != nil {
+		nc, err = dial(ctx, network, addr)
+	} else {
+		var d net.Dialer
+		nc, err = d.DialContext(ctx, network, addr)
+	}
+	if err != nil {
+		e.dialErrs.Add(1)
+		return nil, err
+	}
+	e.conns.Add(1)
+	return &journeyConn{Conn: nc, e: e}, nil
+}
+
+// Stopping reports whether scheduling has ended: an iteration should start
+// no further step (the one in flight may finish within its timeout).
+func (it *Iteration) Stopping() bool { return it.w.e.stopping.Load() }
+
+// Step is one request of an iteration, as recorded.
+type Step struct {
+	// Due is when the step was meant to start: the arrival's due time for
+	// the first step, the end of the previous step plus its think time for
+	// the others. Latency is measured from it, so a slow generator counts.
+	Due, Sent, End time.Time
+	Status         int
+	// Err is the transport error, if any; an unexpected status is not one.
+	Err               error
+	BytesIn, BytesOut int64
+}
+
+// Record adds the outcome of step i (in Steps' order).
+func (it *Iteration) Record(i int, s Step) {
+	e := it.w.e
+	o := &it.w.o
+	*o = outcome{target: it.base + 1 + i, due: e.since(s.Due), sent: e.since(s.Sent), end: e.since(s.End),
+		status: s.Status, bytesIn: s.BytesIn, bytesOut: s.BytesOut}
+	if s.Err != nil {
+		o.class, o.detail = classify(s.Err)
+	}
+	e.sent.Add(1)
+	it.w.st.record(o)
+}
+
+// IterationError is why an iteration stopped early although its requests
+// got answers: a step answered with a status it does not expect, or a
+// value a later step needs was not in a response.
+type IterationError struct {
+	Step   string
+	Class  errclass.Class // errclass.Unexpected or errclass.Extract
+	Detail string         // the status, or the variable that was missing
+}
+
+func (e *IterationError) Error() string {
+	return "step " + e.Step + ": " + e.Class.String() + " " + e.Detail
+}
+
+// ErrorClass implements errclass.Classer.
+func (e *IterationError) ErrorClass() (errclass.Class, string) {
+	return e.Class, e.Step + ": " + e.Detail
+}
+
+// since converts t to nanoseconds since the engine's start.
+func (e *Engine) since(t time.Time) int64 { return int64(t.Sub(e.start)) }
+
+// doJourney runs arrival a as an iteration of journey j.
+func (w *worker) doJourney(j int, a arrival) {
+	e := w.e
+	it := Iteration{Index: e.global(a.i), Slot: w.id, Due: e.start.Add(time.Duration(a.due)),
+		Timeout: e.cfg.Timeout, w: w, base: e.jbase[j]}
+	var err error
+	if e.aborted.Load() {
+		err = errAborted
+	} else {
+		err = e.cfg.Journeys[j].Iterate(e.abortCtx, &it)
+	}
+	o := &w.o
+	*o = outcome{target: it.base, due: a.due, sent: a.due, end: e.now(), status: 200, iteration: true}
+	if err != nil {
+		o.status = 0
+		o.class, o.detail = classify(err)
+		var ie *IterationError
+		if errors.As(err, &ie) && ie.Class == errclass.Unexpected {
+			// The iteration got answers; its failure is told by its class.
+			o.detail = ie.Step + ": " + ie.Detail
+		}
+	}
+	w.st.record(o)
+}
+
+// global maps a local arrival index to the run's global index.
+func (e *Engine) global(i int64) int64 {
+	if e.cfg.Index != nil {
+		return e.cfg.Index(i)
+	}
+	return i
+}
+
+// journeyConn keeps the engine's open-connection count when a journey's
+// HTTP client closes a connection.
+type journeyConn struct {
+	net.Conn
+	e    *Engine
+	once sync.Once
+}
+
+func (c *journeyConn) Close() error {
+	c.once.Do(func() { c.e.conns.Add(-1) })
+	return c.Conn.Close()
+}
+
+// statsLayout lists the statistics targets: the plain targets, then per
+// journey its iteration target and its steps. It returns their names and
+// kinds and each journey's first index.
+func statsLayout(targets []events.Target, journeys []Journey) (names, kinds, groups []string, jbase []int) {
+	for _, t := range targets {
+		names, kinds, groups = append(names, t.Name), append(kinds, ""), append(groups, "")
+	}
+	for _, j := range journeys {
+		jbase = append(jbase, len(names))
+		names, kinds, groups = append(names, j.Name()), append(kinds, events.TargetIteration), append(groups, j.Name())
+		for _, s := range j.Steps() {
+			names, kinds, groups = append(names, j.Name()+"/"+s), append(kinds, events.TargetStep), append(groups, j.Name())
+		}
+	}
+	return names, kinds, groups, jbase
+}
