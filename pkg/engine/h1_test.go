@@ -89,8 +89,10 @@ var bigChunked = func() string {
 	return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + c + c + c + "0\r\n\r\n"
 }()
 
-// h1Arrivals is the schedule of every row: 5 arrivals 50 ms apart.
-var h1Arrivals = pacer.Constant{R: 20, D: 250 * time.Millisecond}
+// h1Arrivals is the schedule of every row: 5 arrivals 250 ms apart, so
+// that a keep-alive row sees one connection even when the race detector and
+// a busy machine make a request take far longer than on a quiet one.
+var h1Arrivals = pacer.Constant{R: 4, D: 1250 * time.Millisecond}
 
 func TestH1Raw(t *testing.T) {
 	bigHeader := "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("b", 20000) + "\r\nContent-Length: 2\r\n\r\nok"
@@ -186,8 +188,11 @@ func TestH1Raw(t *testing.T) {
 				if got := lat.Count(); got != 5 {
 					t.Errorf("timeouts in the latency histogram: got %d, want 5", got)
 				}
-				if lo, hi := lat.Min(), lat.Max(); lo < timeout || hi > timeout+100*time.Millisecond {
-					t.Errorf("timeout latency: got %v..%v, want within [%v, %v]", lo, hi, timeout, timeout+100*time.Millisecond)
+				// The upper bound leaves room for a loaded machine (a
+				// scheduler stall); what matters is that the timeout, not
+				// the 2 s default, ended the request.
+				if lo, hi := lat.Min(), lat.Max(); lo < timeout || hi > timeout+600*time.Millisecond {
+					t.Errorf("timeout latency: got %v..%v, want within [%v, %v]", lo, hi, timeout, timeout+600*time.Millisecond)
 				}
 			}
 			if got := ln.accepted.Load(); got != res.Health.Dials {
