@@ -203,7 +203,13 @@ func (p jsonPath) appendValue(dst, doc []byte) ([]byte, error) {
 		}
 	}
 	start := s.i
-	if err := s.value(0); err != nil {
+	plain := false
+	if s.i < len(s.b) && s.b[s.i] == '"' {
+		var err error
+		if plain, err = s.str(); err != nil {
+			return dst, err
+		}
+	} else if err := s.value(0); err != nil {
 		return dst, err
 	}
 	end := s.i
@@ -218,6 +224,9 @@ func (p jsonPath) appendValue(dst, doc []byte) ([]byte, error) {
 	v := doc[start:end]
 	switch v[0] {
 	case '"':
+		if plain {
+			return append(dst, v[1:len(v)-1]...), nil
+		}
 		return appendUnquote(dst, v), nil
 	case '{', '[':
 		return appendCompact(dst, v), nil
@@ -319,7 +328,7 @@ func (s *scanner) notA(want, step string) error {
 	case c == '-' || '0' <= c && c <= '9':
 		got = "a number"
 	case c != '"':
-		return s.errorf("want a JSON value")
+		return s.errorf("want a JSON value, got %q", c)
 	}
 	return fmt.Errorf("cannot take %s of %s (want %s): %w", step, got, want, errJSONMissing)
 }

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unicode"
 	"unicode/utf16"
@@ -125,6 +126,9 @@ func (s *scanner) str() (plain bool, err error) {
 	escaped, high := false, false
 	start := s.i
 	for {
+		for s.i+8 <= len(s.b) && swarSafe(binary.LittleEndian.Uint64(s.b[s.i:])) {
+			s.i += 8
+		}
 		for s.i < len(s.b) && strSafe[s.b[s.i]] {
 			s.i++
 		}
@@ -159,6 +163,18 @@ func (s *scanner) str() (plain bool, err error) {
 			s.i++
 		}
 	}
+}
+
+// swarSafe reports whether all 8 bytes of x (read little-endian) are strSafe,
+// testing them at once: a byte is unsafe if its top bit is set (non-ASCII),
+// if it is below 0x20, or if it equals '"' or '\\'. With no top bit set, the
+// classic tests are exact: b-1 borrows into the top bit only where b == 0,
+// and b-0x20 only where b < 0x20.
+func swarSafe(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ lo*'"'
+	e := x ^ lo*'\\'
+	return (x|(x-lo*0x20)&^x|(q-lo)&^q|(e-lo)&^e)&hi == 0
 }
 
 func (s *scanner) literal(lit string) error {
