@@ -66,6 +66,14 @@ type Report struct {
 	// Warnings explain results the generator may have distorted: saturation,
 	// drops, port or file-descriptor pressure, lost shards.
 	Warnings []string `json:"warnings"`
+	// Steps has the evidence of each step of a stages or find-max load.
+	Steps []StepReport `json:"steps,omitempty"`
+	// FindMax is the conclusion of a find-max load.
+	FindMax *FindMaxReport `json:"find_max,omitempty"`
+	// Thresholds are the spec's thresholds, judged; Passed is false when
+	// any of them failed (true when there are none).
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+	Passed     bool              `json:"passed"`
 }
 
 // Latency summarises a histogram, in milliseconds.

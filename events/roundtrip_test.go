@@ -25,9 +25,24 @@ func TestRoundTrip(t *testing.T) {
 		unset map[string]string
 	}{
 		{"runspec.json", new(RunSpec), map[string]string{
-			"RunSpec.H2C": "excludes http2, which the fixture sets",
-			"Load.Rate":   "a ramp reads from and to",
+			"RunSpec.H2C":    "excludes http2, which the fixture sets",
+			"Load.Rate":      "a ramp reads from and to",
+			"Load.Stages":    "in runspec-stages.json",
+			"Load.FindMax":   "in runspec-findmax.json",
+			"Threshold.Step": "a ramp has no steps; in runspec-stages.json",
 		}},
+		{"runspec-stages.json", new(RunSpec), stagedUnset(map[string]string{
+			"Load.FindMax":     "in runspec-findmax.json",
+			"Threshold.Target": "excludes step; in runspec.json",
+			"Threshold.Abort":  "in runspec.json",
+			"Limit.Number":     "in runspec.json",
+		})},
+		{"runspec-findmax.json", new(RunSpec), stagedUnset(map[string]string{
+			"Load.Stages":        "in runspec-stages.json",
+			"FindMax.Increment":  "excludes factor; in TestFindMaxSteps",
+			"FindMax.Search":     "not supported yet",
+			"RunSpec.Thresholds": "in runspec.json",
+		})},
 		{"shardresult.json", new(ShardResult), nil},
 		{"report.json", new(Report), nil},
 	}
@@ -67,18 +82,32 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// TestFixtureValid checks that the RunSpec fixture is a spec that would run.
+// stagedUnset adds to more the fields that the staged fixtures leave to
+// runspec.json, which sets them.
+func stagedUnset(more map[string]string) map[string]string {
+	for _, f := range []string{"RunSpec.Workers", "RunSpec.KeepAlive", "RunSpec.HTTP2", "RunSpec.H2C",
+		"RunSpec.Insecure", "RunSpec.Timeout", "RunSpec.MaxInflight", "RunSpec.Connections", "Target.Name",
+		"Target.Method", "Target.Headers", "Target.Body", "Target.BodyFile", "Target.Weight", "Load.Rate",
+		"Load.From", "Load.To", "RunSpec.Scenarios"} {
+		more[f] = "in runspec.json"
+	}
+	return more
+}
+
+// TestFixtureValid checks that the RunSpec fixtures are specs that would run.
 func TestFixtureValid(t *testing.T) {
-	b, err := os.ReadFile("testdata/runspec.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s RunSpec
-	if err := decodeStrict(b, &s); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Validate(); err != nil {
-		t.Errorf("Validate(fixture) = %v", err)
+	for _, name := range []string{"runspec.json", "runspec-stages.json", "runspec-findmax.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s RunSpec
+		if err := decodeStrict(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(); err != nil {
+			t.Errorf("Validate(%s) = %v", name, err)
+		}
 	}
 }
 

@@ -29,6 +29,7 @@ const (
 const (
 	ShapeConstant = "constant" // Rate arrivals per second for the whole duration
 	ShapeRamp     = "ramp"     // linear from From to To arrivals per second
+	// ShapeStages and ShapeFindMax are in load.go.
 )
 
 // RunSpec is one load test: what to send, how fast, for how long, and over
@@ -45,8 +46,12 @@ type RunSpec struct {
 	// Load is the arrival-rate shape over the whole run (all workers together).
 	Load Load `json:"load,omitzero" yaml:"load"`
 	// Duration is how long arrivals are scheduled. Requests still in flight at
-	// the end may take up to Timeout more.
+	// the end may take up to Timeout more. A staged load (stages, find-max)
+	// sets it: leave it out, or give the same total.
 	Duration Duration `json:"duration" yaml:"duration"`
+	// Thresholds are pass/fail criteria judged on the merged report; a
+	// failed one makes `barrage run` exit 1.
+	Thresholds []Threshold `json:"thresholds,omitempty" yaml:"thresholds"`
 	// Workers is the number of shards; 0 lets the planner decide.
 	Workers int `json:"workers,omitempty" yaml:"workers"`
 	// KeepAlive reuses connections when true (the default); false dials a new
@@ -91,7 +96,8 @@ type Target struct {
 
 // Load is the arrival-rate shape of a run.
 type Load struct {
-	// Shape is ShapeConstant (default) or ShapeRamp.
+	// Shape is ShapeConstant (default), ShapeRamp, ShapeStages or
+	// ShapeFindMax.
 	Shape string `json:"shape,omitempty" yaml:"shape"`
 	// Rate is the constant arrival rate per second. 0 runs a closed loop: each
 	// in-flight slot sends its next request as soon as the last one ends. A
@@ -101,6 +107,10 @@ type Load struct {
 	// From and To are the ramp's rates at the start and at the end of Duration.
 	From float64 `json:"from,omitempty" yaml:"from"`
 	To   float64 `json:"to,omitempty" yaml:"to"`
+	// Stages are the stages of ShapeStages, run one after the other.
+	Stages []Stage `json:"stages,omitempty" yaml:"stages"`
+	// FindMax configures ShapeFindMax.
+	FindMax *FindMax `json:"find_max,omitempty" yaml:"find_max"`
 }
 
 // KeepAliveOn reports whether connections are reused (KeepAlive unset means yes).
@@ -118,8 +128,11 @@ func (l Load) shape() string {
 
 // MeanRate is the average planned arrival rate over the run.
 func (l Load) MeanRate() float64 {
-	if l.shape() == ShapeRamp {
+	switch l.shape() {
+	case ShapeRamp:
 		return (l.From + l.To) / 2
+	case ShapeStages, ShapeFindMax:
+		return l.stagedMean()
 	}
 	return l.Rate
 }
@@ -130,11 +143,15 @@ func (s RunSpec) WithDefaults() RunSpec {
 	if s.Version == 0 {
 		s.Version = RunSpecVersion
 	}
-	if s.Load == (Load{}) { // no load given at all: the default rate, not a closed loop
+	if s.Load.isZero() { // no load given at all: the default rate, not a closed loop
 		s.Load.Rate = DefaultRate
 	}
 	if s.Load.Shape == "" {
 		s.Load.Shape = ShapeConstant
+	}
+	s.Load = s.Load.withDefaults()
+	if s.Duration == 0 && s.Load.Staged() {
+		s.Duration = Duration(s.Load.Length())
 	}
 	if s.Duration == 0 {
 		s.Duration = Duration(DefaultDuration)

@@ -33,8 +33,8 @@ func (s *RunSpec) Validate() error {
 	if s.Version != 0 && s.Version != RunSpecVersion {
 		p.add("version", "unsupported version %d (this barrage reads %d)", s.Version, RunSpecVersion)
 	}
-	if len(s.Targets) == 0 {
-		p.add("targets", "no target (give --target URL, --targets FILE, or targets: in the spec)")
+	if len(s.Targets) == 0 && len(s.Scenarios) == 0 {
+		p.add("targets", "no target (give --target URL, --targets FILE, or targets: or scenarios: in the spec)")
 	}
 	if len(s.Targets) > MaxTargets {
 		p.add("targets", "%d targets; at most %d", len(s.Targets), MaxTargets)
@@ -42,12 +42,16 @@ func (s *RunSpec) Validate() error {
 	for i := range s.Targets {
 		s.Targets[i].validate(fmt.Sprintf("targets[%d]", i), s, &p)
 	}
+	s.validateScenarios(&p)
 	s.Load.validate(&p)
 	if d := s.Duration.D(); d < 0 || d > MaxDuration {
 		p.add("duration", "%s is out of range (0 < duration ≤ %s)", d, MaxDuration)
 	} else if d == 0 && s.Duration != 0 {
 		p.add("duration", "must be positive")
+	} else if l := s.Load.Length(); s.Load.Staged() && d != 0 && l != 0 && d != l {
+		p.add("duration", "%s does not match the %s load's total of %s (leave duration out: the load sets it)", d, s.Load.Shape, l)
 	}
+	s.validateThresholds(&p)
 	if d := s.Timeout.D(); d < 0 || d > MaxTimeout {
 		p.add("timeout", "%s is out of range (0 < timeout ≤ %s)", d, MaxTimeout)
 	}
@@ -81,9 +85,14 @@ func (l Load) validate(p *problems) {
 		if l.From == 0 && l.To == 0 {
 			p.add("load", "a ramp from 0 to 0 sends nothing")
 		}
+	case ShapeStages:
+		l.validateStages(p, rate)
+	case ShapeFindMax:
+		l.validateFindMax(p, rate)
 	default:
-		p.add("load.shape", "unknown shape %q (want %s or %s)", l.Shape, ShapeConstant, ShapeRamp)
+		p.add("load.shape", "unknown shape %q (want %s, %s, %s or %s)", l.Shape, ShapeConstant, ShapeRamp, ShapeStages, ShapeFindMax)
 	}
+	l.validateUnused(p)
 }
 
 func (t *Target) validate(field string, s *RunSpec, p *problems) {
