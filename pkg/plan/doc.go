@@ -11,9 +11,15 @@
 // windows [From, To) of the schedule; the shard of window w sends the
 // arrivals of its stripe due in that window (Window).
 //
+// A staged load (stages, find-max) is one global schedule, its steps run
+// back to back (pacer.Stages), so striping and windows cut it like any
+// other: a window may start in the middle of a step, and its first arrival
+// is the parent's first arrival due at or after the window's start.
+//
 // # How many workers
 //
-// For a peak rate P (a ramp's larger end) and workers of c vCPU:
+// For a peak rate P (a ramp's larger end, a staged load's highest step) and
+// workers of c vCPU:
 //
 //	CPU:    N ≥ ⌈P / (capacity per vCPU × c)⌉, capacity from the table below;
 //	ports:  with a new connection per request, each closed connection holds

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +152,15 @@ func TestPartition(t *testing.T) {
 			s.Load = events.Load{Shape: events.ShapeRamp, From: 5, To: 120}
 			return s
 		}(),
+		// Stages whose boundaries fall inside Lambda windows (14 min): 10 min
+		// at 20/s, a ramp 20→60/s over 10 min, 10 min at 3/s.
+		staged(events.Load{Shape: events.ShapeStages, Stages: []events.Stage{
+			{Duration: events.Duration(10 * time.Minute), Rate: 20},
+			{Duration: events.Duration(10 * time.Minute), Rate: 20, RampTo: ptr(60.0)},
+			{Duration: events.Duration(10 * time.Minute), Rate: 3}}}),
+		// A find-max staircase of 7-minute steps: 10, 15, 22.5, 33.75/s.
+		staged(events.Load{Shape: events.ShapeFindMax, FindMax: &events.FindMax{Start: 10, Factor: 1.5,
+			Step: events.Duration(7 * time.Minute), Warmup: events.Duration(time.Minute), Max: 40}}),
 	} {
 		p, err := Make(s, Options{RunID: "r", Backend: BackendAWS, Now: now, Workers: 3})
 		if err != nil {
@@ -179,6 +189,48 @@ func TestPartition(t *testing.T) {
 			if seen[d] != 1 {
 				t.Fatalf("%v: arrival %d at %v appears %d times", s.Load, i, d, seen[d])
 			}
+		}
+	}
+}
+
+// staged is a spec of load l, its duration set by l.
+func staged(l events.Load) events.RunSpec {
+	s := spec(0, 0, true, "http://x/")
+	s.Load, s.Duration = l, 0
+	return s.WithDefaults()
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestStagedPlan: a staged load plans for its peak rate, over the length
+// its steps add up to, and each shard's share follows the same shape.
+func TestStagedPlan(t *testing.T) {
+	s := staged(events.Load{Shape: events.ShapeFindMax, FindMax: &events.FindMax{Start: 1000, Increment: 1000,
+		Step: events.Duration(time.Minute), Warmup: events.Duration(30 * time.Second), Max: 5000}})
+	s.KeepAlive = ptr(false)
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Make(s, Options{RunID: "r", Backend: BackendAWS, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 5,000 new connections/s at the top step: ⌈5000/235⌉ = 22 workers.
+	if len(p.Shards) != 22 {
+		t.Errorf("%d shards; want 22 for a peak of 5,000 new connections/s", len(p.Shards))
+	}
+	if want := 5*time.Minute + 30*time.Second; s.Duration.D() != want || p.Shards[0].WindowTo.D() != want {
+		t.Errorf("duration %s, window to %s; want %s", s.Duration, p.Shards[0].WindowTo, want)
+	}
+	// (1000·90 + 2000·60 + … + 5000·60) / 330 s.
+	if want := (1000.0*90 + (2000+3000+4000+5000)*60) / 330 / 22; math.Abs(p.Shards[0].Rate-want) > 1e-9 {
+		t.Errorf("shard rate %v; want %v", p.Shards[0].Rate, want)
+	}
+	m := Messages(p, s, "k")[3]
+	pc := Pacer(m)
+	for _, at := range []time.Duration{10 * time.Second, 100 * time.Second, 300 * time.Second} {
+		if got, want := pc.Rate(at), Global(s.Load, s.Duration.D()).Rate(at)/22; math.Abs(got-want) > 1e-9 {
+			t.Errorf("shard rate at %v = %v; want %v", at, got, want)
 		}
 	}
 }

@@ -49,9 +49,22 @@ func (w Window) Length() time.Duration { return w.To - w.From }
 
 func (w Window) String() string { return fmt.Sprintf("%s, window [%s, %s)", w.P, w.From, w.To) }
 
-// Global returns the run's schedule: nil for a closed loop.
+// Global returns the run's schedule: nil for a closed loop. A staged load
+// (stages, find-max) is its steps back to back (pacer.Stages), whatever d;
+// a shape the planner does not know sends nothing (Validate rejects it).
 func Global(l events.Load, d time.Duration) pacer.Pacer {
 	switch {
+	case l.Staged():
+		steps := l.Steps()
+		pieces := make([]pacer.Pacer, len(steps))
+		for i, s := range steps {
+			if s.Ramps() {
+				pieces[i] = pacer.Linear{From: s.Rate, To: s.RampTo, D: s.To - s.From}
+			} else {
+				pieces[i] = pacer.Constant{R: s.Rate, D: s.To - s.From}
+			}
+		}
+		return pacer.NewStages(pieces...)
 	case l.Shape == events.ShapeRamp:
 		return pacer.Linear{From: l.From, To: l.To, D: d}
 	case l.Rate > 0:

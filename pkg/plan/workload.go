@@ -27,10 +27,7 @@ func newWorkload(spec events.RunSpec, o Options) *workload {
 	w := &workload{o: o, spec: spec, duration: spec.Duration.D(), closed: spec.Load.ClosedLoop(),
 		newConn: !spec.KeepAliveOn(), lambdaMB: o.LambdaMemoryMB, fargateVCPU: o.FargateVCPU}
 	w.mean = spec.Load.MeanRate()
-	w.peak = spec.Load.Rate
-	if spec.Load.Shape == events.ShapeRamp {
-		w.peak = max(spec.Load.From, spec.Load.To)
-	}
+	w.peak = spec.Load.PeakRate()
 	tls := false
 	for _, t := range spec.Targets {
 		if u, err := url.Parse(t.URL); err == nil && u.Scheme == "https" {

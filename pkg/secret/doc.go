@@ -1,0 +1,52 @@
+// Package secret resolves references to secrets (client secrets,
+// passwords) on the worker at run time, and hides resolved values and
+// credentials in text meant for people.
+//
+// # References
+//
+// A spec never holds a secret: it holds a reference, which Parse reads and
+// Check validates. A reference is SCHEME:NAME with an optional #FIELD:
+//
+//	env:NAME               environment variable NAME of the worker
+//	file:PATH              content of the file PATH, less one trailing newline
+//	ssm:/path/name         SSM Parameter Store parameter, decrypted
+//	secretsmanager:ID      SecretString of the Secrets Manager secret ID (name or ARN)
+//
+// #FIELD, on any kind, reads the secret as a JSON object and picks its
+// top-level string field FIELD, as in
+// secretsmanager:arn:aws:secretsmanager:eu-west-1:1:secret:kc#client_secret.
+// Only the text before the first colon is the scheme; ARNs keep their
+// colons. A string with no known scheme is rejected, never taken as a
+// literal: a spec offers literals in a field of their own.
+//
+// A parameter or secret named by ARN is fetched from the ARN's region; one
+// named by name, from the region of the AWS configuration.
+//
+// # Resolving
+//
+// A Resolver fetches each secret once, shares a fetch among concurrent
+// callers, and keeps values for its own life. The SSM and Secrets Manager
+// clients it uses are the small interfaces ParameterGetter and
+// SecretValueGetter (tests pass fakes with WithSSM and WithSecretsManager);
+// unless given, they are built from the AWS configuration when an ssm: or
+// secretsmanager: reference is first resolved, so env: and file:
+// references need no AWS configuration at all. EnvSSMEndpoint and
+// EnvSecretsManagerEndpoint point those clients at local servers.
+//
+// Errors name the reference and what went wrong, and never the value, nor
+// any part of an answer that might hold it.
+//
+// # Redacting
+//
+// A Redactor learns every value its Resolver returns and replaces it,
+// wherever it occurs, with [REDACTED] (values under MinRedactLen bytes
+// excepted; see there). Header, Body and URL also hide what carries a
+// credential by its name: Authorization and cookie headers, token,
+// password and code fields of JSON and form bodies, tokens in redirect
+// URLs. Anything written for people that might hold a secret (debug dumps
+// of requests and responses, error messages from outside the engine)
+// passes through the Redactor; the shard messages, results and reports
+// hold references only.
+//
+// This is one of the few packages that import the AWS SDK.
+package secret
