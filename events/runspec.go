@@ -43,6 +43,9 @@ type RunSpec struct {
 	// Targets are the requests to send. Arrivals are spread over them by
 	// Weight, deterministically (a smooth weighted round robin).
 	Targets []Target `json:"targets" yaml:"targets"`
+	// Scenarios are virtual-user journeys (see Scenario) that share the
+	// arrivals with Targets by weight.
+	Scenarios []Scenario `json:"scenarios,omitempty" yaml:"scenarios"`
 	// Load is the arrival-rate shape over the whole run (all workers together).
 	Load Load `json:"load,omitzero" yaml:"load"`
 	// Duration is how long arrivals are scheduled. Requests still in flight at

@@ -1,0 +1,262 @@
+package events
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Scenario is a virtual-user journey: each arrival assigned to it starts
+// one iteration, which sends Steps in order, a new user on a new
+// connection. Scenarios share the arrivals with the spec's targets by
+// weight. A scenario is written with Steps, or with a built-in Flow (an
+// OpenID Connect journey) that generates them.
+type Scenario struct {
+	// Name labels the scenario in reports: its iterations are the target
+	// NAME, its steps NAME/STEP.
+	Name string `json:"name" yaml:"name"`
+	// Weight is the scenario's share of arrivals beside the targets and the
+	// other scenarios; 0 means 1.
+	Weight int `json:"weight,omitempty" yaml:"weight"`
+	// Flow generates the steps of a built-in OpenID Connect journey.
+	Flow *Flow `json:"flow,omitempty" yaml:"flow"`
+	// Steps are the requests of an iteration, in order.
+	Steps []ScenarioStep `json:"steps,omitempty" yaml:"steps"`
+	// Users and CSV are datasets: iteration n takes row n of the run-wide
+	// arrival index (modulo the rows), so that shards use distinct rows.
+	// Users gives the variables username and password; CSV one variable per
+	// column of its header.
+	Users *UsersData `json:"users,omitempty" yaml:"users"`
+	CSV   *CSVData   `json:"csv,omitempty" yaml:"csv"`
+	// Vars are constants for the templates.
+	Vars map[string]string `json:"vars,omitempty" yaml:"vars"`
+	// Secrets are variables whose values the worker resolves from a
+	// reference: env:NAME, file:PATH, ssm:/PARAMETER or
+	// secretsmanager:ARN (with an optional #field of a JSON value). Only the
+	// reference travels; the value never appears in a message, a log, a
+	// result or a report.
+	Secrets map[string]string `json:"secrets,omitempty" yaml:"secrets"`
+	// Connection is ConnectionIteration (default: each iteration dials its
+	// own connections and closes them at its end, as a new user would) or
+	// ConnectionShared (an in-flight slot keeps its connections across
+	// iterations).
+	Connection string `json:"connection,omitempty" yaml:"connection"`
+}
+
+// Connection modes of a scenario.
+const (
+	ConnectionIteration = "iteration"
+	ConnectionShared    = "shared"
+)
+
+// ScenarioStep is one request of a scenario. Method, URL, header values, Body and
+// Form values are templates: {{name}} or {{name | filter}} with the filters
+// urlencode, json, base64 and base64url.
+type ScenarioStep struct {
+	// Name labels the step in reports; defaults to "METHOD PATH".
+	Name   string            `json:"name,omitempty" yaml:"name"`
+	Method string            `json:"method,omitempty" yaml:"method"`
+	URL    string            `json:"url" yaml:"url"`
+	Header map[string]string `json:"headers,omitempty" yaml:"headers"`
+	Body   string            `json:"body,omitempty" yaml:"body"`
+	// Form is sent as an application/x-www-form-urlencoded body, its values
+	// escaped, its keys in sorted order; give Body or Form, not both.
+	Form map[string]string `json:"form,omitempty" yaml:"form"`
+	// Expect lists the statuses that pass; empty passes 2xx and 3xx. A step
+	// that does not pass ends the iteration (class unexpected_status).
+	Expect []int `json:"expect,omitempty" yaml:"expect"`
+	// Extract reads variables from the response for the later steps; a
+	// missing value ends the iteration (class extract).
+	Extract []Extract `json:"extract,omitempty" yaml:"extract"`
+	// Think is a pause after the step, before the next one.
+	Think Duration `json:"think,omitempty" yaml:"think"`
+	// FollowRedirects follows 3xx responses (up to 10) as one step.
+	FollowRedirects bool `json:"follow_redirects,omitempty" yaml:"follow_redirects"`
+	// Repeat sends the step this many times in a row (0 means once), each
+	// with its extractions and think time: a token refreshed 8 times per
+	// login.
+	Repeat int `json:"repeat,omitempty" yaml:"repeat"`
+}
+
+// Extract reads one value from a response into a variable.
+type Extract struct {
+	// Var is the variable set.
+	Var string `json:"var" yaml:"var"`
+	// From is json, regex, header, cookie or form.
+	From string `json:"from" yaml:"from"`
+	// Expr selects the value: a JSON path ($.access_token), an RE2
+	// expression (its first group), a header or cookie name, a form input's
+	// name or form.action.
+	Expr string `json:"expr" yaml:"expr"`
+	// Index picks among several matches (0 first, -1 last).
+	Index int `json:"index,omitempty" yaml:"index"`
+	// Default is used when nothing is found, instead of failing.
+	Default *string `json:"default,omitempty" yaml:"default"`
+}
+
+// UsersData generates numbered users: iteration n logs in as
+// Pattern with {n} = Start + (n mod Count).
+type UsersData struct {
+	Pattern         string `json:"pattern,omitempty" yaml:"pattern"`                   // default "user-{n}"
+	PasswordPattern string `json:"password_pattern,omitempty" yaml:"password_pattern"` // default "pass-{n}"
+	Count           int64  `json:"count" yaml:"count"`
+	Start           int64  `json:"start,omitempty" yaml:"start"`
+}
+
+// CSVData is a CSV dataset whose first record names the columns. File is
+// read when the spec is loaded (relative to the spec) into Text, which is
+// what travels.
+type CSVData struct {
+	File    string `json:"file,omitempty" yaml:"file"`
+	Text    string `json:"text,omitempty" yaml:"text"`
+	Shuffle bool   `json:"shuffle,omitempty" yaml:"shuffle"`
+	Seed    uint64 `json:"seed,omitempty" yaml:"seed"`
+}
+
+// Grants of the built-in flows.
+const (
+	GrantClientCredentials = "client_credentials"
+	GrantPassword          = "password"           // Keycloak's direct access grants
+	GrantAuthorizationCode = "authorization_code" // browser login through the login form, with PKCE
+)
+
+// Flow is a built-in OpenID Connect journey against Issuer, whose endpoints
+// come from Issuer/.well-known/openid-configuration (fetched once per
+// worker). Keycloak's issuer is https://HOST/realms/REALM.
+type Flow struct {
+	// Grant is client_credentials, password or authorization_code.
+	Grant  string `json:"grant" yaml:"grant"`
+	Issuer string `json:"issuer" yaml:"issuer"`
+	// ClientID is the client; ClientSecret a secret reference (env:NAME,
+	// file:, ssm:, secretsmanager:) for a confidential client, empty for a
+	// public one.
+	ClientID     string `json:"client_id" yaml:"client_id"`
+	ClientSecret string `json:"client_secret,omitempty" yaml:"client_secret"`
+	// Scope is sent with the grant; default "openid" for the user grants.
+	Scope string `json:"scope,omitempty" yaml:"scope"`
+	// RedirectURI is the client's registered redirect URI (authorization_code).
+	RedirectURI string `json:"redirect_uri,omitempty" yaml:"redirect_uri"`
+	// Refreshes is how many refresh_token grants follow a login (Keycloak's
+	// sizing guide assumes about 8 per login), Think apart.
+	Refreshes int      `json:"refreshes,omitempty" yaml:"refreshes"`
+	Think     Duration `json:"think,omitempty" yaml:"think"`
+	// Logout ends the session at the end_session endpoint.
+	Logout bool `json:"logout,omitempty" yaml:"logout"`
+}
+
+// MaxSteps bounds a scenario's steps (after repeats).
+const MaxSteps = 1000
+
+// ScenarioChecker compiles a scenario's templates, extractors and datasets
+// and returns its problems as *FieldError under field. pkg/scenario
+// registers one when it is linked in; without it Validate checks only the
+// structure.
+type ScenarioChecker func(s *Scenario, field string) []error
+
+var (
+	checkerMu sync.RWMutex
+	checker   ScenarioChecker
+)
+
+// RegisterScenarioChecker installs the deep check of scenarios.
+func RegisterScenarioChecker(c ScenarioChecker) {
+	checkerMu.Lock()
+	checker = c
+	checkerMu.Unlock()
+}
+
+func (sc *Scenario) validate(field string, p *problems) {
+	before := len(*p)
+	if sc.Name == "" {
+		p.add(field+".name", "a scenario needs a name")
+	} else if strings.Contains(sc.Name, "/") {
+		p.add(field+".name", "%q: no / in a scenario's name (its steps are NAME/STEP)", sc.Name)
+	}
+	if sc.Weight < 0 || sc.Weight > MaxWeight {
+		p.add(field+".weight", "%d is out of range (0 ≤ weight ≤ %d)", sc.Weight, MaxWeight)
+	}
+	switch {
+	case sc.Flow == nil && len(sc.Steps) == 0:
+		p.add(field, "give steps or a flow")
+	case sc.Flow != nil && len(sc.Steps) > 0:
+		p.add(field, "give steps or a flow, not both")
+	}
+	if sc.Flow != nil {
+		f := sc.Flow
+		if !slices.Contains([]string{GrantClientCredentials, GrantPassword, GrantAuthorizationCode}, f.Grant) {
+			p.add(field+".flow.grant", "%q is not a grant (want %s, %s or %s)", f.Grant,
+				GrantClientCredentials, GrantPassword, GrantAuthorizationCode)
+		}
+		if !strings.HasPrefix(f.Issuer, "http://") && !strings.HasPrefix(f.Issuer, "https://") {
+			p.add(field+".flow.issuer", "%q is not an http(s) URL", f.Issuer)
+		}
+		if f.ClientID == "" {
+			p.add(field+".flow.client_id", "required")
+		}
+		if f.Grant == GrantAuthorizationCode && f.RedirectURI == "" {
+			p.add(field+".flow.redirect_uri", "required for the authorization_code grant")
+		}
+		if f.Grant == GrantClientCredentials && (f.Refreshes > 0 || f.Logout) {
+			p.add(field+".flow", "client_credentials has no refresh token and no session: no refreshes or logout")
+		}
+		if f.Grant != GrantClientCredentials && sc.Users == nil && sc.CSV == nil {
+			p.add(field+".users", "the %s grant logs users in: give users or a csv with username and password columns", f.Grant)
+		}
+		if f.Refreshes < 0 || f.Refreshes > MaxSteps {
+			p.add(field+".flow.refreshes", "%d is out of range (0 ≤ refreshes ≤ %d)", f.Refreshes, MaxSteps)
+		}
+	}
+	steps := 0
+	for i, st := range sc.Steps {
+		sf := fmt.Sprintf("%s.steps[%d]", field, i)
+		if st.URL == "" {
+			p.add(sf+".url", "required")
+		}
+		if st.Body != "" && len(st.Form) > 0 {
+			p.add(sf, "give body or form, not both")
+		}
+		if strings.Contains(st.Name, "/") {
+			p.add(sf+".name", "%q: no / in a step's name", st.Name)
+		}
+		for _, c := range st.Expect {
+			if c < 100 || c > 599 {
+				p.add(sf+".expect", "%d is not an HTTP status", c)
+			}
+		}
+		if st.Repeat < 0 || st.Think < 0 {
+			p.add(sf, "repeat and think must not be negative")
+		}
+		steps += max(st.Repeat, 1)
+	}
+	if steps > MaxSteps {
+		p.add(field+".steps", "%d steps after repeats; at most %d", steps, MaxSteps)
+	}
+	if sc.Connection != "" && sc.Connection != ConnectionIteration && sc.Connection != ConnectionShared {
+		p.add(field+".connection", "%q (want %s or %s)", sc.Connection, ConnectionIteration, ConnectionShared)
+	}
+	if sc.CSV != nil && sc.CSV.File != "" && sc.CSV.Text == "" {
+		p.add(field+".csv.file", "%s was not read (load the spec with spec.Load)", sc.CSV.File)
+	}
+	checkerMu.RLock()
+	c := checker
+	checkerMu.RUnlock()
+	if c != nil && len(*p) == before {
+		*p = append(*p, c(sc, field)...)
+	}
+}
+
+// validateScenarios checks the scenarios and their names' uniqueness.
+func (s *RunSpec) validateScenarios(p *problems) {
+	seen := map[string]bool{}
+	for i := range s.Scenarios {
+		field := fmt.Sprintf("scenarios[%d]", i)
+		s.Scenarios[i].validate(field, p)
+		if n := s.Scenarios[i].Name; n != "" {
+			if seen[n] {
+				p.add(field+".name", "%q names two scenarios", n)
+			}
+			seen[n] = true
+		}
+	}
+}
