@@ -40,7 +40,8 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 	if err != nil {
 		return nil, err
 	}
-	in := report.Input{RunID: run, Name: spec.Name, Mode: Mode(&spec), Missed: map[string]bool{}}
+	in := report.Input{RunID: run, Name: spec.Name, Mode: Mode(&spec), Missed: map[string]bool{},
+		Load: spec.Load, Thresholds: spec.Thresholds}
 	var keys []string
 	for _, s := range p.Shards {
 		in.Planned = append(in.Planned, report.Shard{ShardID: s.ShardID, Kind: s.Kind, PlannedRate: s.Rate})
@@ -59,8 +60,14 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 	if err != nil {
 		return nil, fmt.Errorf("reduce run %s: %w", run, err)
 	}
-	b, _ := json.MarshalIndent(r, "", "  ")
-	err = st.Put(ctx, store.ReportKey(run), append(b, '\n'), store.PutOptions{IfAbsent: true, ContentType: "application/json"})
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // thresholds read "op": "<", not "\u003c"
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, fmt.Errorf("encode report of run %s: %w", run, err)
+	}
+	err = st.Put(ctx, store.ReportKey(run), b.Bytes(), store.PutOptions{IfAbsent: true, ContentType: "application/json"})
 	if errors.Is(err, store.ErrExists) {
 		return Stored(ctx, st, run) // another reducer was first: its report stands
 	}

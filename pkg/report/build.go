@@ -29,6 +29,11 @@ type Input struct {
 	// Missed names planned shards without a result whose delivery came
 	// after their window (reported as missed rather than lost).
 	Missed map[string]bool
+	// Load is the run's load: the steps of a stages or find-max load are
+	// reported from the merged series, and a find-max judged (steps.go).
+	Load events.Load
+	// Thresholds are judged on the report once built (threshold.go).
+	Thresholds []events.Threshold
 }
 
 // Build merges the results into a report.
@@ -78,23 +83,26 @@ func Build(in Input) (*events.Report, error) {
 	}
 	r.TargetRate = plannedSum
 	r.StartSkewMs = skew(in.Results)
-	if err := m.fill(r); err != nil {
+	if err := m.fill(r, in.Load); err != nil {
 		return nil, err
 	}
 	r.Health = summarizeAll(r.Shards)
 	r.Warnings = warnings(r, in.Results)
+	r.Thresholds, r.Passed = Judge(r, in.Thresholds)
 	return r, nil
 }
 
 // merger accumulates shard results.
 type merger struct {
 	start         time.Time
+	end           time.Time // the latest end of a shard's send window
 	sendS         float64
 	counts        events.Counts
 	lat, unc, lag *hist.Histogram
 	targets       []*targetAcc
 	byName        map[string]*targetAcc
 	series        map[int64]*seriesAcc
+	health        map[int64]*healthAcc
 }
 
 type targetAcc struct {
@@ -116,7 +124,7 @@ type seriesAcc struct {
 
 func newMerger() *merger {
 	return &merger{lat: hist.New(), unc: hist.New(), lag: hist.New(),
-		byName: map[string]*targetAcc{}, series: map[int64]*seriesAcc{}}
+		byName: map[string]*targetAcc{}, series: map[int64]*seriesAcc{}, health: map[int64]*healthAcc{}}
 }
 
 // mergeEncoded decodes b (empty means no samples) and merges it into dst.
@@ -135,6 +143,10 @@ func (m *merger) add(res *events.ShardResult) error {
 		m.start = res.StartedAt
 	}
 	m.sendS = max(m.sendS, res.SendSeconds)
+	if end := res.StartedAt.Add(time.Duration(res.SendSeconds * float64(time.Second))); end.After(m.end) {
+		m.end = end
+	}
+	m.addHealth(&res.Health)
 	addCounts(&m.counts, &res.Counts)
 	if err := mergeEncoded(m.lat, res.Latency, "latency"); err != nil {
 		return err
@@ -199,11 +211,13 @@ func addMap(dst, src map[string]int64) map[string]int64 {
 	return dst
 }
 
-// fill writes the merged figures into r.
-func (m *merger) fill(r *events.Report) error {
+// fill writes the merged figures into r, with the steps of load.
+func (m *merger) fill(r *events.Report, load events.Load) error {
 	c := &m.counts
 	r.StartedAt = m.start
-	r.DurationS = m.sendS
+	// The send window runs from the first shard's start to the last one's
+	// end: consecutive windows of a long run add up.
+	r.DurationS = max(m.sendS, m.end.Sub(m.start).Seconds())
 	r.Requests, r.Success, r.Dropped, r.DroppedLate = c.Requests, c.Success, c.Dropped, c.DroppedLate
 	r.BytesIn, r.BytesOut = c.BytesIn, c.BytesOut
 	r.SuccessRatio = ratio(c.Success, c.Requests)
@@ -227,6 +241,7 @@ func (m *merger) fill(r *events.Report) error {
 		ts = append(ts, t)
 	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	steps := newSteps(load, r.DurationS)
 	lat := hist.New()
 	for _, t := range ts {
 		a := m.series[t]
@@ -239,6 +254,17 @@ func (m *merger) fill(r *events.Report) error {
 		r.TimeSeries = append(r.TimeSeries, events.SeriesReport{T: t, ElapsedS: t - m.start.Unix(),
 			Requests: a.p.Requests, Success: a.p.Success, Errors: a.p.Errors, Dropped: a.p.Dropped,
 			P50Ms: ms(lat.Quantile(0.5)), P99Ms: ms(lat.Quantile(0.99))})
+		if s := stepOf(steps, t-m.start.Unix()); s != nil {
+			if err := s.addSecond(&a.p, lat); err != nil {
+				return fmt.Errorf("step %d, second %d: %w", s.step.Index, t, err)
+			}
+		}
+	}
+	for _, s := range steps {
+		r.Steps = append(r.Steps, s.finish(m))
+	}
+	if load.Shape == events.ShapeFindMax && load.FindMax != nil {
+		r.FindMax = findMax(r.Steps, load.FindMax)
 	}
 	return nil
 }

@@ -21,6 +21,9 @@ type page struct {
 	Summary  []field
 	Tables   []table
 	Warnings []string
+	// Checks has one line per threshold, "PASS threshold …" or
+	// "FAIL threshold …".
+	Checks []string
 }
 
 type field struct{ Label, Value, Note string }
@@ -87,6 +90,15 @@ func layout(r *events.Report) page {
 		}
 		p.Tables = append(p.Tables, t)
 	}
+	if f := r.FindMax; f != nil {
+		add("Find-max", f.Conclusion, "max sustainable %s/s (%s)", rate(f.MaxSustainableRate), stoppedBy(f))
+	}
+	if len(r.Steps) > 0 {
+		p.Tables = append(p.Tables, stepsTable(r))
+	}
+	for _, t := range r.Thresholds {
+		p.Checks = append(p.Checks, ThresholdLine(t))
+	}
 	if len(r.TimeSeries) > 0 {
 		step := (len(r.TimeSeries) + maxSeriesRows - 1) / maxSeriesRows
 		t := table{Title: "Per second (by completion time)", Header: []string{"second", "requests", "ok", "errors", "dropped", "p50 ms", "p99 ms"}}
@@ -145,4 +157,59 @@ func countsLine(m map[string]int64) string {
 		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// stoppedBy says what ended a find-max search.
+func stoppedBy(f *events.FindMaxReport) string {
+	switch f.StoppedBy {
+	case events.StoppedBySLO:
+		return fmt.Sprintf("the SLO broke at %s/s", rate(f.FirstFailingRate))
+	case events.StoppedByGenerator:
+		return fmt.Sprintf("the generator limited the step at %s/s", rate(f.FirstFailingRate))
+	case events.StoppedByIncomplete:
+		return fmt.Sprintf("the run ended before %s/s was judged", rate(f.FirstFailingRate))
+	}
+	return "every step passed, up to find_max.max"
+}
+
+// stepsTable lays out the evidence of each step.
+func stepsTable(r *events.Report) table {
+	t := table{Title: "Steps", Header: []string{"step", "rate/s", "judged s", "offered/s", "sent/s", "ok/s", "requests",
+		"err %", "dropped", "p50 ms", "p95 ms", "p99 ms", "max ms", "lag p99 ms"}}
+	if f := r.FindMax; f != nil {
+		t.Title = "Find-max steps"
+		t.Header = append(t.Header, "verdict")
+		slo := []string{}
+		if f.SLO.P99Ms > 0 {
+			slo = append(slo, "p99 ≤ "+num(f.SLO.P99Ms)+" ms")
+		}
+		if f.SLO.P95Ms > 0 {
+			slo = append(slo, "p95 ≤ "+num(f.SLO.P95Ms)+" ms")
+		}
+		slo = append(slo, "error ratio ≤ "+pct(f.SLO.ErrorRatio))
+		t.Note = fmt.Sprintf("SLO: %s; each step judged over its whole seconds after the first %g s", strings.Join(slo, ", "), f.SettleS)
+	}
+	for _, s := range r.Steps {
+		name := itoa(int64(s.Step))
+		if s.Kind == "warmup" {
+			name = "warm-up"
+		}
+		rt := rate(s.Rate)
+		if s.RampTo != nil {
+			rt += "→" + rate(*s.RampTo)
+		}
+		row := []string{name, rt, itoa(int64(s.JudgedS)), fmt.Sprintf("%.1f", s.OfferedRate), fmt.Sprintf("%.1f", s.SentRate),
+			fmt.Sprintf("%.1f", s.OKRate), itoa(s.Requests), fmt.Sprintf("%.2f", 100*s.ErrorRatio), itoa(s.Dropped),
+			num(s.LatencyMs.P50), num(s.LatencyMs.P95), num(s.LatencyMs.P99), num(s.LatencyMs.Max), num(s.LagP99Ms)}
+		if r.FindMax != nil && s.Kind != "warmup" {
+			row = append(row, s.Verdict)
+			if len(s.Reasons) > 0 {
+				t.Note += fmt.Sprintf("\nstep %d (%s): %s", s.Step, s.Verdict, strings.Join(s.Reasons, "; "))
+			}
+		} else if r.FindMax != nil {
+			row = append(row, "not judged")
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
 }

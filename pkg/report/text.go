@@ -41,6 +41,12 @@ func Text(w io.Writer, r *events.Report) error {
 			fmt.Fprintln(w, "  ! "+m)
 		}
 	}
+	if len(p.Checks) > 0 {
+		fmt.Fprintln(w, "\nThresholds")
+		for _, c := range p.Checks {
+			fmt.Fprintln(w, c)
+		}
+	}
 	return nil
 }
 
@@ -66,7 +72,7 @@ func Markdown(w io.Writer, r *events.Report) error {
 			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 		}
 		if t.Note != "" {
-			fmt.Fprintf(w, "\n%s\n", t.Note)
+			fmt.Fprintf(w, "\n%s\n", strings.ReplaceAll(t.Note, "\n", "  \n")) // hard line breaks
 		}
 	}
 	if len(p.Warnings) > 0 {
@@ -74,6 +80,13 @@ func Markdown(w io.Writer, r *events.Report) error {
 		fmt.Fprintln(w)
 		for _, m := range p.Warnings {
 			fmt.Fprintln(w, "- "+m)
+		}
+	}
+	if len(p.Checks) > 0 {
+		fmt.Fprintln(w, "\n## Thresholds")
+		fmt.Fprintln(w)
+		for _, c := range p.Checks {
+			fmt.Fprintln(w, "- "+c)
 		}
 	}
 	return nil
@@ -91,6 +104,7 @@ td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}td:first-child,th
 {{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>{{if .Note}}<p>{{.Note}}</p>{{end}}
 {{end}}{{if .Warnings}}<h2>Warnings</h2><ul>{{range .Warnings}}<li class="warn">{{.}}</li>{{end}}</ul>{{end}}
+{{if .Checks}}<h2>Thresholds</h2><ul>{{range .Checks}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </body></html>
 `))
 
