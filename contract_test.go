@@ -78,6 +78,67 @@ func TestReportFieldsMatchContract(t *testing.T) {
 	nested("targets", reflect.TypeFor[events.TargetReport]())
 	nested("shards", reflect.TypeFor[events.ShardReport]())
 	nested("time_series", reflect.TypeFor[events.SeriesReport]())
+	nested("steps", reflect.TypeFor[events.StepReport]())
+	nested("thresholds", reflect.TypeFor[events.ThresholdResult]())
+	object(t, block, `(?m)^find_max\s+\{([^}]*)\}`, reflect.TypeFor[events.FindMaxReport]())
+	object(t, block, `(?m)^\s+slo: \{([^}]*)\}`, reflect.TypeFor[events.SLOReport]())
+}
+
+// object checks that the {…} list that re matches in block names the JSON
+// fields of typ.
+func object(t *testing.T, block, re string, typ reflect.Type) {
+	t.Helper()
+	m := regexp.MustCompile(re).FindStringSubmatch(block)
+	if m == nil {
+		t.Fatalf("CONTRACT.md does not list the fields of %s", typ.Name())
+	}
+	names := fieldNames(m[1])
+	if want := jsonFields(typ); !reflect.DeepEqual(names, want) {
+		t.Errorf("%s fields in CONTRACT.md:\n%v\ncode:\n%v", typ.Name(), names, want)
+	}
+}
+
+// fieldNames reads "a, b (note), c" as the sorted names a, b, c.
+func fieldNames(list string) []string {
+	var names []string
+	for _, f := range strings.Split(list, ",") {
+		f, _, _ = strings.Cut(strings.TrimSpace(f), " ")
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// TestSpecFieldsMatchContract pins the spec parts CONTRACT.md documents
+// (load shapes and thresholds) to events' JSON names.
+func TestSpecFieldsMatchContract(t *testing.T) {
+	block := section(t, "## Spec: load shapes and thresholds")
+	types := map[string]reflect.Type{
+		"load":       reflect.TypeFor[events.Load](),
+		"stages":     reflect.TypeFor[events.Stage](),
+		"find_max":   reflect.TypeFor[events.FindMax](),
+		"slo":        reflect.TypeFor[events.SLO](),
+		"thresholds": reflect.TypeFor[events.Threshold](),
+		"abort":      reflect.TypeFor[events.ThresholdAbort](),
+	}
+	line := regexp.MustCompile(`(?m)^([a-z_]+)\s+\[?\{([^}]*)\}`)
+	seen := map[string]bool{}
+	for _, m := range line.FindAllStringSubmatch(block, -1) {
+		typ, ok := types[m[1]]
+		if !ok {
+			t.Errorf("CONTRACT.md documents %q, which this test does not know", m[1])
+			continue
+		}
+		seen[m[1]] = true
+		if names, want := fieldNames(m[2]), jsonFields(typ); !reflect.DeepEqual(names, want) {
+			t.Errorf("%s fields in CONTRACT.md:\n%v\n%s:\n%v", m[1], names, typ.Name(), want)
+		}
+	}
+	for name := range types {
+		if !seen[name] {
+			t.Errorf("CONTRACT.md does not list the fields of %s", name)
+		}
+	}
 }
 
 func TestErrorClassesMatchContract(t *testing.T) {
