@@ -49,6 +49,14 @@ func layout(r *events.Report) page {
 		planned = fmt.Sprintf("%.1f/s planned", r.TargetRate)
 	}
 	add("Rate", "", "%s, %.1f/s achieved, %.1f/s successful, over %.1f s", planned, r.AchievedRate, r.Throughput, r.DurationS)
+	for _, t := range r.Targets {
+		if t.Kind == events.TargetIteration {
+			// Arrivals start iterations of several requests each: the
+			// planned rate is of arrivals, the achieved one of requests.
+			add("Iterations", "", "%s: %d started, %d completed (%.2f%%), %d dropped; p50 %s ms, p99 %s ms per iteration",
+				t.Name, t.Requests, t.Success, 100*t.SuccessRatio, t.Dropped, num(t.LatencyMs.P50), num(t.LatencyMs.P99))
+		}
+	}
 	dropped := itoa(r.Dropped) + " dropped"
 	if r.DroppedLate > 0 {
 		dropped += " (" + itoa(r.DroppedLate) + " of them late)"
@@ -75,7 +83,11 @@ func layout(r *events.Report) page {
 	if len(r.Targets) > 1 {
 		t := table{Title: "Per target", Header: []string{"target", "requests", "ok %", "dropped", "p50 ms", "p99 ms", "max ms", "errors"}}
 		for _, x := range r.Targets {
-			t.Rows = append(t.Rows, []string{x.Name, itoa(x.Requests), fmt.Sprintf("%.2f", 100*x.SuccessRatio),
+			name := x.Name
+			if x.Kind == events.TargetIteration {
+				name += " (iterations)"
+			}
+			t.Rows = append(t.Rows, []string{name, itoa(x.Requests), fmt.Sprintf("%.2f", 100*x.SuccessRatio),
 				itoa(x.Dropped), num(x.LatencyMs.P50), num(x.LatencyMs.P99), num(x.LatencyMs.Max), countsLine(x.Errors)})
 		}
 		p.Tables = append(p.Tables, t)

@@ -143,6 +143,31 @@ func load(path string, stdin io.Reader) (events.RunSpec, error) {
 		}
 		t.Body, t.BodyFile = string(b), ""
 	}
+	for i := range s.Scenarios {
+		c := s.Scenarios[i].CSV
+		if c == nil || c.File == "" {
+			continue
+		}
+		field := fmt.Sprintf("scenarios[%d].csv", i)
+		if c.Text != "" {
+			return events.RunSpec{}, &Error{File: name, Msg: field + ": give text or file, not both"}
+		}
+		p := c.File
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return events.RunSpec{}, &Error{File: name, Err: err,
+				Msg: fmt.Sprintf("%s.file: cannot read %s: %s", field, c.File, reason(err))}
+		}
+		if !utf8.Valid(b) {
+			return events.RunSpec{}, &Error{File: name, Msg: fmt.Sprintf("%s.file: %s is not UTF-8 text", field, c.File)}
+		}
+		cc := *c
+		cc.Text, cc.File = string(b), ""
+		s.Scenarios[i].CSV = &cc
+	}
 	return s, nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/secret"
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
@@ -49,6 +50,9 @@ type Runtime struct {
 	AbortPoll time.Duration
 	// ProgressEvery is how often progress.json is written.
 	ProgressEvery time.Duration
+	// Secrets resolves the scenarios' secret references; nil makes one per
+	// shard (env:, file:, and AWS with the default configuration).
+	Secrets *secret.Resolver
 	// Engine, if set, adjusts each engine configuration (tests: Dial, CoarseTimer).
 	Engine func(*engine.Config)
 	// Log receives one line per shard; nil discards.
@@ -165,6 +169,12 @@ func (r *Runtime) spec(ctx context.Context, m events.ShardMessage) (events.RunSp
 // the worker's deadline.
 func (r *Runtime) run(ctx context.Context, m events.ShardMessage, spec events.RunSpec) (*events.ShardResult, error) {
 	cfg := EngineConfig(&spec, m)
+	js, closeJourneys, err := journeys(ctx, &spec, r.Secrets)
+	defer closeJourneys()
+	if err != nil {
+		return nil, fmt.Errorf("shard %s: %w", m.ShardID, err)
+	}
+	cfg.Journeys = js
 	if r.Engine != nil {
 		r.Engine(&cfg)
 	}

@@ -1,0 +1,16 @@
+// Package journey runs scenarios: it compiles an events.Scenario (steps
+// written by hand, or a built-in OpenID Connect flow) into an
+// engine.Journey, whose iterations send the steps over HTTP with the
+// engine's counted dialer, a new connection and cookie jar per iteration
+// (a new user), variables from a dataset row, earlier responses and
+// resolved secrets.
+//
+// Timing. Step 1 is due when its arrival was due; step k+1 when step k ended
+// plus its think time. Each step's latency is measured from its due time, so
+// a generator that falls behind shows in the figures rather than hiding.
+//
+// Secrets. Only references travel (env:, file:, ssm:, secretsmanager:);
+// Prepare resolves them once per worker into constant variables. Errors
+// recorded for a step are classes and bounded details, never a URL or a
+// body, so a secret a template puts in a request never reaches a result.
+package journey

@@ -1,0 +1,228 @@
+package journey
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/pacer"
+)
+
+// runJourney runs j through the engine: n arrivals over d.
+func runJourney(t *testing.T, j *Journey, rate float64, d time.Duration) *events.ShardResult {
+	t.Helper()
+	if err := j.Prepare(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(engine.Config{Journeys: []engine.Journey{j}, Pacer: pacer.Constant{R: rate, D: d},
+		MaxInflight: 100, Timeout: 5 * time.Second, KeepAlive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d+30*time.Second)
+	defer cancel()
+	res, err := e.Run(ctx, ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func targets(res *events.ShardResult) map[string]events.TargetResult {
+	m := map[string]events.TargetResult{}
+	for _, t := range res.Targets {
+		m[t.Name] = t
+	}
+	return m
+}
+
+// shop is a small API: POST /login (form user, pass) answers a token for
+// the right password, GET /cart needs it as a bearer token. It records
+// what it saw and how many connections it accepted.
+type shop struct {
+	*httptest.Server
+	mu     sync.Mutex
+	users  []string
+	carts  int
+	conns  int
+	agents map[string]bool
+}
+
+func newShop(t *testing.T) *shop {
+	s := &shop{agents: map[string]bool{}}
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.agents[r.UserAgent()] = true
+		switch r.URL.Path {
+		case "/login":
+			u, p := r.PostFormValue("user"), r.PostFormValue("pass")
+			if r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" || p != "pw-"+strings.TrimPrefix(u, "u") {
+				http.Error(w, "bad login", http.StatusUnauthorized)
+				return
+			}
+			s.users = append(s.users, u)
+			json.NewEncoder(w).Encode(map[string]any{"token": "tok-" + u, "expires_in": 300})
+		case "/cart":
+			if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer tok-u") || r.URL.Query().Get("region") != "eu" {
+				http.Error(w, "no", http.StatusForbidden)
+				return
+			}
+			s.carts++
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	s.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.mu.Lock()
+			s.conns++
+			s.mu.Unlock()
+		}
+	}
+	s.Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+func shopScenario(url string) events.Scenario {
+	return events.Scenario{Name: "shop",
+		Users: &events.UsersData{Pattern: "u{n}", PasswordPattern: "pw-{n}", Count: 1000},
+		Vars:  map[string]string{"region": "eu"},
+		Steps: []events.ScenarioStep{
+			{Name: "login", URL: url + "/login", Form: map[string]string{"user": "{{username}}", "pass": "{{password}}"},
+				Expect: []int{200}, Extract: []events.Extract{{Var: "token", From: "json", Expr: "$.token"}}},
+			{Name: "cart", URL: url + "/cart?region={{region}}", Header: map[string]string{"Authorization": "Bearer {{token}}"},
+				Think: events.Duration(10 * time.Millisecond), Repeat: 2},
+		}}
+}
+
+// TestSteps: each iteration logs in as the user of its arrival index, takes
+// the token from the JSON answer, and sends it twice; every iteration is a
+// new user on a new connection.
+func TestSteps(t *testing.T) {
+	s := newShop(t)
+	j, err := Compile(shopScenario(s.URL), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(j.Steps(), ","); got != "login,cart" {
+		t.Errorf("steps %s, want login,cart", got)
+	}
+	res := runJourney(t, j, 50, time.Second)
+	tg := targets(res)
+	it := tg["shop"]
+	if it.Counts.Requests != 50 || it.Counts.Success != 50 {
+		t.Fatalf("iterations %+v, want 50 successful", it.Counts)
+	}
+	if c := tg["shop/login"].Counts; c.Requests != 50 || c.Success != 50 {
+		t.Errorf("login %+v", c)
+	}
+	if c := tg["shop/cart"].Counts; c.Requests != 100 || c.Success != 100 {
+		t.Errorf("cart %+v, want 2 per iteration", c)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[string]bool{}
+	for _, u := range s.users {
+		seen[u] = true
+	}
+	for i := range 50 {
+		if !seen[fmt.Sprintf("u%d", i)] {
+			t.Errorf("user u%d (arrival %d) never logged in; saw %v", i, i, s.users)
+			break
+		}
+	}
+	if s.carts != 100 || s.conns != 50 {
+		t.Errorf("carts %d, connections %d; want 100 and one connection per iteration (50)", s.carts, s.conns)
+	}
+	if !s.agents[engine.UserAgent] || len(s.agents) != 1 {
+		t.Errorf("user agents %v", s.agents)
+	}
+}
+
+// TestSharedConnections: with connection: shared, slots keep their
+// connections across iterations.
+func TestSharedConnections(t *testing.T) {
+	s := newShop(t)
+	sc := shopScenario(s.URL)
+	sc.Connection = events.ConnectionShared
+	j, err := Compile(sc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	res := runJourney(t, j, 20, time.Second)
+	if c := targets(res)["shop"].Counts; c.Success != 20 {
+		t.Fatalf("iterations %+v", c)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns >= 10 {
+		t.Errorf("%d connections for 20 iterations sharing slots' connections", s.conns)
+	}
+}
+
+// TestIterationFailures: a wrong password ends the iteration at login with
+// unexpected_status; a JSON answer without the token ends it with extract;
+// the later steps are not sent.
+func TestIterationFailures(t *testing.T) {
+	s := newShop(t)
+	for _, tt := range []struct {
+		name   string
+		change func(*events.Scenario)
+		detail string
+	}{
+		{"wrong password", func(sc *events.Scenario) { sc.Users.PasswordPattern = "nope" }, "unexpected_status login: 401"},
+		{"missing token", func(sc *events.Scenario) { sc.Steps[0].Extract[0].Expr = "$.access_token" }, "extract login: token"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := shopScenario(s.URL)
+			tt.change(&sc)
+			j, err := Compile(sc, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tg := targets(runJourney(t, j, 20, 500*time.Millisecond))
+			it := tg["shop"].Counts
+			if it.Requests != 10 || it.Success != 0 || it.ErrorDetails[tt.detail] != 10 {
+				t.Errorf("iterations %+v, want 10 failed with %q", it, tt.detail)
+			}
+			if n := tg["shop/cart"].Counts.Requests; n != 0 {
+				t.Errorf("cart sent %d times after a failed login", n)
+			}
+		})
+	}
+}
+
+// TestCompileErrors: problems are found before any traffic, each naming
+// its field; linked in, the checker makes RunSpec.Validate report them.
+func TestCompileErrors(t *testing.T) {
+	sc := shopScenario("http://127.0.0.1:1")
+	sc.Steps[1].Header["Authorization"] = "Bearer {{tokn}}"
+	sc.Steps[0].Extract = append(sc.Steps[0].Extract, events.Extract{Var: "x", From: "xml", Expr: "//a"})
+	sc.Secrets = map[string]string{"key": "vault:kv/x"}
+	_, err := Compile(sc, Options{})
+	if err == nil {
+		t.Fatal("compiled")
+	}
+	for _, want := range []string{"steps[1].headers.Authorization", "tokn", "steps[0].extract[1]", "secrets.key"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %s", err, want)
+		}
+	}
+	spec := events.RunSpec{Scenarios: []events.Scenario{sc}}.WithDefaults()
+	verr := spec.Validate()
+	if verr == nil || !strings.Contains(verr.Error(), "scenarios[0].steps[1].headers.Authorization") {
+		t.Errorf("Validate: %v", verr)
+	}
+}

@@ -1,0 +1,34 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/journey"
+	"github.com/barrage-load/barrage/pkg/secret"
+)
+
+// journeys compiles and prepares the spec's scenarios: secrets resolved and
+// issuers discovered once per shard. close releases their kept connections.
+func journeys(ctx context.Context, s *events.RunSpec, secrets *secret.Resolver) (js []engine.Journey, close func(), err error) {
+	var compiled []*journey.Journey
+	close = func() {
+		for _, j := range compiled {
+			j.Close()
+		}
+	}
+	for i, sc := range s.Scenarios {
+		j, err := journey.Compile(sc, journey.Options{Insecure: s.Insecure, HTTP2: s.HTTP2, Secrets: secrets})
+		if err != nil {
+			return nil, close, fmt.Errorf("scenarios[%d]: %w", i, err)
+		}
+		if err := j.Prepare(ctx); err != nil {
+			return nil, close, err
+		}
+		compiled = append(compiled, j)
+		js = append(js, j)
+	}
+	return js, close, nil
+}
