@@ -142,3 +142,29 @@ func TestJourneys(t *testing.T) {
 		t.Errorf("%d connections open at the end", n)
 	}
 }
+
+// TestWeightedMixAcrossShards: a 40/20/20/20 mix of a target and three
+// journeys over 10,000 arrivals split into 1, 3 and 7 stripes (each shard
+// picks by its own arrival index): every group gets its share within 1 %,
+// and the same split every time.
+func TestWeightedMixAcrossShards(t *testing.T) {
+	weights := []int{40, 20, 20, 20}
+	table := weightTable(weights)
+	const total = 10_000
+	for _, shards := range []int{1, 3, 7} {
+		counts := make([]int, len(weights))
+		for k := range shards {
+			// Shard k runs the global arrivals k, k+shards, …: its local
+			// indexes are 0, 1, 2, …
+			for j := 0; k+j*shards < total; j++ {
+				counts[table[j%len(table)]]++
+			}
+		}
+		for g, w := range weights {
+			want := float64(total) * float64(w) / 100
+			if got := float64(counts[g]); got < want*0.99 || got > want*1.01 {
+				t.Errorf("%d shards: group %d got %v arrivals, want %v ± 1%%", shards, g, got, want)
+			}
+		}
+	}
+}
