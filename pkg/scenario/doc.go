@@ -29,11 +29,12 @@
 // # Extractors
 //
 // An extractor reads one value from a response: a JSON path, an RE2 regular
-// expression, a header, a cookie from Set-Cookie, or an HTML form's input or
-// attribute (see CompileExtractor). A missing value is an error wrapping
-// ErrNotFound unless the spec gives a default. The JSON extractor scans the
-// body in place and stops at the value: on a Keycloak token response,
-// $.access_token costs about as much as copying the token.
+// expression over the body or a header (the code in a redirect's Location), a
+// header, a cookie from Set-Cookie, or an HTML form's input or attribute (see
+// CompileExtractor). A missing value is an error wrapping ErrNotFound unless
+// the spec gives a default. The JSON extractor scans the body in place,
+// without allocating, and stops at the value: see BenchmarkExtractJSON, which
+// also measures encoding/json for comparison.
 //
 // # Datasets
 //

@@ -42,6 +42,10 @@ type ExtractorSpec struct {
 	// regex, header (its values), cookie and form. It must be 0 for json,
 	// whose paths index arrays themselves.
 	Index int `json:"index,omitempty"`
+	// Header, for regex only, names a response header to match in instead
+	// of the body (such as Location, for the code of an authorization-code
+	// redirect). Index counts matches across the header's values.
+	Header string `json:"header,omitempty"`
 	// Default, if not nil, is the value used when nothing is found.
 	Default *string `json:"default,omitempty"`
 }
@@ -56,6 +60,9 @@ func (s ExtractorSpec) Validate() error {
 // String describes s in one line, such as `token = json $.access_token`.
 func (s ExtractorSpec) String() string {
 	str := fmt.Sprintf("%s = %s %s", s.Var, s.From, s.Expr)
+	if s.Header != "" {
+		str += " in " + s.Header
+	}
 	if s.Index != 0 {
 		str += fmt.Sprintf(" [%d]", s.Index)
 	}
@@ -65,12 +72,16 @@ func (s ExtractorSpec) String() string {
 	return str
 }
 
-// Response is what extractors read: the status, headers and body of a
-// response. The body is read, never kept: an extracted value is a copy.
+// Response is what extractors read. Extractors read the body and never keep
+// it: an extracted value is a copy, so the runner may reuse the body's buffer.
 type Response struct {
+	// Status is the status code, for the runner's checks; no extractor reads
+	// it yet.
 	Status int
+	// Header holds the response headers, as net/http gives them.
 	Header http.Header
-	Body   []byte
+	// Body is the response body, read in full.
+	Body []byte
 }
 
 // Extractor takes one value from a response. It is immutable and safe for
@@ -138,7 +149,10 @@ func compileExtractor(s ExtractorSpec) (*Extractor, error) {
 	case FromRegex:
 		var re *regexp.Regexp
 		if re, err = regexp.Compile(s.Expr); err == nil {
-			e.find = regexFinder{re}
+			e.find = regexFinder{re: re, header: textproto.CanonicalMIMEHeaderKey(s.Header)}
+		}
+		if herr := checkToken(s.Header); herr != nil {
+			add("header", "%s", herr)
 		}
 	case FromHeader:
 		if err = checkToken(s.Expr); err == nil {
@@ -164,6 +178,9 @@ func compileExtractor(s ExtractorSpec) (*Extractor, error) {
 	}
 	if err != nil && s.Expr != "" {
 		add("expr", "%s", err)
+	}
+	if s.Header != "" && s.From != FromRegex {
+		add("header", "is only for regex, not %s", s.From)
 	}
 	if len(p) > 0 {
 		return nil, errors.Join(p...)
@@ -235,103 +252,4 @@ func (e *Extractor) Apply(r *Response, v *Vars) error {
 	}
 	v.put(e.slot, b)
 	return nil
-}
-
-type jsonFinder struct{ path jsonPath }
-
-func (f jsonFinder) find(dst []byte, r *Response, n int) ([]byte, int, error) {
-	out, err := f.path.appendValue(dst, r.Body)
-	if err != nil {
-		return dst, 0, fmt.Errorf("%w: %w", ErrNotFound, err)
-	}
-	return out, 1, nil
-}
-
-type regexFinder struct{ re *regexp.Regexp }
-
-func (f regexFinder) find(dst []byte, r *Response, n int) ([]byte, int, error) {
-	var ms [][]int
-	if n == 0 {
-		if m := f.re.FindSubmatchIndex(r.Body); m != nil {
-			ms = [][]int{m}
-		}
-	} else {
-		ms = f.re.FindAllSubmatchIndex(r.Body, n+1)
-	}
-	if n >= len(ms) {
-		return dst, len(ms), fmt.Errorf("%d matches: %w", len(ms), ErrNotFound)
-	}
-	m := ms[n]
-	if len(m) > 2 {
-		m = m[2:4]
-		if m[0] < 0 {
-			return dst, len(ms), fmt.Errorf("match %d has no capture: %w", n, ErrNotFound)
-		}
-	}
-	return append(dst, r.Body[m[0]:m[1]]...), len(ms), nil
-}
-
-type headerFinder struct{ key string } // canonical
-
-func (f headerFinder) find(dst []byte, r *Response, n int) ([]byte, int, error) {
-	vs, ok := r.Header[f.key]
-	if !ok {
-		for k, v := range r.Header {
-			if strings.EqualFold(k, f.key) {
-				vs = v
-				break
-			}
-		}
-	}
-	if n >= len(vs) {
-		return dst, len(vs), fmt.Errorf("%d values: %w", len(vs), ErrNotFound)
-	}
-	return append(dst, vs[n]...), len(vs), nil
-}
-
-type cookieFinder struct{ name string }
-
-func (f cookieFinder) find(dst []byte, r *Response, n int) ([]byte, int, error) {
-	count := 0
-	lines := func(lines []string) ([]byte, bool) {
-		for _, line := range lines {
-			v, ok := cookieValue(line, f.name)
-			if !ok {
-				continue
-			}
-			if count == n {
-				count++
-				return append(dst, v...), true
-			}
-			count++
-		}
-		return dst, false
-	}
-	if out, ok := lines(r.Header["Set-Cookie"]); ok {
-		return out, count, nil
-	}
-	for k, ls := range r.Header { // a header map not built by net/http
-		if k != "Set-Cookie" && strings.EqualFold(k, "Set-Cookie") {
-			if out, ok := lines(ls); ok {
-				return out, count, nil
-			}
-		}
-	}
-	return dst, count, fmt.Errorf("%d cookies of that name: %w", count, ErrNotFound)
-}
-
-// cookieValue returns the value of the Set-Cookie line if it sets the cookie
-// name: the text between '=' and the first ';', trimmed, without surrounding
-// double quotes, as net/http reads it.
-func cookieValue(line, name string) (string, bool) {
-	pair, _, _ := strings.Cut(line, ";")
-	k, v, ok := strings.Cut(pair, "=")
-	if !ok || textproto.TrimString(k) != name {
-		return "", false
-	}
-	v = textproto.TrimString(v)
-	if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-		v = v[1 : len(v)-1]
-	}
-	return v, true
 }

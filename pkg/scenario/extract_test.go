@@ -18,6 +18,7 @@ func testResponse(t testing.TB) *Response {
 		Header: http.Header{
 			"Content-Type": {"application/json"},
 			"X-Trace":      {"t1", "t2", "t3"},
+			"Location":     {"https://app.example.com/cb?state=s1&session_state=5b1c&code=c0de.1-2"},
 			"Set-Cookie": {
 				`AUTH_SESSION_ID=abc.node1; Version=1; Path=/realms/load/; SameSite=None; Secure; HttpOnly`,
 				`KC_RESTART=; Version=1; Expires=Thu, 01-Jan-1970 00:00:10 GMT; Max-Age=0; Path=/realms/load/`,
@@ -56,11 +57,17 @@ func TestExtract(t *testing.T) {
 		{"regex past end", ExtractorSpec{Var: "t", From: FromRegex, Expr: `"(\w+)_in"`, Index: 2}, "", "2 matches: not found"},
 		// A group that did not take part in the match.
 		{"regex no capture", ExtractorSpec{Var: "t", From: FromRegex, Expr: `(nomatch)?Bearer`}, "", "no capture"},
+		// A regex over a header: the code of an authorization-code redirect.
+		{"regex header", ExtractorSpec{Var: "t", From: FromRegex, Header: "location", Expr: `[?&]code=([^&]+)`}, "c0de.1-2", ""},
+		// Index counts matches across the header's values.
+		{"regex header index", ExtractorSpec{Var: "t", From: FromRegex, Header: "X-Trace", Expr: `t\d`, Index: 2}, "t3", ""},
+		{"regex header last", ExtractorSpec{Var: "t", From: FromRegex, Header: "X-Trace", Expr: `t(\d)`, Index: -1}, "3", ""},
+		{"regex header missing", ExtractorSpec{Var: "t", From: FromRegex, Header: "X-None", Expr: `.`}, "", "0 matches in header X-None"},
 		// Headers are case-insensitive; the first value, or the one at Index.
 		{"header", ExtractorSpec{Var: "t", From: FromHeader, Expr: "content-type"}, "application/json", ""},
 		{"header index", ExtractorSpec{Var: "t", From: FromHeader, Expr: "X-TRACE", Index: 2}, "t3", ""},
 		{"header last", ExtractorSpec{Var: "t", From: FromHeader, Expr: "x-trace", Index: -1}, "t3", ""},
-		{"header missing", ExtractorSpec{Var: "t", From: FromHeader, Expr: "Location"}, "", "0 values: not found"},
+		{"header missing", ExtractorSpec{Var: "t", From: FromHeader, Expr: "Retry-After"}, "", "0 values: not found"},
 		// Cookies by name, first or at Index; an expired cookie's empty value
 		// is a value; spaces and quotes are trimmed.
 		{"cookie", ExtractorSpec{Var: "t", From: FromCookie, Expr: "AUTH_SESSION_ID"}, "abc.node1", ""},
@@ -123,6 +130,9 @@ func TestExtractorSpecValidate(t *testing.T) {
 		{"bad header", ExtractorSpec{Var: "x", From: FromHeader, Expr: "Content Type"}, []string{"expr"}, "not a valid name"},
 		// A cookie name with '='.
 		{"bad cookie", ExtractorSpec{Var: "x", From: FromCookie, Expr: "a=b"}, []string{"expr"}, "not a valid name"},
+		// Header is for regex only, and must be a header name.
+		{"header not regex", ExtractorSpec{Var: "x", From: FromJSON, Expr: "$.a", Header: "Location"}, []string{"header"}, "only for regex, not json"},
+		{"bad regex header", ExtractorSpec{Var: "x", From: FromRegex, Expr: "a", Header: "a:b"}, []string{"header"}, "not a valid name"},
 		// A bad form expression.
 		{"bad form", ExtractorSpec{Var: "x", From: FromForm, Expr: "#kc-form"}, []string{"expr"}, "want #ID.ATTR"},
 	}
@@ -180,8 +190,8 @@ func TestApplyFailureUnsets(t *testing.T) {
 }
 
 func TestExtractorSpecString(t *testing.T) {
-	s := ExtractorSpec{Var: "t", From: FromRegex, Expr: "a(b)", Index: -1, Default: ptr("")}
-	if got, want := s.String(), `t = regex a(b) [-1] (default "")`; got != want {
+	s := ExtractorSpec{Var: "t", From: FromRegex, Expr: "a(b)", Header: "Location", Index: -1, Default: ptr("")}
+	if got, want := s.String(), `t = regex a(b) in Location [-1] (default "")`; got != want {
 		t.Errorf("String = %q, want %q", got, want)
 	}
 }

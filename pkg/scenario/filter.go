@@ -64,21 +64,34 @@ func appendFilters(dst, src []byte, fs []filter) []byte {
 
 const upperHex = "0123456789ABCDEF"
 
+// queryKeep marks the bytes url.QueryEscape leaves alone: ASCII letters,
+// digits and "-_.~".
+var queryKeep = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == '~'
+	}
+	return t
+}()
+
 // appendQueryEscape escapes src as url.QueryEscape does: ASCII letters,
 // digits and "-_.~" stay, a space becomes '+', every other byte becomes %XX.
+// Runs of bytes that stay are copied at once.
 func appendQueryEscape(dst, src []byte) []byte {
-	for _, c := range src {
-		switch {
-		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9',
-			c == '-', c == '_', c == '.', c == '~':
-			dst = append(dst, c)
-		case c == ' ':
+	start := 0
+	for i, c := range src {
+		if queryKeep[c] {
+			continue
+		}
+		dst = append(dst, src[start:i]...)
+		if c == ' ' {
 			dst = append(dst, '+')
-		default:
+		} else {
 			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
 		}
+		start = i + 1
 	}
-	return dst
+	return append(dst, src[start:]...)
 }
 
 const lowerHex = "0123456789abcdef"

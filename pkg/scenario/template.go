@@ -6,9 +6,6 @@ import (
 	"strings"
 )
 
-// MaxTemplateLen is the longest template source Compile accepts (1 MiB).
-const MaxTemplateLen = 1 << 20
-
 // Template is a compiled template: literal text and placeholders whose
 // variables are resolved to indexes. It is immutable and safe for concurrent
 // use.
@@ -67,9 +64,6 @@ func (e *TemplateError) Error() string {
 // filter, or a variable not in names (with close matches), so a typo fails
 // when the spec is loaded rather than during the run.
 func Compile(src string, names *Names) (*Template, error) {
-	if len(src) > MaxTemplateLen {
-		return nil, &TemplateError{Src: src, Offset: MaxTemplateLen, Msg: fmt.Sprintf("template is longer than %d bytes", MaxTemplateLen)}
-	}
 	c := compiler{src: src, names: names}
 	if err := c.run(); err != nil {
 		return nil, err
