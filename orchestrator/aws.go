@@ -36,10 +36,7 @@ func (l Limits) Check(spec *events.RunSpec) error {
 				Msg: fmt.Sprintf("host of %q is not on this deployment's allow-list", t.URL)})
 		}
 	}
-	peak := spec.Load.Rate
-	if spec.Load.Shape == events.ShapeRamp {
-		peak = max(spec.Load.From, spec.Load.To)
-	}
+	peak := spec.Load.PeakRate() // a ramp's larger end, a staged load's highest step
 	if l.MaxRate > 0 && peak > l.MaxRate {
 		errs = append(errs, &events.FieldError{Field: "load", Msg: fmt.Sprintf("peak rate %g/s is above this deployment's limit of %g/s", peak, l.MaxRate)})
 	}

@@ -188,6 +188,7 @@ func findMax(steps []events.StepReport, f *events.FindMax) *events.FindMaxReport
 	out := &events.FindMaxReport{StoppedBy: events.StoppedByMax, SettleS: f.SettleTime().Seconds(),
 		SLO: events.SLOReport{P99Ms: ms(slo.P99.D()), P95Ms: ms(slo.P95.D()), ErrorRatio: slo.ErrorRatioLimit()}}
 	var stop *events.StepReport
+	laterPass := 0.0 // the highest rate that passed after the search ended
 	for i := range steps {
 		s := &steps[i]
 		if s.Kind != "step" {
@@ -195,6 +196,9 @@ func findMax(steps []events.StepReport, f *events.FindMax) *events.FindMaxReport
 		}
 		judge(s, slo)
 		if stop != nil {
+			if s.Verdict == events.VerdictPass {
+				laterPass = s.Rate
+			}
 			continue // judged for the evidence; the search ended before
 		}
 		if s.Verdict == events.VerdictPass {
@@ -220,6 +224,10 @@ func findMax(steps []events.StepReport, f *events.FindMax) *events.FindMaxReport
 			held, rate(stop.Rate), stop.Step, join(stop.Reasons))
 	default:
 		out.Conclusion = fmt.Sprintf("%s; the run ended before step %d (%s/s) could be judged", held, stop.Step, rate(stop.Rate))
+	}
+	if laterPass > 0 {
+		out.Conclusion += fmt.Sprintf("; later steps passed again, up to %s/s: the failure may have been transient (a longer warm-up or step may tell)",
+			rate(laterPass))
 	}
 	return out
 }

@@ -114,11 +114,14 @@ func runAWS(s events.RunSpec, f *runFlags, stdout, stderr io.Writer) error {
 		return err
 	}
 	if f.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		err = writeJSON(stdout, rep)
+	} else {
+		err = report.Text(stdout, rep)
 	}
-	return report.Text(stdout, rep)
+	if err != nil {
+		return err
+	}
+	return failedThresholds(rep)
 }
 
 // cmdStatus prints a deployed run's state: barrage status RUN [--json].

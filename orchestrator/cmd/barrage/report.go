@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,17 +41,20 @@ func cmdReport(args []string, stdout io.Writer) error {
 	}
 	switch *format {
 	case "text":
-		return report.Text(stdout, r)
+		err = report.Text(stdout, r)
 	case "json":
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		err = writeJSON(stdout, r)
 	case "md":
-		return report.Markdown(stdout, r)
+		err = report.Markdown(stdout, r)
 	case "html":
-		return report.HTML(stdout, r)
+		err = report.HTML(stdout, r)
+	default:
+		return badInput("unknown --format %q (want text, json, md or html)", *format)
 	}
-	return badInput("unknown --format %q (want text, json, md or html)", *format)
+	if err != nil {
+		return err
+	}
+	return failedThresholds(r)
 }
 
 // openRun finds a run from a folder (DIR/runs/ID), a run id under dir, or

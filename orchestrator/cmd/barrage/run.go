@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -66,16 +65,15 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "plan: "+w)
 	}
 	prog := newProgress(stderr, f.quiet, s.Duration.D(), len(p.Shards))
+	sched, stopped := watchThresholds(sched, s.Thresholds, len(p.Shards), prog.update, stderr)
 	run, err := orchestrator.RunLocal(sched, abort, s, orchestrator.LocalOptions{Dir: f.out, Procs: f.procs,
-		Progress: prog.update, Log: workerLog(stderr, f.quiet)})
+		Progress: stopped.update, Log: workerLog(stderr, f.quiet)})
 	prog.finish()
 	if err != nil && (run == nil || !errors.Is(err, orchestrator.ErrNoResult)) {
 		return err
 	}
 	if f.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(run.Report); err != nil {
+		if err := writeJSON(stdout, run.Report); err != nil {
 			return err
 		}
 	} else {
@@ -87,7 +85,10 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil || run.Report.Requests == 0 && run.Report.Dropped == 0 {
 		return fmt.Errorf("%w: no request was sent", orchestrator.ErrNoResult)
 	}
-	return nil
+	if why := stopped.reason(); why != "" {
+		return &thresholdError{why}
+	}
+	return failedThresholds(run.Report)
 }
 
 // specFromArgs reads a command line of run or plan: flags and an optional
@@ -199,7 +200,7 @@ func applyFlags(s *events.RunSpec, f *runFlags, set map[string]bool) error {
 			s.Load = events.Load{Shape: events.ShapeRamp, From: f.rate, To: f.rampTo}
 		}
 	}
-	if set["duration"] || s.Duration == 0 {
+	if set["duration"] || s.Duration == 0 && !s.Load.Staged() { // a staged load sets its own
 		s.Duration = f.duration
 	}
 	if set["timeout"] || s.Timeout == 0 {
@@ -229,7 +230,7 @@ func applyFlags(s *events.RunSpec, f *runFlags, set map[string]bool) error {
 	if set["name"] {
 		s.Name = f.name
 	}
-	if s.Duration.D() <= 0 {
+	if s.Duration.D() < 0 || s.Duration == 0 && !s.Load.Staged() {
 		return badInput("--duration must be positive, got %s", s.Duration)
 	}
 	if s.Timeout.D() <= 0 {

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+)
+
+// queueServer answers like a server with one worker that takes 1/capacity
+// per request, first come first served: below its capacity a request waits
+// about 1/capacity; above it the queue, and so the latency, grows by
+// (rate − capacity)/capacity seconds every second.
+func queueServer(t *testing.T, capacity float64) *httptest.Server {
+	var mu sync.Mutex
+	var next time.Time
+	service := time.Duration(float64(time.Second) / capacity)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		now := time.Now()
+		done := later(now, next).Add(service)
+		next = done
+		mu.Unlock()
+		time.Sleep(time.Until(done))
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// writeSpec writes a YAML spec to a temporary file.
+func writeSpec(t *testing.T, yaml string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "spec.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func decodeReport(t *testing.T, r result) events.Report {
+	t.Helper()
+	var rep events.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("stdout is not report.json: %v\n%s\nstderr:\n%s", err, r.stdout, r.stderr)
+	}
+	return rep
+}
+
+// TestFindMaxEndToEnd runs a find-max staircase (100, 200, 300, 400/s, 3 s
+// each after a 2 s warm-up) against a server of capacity 250/s: the steps
+// up to 200/s hold p99 ≤ 100 ms, the queue builds from 300/s on. A
+// threshold on step 3 fails, so barrage exits 1.
+func TestFindMaxEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 14 s run")
+	}
+	srv := queueServer(t, 250)
+	spec := writeSpec(t, `
+name: capacity
+targets: [{url: `+srv.URL+`/}]
+load:
+  shape: find-max
+  find_max: {start: 100, increment: 100, step: 3s, warmup: 2s, max: 400, slo: {p99: 100ms}}
+thresholds:
+  - {metric: p99, value: 100ms, step: 1}
+  - {metric: p99, value: 100ms, step: 3}
+`)
+	out := t.TempDir()
+	r := barrage(t, 40*time.Second, "run", spec, "--json", "--quiet", "--out", out)
+	if r.code != exitThreshold {
+		t.Fatalf("exit %d; want %d (a threshold failed)\nstderr:\n%s", r.code, exitThreshold, r.stderr)
+	}
+	rep := decodeReport(t, r)
+	f := rep.FindMax
+	if f == nil {
+		t.Fatalf("report has no find_max: %s", r.stdout)
+	}
+	verdicts := []string{}
+	for _, s := range rep.Steps {
+		verdicts = append(verdicts, s.Verdict)
+	}
+	t.Logf("find_max: %+v; verdicts %v", *f, verdicts)
+	for _, s := range rep.Steps {
+		t.Logf("step %d %v/s: judged %d s, sent %.1f/s, ok %.1f/s, p99 %.1f ms, %s %v", s.Step, s.Rate, s.JudgedS,
+			s.SentRate, s.OKRate, s.LatencyMs.P99, s.Verdict, s.Reasons)
+	}
+	// Steps 3 and 4 are above the capacity: the target breaks the SLO. Steps
+	// 1 and 2 are below it: they pass, unless this machine is so busy that
+	// the generator itself falls behind (late drops), which the judge must
+	// then call generator-limited rather than blame the target.
+	if len(rep.Steps) != 5 || rep.Steps[3].Verdict != events.VerdictFail || rep.Steps[4].Verdict != events.VerdictFail {
+		t.Fatalf("verdicts %v; want steps 3 and 4 (300, 400/s) to fail", verdicts)
+	}
+	below := []string{rep.Steps[1].Verdict, rep.Steps[2].Verdict}
+	switch {
+	case below[0] == events.VerdictPass && below[1] == events.VerdictPass:
+		if f.MaxSustainableRate != 200 || f.FirstFailingRate != 300 || f.StoppedBy != events.StoppedBySLO {
+			t.Errorf("find_max = %+v; want 200/s sustained, the SLO broken at 300/s", *f)
+		}
+	case below[0] == events.VerdictFail || below[1] == events.VerdictFail:
+		t.Errorf("verdicts %v: a step below the capacity failed", verdicts)
+	default:
+		t.Logf("the generator limited a step below the capacity (a busy machine): %s", f.Conclusion)
+		if f.StoppedBy != events.StoppedByGenerator {
+			t.Errorf("find_max = %+v; want it stopped by the generator", *f)
+		}
+	}
+	if len(rep.Thresholds) != 2 || !rep.Thresholds[0].Pass || rep.Thresholds[1].Pass || rep.Passed {
+		t.Errorf("thresholds %+v, passed %v; want step 1 to pass and step 3 to fail", rep.Thresholds, rep.Passed)
+	}
+	if !strings.Contains(r.stderr, "1 of 2 thresholds failed: p99 < 100.0 ms in step 3") {
+		t.Errorf("stderr does not name the failed threshold:\n%s", r.stderr)
+	}
+	// barrage report renders the stored run, with the FAIL line, and exits 1 too.
+	rr := barrage(t, 10*time.Second, "report", rep.RunID, "--out", out)
+	if rr.code != exitThreshold || !strings.Contains(rr.stdout, "\nFAIL threshold p99 < 100.0 ms in step 3") ||
+		!strings.Contains(rr.stdout, "Find-max steps") {
+		t.Errorf("report: exit %d\n%s%s", rr.code, rr.stdout, rr.stderr)
+	}
+}
+
+// TestStagesEndToEnd runs three stages (1 s at 50/s, a ramp 50→150/s over
+// 1 s, a 1 s pause): 150 arrivals, the duration set by the stages.
+func TestStagesEndToEnd(t *testing.T) {
+	srv, n := countingServer(t)
+	spec := writeSpec(t, `
+targets: [{url: `+srv.URL+`/}]
+load:
+  shape: stages
+  stages:
+    - {duration: 1s, rate: 50}
+    - {duration: 1s, rate: 50, ramp_to: 150}
+    - {duration: 1s, rate: 0}
+thresholds:
+  - {metric: error_ratio, value: 0.01}
+  - {metric: rate, op: ">", value: 10}
+`)
+	r := barrage(t, 30*time.Second, "run", spec, "--workers", "2", "--json", "--quiet", "--out", t.TempDir())
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
+	}
+	rep := decodeReport(t, r)
+	if rep.Requests+rep.Dropped != 150 || n.Load() != rep.Requests || len(rep.Steps) != 3 || rep.FindMax != nil {
+		t.Errorf("requests %d + dropped %d (server saw %d), %d steps; want 150 arrivals over 3 stages",
+			rep.Requests, rep.Dropped, n.Load(), len(rep.Steps))
+	}
+	if rep.DurationS < 2.9 || rep.DurationS > 3.1 || rep.TargetRate != 50 || !rep.Passed {
+		t.Errorf("duration %v s, target rate %v (want 3 s, a mean of 50/s), passed %v", rep.DurationS, rep.TargetRate, rep.Passed)
+	}
+}
+
+// TestThresholdExitCodes: 0 when thresholds hold, 1 when one fails, 2 when
+// one is malformed (named by its field, nothing sent).
+func TestThresholdExitCodes(t *testing.T) {
+	srv, n := countingServer(t)
+	run := func(thresholds string) result {
+		spec := writeSpec(t, "targets: [{url: "+srv.URL+"/}]\nload: {rate: 20}\nduration: 1s\nthresholds:\n"+thresholds)
+		return barrage(t, 30*time.Second, "run", spec, "--quiet", "--out", t.TempDir())
+	}
+	if r := run("  - {metric: p99, value: 5s}\n  - {metric: error_ratio, op: '<=', value: 0}\n"); r.code != exitOK ||
+		!strings.Contains(r.stdout, "PASS threshold p99 < 5000 ms") {
+		t.Errorf("holding thresholds: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run("  - {metric: rate, op: '>=', value: 1000}\n"); r.code != exitThreshold ||
+		!strings.Contains(r.stdout, "\nFAIL threshold rate >= 1000/s: ") {
+		t.Errorf("failing threshold: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	before := n.Load()
+	if r := run("  - {metric: p99, value: 0.5}\n"); r.code != exitBadInput || !strings.Contains(r.stderr, "thresholds[0].value") {
+		t.Errorf("malformed threshold: exit %d\n%s", r.code, r.stderr)
+	}
+	if n.Load() != before {
+		t.Errorf("a malformed spec sent %d requests", n.Load()-before)
+	}
+}
+
+// TestThresholdAbort: a target 300 ms slow breaks p99 < 100 ms from the
+// first second; with abort after 2 s, a 30 s run stops within seconds and
+// exits 1.
+func TestThresholdAbort(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+	}))
+	t.Cleanup(srv.Close)
+	spec := writeSpec(t, `
+targets: [{url: `+srv.URL+`/}]
+load: {rate: 20}
+duration: 30s
+thresholds:
+  - {metric: p99, value: 100ms, abort: {after: 2s}}
+`)
+	start := time.Now()
+	r := barrage(t, 40*time.Second, "run", spec, "--json", "--out", t.TempDir())
+	took := time.Since(start)
+	if r.code != exitThreshold || !strings.Contains(r.stderr, "threshold p99 < 100ms broken for 2s") {
+		t.Fatalf("exit %d; want 1, a run stopped by its threshold\nstderr:\n%s", r.code, r.stderr)
+	}
+	rep := decodeReport(t, r)
+	if took > 15*time.Second || rep.DurationS > 10 || rep.Shards[0].Status != events.StatusTruncated {
+		t.Errorf("the run took %v, sent for %.1f s, shard %s; want it stopped within seconds", took, rep.DurationS, rep.Shards[0].Status)
+	}
+}
