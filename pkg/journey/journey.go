@@ -392,6 +392,7 @@ func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 	defer done()
 	buf := make([]byte, 0, 512)
 	var body []byte
+	var base *url.URL // the last response's URL, for relative URLs such as a form's action
 	due := it.Due
 	for k := range j.steps {
 		s := &j.steps[k]
@@ -403,7 +404,7 @@ func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 				return err
 			}
 		}
-		rec, resp, err := j.send(ctx, client, s, v, it.Timeout, &buf, &body)
+		rec, resp, err := j.send(ctx, client, s, v, base, it.Timeout, &buf, &body)
 		rec.Due = due
 		it.Record(s.id, rec)
 		if err != nil {
@@ -412,6 +413,7 @@ func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 		if !s.passes(resp.Status) {
 			return &engine.IterationError{Step: s.name, Class: errclass.Unexpected, Detail: strconv.Itoa(resp.Status)}
 		}
+		base = resp.url
 		for _, x := range s.extract {
 			if err := x.apply(resp, v); err != nil {
 				return &engine.IterationError{Step: s.name, Class: errclass.Extract, Detail: x.varName()}
@@ -423,11 +425,16 @@ func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 }
 
 // send renders and sends step s, reading up to MaxBody of the answer.
-func (j *Journey) send(ctx context.Context, c *http.Client, s *step, v *scenario.Vars, timeout time.Duration,
-	buf, body *[]byte) (engine.Step, *response, error) {
+func (j *Journey) send(ctx context.Context, c *http.Client, s *step, v *scenario.Vars, base *url.URL,
+	timeout time.Duration, buf, body *[]byte) (engine.Step, *response, error) {
 	rec := engine.Step{}
 	method := string(s.method.Append((*buf)[:0], v))
 	u := string(s.url.Append((*buf)[:0], v))
+	if base != nil && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		if ref, err := url.Parse(u); err == nil {
+			u = base.ResolveReference(ref).String()
+		}
+	}
 	var payload []byte
 	switch {
 	case s.body != nil:

@@ -1,0 +1,126 @@
+package journey
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/internal/oidctest"
+)
+
+// The OIDC flows run against servers others wrote: a Keycloak-shaped
+// provider composed with ory/fosite (internal/oidctest: Keycloak's paths,
+// login form and logout; bcrypt-hashed client secrets, at cost 4 here to
+// keep the tests quick), and zitadel/oidc's example provider.
+
+func keycloak(t *testing.T) *oidctest.Provider {
+	users := map[string]string{}
+	for i := 1; i <= 50; i++ {
+		users[fmt.Sprintf("user-%d", i)] = fmt.Sprintf("pass-%d", i)
+	}
+	return oidctest.NewFosite(t, oidctest.Config{Realm: "bench", BcryptCost: 4, Users: users,
+		Clients: []oidctest.Client{
+			{ID: "service", Secret: "service-secret", GrantTypes: []string{oidctest.GrantClientCredentials}},
+			{ID: "cli", Secret: "cli-secret", GrantTypes: []string{oidctest.GrantPassword, oidctest.GrantRefreshToken}},
+			{ID: "web", Secret: "web-secret", RedirectURIs: []string{"http://127.0.0.1/callback"},
+				GrantTypes: []string{oidctest.GrantAuthorizationCode, oidctest.GrantRefreshToken}},
+		}})
+}
+
+func flowJourney(t *testing.T, f events.Flow, users *events.UsersData) *Journey {
+	t.Helper()
+	sc := events.Scenario{Name: "kc", Flow: &f, Users: users, Secrets: nil}
+	if err := (&events.RunSpec{Scenarios: []events.Scenario{sc}}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	j, err := Compile(sc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+func TestFlowsKeycloak(t *testing.T) {
+	issuer := "http://set-per-row" // each row gets a provider of its own, so its counters are its own
+	t.Setenv("KC_SERVICE_SECRET", "service-secret")
+	t.Setenv("KC_CLI_SECRET", "cli-secret")
+	t.Setenv("KC_WEB_SECRET", "web-secret")
+	users := &events.UsersData{Count: 50, Start: 1}
+	tests := []struct {
+		name  string
+		flow  events.Flow
+		steps map[string]int64 // requests per step for 10 iterations
+		check func(t *testing.T, s oidctest.Stats)
+	}{
+		{"client credentials", events.Flow{Grant: events.GrantClientCredentials, Issuer: issuer,
+			ClientID: "service", ClientSecret: "env:KC_SERVICE_SECRET"},
+			map[string]int64{"token": 10}, func(t *testing.T, s oidctest.Stats) {
+				if s.ClientCredentials.OK != 10 {
+					t.Errorf("client_credentials grants %+v", s.ClientCredentials)
+				}
+			}},
+		{"password, 3 refreshes, logout", events.Flow{Grant: events.GrantPassword, Issuer: issuer,
+			ClientID: "cli", ClientSecret: "env:KC_CLI_SECRET", Refreshes: 3, Logout: true},
+			map[string]int64{"login": 10, "refresh": 30, "logout": 10}, func(t *testing.T, s oidctest.Stats) {
+				if s.Password.OK != 10 || s.RefreshToken.OK != 30 || s.Logouts.OK != 10 {
+					t.Errorf("password %+v, refresh %+v, logout %+v", s.Password, s.RefreshToken, s.Logouts)
+				}
+			}},
+		{"browser login with PKCE, 2 refreshes, logout", events.Flow{Grant: events.GrantAuthorizationCode, Issuer: issuer,
+			ClientID: "web", ClientSecret: "env:KC_WEB_SECRET", RedirectURI: "http://127.0.0.1/callback", Refreshes: 2, Logout: true},
+			map[string]int64{"authorize": 10, "login": 10, "token": 10, "refresh": 20, "logout": 10}, func(t *testing.T, s oidctest.Stats) {
+				if s.LoginPages != 10 || s.Logins.OK != 10 || s.AuthorizationCode.OK != 10 || s.RefreshToken.OK != 20 || s.Logouts.OK != 10 {
+					t.Errorf("pages %d, logins %+v, codes %+v, refresh %+v, logout %+v",
+						s.LoginPages, s.Logins, s.AuthorizationCode, s.RefreshToken, s.Logouts)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kc := keycloak(t)
+			tt.flow.Issuer = kc.Issuer()
+			j := flowJourney(t, tt.flow, users)
+			tg := targets(runJourney(t, j, 10, time.Second))
+			if c := tg["kc"].Counts; c.Requests != 10 || c.Success != 10 {
+				t.Fatalf("iterations %+v", c)
+			}
+			for step, n := range tt.steps {
+				if c := tg["kc/"+step].Counts; c.Requests != n || c.Success != n {
+					t.Errorf("step %s: %+v, want %d successful", step, c, n)
+				}
+			}
+			tt.check(t, kc.Stats())
+		})
+	}
+}
+
+// TestFlowWrongPassword: the login form comes back (200) instead of the
+// redirect, and the iteration ends at the login step.
+func TestFlowWrongPassword(t *testing.T) {
+	kc := keycloak(t)
+	t.Setenv("KC_WEB_SECRET", "web-secret")
+	j := flowJourney(t, events.Flow{Grant: events.GrantAuthorizationCode, Issuer: kc.Issuer(), ClientID: "web",
+		ClientSecret: "env:KC_WEB_SECRET", RedirectURI: "http://127.0.0.1/callback"},
+		&events.UsersData{Count: 50, Start: 1, PasswordPattern: "wrong"})
+	tg := targets(runJourney(t, j, 10, 500*time.Millisecond))
+	if c := tg["kc"].Counts; c.Success != 0 || c.ErrorDetails["unexpected_status login: 200"] != 5 {
+		t.Errorf("iterations %+v", c)
+	}
+	if n := tg["kc/token"].Counts.Requests; n != 0 {
+		t.Errorf("token exchanged %d times without a code", n)
+	}
+}
+
+// TestFlowZitadel: discovery and client_credentials against zitadel/oidc's
+// example provider.
+func TestFlowZitadel(t *testing.T) {
+	z := oidctest.NewZitadel(t)
+	t.Setenv("Z_SECRET", oidctest.ZitadelServiceClientSecret)
+	j := flowJourney(t, events.Flow{Grant: events.GrantClientCredentials, Issuer: z.Issuer(),
+		ClientID: oidctest.ZitadelServiceClientID, ClientSecret: "env:Z_SECRET"}, nil)
+	tg := targets(runJourney(t, j, 10, time.Second))
+	if c := tg["kc/token"].Counts; c.Requests != 10 || c.Success != 10 {
+		t.Errorf("token %+v", c)
+	}
+}
