@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/barrage-load/barrage/events"
 )
 
 // syntax names the format a document is written in, for messages and for
@@ -159,6 +161,9 @@ func editDistance(a, b string) int {
 func want(t reflect.Type, syn syntax) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if t == reflect.TypeFor[events.Limit]() {
+		return `a duration such as "500ms" or a number such as 0.01`
 	}
 	if isText(t) {
 		return `a duration string such as "30s"`
