@@ -279,3 +279,28 @@ func TestLimitEncoding(t *testing.T) {
 		t.Errorf("Holds disagrees with its operators")
 	}
 }
+
+// FuzzLimit: any text a Limit accepts re-encodes to JSON that reads back as
+// the same Limit.
+func FuzzLimit(f *testing.F) {
+	for _, s := range []string{"500ms", "0.01", "1e3", "-0", "1h2m3.5s", "NaN", "fast", `"x"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var l Limit
+		if l.UnmarshalText([]byte(s)) != nil {
+			return
+		}
+		b, err := json.Marshal(l)
+		if err != nil {
+			if !l.IsDuration && (math.IsNaN(l.Number) || math.IsInf(l.Number, 0)) {
+				return // not finite: Validate rejects it
+			}
+			t.Fatalf("Marshal(%+v): %v", l, err)
+		}
+		var back Limit
+		if err := json.Unmarshal(b, &back); err != nil || back != l {
+			t.Fatalf("%q → %s → %+v, %v", s, b, back, err)
+		}
+	})
+}
