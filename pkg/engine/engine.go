@@ -118,6 +118,7 @@ type Engine struct {
 	dialErrs atomic.Int64
 	abortCtx context.Context // ends when requests in flight are cut off
 	stopping atomic.Bool     // scheduling has ended
+	sendEnd  atomic.Int64    // when it ended (ns since the start), once Run knows
 	aborted  atomic.Bool     // in-flight requests are being cut off
 
 	mu      sync.Mutex
@@ -259,6 +260,7 @@ func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) 
 		e.schedule(sched)
 	}
 	sendEnd := e.now()
+	e.sendEnd.Store(sendEnd)
 	interrupted := sched.Err() != nil // checked now: a cancel after the window is not an interruption
 	e.stopping.Store(true)
 	e.mu.Lock()

@@ -80,9 +80,19 @@ func (it *Iteration) Dial(ctx context.Context, network, addr string) (net.Conn, 
 	return &journeyConn{Conn: nc, e: e}, nil
 }
 
-// Stopping reports whether scheduling has ended: an iteration should start
-// no further step (the one in flight may finish within its timeout).
-func (it *Iteration) Stopping() bool { return it.w.e.stopping.Load() }
+// Expired reports whether the run is over for this iteration: scheduling
+// ended more than one request timeout ago. An iteration then starts no
+// further step. Until then it goes on (as k6's graceful stop lets
+// iterations finish), so that the last journeys of a run are not all cut
+// short; an abort cuts everything off at once through ctx.
+func (it *Iteration) Expired() bool {
+	e := it.w.e
+	if !e.stopping.Load() {
+		return false
+	}
+	end := e.sendEnd.Load()
+	return end > 0 && e.now() > end+int64(e.cfg.Timeout)
+}
 
 // Step is one request of an iteration, as recorded.
 type Step struct {

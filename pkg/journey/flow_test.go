@@ -50,27 +50,27 @@ func TestFlowsKeycloak(t *testing.T) {
 	tests := []struct {
 		name  string
 		flow  events.Flow
-		steps map[string]int64 // requests per step for 10 iterations
-		check func(t *testing.T, s oidctest.Stats)
+		steps map[string]int64 // requests per step per iteration
+		check func(t *testing.T, s oidctest.Stats, n int64)
 	}{
 		{"client credentials", events.Flow{Grant: events.GrantClientCredentials, Issuer: issuer,
 			ClientID: "service", ClientSecret: "env:KC_SERVICE_SECRET"},
-			map[string]int64{"token": 10}, func(t *testing.T, s oidctest.Stats) {
-				if s.ClientCredentials.OK != 10 {
+			map[string]int64{"token": 1}, func(t *testing.T, s oidctest.Stats, n int64) {
+				if s.ClientCredentials.OK != n {
 					t.Errorf("client_credentials grants %+v", s.ClientCredentials)
 				}
 			}},
 		{"password, 3 refreshes, logout", events.Flow{Grant: events.GrantPassword, Issuer: issuer,
 			ClientID: "cli", ClientSecret: "env:KC_CLI_SECRET", Refreshes: 3, Logout: true},
-			map[string]int64{"login": 10, "refresh": 30, "logout": 10}, func(t *testing.T, s oidctest.Stats) {
-				if s.Password.OK != 10 || s.RefreshToken.OK != 30 || s.Logouts.OK != 10 {
+			map[string]int64{"login": 1, "refresh": 3, "logout": 1}, func(t *testing.T, s oidctest.Stats, n int64) {
+				if s.Password.OK != n || s.RefreshToken.OK != 3*n || s.Logouts.OK != n {
 					t.Errorf("password %+v, refresh %+v, logout %+v", s.Password, s.RefreshToken, s.Logouts)
 				}
 			}},
 		{"browser login with PKCE, 2 refreshes, logout", events.Flow{Grant: events.GrantAuthorizationCode, Issuer: issuer,
 			ClientID: "web", ClientSecret: "env:KC_WEB_SECRET", RedirectURI: "http://127.0.0.1/callback", Refreshes: 2, Logout: true},
-			map[string]int64{"authorize": 10, "login": 10, "token": 10, "refresh": 20, "logout": 10}, func(t *testing.T, s oidctest.Stats) {
-				if s.LoginPages != 10 || s.Logins.OK != 10 || s.AuthorizationCode.OK != 10 || s.RefreshToken.OK != 20 || s.Logouts.OK != 10 {
+			map[string]int64{"authorize": 1, "login": 1, "token": 1, "refresh": 2, "logout": 1}, func(t *testing.T, s oidctest.Stats, n int64) {
+				if s.LoginPages != n || s.Logins.OK != n || s.AuthorizationCode.OK != n || s.RefreshToken.OK != 2*n || s.Logouts.OK != n {
 					t.Errorf("pages %d, logins %+v, codes %+v, refresh %+v, logout %+v",
 						s.LoginPages, s.Logins, s.AuthorizationCode, s.RefreshToken, s.Logouts)
 				}
@@ -82,15 +82,16 @@ func TestFlowsKeycloak(t *testing.T) {
 			tt.flow.Issuer = kc.Issuer()
 			j := flowJourney(t, tt.flow, users)
 			tg := targets(runJourney(t, j, 10, time.Second))
-			if c := tg["kc"].Counts; c.Requests != 10 || c.Success != 10 {
+			n := sent(t, tg, "kc", 10)
+			if c := tg["kc"].Counts; c.Success != n {
 				t.Fatalf("iterations %+v", c)
 			}
-			for step, n := range tt.steps {
-				if c := tg["kc/"+step].Counts; c.Requests != n || c.Success != n {
-					t.Errorf("step %s: %+v, want %d successful", step, c, n)
+			for step, per := range tt.steps {
+				if c := tg["kc/"+step].Counts; c.Requests != per*n || c.Success != per*n {
+					t.Errorf("step %s: %+v, want %d successful", step, c, per*n)
 				}
 			}
-			tt.check(t, kc.Stats())
+			tt.check(t, kc.Stats(), n)
 		})
 	}
 }
@@ -104,7 +105,8 @@ func TestFlowWrongPassword(t *testing.T) {
 		ClientSecret: "env:KC_WEB_SECRET", RedirectURI: "http://127.0.0.1/callback"},
 		&events.UsersData{Count: 50, Start: 1, PasswordPattern: "wrong"})
 	tg := targets(runJourney(t, j, 10, 500*time.Millisecond))
-	if c := tg["kc"].Counts; c.Success != 0 || c.ErrorDetails["unexpected_status login: 200"] != 5 {
+	n := sent(t, tg, "kc", 5)
+	if c := tg["kc"].Counts; c.Success != 0 || c.ErrorDetails["unexpected_status login: 200"] != n {
 		t.Errorf("iterations %+v", c)
 	}
 	if n := tg["kc/token"].Counts.Requests; n != 0 {
@@ -120,7 +122,8 @@ func TestFlowZitadel(t *testing.T) {
 	j := flowJourney(t, events.Flow{Grant: events.GrantClientCredentials, Issuer: z.Issuer(),
 		ClientID: oidctest.ZitadelServiceClientID, ClientSecret: "env:Z_SECRET"}, nil)
 	tg := targets(runJourney(t, j, 10, time.Second))
-	if c := tg["kc/token"].Counts; c.Requests != 10 || c.Success != 10 {
+	n := sent(t, tg, "kc", 10)
+	if c := tg["kc/token"].Counts; c.Requests != n || c.Success != n {
 		t.Errorf("token %+v", c)
 	}
 }

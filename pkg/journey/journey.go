@@ -372,8 +372,8 @@ func (j *Journey) Close() {
 	}
 }
 
-// errStopped ends an iteration when the run stops scheduling before its
-// next step.
+// errStopped ends an iteration whose run ended (a request timeout past the
+// end of scheduling) before its next step.
 var errStopped = fmt.Errorf("journey: the run ended before the next step: %w", context.Canceled)
 
 // Iterate implements engine.Journey.
@@ -397,7 +397,7 @@ func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 	for k := range j.steps {
 		s := &j.steps[k]
 		if k > 0 {
-			if it.Stopping() {
+			if it.Expired() {
 				return errStopped
 			}
 			if err := sleepUntil(ctx, due); err != nil {
