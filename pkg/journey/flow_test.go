@@ -1,12 +1,16 @@
 package journey
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/internal/oidctest"
+	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/pacer"
+	"github.com/barrage-load/barrage/pkg/spec"
 )
 
 // The OIDC flows run against servers others wrote: a Keycloak-shaped
@@ -125,5 +129,71 @@ func TestFlowZitadel(t *testing.T) {
 	n := sent(t, tg, "kc", 10)
 	if c := tg["kc/token"].Counts; c.Requests != n || c.Success != n {
 		t.Errorf("token %+v", c)
+	}
+}
+
+// TestKeycloakExample runs examples/keycloak.yaml, the README's Keycloak
+// mix, against the fake with its issuer swapped in and think times cut:
+// every scenario of the mix completes its iterations, and the provider
+// sees the logins, refreshes, grants and logouts they imply.
+func TestKeycloakExample(t *testing.T) {
+	kc := keycloak(t)
+	for k, v := range map[string]string{"KC_SERVICE_SECRET": "service-secret", "KC_WEB_SECRET": "web-secret", "KC_CLI_SECRET": "cli-secret"} {
+		t.Setenv(k, v)
+	}
+	s, err := spec.Load("../../examples/keycloak.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = s.WithDefaults()
+	if err := spec.Check(s, "keycloak.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	var js []engine.Journey
+	for _, sc := range s.Scenarios {
+		if sc.Flow != nil {
+			f := *sc.Flow
+			f.Issuer, f.Think = kc.Issuer(), 0
+			sc.Flow = &f
+		}
+		if sc.Vars["realm"] != "" {
+			sc.Vars = map[string]string{"realm": kc.Issuer()}
+		}
+		j, err := Compile(sc, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := j.Prepare(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		js = append(js, j)
+	}
+	e, err := engine.New(engine.Config{Journeys: js, Pacer: pacer.Constant{R: 20, D: time.Second},
+		MaxInflight: 100, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := e.Run(ctx, ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := targets(res)
+	// 40/20/20/20 of 20 arrivals.
+	want := map[string]int64{"client-credentials": 8, "browser-login": 4, "password-login": 4, "userinfo": 4}
+	ran := map[string]int64{}
+	for name, planned := range want {
+		ran[name] = sent(t, tg, name, planned)
+		if c := tg[name].Counts; c.Success != ran[name] {
+			t.Errorf("%s: %+v", name, c)
+		}
+	}
+	st := kc.Stats()
+	logins := ran["browser-login"] + ran["password-login"]
+	if st.ClientCredentials.OK != ran["client-credentials"] || st.Logins.OK != ran["browser-login"] ||
+		st.Password.OK != ran["password-login"]+ran["userinfo"] || st.RefreshToken.OK != 8*logins ||
+		st.Logouts.OK != logins || st.UserInfo.OK != ran["userinfo"] {
+		t.Errorf("provider saw %+v for iterations %v", st, ran)
 	}
 }
