@@ -70,7 +70,7 @@ func Make(spec events.RunSpec, o Options) (*events.Plan, error) {
 	kind, windows, why := w.kindAndWindows()
 	n, reasons, warnings := w.count(kind)
 	p := &events.Plan{Version: events.PlanVersion, RunID: o.RunID, Backend: o.Backend, Prices: Prices,
-		Reasons: append(why, reasons...), Warnings: warnings}
+		Reasons: append(append(w.shapeReasons(), why...), reasons...), Warnings: warnings}
 	lead := o.LeadTime
 	if lead == 0 {
 		lead = map[string]time.Duration{events.KindLocal: 250 * time.Millisecond, events.KindLambda: 10 * time.Second,

@@ -226,6 +226,9 @@ func TestStagedPlan(t *testing.T) {
 	if want := (1000.0*90 + (2000+3000+4000+5000)*60) / 330 / 22; math.Abs(p.Shards[0].Rate-want) > 1e-9 {
 		t.Errorf("shard rate %v; want %v", p.Shards[0].Rate, want)
 	}
+	if r := p.Reasons[0]; !strings.HasPrefix(r, "find-max: 5 steps of 1m0s from 1,000/s to 5,000/s after a 30s warm-up, 5m30s in all") {
+		t.Errorf("first reason %q; want the staircase described", r)
+	}
 	m := Messages(p, s, "k")[3]
 	pc := Pacer(m)
 	for _, at := range []time.Duration{10 * time.Second, 100 * time.Second, 300 * time.Second} {

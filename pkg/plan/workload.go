@@ -47,6 +47,28 @@ func newWorkload(spec events.RunSpec, o Options) *workload {
 	return w
 }
 
+// shapeReasons describes a staged load: the planner sizes for its peak,
+// and every shard follows its shape at its share.
+func (w *workload) shapeReasons() []string {
+	l := w.spec.Load
+	steps := l.Steps()
+	if len(steps) == 0 {
+		return nil
+	}
+	switch {
+	case l.Shape == events.ShapeFindMax:
+		f, n, warm := l.FindMax, len(steps), ""
+		if steps[0].Warmup {
+			n--
+			warm = fmt.Sprintf(" after a %s warm-up", f.Warmup)
+		}
+		return []string{fmt.Sprintf("find-max: %d steps of %s from %s/s to %s/s%s, %s in all (mean %s/s, peak %s/s); each shard takes its share of every step",
+			n, f.Step, num(f.Start), num(w.peak), warm, w.duration, num(w.mean), num(w.peak))}
+	}
+	return []string{fmt.Sprintf("stages: %d stages, %s in all (mean %s/s, peak %s/s); each shard takes its share of every stage",
+		len(steps), w.duration, num(w.mean), num(w.peak))}
+}
+
 // portBudget is how many new connections per second a worker may open
 // before TIME_WAIT holds half its port range: ⌊ports / 2 / 60 s⌋.
 func (w *workload) portBudget() float64 {
