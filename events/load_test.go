@@ -204,6 +204,13 @@ func TestValidateThresholds(t *testing.T) {
 			{Metric: "rate", Op: ">", Value: NumberLimit(90), Target: "GET https://api.example.com/x"},
 			{Metric: "p99", Value: ms(500), Abort: &ThresholdAbort{After: Duration(time.Second)}}}, nil, nil},
 		{"step", []Threshold{{Metric: "p95", Value: ms(100), Step: 2}}, staged, nil},
+		// A scenario's iterations and steps are targets of the report.
+		{"scenario", []Threshold{{Metric: "p95", Value: ms(100), Target: "login"},
+			{Metric: "p95", Value: ms(100), Target: "login/token"}, {Metric: "p95", Value: ms(100), Target: "nope/token"}},
+			func(s *RunSpec) {
+				s.Scenarios = []Scenario{{Name: "login", Steps: []ScenarioStep{{Name: "token", URL: "http://a/t"}}}}
+			},
+			[]problem{{"thresholds[2].target", `no target is named "nope/token"`}}},
 		{"unknown metric", []Threshold{{Metric: "p98", Value: ms(1)}}, nil,
 			[]problem{{"thresholds[0].metric", "unknown metric"}}},
 		{"missing metric", []Threshold{{Value: ms(1)}}, nil, []problem{{"thresholds[0].metric", "missing"}}},

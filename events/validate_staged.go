@@ -125,6 +125,17 @@ func (s *RunSpec) validateThresholds(p *problems) {
 	for _, t := range s.Targets {
 		names[targetName(t)] = true
 	}
+	// A scenario reports its iterations as the target NAME and its steps as
+	// NAME/STEP; a built-in flow names its steps itself, so any step of a
+	// known scenario is accepted.
+	scenarios := map[string]bool{}
+	for _, sc := range s.Scenarios {
+		names[sc.Name], scenarios[sc.Name] = true, true
+	}
+	known := func(target string) bool {
+		sc, _, isStep := strings.Cut(target, "/")
+		return names[target] || isStep && scenarios[sc]
+	}
 	steps := 0
 	for _, st := range s.Load.Steps() {
 		steps = max(steps, st.Index)
@@ -153,8 +164,8 @@ func (s *RunSpec) validateThresholds(p *problems) {
 		if t.Op != "" && !slices.Contains(Ops, t.Op) {
 			p.add(field+".op", "unknown operator %q (want one of %s)", t.Op, strings.Join(Ops, " "))
 		}
-		if t.Target != "" && !names[t.Target] {
-			p.add(field+".target", "no target is named %q (targets are named by name, or \"METHOD URL\")", t.Target)
+		if t.Target != "" && !known(t.Target) {
+			p.add(field+".target", "no target is named %q (targets are named by name, or \"METHOD URL\"; scenarios by name, their steps SCENARIO/STEP)", t.Target)
 		}
 		switch {
 		case t.Step < 0:
