@@ -17,11 +17,11 @@ const (
 	SentShortRatio = 0.95
 )
 
-// healthAcc is one second of the generator, over all shards: arrivals due
-// and requests sent (rates × interval), the worst lag p99 and CPU use.
+// healthAcc is one second of the generator, over all shards: requests
+// sent (rate × interval), the worst lag p99 and CPU use.
 type healthAcc struct {
-	planned, sent float64
-	lagP99, cpu   float64
+	sent        float64
+	lagP99, cpu float64
 }
 
 // addHealth adds a shard's health samples to the per-second accumulators.
@@ -32,7 +32,6 @@ func (m *merger) addHealth(h *events.Health) {
 			a = &healthAcc{}
 			m.health[x.T] = a
 		}
-		a.planned += x.PlannedRate * x.IntervalS
 		a.sent += x.AchievedRate * x.IntervalS
 		if x.IntervalS >= 0.5 { // as summarize: rates over a sliver are noise
 			a.lagP99 = max(a.lagP99, x.LagP99Ms)
