@@ -18,6 +18,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/queue"
 	"github.com/barrage-load/barrage/pkg/reduce"
@@ -42,6 +43,8 @@ type LocalOptions struct {
 	Log *slog.Logger
 	// Engine adjusts each shard's engine configuration (tests).
 	Engine func(*engine.Config)
+	// Debug dumps the scenarios' first steps (in-process workers only).
+	Debug *journey.Debug
 }
 
 // Run is a finished run.
@@ -151,7 +154,7 @@ func startGoroutines(sched context.Context, q queue.Queue, st store.Store, opt L
 		go func() {
 			defer wg.Done()
 			rt := &worker.Runtime{Store: st, Kind: events.KindLocal, ProgressEvery: time.Second,
-				AbortPoll: time.Second, Log: opt.Log, Engine: opt.Engine}
+				AbortPoll: time.Second, Log: opt.Log, Engine: opt.Engine, Debug: opt.Debug}
 			rt.Serve(sched, q, localServe)
 		}()
 	}

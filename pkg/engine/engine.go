@@ -99,27 +99,27 @@ type Engine struct {
 	table []int32
 	h2    *h2pool
 
-	start    time.Time
-	stripes  []*stripe
-	sent     atomic.Int64 // requests started
-	next     atomic.Int64 // closed loop: next arrival index
-	sched    schedState   // open model: the next arrival
-	drops    atomic.Int64
-	late     atomic.Int64   // drops because the scheduler was late
-	tdrops   []atomic.Int64 // drops per statistics target
-	tlate    []atomic.Int64 // late drops per statistics target
+	start   time.Time
+	stripes []*stripe
+	sent    atomic.Int64 // requests started
+	next    atomic.Int64 // closed loop: next arrival index
+	sched   schedState   // open model: the next arrival
+	drops   atomic.Int64
+	late    atomic.Int64   // drops because the scheduler was late
+	tdrops  []atomic.Int64 // drops per statistics target
+	tlate   []atomic.Int64 // late drops per statistics target
 	// Statistics targets: the plain targets, then per journey its
 	// iteration target and its steps (statsLayout).
 	names, kinds, groups []string
-	jbase                []int   // journey j's iteration target
-	items                []int32 // weight-table item (target, then journey) → statistics target
-	conns    atomic.Int64   // open connections
-	dials    atomic.Int64
-	dialErrs atomic.Int64
-	abortCtx context.Context // ends when requests in flight are cut off
-	stopping atomic.Bool     // scheduling has ended
-	sendEnd  atomic.Int64    // when it ended (ns since the start), once Run knows
-	aborted  atomic.Bool     // in-flight requests are being cut off
+	jbase                []int        // journey j's iteration target
+	items                []int32      // weight-table item (target, then journey) → statistics target
+	conns                atomic.Int64 // open connections
+	dials                atomic.Int64
+	dialErrs             atomic.Int64
+	abortCtx             context.Context // ends when requests in flight are cut off
+	stopping             atomic.Bool     // scheduling has ended
+	sendEnd              atomic.Int64    // when it ended (ns since the start), once Run knows
+	aborted              atomic.Bool     // in-flight requests are being cut off
 
 	mu      sync.Mutex
 	idle    []*worker // LIFO: the most recently used slot (and its warm connection) goes first

@@ -51,8 +51,8 @@ type Options struct {
 	// Secrets resolves the scenario's secret references; nil uses a
 	// resolver of its own (env:, file:, and AWS with the default config).
 	Secrets *secret.Resolver
-	// Dir resolves a relative csv.file (the spec's directory).
-	Dir string
+	// Debug, if set, dumps the first steps (redacted).
+	Debug *Debug
 }
 
 // Journey is a compiled scenario: an engine.Journey.
@@ -472,13 +472,20 @@ func (j *Journey) send(ctx context.Context, c *http.Client, s *step, v *scenario
 	}
 	rec.BytesOut = int64(len(payload))
 	res, err := c.Do(req)
+	debug := j.opts.Debug.take()
 	if err != nil {
 		rec.End, rec.Err = time.Now(), unwrapURL(err)
+		if debug {
+			j.opts.Debug.dump(j.sc.Name, s.name, req, payload, nil, nil, rec.Err)
+		}
 		return rec, nil, rec.Err
 	}
 	*body = (*body)[:0]
-	if len(s.extract) > 0 {
+	if len(s.extract) > 0 || debug {
 		*body, err = readAtMost(*body, res.Body, MaxBody)
+	}
+	if debug {
+		j.opts.Debug.dump(j.sc.Name, s.name, req, payload, res, *body, err)
 	}
 	n, err2 := io.Copy(io.Discard, res.Body)
 	res.Body.Close()

@@ -15,6 +15,7 @@ import (
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
 	"github.com/barrage-load/barrage/pkg/pacer"
+	"github.com/barrage-load/barrage/pkg/secret"
 )
 
 // runJourney runs j through the engine: n arrivals over d.
@@ -240,4 +241,48 @@ func TestCompileErrors(t *testing.T) {
 	if verr == nil || !strings.Contains(verr.Error(), "scenarios[0].steps[1].headers.Authorization") {
 		t.Errorf("Validate: %v", verr)
 	}
+}
+
+// TestDebugRedacts: the debug dump shows the exchanges with the secret, the
+// bearer token and the token in the JSON answer redacted.
+func TestDebugRedacts(t *testing.T) {
+	s := newShop(t)
+	t.Setenv("SHOP_SECRET", "pw-shop-secret-9")
+	sc := shopScenario(s.URL)
+	sc.Secrets = map[string]string{"k": "env:SHOP_SECRET"}
+	sc.Steps[0].Header = map[string]string{"X-Api-Key": "{{k}}", "X-Note": "secret={{k}}"}
+	var out strings.Builder
+	var mu sync.Mutex
+	w := writerFunc(func(b []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(b) })
+	dbg := NewDebug(w, 4, nil)
+	res := secretResolver(dbg)
+	j, err := Compile(sc, Options{Debug: dbg, Secrets: res})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runJourney(t, j, 10, 500*time.Millisecond)
+	mu.Lock()
+	dump := out.String()
+	mu.Unlock()
+	if strings.Count(dump, "--- shop/") != 4 {
+		t.Errorf("dump of %d exchanges, want 4:\n%s", strings.Count(dump, "--- shop/"), dump)
+	}
+	for _, leak := range []string{"pw-shop-secret-9", "tok-u"} {
+		if strings.Contains(dump, leak) {
+			t.Errorf("dump shows %q:\n%s", leak, dump)
+		}
+	}
+	for _, want := range []string{"> POST " + s.URL + "/login", "Authorization: Bearer [REDACTED]", `"token":"[REDACTED]"`, "X-Note: secret=[REDACTED]"} {
+		if !strings.Contains(dump, want) {
+			t.Errorf("dump lacks %q:\n%s", want, dump)
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+func secretResolver(d *Debug) *secret.Resolver {
+	return secret.NewResolver(secret.WithRedactor(d.Redactor()))
 }

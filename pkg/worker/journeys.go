@@ -12,7 +12,14 @@ import (
 
 // journeys compiles and prepares the spec's scenarios: secrets resolved and
 // issuers discovered once per shard. close releases their kept connections.
-func journeys(ctx context.Context, s *events.RunSpec, secrets *secret.Resolver) (js []engine.Journey, close func(), err error) {
+func journeys(ctx context.Context, s *events.RunSpec, secrets *secret.Resolver, debug *journey.Debug) (js []engine.Journey, close func(), err error) {
+	if secrets == nil && len(s.Scenarios) > 0 {
+		var red *secret.Redactor
+		if debug != nil {
+			red = debug.Redactor()
+		}
+		secrets = secret.NewResolver(secret.WithRedactor(red))
+	}
 	var compiled []*journey.Journey
 	close = func() {
 		for _, j := range compiled {
@@ -20,7 +27,7 @@ func journeys(ctx context.Context, s *events.RunSpec, secrets *secret.Resolver) 
 		}
 	}
 	for i, sc := range s.Scenarios {
-		j, err := journey.Compile(sc, journey.Options{Insecure: s.Insecure, HTTP2: s.HTTP2, Secrets: secrets})
+		j, err := journey.Compile(sc, journey.Options{Insecure: s.Insecure, HTTP2: s.HTTP2, Secrets: secrets, Debug: debug})
 		if err != nil {
 			return nil, close, fmt.Errorf("scenarios[%d]: %w", i, err)
 		}

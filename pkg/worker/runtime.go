@@ -13,6 +13,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/secret"
 	"github.com/barrage-load/barrage/pkg/store"
 )
@@ -53,6 +54,8 @@ type Runtime struct {
 	// Secrets resolves the scenarios' secret references; nil makes one per
 	// shard (env:, file:, and AWS with the default configuration).
 	Secrets *secret.Resolver
+	// Debug, if set, dumps the scenarios' first steps, redacted.
+	Debug *journey.Debug
 	// Engine, if set, adjusts each engine configuration (tests: Dial, CoarseTimer).
 	Engine func(*engine.Config)
 	// Log receives one line per shard; nil discards.
@@ -169,7 +172,7 @@ func (r *Runtime) spec(ctx context.Context, m events.ShardMessage) (events.RunSp
 // the worker's deadline.
 func (r *Runtime) run(ctx context.Context, m events.ShardMessage, spec events.RunSpec) (*events.ShardResult, error) {
 	cfg := EngineConfig(&spec, m)
-	js, closeJourneys, err := journeys(ctx, &spec, r.Secrets)
+	js, closeJourneys, err := journeys(ctx, &spec, r.Secrets, r.Debug)
 	defer closeJourneys()
 	if err != nil {
 		return nil, fmt.Errorf("shard %s: %w", m.ShardID, err)

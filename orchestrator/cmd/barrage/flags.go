@@ -40,6 +40,7 @@ type runFlags struct {
 	name        string
 	demo        bool
 	quiet       bool
+	debug       int
 	kind        string
 	specName    string // the SPEC file's name, or "flags"
 	aws         awsFlags
@@ -71,6 +72,7 @@ func runFlagSet() (*flag.FlagSet, *runFlags) {
 	fs.StringVar(&f.name, "name", "", "a name for the run in reports")
 	fs.BoolVar(&f.demo, "demo", false, "start a small HTTP server on 127.0.0.1 and, without other targets, load it (to try barrage)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	fs.IntVar(&f.debug, "debug", 0, "print the first `N` scenario steps' requests and responses to stderr, secrets and tokens redacted (local backend, without --procs)")
 	fs.StringVar(&f.kind, "kind", "", "aws backend: worker kind, lambda or fargate (default: the planner decides)")
 	f.aws.register(fs)
 	fs.SetOutput(io.Discard)

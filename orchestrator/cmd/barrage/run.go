@@ -14,6 +14,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/report"
 	"github.com/barrage-load/barrage/pkg/spec"
 	"github.com/barrage-load/barrage/pkg/targets"
@@ -71,8 +72,15 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	prog := newProgress(stderr, f.quiet, s.Duration.D(), len(p.Shards))
 	sched, stopped := watchThresholds(sched, s.Thresholds, len(p.Shards), prog.update, stderr)
+	var debug *journey.Debug
+	if f.debug > 0 {
+		if f.procs {
+			return badInput("--debug shows what in-process workers send: leave out --procs")
+		}
+		debug = journey.NewDebug(stderr, f.debug, nil)
+	}
 	run, err := orchestrator.RunLocal(sched, abort, s, orchestrator.LocalOptions{Dir: f.out, Procs: f.procs,
-		Progress: stopped.update, Log: workerLog(stderr, f.quiet)})
+		Progress: stopped.update, Log: workerLog(stderr, f.quiet), Debug: debug})
 	prog.finish()
 	if err != nil && (run == nil || !errors.Is(err, orchestrator.ErrNoResult)) {
 		return err
