@@ -70,8 +70,9 @@ type FindMax struct {
 	// judgement; 0 means DefaultSettle.
 	Settle Duration `json:"settle,omitempty" yaml:"settle"`
 	// Search asks for that many binary-search steps between the last passing
-	// and the first failing rate after the staircase. Not supported yet:
-	// Validate rejects a value other than 0.
+	// and the first failing rate after the staircase: each a run of its own
+	// (a warm-up and one step at the middle rate), started by the command
+	// line once the staircase's report is in (report find_max.search).
 	Search int `json:"search,omitempty" yaml:"search"`
 }
 

@@ -159,8 +159,9 @@ func TestValidateStaged(t *testing.T) {
 			[]problem{{"load.find_max.max", "below start"}}},
 		{"find-max step too short", findMax(func(f *FindMax) { f.Step = Duration(1500 * time.Millisecond) }),
 			[]problem{{"load.find_max.step", "too short to judge"}}},
-		{"find-max search", findMax(func(f *FindMax) { f.Search = 3 }),
-			[]problem{{"load.find_max.search", "not supported yet"}}},
+		{"find-max search", findMax(func(f *FindMax) { f.Search = 3 }), nil},
+		{"find-max search too long", findMax(func(f *FindMax) { f.Search = 11 }),
+			[]problem{{"load.find_max.search", "out of range"}}},
 		{"find-max too many steps", findMax(func(f *FindMax) { f.Factor, f.Increment, f.Max = 0, 0.001, 10000 }),
 			[]problem{{"load.find_max", "more than 1000 steps"}}},
 	}

@@ -84,6 +84,18 @@ type FindMaxReport struct {
 	SettleS float64 `json:"settle_s"`
 	// Conclusion says it in one sentence.
 	Conclusion string `json:"conclusion"`
+	// Search are the binary-search steps that followed the staircase
+	// (find_max.search), each a run of its own at the middle of the last
+	// passing and first failing rates; MaxSustainableRate and
+	// FirstFailingRate are then their narrowed values.
+	Search []SearchStep `json:"search,omitempty"`
+}
+
+// SearchStep is one step of a find-max binary search: the step's evidence
+// and the run that measured it.
+type SearchStep struct {
+	RunID string `json:"run_id"`
+	StepReport
 }
 
 // SLOReport is a find-max SLO in report units.

@@ -40,7 +40,6 @@ func TestRoundTrip(t *testing.T) {
 		{"runspec-findmax.json", new(RunSpec), stagedUnset(map[string]string{
 			"Load.Stages":        "in runspec-stages.json",
 			"FindMax.Increment":  "excludes factor; in TestFindMaxSteps",
-			"FindMax.Search":     "not supported yet",
 			"RunSpec.Thresholds": "in runspec.json",
 		})},
 		{"shardresult.json", new(ShardResult), nil},

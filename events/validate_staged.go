@@ -108,8 +108,6 @@ func (l Load) validateFindMax(p *problems, rate func(string, float64)) {
 	}
 	if f.Search < 0 || f.Search > MaxSearch {
 		p.add(field+".search", "%d is out of range (0 ≤ search ≤ %d)", f.Search, MaxSearch)
-	} else if f.Search > 0 {
-		p.add(field+".search", "the binary search after the staircase is not supported yet (leave search out; the report gives the last passing and first failing rates)")
 	}
 	if n := len(f.Rates()); n > MaxStages {
 		p.add(field, "the staircase from %v to %v would take more than %d steps (raise factor or increment)", f.Start, f.Max, MaxStages)

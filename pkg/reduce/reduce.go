@@ -60,19 +60,37 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 	if err != nil {
 		return nil, fmt.Errorf("reduce run %s: %w", run, err)
 	}
+	err = putReport(ctx, st, run, r, true)
+	if errors.Is(err, store.ErrExists) {
+		return Stored(ctx, st, run) // another reducer was first: its report stands
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Replace overwrites run's report and its renderings with r: for what
+// comes after the reduce, such as a find-max binary search's steps.
+func Replace(ctx context.Context, st store.Store, run string, r *events.Report) error {
+	return putReport(ctx, st, run, r, false)
+}
+
+// putReport writes report.json (once, with once) and then report.txt and report.md.
+func putReport(ctx context.Context, st store.Store, run string, r *events.Report, once bool) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // thresholds read "op": "<", not "\u003c"
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r); err != nil {
-		return nil, fmt.Errorf("encode report of run %s: %w", run, err)
+		return fmt.Errorf("encode report of run %s: %w", run, err)
 	}
-	err = st.Put(ctx, store.ReportKey(run), b.Bytes(), store.PutOptions{IfAbsent: true, ContentType: "application/json"})
+	err := st.Put(ctx, store.ReportKey(run), b.Bytes(), store.PutOptions{IfAbsent: once, ContentType: "application/json"})
 	if errors.Is(err, store.ErrExists) {
-		return Stored(ctx, st, run) // another reducer was first: its report stands
+		return err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store report of run %s: %w", run, err)
+		return fmt.Errorf("store report of run %s: %w", run, err)
 	}
 	for name, render := range map[string]func(*bytes.Buffer, *events.Report) error{
 		"report.txt": func(b *bytes.Buffer, r *events.Report) error { return report.Text(b, r) },
@@ -83,7 +101,7 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 			st.Put(ctx, store.ReportFile(run, name), buf.Bytes(), store.PutOptions{})
 		}
 	}
-	return r, nil
+	return nil
 }
 
 // fetchParallel bounds the result reads in flight: a store such as S3

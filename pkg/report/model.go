@@ -108,6 +108,9 @@ func layout(r *events.Report) page {
 	if len(r.Steps) > 0 {
 		p.Tables = append(p.Tables, stepsTable(r))
 	}
+	if f := r.FindMax; f != nil && len(f.Search) > 0 {
+		p.Tables = append(p.Tables, searchTable(f))
+	}
 	for _, t := range r.Thresholds {
 		p.Checks = append(p.Checks, ThresholdLine(t))
 	}
@@ -223,5 +226,21 @@ func stepsTable(r *events.Report) table {
 		}
 		t.Rows = append(t.Rows, row)
 	}
+	return t
+}
+
+// searchTable lays out a find-max binary search, one run per row.
+func searchTable(f *events.FindMaxReport) table {
+	t := table{Title: "Find-max binary search", Header: []string{"search", "rate/s", "run", "judged s", "ok/s",
+		"err %", "dropped", "p95 ms", "p99 ms", "verdict"}}
+	for i, s := range f.Search {
+		t.Rows = append(t.Rows, []string{itoa(int64(i + 1)), rate(s.Rate), s.RunID, itoa(int64(s.JudgedS)),
+			fmt.Sprintf("%.1f", s.OKRate), fmt.Sprintf("%.2f", 100*s.ErrorRatio), itoa(s.Dropped),
+			num(s.LatencyMs.P95), num(s.LatencyMs.P99), s.Verdict})
+		if len(s.Reasons) > 0 {
+			t.Note += fmt.Sprintf("search %d (%s): %s\n", i+1, s.Verdict, strings.Join(s.Reasons, "; "))
+		}
+	}
+	t.Note = strings.TrimSuffix(t.Note, "\n")
 	return t
 }

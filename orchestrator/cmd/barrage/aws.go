@@ -71,17 +71,45 @@ func runAWS(s events.RunSpec, f *runFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := c.Submit(ctx, s, "", f.kind)
-	var ae *orchestrator.APIError
-	if errors.As(err, &ae) && ae.Status == 400 {
-		return badInput("%v", err)
+	sched, _, stop := signalContexts()
+	defer stop()
+	rep, err := awsRun(ctx, sched, c, s, f, stderr)
+	if err != nil {
+		return err
+	}
+	if sched.Err() == nil {
+		// A find-max search runs its steps as runs of their own; the
+		// printed report carries them (the stored one is the staircase's).
+		_, serr := searchMax(s, rep, func(seg events.RunSpec) (*events.Report, error) {
+			return awsRun(ctx, sched, c, seg, f, stderr)
+		}, stderr)
+		if serr != nil {
+			fmt.Fprintln(stderr, serr)
+		}
+	}
+	if f.json {
+		err = writeJSON(stdout, rep)
+	} else {
+		err = report.Text(stdout, rep)
 	}
 	if err != nil {
 		return err
 	}
+	return failedThresholds(rep)
+}
+
+// awsRun submits s to the deployment's API, follows it until its report is
+// in, and returns the report; a done sched aborts the run.
+func awsRun(ctx, sched context.Context, c *orchestrator.APIClient, s events.RunSpec, f *runFlags, stderr io.Writer) (*events.Report, error) {
+	res, err := c.Submit(ctx, s, "", f.kind)
+	var ae *orchestrator.APIError
+	if errors.As(err, &ae) && ae.Status == 400 {
+		return nil, badInput("%v", err)
+	}
+	if err != nil {
+		return nil, err
+	}
 	fmt.Fprint(stderr, plan.Summary(res.Plan))
-	sched, _, stop := signalContexts()
-	defer stop()
 	abortSent := false
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
@@ -109,19 +137,7 @@ func runAWS(s events.RunSpec, f *runFlags, stdout, stderr io.Writer) error {
 			break
 		}
 	}
-	rep, err := c.Report(ctx, res.RunID)
-	if err != nil {
-		return err
-	}
-	if f.json {
-		err = writeJSON(stdout, rep)
-	} else {
-		err = report.Text(stdout, rep)
-	}
-	if err != nil {
-		return err
-	}
-	return failedThresholds(rep)
+	return c.Report(ctx, res.RunID)
 }
 
 // cmdStatus prints a deployed run's state: barrage status RUN [--json].

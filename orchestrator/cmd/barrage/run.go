@@ -15,8 +15,10 @@ import (
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
 	"github.com/barrage-load/barrage/pkg/journey"
+	"github.com/barrage-load/barrage/pkg/reduce"
 	"github.com/barrage-load/barrage/pkg/report"
 	"github.com/barrage-load/barrage/pkg/spec"
+	"github.com/barrage-load/barrage/pkg/store"
 	"github.com/barrage-load/barrage/pkg/targets"
 )
 
@@ -79,11 +81,36 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		debug = journey.NewDebug(stderr, f.debug, nil)
 	}
-	run, err := orchestrator.RunLocal(sched, abort, s, orchestrator.LocalOptions{Dir: f.out, Procs: f.procs,
-		Progress: stopped.update, Log: workerLog(stderr, f.quiet), Debug: debug})
+	opts := orchestrator.LocalOptions{Dir: f.out, Procs: f.procs, Progress: stopped.update, Log: workerLog(stderr, f.quiet), Debug: debug}
+	run, err := orchestrator.RunLocal(sched, abort, s, opts)
 	prog.finish()
 	if err != nil && (run == nil || !errors.Is(err, orchestrator.ErrNoResult)) {
 		return err
+	}
+	if err == nil && sched.Err() == nil {
+		changed, serr := searchMax(s, run.Report, func(seg events.RunSpec) (*events.Report, error) {
+			sp, err := orchestrator.PlanLocal(seg, "preview", time.Now())
+			if err != nil {
+				return nil, err
+			}
+			sprog := newProgress(stderr, f.quiet, seg.Load.Length(), len(sp.Shards))
+			o := opts
+			o.Progress = sprog.update
+			r, err := orchestrator.RunLocal(sched, abort, seg, o)
+			sprog.finish()
+			if err != nil {
+				return nil, err
+			}
+			return r.Report, nil
+		}, stderr)
+		if changed {
+			if err := reduce.Replace(context.Background(), store.Dir{Root: f.out}, run.ID, run.Report); err != nil {
+				return err
+			}
+		}
+		if serr != nil {
+			fmt.Fprintln(stderr, serr)
+		}
 	}
 	if f.json {
 		if err := writeJSON(stdout, run.Report); err != nil {

@@ -244,3 +244,64 @@ func TestThresholdStop(t *testing.T) {
 		t.Error("a run without abort thresholds was stopped")
 	}
 }
+
+// TestFindMaxSearch: a staircase 100, 200, 300/s against a server of
+// capacity 230/s breaks the SLO at 300/s; two binary-search runs follow, at
+// 250/s (above the capacity: fails) and 225/s (below: passes), and narrow
+// the conclusion to 225/s sustained, broken at 250/s. The stored report is
+// rewritten with the search.
+func TestFindMaxSearch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 20 s run")
+	}
+	srv := queueServer(t, 230)
+	spec := writeSpec(t, `
+name: search
+targets: [{url: `+srv.URL+`/}]
+load:
+  shape: find-max
+  find_max: {start: 100, increment: 100, step: 3s, warmup: 1s, max: 300, slo: {p99: 100ms}, search: 2}
+`)
+	out := t.TempDir()
+	r := barrage(t, 60*time.Second, "run", spec, "--json", "--quiet", "--out", out)
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
+	}
+	rep := decodeReport(t, r)
+	f := rep.FindMax
+	if f == nil || len(rep.Steps) != 4 {
+		t.Fatalf("report: %s", r.stdout)
+	}
+	if rep.Steps[1].Verdict != events.VerdictPass || rep.Steps[2].Verdict != events.VerdictPass || rep.Steps[3].Verdict != events.VerdictFail {
+		t.Skipf("the staircase did not come out pass, pass, fail on this machine (%s): nothing to search", f.Conclusion)
+	}
+	var rates []float64
+	var verdicts []string
+	for _, s := range f.Search {
+		rates, verdicts = append(rates, s.Rate), append(verdicts, s.Verdict)
+		if s.RunID == "" || s.RunID == rep.RunID || s.JudgedS < 1 {
+			t.Errorf("search step %+v: want a run of its own, judged", s)
+		}
+	}
+	t.Logf("search %v %v: %s", rates, verdicts, f.Conclusion)
+	if len(rates) == 0 || rates[0] != 250 {
+		t.Fatalf("search rates %v, want 250 first (between 200 and 300)", rates)
+	}
+	switch {
+	case len(rates) == 2 && rates[1] == 225 && verdicts[0] == events.VerdictFail && verdicts[1] == events.VerdictPass:
+		if f.MaxSustainableRate != 225 || f.FirstFailingRate != 250 {
+			t.Errorf("find_max %+v, want 225/s sustained, broken at 250/s", *f)
+		}
+	case verdicts[len(verdicts)-1] == events.VerdictGenerator:
+		t.Logf("the generator limited a search step (a busy machine)")
+	default:
+		t.Errorf("search %v %v, want 250/s fail then 225/s pass", rates, verdicts)
+	}
+	if !strings.Contains(f.Conclusion, "binary search") {
+		t.Errorf("conclusion %q does not tell of the search", f.Conclusion)
+	}
+	rr := barrage(t, 10*time.Second, "report", rep.RunID, "--out", out)
+	if rr.code != 0 || !strings.Contains(rr.stdout, "Find-max binary search") {
+		t.Errorf("stored report lacks the search: exit %d\n%s%s", rr.code, rr.stdout, rr.stderr)
+	}
+}
