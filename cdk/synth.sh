@@ -20,7 +20,7 @@ fi
 out="$here/cdk.out"
 rm -rf "$out"
 cd "$here"
-CDK_OUTDIR="$out" CDK_CONTEXT_JSON="$ctx" go run .
+CDK_OUTDIR="$out" CDK_CONTEXT_JSON="$ctx" GOFLAGS=-mod=mod go run .
 tmpl="$out/Barrage.template.json"
 [ -s "$tmpl" ] || { echo "synth.sh: no template in $out" >&2; exit 1; }
 echo "synthesized $(node -e "const t=require('$tmpl'); console.log(Object.keys(t.Resources).length + ' resources, ' + Object.keys(t.Outputs).length + ' outputs')") into $tmpl (node $(node --version))"
