@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
@@ -42,4 +43,13 @@ func (b *builder) grantShardWorker(role awsiam.IRole, q awssqs.Queue) {
 	b.grantList(role, "runs/*")
 	role.AddToPrincipalPolicy(allow([]string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
 		"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, q.QueueArn()))
+	// Scenarios' secret references (ssm:/…, secretsmanager:…) resolve in
+	// the worker, under the stack's secrets prefix only.
+	prefix := b.p.SecretsPrefix
+	role.AddToPrincipalPolicy(allow([]string{"ssm:GetParameter"}, b.st.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("ssm"), Resource: jsii.String("parameter"), ResourceName: jsii.String(prefix + "/*"),
+		ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})))
+	role.AddToPrincipalPolicy(allow([]string{"secretsmanager:GetSecretValue"}, b.st.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("secretsmanager"), Resource: jsii.String("secret"), ResourceName: jsii.String(prefix + "/*"),
+		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})))
 }

@@ -109,6 +109,9 @@ func propsFromContext(get func(key string) any) (appProps, error) {
 	if s, ok := str("assetsDir"); ok {
 		p.AssetsDir = s
 	}
+	if s, ok := str("secretsPrefix"); ok {
+		p.SecretsPrefix = strings.Trim(s, "/")
+	}
 	if s, ok := str("imageDir"); ok {
 		p.ImageDir = s
 	}

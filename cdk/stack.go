@@ -40,6 +40,9 @@ const (
 	// VisibilityFactor times the worker timeout is the queues' visibility
 	// timeout, as AWS advises for queues that Lambda reads.
 	VisibilityFactor = 6
+	// DefaultSecretsPrefix: workers read ssm:/barrage/… and
+	// secretsmanager:barrage/… references.
+	DefaultSecretsPrefix = "barrage"
 )
 
 // BarrageStackProps configures the stack. The zero value (with
@@ -82,6 +85,10 @@ type BarrageStackProps struct {
 	ImageDir string
 	// ScheduledRuns start stored specs on EventBridge schedules.
 	ScheduledRuns []ScheduledRun
+	// SecretsPrefix is where workers may read scenarios' secrets: SSM
+	// parameters under /PREFIX/ and Secrets Manager secrets named PREFIX/…
+	// (default "barrage").
+	SecretsPrefix string
 }
 
 // ScheduledRun starts the spec stored at SpecKey in the bucket on Expression
@@ -120,14 +127,18 @@ func (p *BarrageStackProps) withDefaults() {
 	if p.ImageDir == "" {
 		p.ImageDir = ".."
 	}
+	if p.SecretsPrefix == "" {
+		p.SecretsPrefix = DefaultSecretsPrefix
+	}
 }
 
 // NewBarrageStack defines barrage's deployment: one per account and region.
 //
 // Who may do what (every action named, none with a wildcard):
 //
-//	worker Lambda     read runs/*, write runs/*/shards/*; receive from the Lambda queue
-//	Fargate task      read runs/*, write runs/*/shards/*; receive from the Fargate queue
+//	worker Lambda     read runs/*, write runs/*/shards/*; receive from the Lambda queue;
+//	                  read secrets under SecretsPrefix
+//	Fargate task      the same, with the Fargate queue
 //	reducer Lambda    read runs/*, write runs/*/report.*
 //	api Lambda        read and write runs/*; invoke the scheduler function
 //	scheduler Lambda  read specs/* and runs/*, write runs/*; send to both queues, invoke the

@@ -427,3 +427,22 @@ func TestOutputs(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerSecrets: workers, and only workers, read scenario secrets,
+// and only under the secrets prefix.
+func TestWorkerSecrets(t *testing.T) {
+	s := stacks()["defaults"]
+	want := []string{s.roleOf(t, "Worker"), s.taskRole(t)}
+	slices.Sort(want)
+	for _, action := range []string{"ssm:GetParameter", "secretsmanager:GetSecretValue"} {
+		if got := s.who(action); !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want the workers %v", action, got, want)
+		}
+	}
+	for _, st := range s.statements() {
+		if slices.Contains(st.actions, "ssm:GetParameter") && !strings.Contains(st.resources, ":parameter/barrage/*") ||
+			slices.Contains(st.actions, "secretsmanager:GetSecretValue") && !strings.Contains(st.resources, ":secret:barrage/*") {
+			t.Errorf("%v on %s: not under the prefix", st.actions, st.resources)
+		}
+	}
+}
