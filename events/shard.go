@@ -140,6 +140,12 @@ type ShardProgress struct {
 	Rate float64 `json:"rate"`
 	// P99Ms is the 99th percentile latency so far, from the intended send.
 	P99Ms float64 `json:"p99_ms"`
+	// IntervalRequests, IntervalSuccess and IntervalP99Ms are the last
+	// interval's (about a second ending at ElapsedS): for live judgements,
+	// such as ending a find-max staircase once a step broke its SLO.
+	IntervalRequests int64   `json:"interval_requests,omitempty"`
+	IntervalSuccess  int64   `json:"interval_success,omitempty"`
+	IntervalP99Ms    float64 `json:"interval_p99_ms,omitempty"`
 }
 
 // Claim is what a worker writes when it claims a shard.

@@ -10,8 +10,10 @@ import (
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
-// watchProgress reads every shard's progress object once a second and
-// passes the new ones to f, until the returned stop is called.
+// watchProgress reads every shard's progress object four times a second
+// (shards write theirs about once a second: reading no slower keeps from
+// missing one) and passes the new ones to f, until the returned stop is
+// called.
 func watchProgress(st store.Store, p *events.Plan, f func(int, engine.Progress)) (stop func()) {
 	if f == nil {
 		return func() {}
@@ -20,7 +22,7 @@ func watchProgress(st store.Store, p *events.Plan, f func(int, engine.Progress))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(time.Second)
+		t := time.NewTicker(250 * time.Millisecond)
 		defer t.Stop()
 		last := make([]time.Time, len(p.Shards))
 		for {
@@ -42,7 +44,9 @@ func watchProgress(st store.Store, p *events.Plan, f func(int, engine.Progress))
 				last[i] = sp.T
 				f(i, engine.Progress{Elapsed: time.Duration(sp.ElapsedS * float64(time.Second)),
 					Length: s.WindowTo.D() - s.WindowFrom.D(), Requests: sp.Requests, Errors: sp.Errors,
-					Dropped: sp.Dropped, Rate: sp.Rate, P99: time.Duration(sp.P99Ms * float64(time.Millisecond))})
+					Dropped: sp.Dropped, Rate: sp.Rate, P99: time.Duration(sp.P99Ms * float64(time.Millisecond)),
+					IntervalRequests: sp.IntervalRequests, IntervalSuccess: sp.IntervalSuccess,
+					IntervalP99: time.Duration(sp.IntervalP99Ms * float64(time.Millisecond))})
 			}
 			if final {
 				return

@@ -89,6 +89,10 @@ type Progress struct {
 	Errors, Dropped int64
 	Rate            float64       // requests sent per second in the last interval
 	P99             time.Duration // from intended send, so far
+	// The last interval (about a second, ending at Elapsed): requests
+	// completed, successful ones, and their p99 from the intended send.
+	IntervalRequests, IntervalSuccess int64
+	IntervalP99                       time.Duration
 }
 
 // Engine runs one shard's schedule against its targets.

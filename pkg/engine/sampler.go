@@ -119,6 +119,7 @@ func (s *sampler) close(at time.Duration, final bool) {
 	s.samples = append(s.samples, hs)
 
 	mergeOrPanic(s.cum, s.lat)
+	ivP99 := s.lat.Quantile(0.99)
 	s.lat.Reset()
 	s.lag.Reset()
 	s.requests += req
@@ -131,7 +132,8 @@ func (s *sampler) close(at time.Duration, final bool) {
 			length = e.cfg.Pacer.Length()
 		}
 		f(Progress{Elapsed: at, Length: length, Requests: s.requests, Errors: s.errors,
-			Dropped: drops, Rate: hs.AchievedRate, P99: s.cum.Quantile(0.99)})
+			Dropped: drops, Rate: hs.AchievedRate, P99: s.cum.Quantile(0.99),
+			IntervalRequests: req, IntervalSuccess: succ, IntervalP99: ivP99})
 	}
 }
 

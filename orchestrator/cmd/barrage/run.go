@@ -81,8 +81,10 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		debug = journey.NewDebug(stderr, f.debug, nil)
 	}
-	opts := orchestrator.LocalOptions{Dir: f.out, Procs: f.procs, Progress: stopped.update, Log: workerLog(stderr, f.quiet), Debug: debug}
-	run, err := orchestrator.RunLocal(sched, abort, s, opts)
+	// A find-max staircase ends after the step that broke its SLO.
+	runSched, progress := watchStaircase(sched, s.Load, stopped.update, stderr)
+	opts := orchestrator.LocalOptions{Dir: f.out, Procs: f.procs, Progress: progress, Log: workerLog(stderr, f.quiet), Debug: debug}
+	run, err := orchestrator.RunLocal(runSched, abort, s, opts)
 	prog.finish()
 	if err != nil && (run == nil || !errors.Is(err, orchestrator.ErrNoResult)) {
 		return err
