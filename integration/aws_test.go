@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -143,6 +144,48 @@ func TestAWSEndToEnd(t *testing.T) {
 		json.Unmarshal([]byte(out), &r)
 		if r.Requests+r.Dropped != 60 || len(r.Shards) != 2 || r.Shards[0].Kind != events.KindFargate {
 			t.Errorf("report: %d requests + %d dropped, shards %+v", r.Requests, r.Dropped, r.Shards)
+		}
+	})
+	t.Run("scenario on lambda", func(t *testing.T) {
+		// A scenario through the whole pipeline: the API validates it (the
+		// deep check is linked in), the Lambda workers resolve its secret
+		// (a file: reference) and run its steps, the reducer reports its
+		// iterations and steps.
+		dir := t.TempDir()
+		secretFile := filepath.Join(dir, "key")
+		os.WriteFile(secretFile, []byte("k-integration-secret\n"), 0o600)
+		spec := filepath.Join(dir, "spec.yaml")
+		os.WriteFile(spec, []byte(`
+name: journey
+duration: 2s
+load: {rate: 20}
+workers: 2
+scenarios:
+  - name: api
+    secrets: {key: "file:`+secretFile+`"}
+    steps:
+      - {name: first, url: "`+d.url+`", headers: {X-Key: "{{key}}"}}
+      - {name: second, url: "`+d.url+`?n={{iteration}}"}
+`), 0o644)
+		out, errs, err := d.cli(t, 2*time.Minute, "run", spec, "--backend", "aws", "--json", "--quiet")
+		if err != nil {
+			t.Fatalf("barrage run --backend aws: %v\n%s", err, errs)
+		}
+		var r events.Report
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("no report: %v\n%s", err, errs)
+		}
+		by := map[string]events.TargetReport{}
+		for _, tr := range r.Targets {
+			by[tr.Name] = tr
+		}
+		it := by["api"]
+		if it.Kind != events.TargetIteration || it.Requests+it.Dropped != 40 || it.Success != it.Requests ||
+			by["api/first"].Success != it.Requests || by["api/second"].Success != it.Requests || r.Requests != 2*it.Requests {
+			t.Errorf("targets %+v, requests %d", r.Targets, r.Requests)
+		}
+		if strings.Contains(out, "k-integration-secret") {
+			t.Error("the report holds the secret")
 		}
 	})
 	api := &orchestrator.APIClient{URL: d.gw.URL}
