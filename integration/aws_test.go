@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -186,6 +187,35 @@ scenarios:
 		}
 		if strings.Contains(out, "k-integration-secret") {
 			t.Error("the report holds the secret")
+		}
+	})
+	t.Run("threshold abort", func(t *testing.T) {
+		// A 300 ms target against p99 < 50 ms with abort after 2 s: the
+		// command line, following the deployed run's live figures, aborts
+		// it long before its 30 s and exits 1.
+		slow := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { time.Sleep(300 * time.Millisecond) }))
+		defer slow.Close()
+		spec := filepath.Join(t.TempDir(), "spec.yaml")
+		os.WriteFile(spec, []byte(`
+duration: 30s
+load: {rate: 20}
+workers: 2
+targets: [{url: "`+slow.URL+`/"}]
+thresholds: [{metric: p99, value: 50ms, abort: {after: 2s}}]
+`), 0o644)
+		start := time.Now()
+		out, errs, err := d.cli(t, 2*time.Minute, "run", spec, "--backend", "aws", "--json", "--quiet")
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Fatalf("exit %v, want 1\n%s", err, errs)
+		}
+		var r events.Report
+		json.Unmarshal([]byte(out), &r)
+		if took := time.Since(start); took > 25*time.Second || r.DurationS > 15 {
+			t.Errorf("took %s, sent for %.1f s: not aborted early", took, r.DurationS)
+		}
+		if !strings.Contains(errs, "p99 < 50") || r.Passed {
+			t.Errorf("stderr does not name the threshold, or the report passed:\n%s", errs)
 		}
 	})
 	api := &orchestrator.APIClient{URL: d.gw.URL}

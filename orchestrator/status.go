@@ -39,6 +39,20 @@ type Status struct {
 	Rate     float64 `json:"rate"`
 	StartAt  string  `json:"start_at"`
 	Deadline string  `json:"deadline"`
+	// Live is each running shard's latest progress, for live judgements
+	// (thresholds with an abort).
+	Live []ShardLive `json:"live,omitempty"`
+}
+
+// ShardLive is one running shard's latest progress.
+type ShardLive struct {
+	// Shard is the shard's index in the plan; ElapsedS how far into the
+	// run (not only its window) its progress was taken.
+	Shard    int     `json:"shard"`
+	ElapsedS float64 `json:"elapsed_s"`
+	Requests int64   `json:"requests"`
+	Errors   int64   `json:"errors"`
+	P99Ms    float64 `json:"p99_ms"`
 }
 
 // RunStatus reads the state of run id from the store.
@@ -57,7 +71,7 @@ func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*
 	if err != nil {
 		return nil, err
 	}
-	for _, sh := range p.Shards {
+	for i, sh := range p.Shards {
 		ss := state[sh.ShardID]
 		if ss.Claimed {
 			s.Shards.Claimed++
@@ -75,6 +89,8 @@ func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*
 				if now.Sub(sp.T) < 15*time.Second {
 					s.Rate += sp.Rate
 				}
+				s.Live = append(s.Live, ShardLive{Shard: i, ElapsedS: sh.WindowFrom.D().Seconds() + sp.ElapsedS,
+					Requests: sp.Requests, Errors: sp.Errors, P99Ms: sp.P99Ms})
 			}
 		}
 	}

@@ -73,15 +73,16 @@ func runAWS(s events.RunSpec, f *runFlags, stdout, stderr io.Writer) error {
 	}
 	sched, _, stop := signalContexts()
 	defer stop()
-	rep, err := awsRun(ctx, sched, c, s, f, stderr)
+	watch := &awsThresholds{ths: s.Thresholds}
+	rep, err := awsRun(ctx, sched, c, s, f, stderr, watch)
 	if err != nil {
 		return err
 	}
-	if sched.Err() == nil {
+	if sched.Err() == nil && watch.why == "" {
 		// A find-max search runs its steps as runs of their own; the
 		// printed report carries them (the stored one is the staircase's).
 		_, serr := searchMax(s, rep, func(seg events.RunSpec) (*events.Report, error) {
-			return awsRun(ctx, sched, c, seg, f, stderr)
+			return awsRun(ctx, sched, c, seg, f, stderr, nil)
 		}, stderr)
 		if serr != nil {
 			fmt.Fprintln(stderr, serr)
@@ -95,12 +96,47 @@ func runAWS(s events.RunSpec, f *runFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if watch.why != "" {
+		return &thresholdError{watch.why}
+	}
 	return failedThresholds(rep)
+}
+
+// awsThresholds judges a deployed run's thresholds that have an abort on
+// the shards' live progress, as the local backend does.
+type awsThresholds struct {
+	ths  []events.Threshold
+	w    *report.Watch
+	made bool
+	why  string
+}
+
+// update feeds a status; it returns why the run must stop, once.
+func (a *awsThresholds) update(st *orchestrator.Status) string {
+	if a == nil || a.why != "" || len(st.Live) == 0 {
+		return ""
+	}
+	if !a.made {
+		a.w, a.made = report.NewWatch(a.ths, st.Shards.Planned), true
+	}
+	if a.w == nil {
+		return ""
+	}
+	for _, l := range st.Live {
+		why := a.w.Update(l.Shard, time.Duration(l.ElapsedS*float64(time.Second)),
+			report.Live{Requests: l.Requests, Errors: l.Errors, P99: time.Duration(l.P99Ms * float64(time.Millisecond))})
+		if why != "" {
+			a.why = why
+			return why
+		}
+	}
+	return ""
 }
 
 // awsRun submits s to the deployment's API, follows it until its report is
 // in, and returns the report; a done sched aborts the run.
-func awsRun(ctx, sched context.Context, c *orchestrator.APIClient, s events.RunSpec, f *runFlags, stderr io.Writer) (*events.Report, error) {
+func awsRun(ctx, sched context.Context, c *orchestrator.APIClient, s events.RunSpec, f *runFlags, stderr io.Writer,
+	watch *awsThresholds) (*events.Report, error) {
 	res, err := c.Submit(ctx, s, "", f.kind)
 	var ae *orchestrator.APIError
 	if errors.As(err, &ae) && ae.Status == 400 {
@@ -132,6 +168,13 @@ func awsRun(ctx, sched context.Context, c *orchestrator.APIClient, s events.RunS
 		if !f.quiet {
 			fmt.Fprintf(stderr, "[%s  %s  shards: %d claimed, %d reported of %d  %.0f/s  %d requests]\n", res.RunID, st.State,
 				st.Shards.Claimed, st.Shards.Reported, st.Shards.Planned, st.Rate, st.Requests)
+		}
+		if why := watch.update(st); why != "" && !abortSent {
+			fmt.Fprintln(stderr, why)
+			abortSent = true
+			if err := c.Abort(ctx, res.RunID); err != nil {
+				fmt.Fprintln(stderr, "abort:", err)
+			}
 		}
 		if st.State == orchestrator.StateComplete || st.State == orchestrator.StatePartial {
 			break

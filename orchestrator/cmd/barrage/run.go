@@ -36,11 +36,6 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err := spec.Check(s, f.specName); err != nil {
 			return badInput("%v", err)
 		}
-		for i, t := range s.Thresholds {
-			if t.Abort != nil { // TODO(issue 5): the aws backend judges thresholds at the end only
-				fmt.Fprintf(stderr, "note: thresholds[%d].abort is honoured by the local backend only; the aws backend judges it when the run ends\n", i)
-			}
-		}
 		return runAWS(s, f, stdout, stderr)
 	case "local":
 	default:
