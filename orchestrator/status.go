@@ -48,11 +48,16 @@ type Status struct {
 type ShardLive struct {
 	// Shard is the shard's index in the plan; ElapsedS how far into the
 	// run (not only its window) its progress was taken.
-	Shard    int     `json:"shard"`
-	ElapsedS float64 `json:"elapsed_s"`
-	Requests int64   `json:"requests"`
-	Errors   int64   `json:"errors"`
-	P99Ms    float64 `json:"p99_ms"`
+	Shard    int       `json:"shard"`
+	T        time.Time `json:"t"`
+	ElapsedS float64   `json:"elapsed_s"`
+	Requests int64     `json:"requests"`
+	Errors   int64     `json:"errors"`
+	P99Ms    float64   `json:"p99_ms"`
+	// The figures since the shard's previous progress (events.ShardProgress).
+	IntervalRequests int64   `json:"interval_requests"`
+	IntervalSuccess  int64   `json:"interval_success"`
+	IntervalP99Ms    float64 `json:"interval_p99_ms"`
 }
 
 // RunStatus reads the state of run id from the store.
@@ -89,8 +94,9 @@ func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*
 				if now.Sub(sp.T) < 15*time.Second {
 					s.Rate += sp.Rate
 				}
-				s.Live = append(s.Live, ShardLive{Shard: i, ElapsedS: sh.WindowFrom.D().Seconds() + sp.ElapsedS,
-					Requests: sp.Requests, Errors: sp.Errors, P99Ms: sp.P99Ms})
+				s.Live = append(s.Live, ShardLive{Shard: i, T: sp.T, ElapsedS: sh.WindowFrom.D().Seconds() + sp.ElapsedS,
+					Requests: sp.Requests, Errors: sp.Errors, P99Ms: sp.P99Ms, IntervalRequests: sp.IntervalRequests,
+					IntervalSuccess: sp.IntervalSuccess, IntervalP99Ms: sp.IntervalP99Ms})
 			}
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/engine"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/report"
 	"github.com/barrage-load/barrage/pkg/stack"
@@ -73,7 +74,7 @@ func runAWS(s events.RunSpec, f *runFlags, stdout, stderr io.Writer) error {
 	}
 	sched, _, stop := signalContexts()
 	defer stop()
-	watch := &awsThresholds{ths: s.Thresholds}
+	watch := &awsThresholds{ths: s.Thresholds, steps: newStepWatch(s.Load), seen: map[int]time.Time{}}
 	rep, err := awsRun(ctx, sched, c, s, f, stderr, watch)
 	if err != nil {
 		return err
@@ -109,6 +110,34 @@ type awsThresholds struct {
 	w    *report.Watch
 	made bool
 	why  string
+	// steps ends a find-max staircase after the step that broke its SLO,
+	// at stopAt (from the run's start), as the local backend does.
+	steps  *stepWatch
+	seen   map[int]time.Time // each shard's last progress fed to steps
+	stopAt time.Duration     // 0: not yet
+}
+
+// staircaseOver reports whether the run has reached the end of the step
+// that broke its SLO.
+func (a *awsThresholds) staircaseOver(st *orchestrator.Status, stderr io.Writer) bool {
+	if a == nil || a.steps == nil {
+		return false
+	}
+	for _, l := range st.Live {
+		if !l.T.After(a.seen[l.Shard]) {
+			continue
+		}
+		a.seen[l.Shard] = l.T
+		step, why, broke := a.steps.update(engine.Progress{Elapsed: time.Duration(l.ElapsedS * float64(time.Second)),
+			IntervalRequests: l.IntervalRequests, IntervalSuccess: l.IntervalSuccess,
+			IntervalP99: time.Duration(l.IntervalP99Ms * float64(time.Millisecond))})
+		if broke {
+			a.stopAt = step.To
+			fmt.Fprintf(stderr, "find-max: step %d (%g/s) broke the SLO (%s): the staircase ends with it\n", step.Index, step.Rate, why)
+		}
+	}
+	start, err := time.Parse(time.RFC3339, st.StartAt)
+	return a.stopAt > 0 && err == nil && time.Since(start) >= a.stopAt
 }
 
 // update feeds a status; it returns why the run must stop, once.
@@ -168,6 +197,12 @@ func awsRun(ctx, sched context.Context, c *orchestrator.APIClient, s events.RunS
 		if !f.quiet {
 			fmt.Fprintf(stderr, "[%s  %s  shards: %d claimed, %d reported of %d  %.0f/s  %d requests]\n", res.RunID, st.State,
 				st.Shards.Claimed, st.Shards.Reported, st.Shards.Planned, st.Rate, st.Requests)
+		}
+		if watch.staircaseOver(st, stderr) && !abortSent {
+			abortSent = true
+			if err := c.Abort(ctx, res.RunID); err != nil {
+				fmt.Fprintln(stderr, "abort:", err)
+			}
 		}
 		if why := watch.update(st); why != "" && !abortSent {
 			fmt.Fprintln(stderr, why)

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/orchestrator"
 	"github.com/barrage-load/barrage/pkg/engine"
 )
 
@@ -55,5 +57,42 @@ func TestStepWatch(t *testing.T) {
 	}
 	if newStepWatch(events.Load{Rate: 10}) != nil {
 		t.Error("a watch for a constant load")
+	}
+}
+
+// TestStaircaseOverAWS: the aws backend's follower feeds each shard's
+// live progress to the step watch once (a repeated progress is not a new
+// second) and says to stop once the run has reached the end of the broken
+// step.
+func TestStaircaseOverAWS(t *testing.T) {
+	ratio := 0.01
+	load := events.Load{Shape: events.ShapeFindMax, FindMax: &events.FindMax{Start: 100, Increment: 100, Max: 300,
+		Step: events.Duration(4 * time.Second), SLO: events.SLO{P99: events.Duration(100 * time.Millisecond), ErrorRatio: &ratio}}}
+	a := &awsThresholds{steps: newStepWatch(load), seen: map[int]time.Time{}}
+	t0 := time.Now().Add(-6 * time.Second) // the run is 6 s in: step 2 (4–8 s)
+	st := &orchestrator.Status{StartAt: t0.Format(time.RFC3339)}
+	live := func(shard int, at float64, p99ms float64) orchestrator.ShardLive {
+		return orchestrator.ShardLive{Shard: shard, T: t0.Add(time.Duration(at * float64(time.Second))), ElapsedS: at,
+			IntervalRequests: 100, IntervalSuccess: 100, IntervalP99Ms: p99ms}
+	}
+	var out strings.Builder
+	// The same slow second seen twice counts once: no break yet.
+	st.Live = []orchestrator.ShardLive{live(0, 5.6, 400)}
+	if a.staircaseOver(st, &out) || a.staircaseOver(st, &out) || a.stopAt != 0 {
+		t.Fatalf("stopped on one second seen twice (stopAt %v)", a.stopAt)
+	}
+	// A second slow second, from another shard: step 2 broke; the run is
+	// not yet at its end (8 s).
+	st.Live = []orchestrator.ShardLive{live(0, 5.6, 400), live(1, 6.6, 500)}
+	if a.staircaseOver(st, &out) || a.stopAt != 8*time.Second {
+		t.Fatalf("stopAt %v, want the end of step 2 (8s), and not over yet", a.stopAt)
+	}
+	if !strings.Contains(out.String(), "step 2 (200/s) broke the SLO") {
+		t.Errorf("stderr: %q", out.String())
+	}
+	// Later, past 8 s: over.
+	st.StartAt = time.Now().Add(-9 * time.Second).Format(time.RFC3339)
+	if !a.staircaseOver(st, &out) {
+		t.Error("not over at 9 s")
 	}
 }
