@@ -21,6 +21,12 @@ type workload struct {
 	capacity    float64 // planned arrivals per second per vCPU
 	lambdaMB    int
 	fargateVCPU float64
+	// hold is how long an arrival holds an in-flight slot, and conns how
+	// many new connections it opens (journeys.go); LatencyBudget and 0 or 1
+	// without scenarios.
+	hold     float64
+	conns    float64
+	journeys bool
 }
 
 func newWorkload(spec events.RunSpec, o Options) *workload {
@@ -43,6 +49,15 @@ func newWorkload(spec events.RunSpec, o Options) *workload {
 		w.traffic, w.capacity = "HTTP/2", CapHTTP2
 	default:
 		w.traffic, w.capacity = "keep-alive connections", CapKeepAlive
+	}
+	w.hold = LatencyBudget.Seconds()
+	if w.newConn {
+		w.conns = 1
+	}
+	if c := journeyCost(spec, w.capacity, w.newConn); c != nil {
+		w.journeys = true
+		w.hold, w.capacity, w.conns, w.traffic = c.hold, c.capacity, c.conns, c.traffic
+		w.newConn = c.conns > 0
 	}
 	return w
 }
@@ -131,18 +146,22 @@ func (w *workload) needs(kind string) (cpu, ports, fds int, reasons []string) {
 	ports = 1
 	if w.newConn {
 		b := w.portBudget()
-		ports = ceilDiv(w.peak, b)
+		ports = ceilDiv(w.peak*w.conns, b)
 		reasons = append(reasons, fmt.Sprintf(
 			"ports: each worker may open at most %s connections/s before TIME_WAIT (60 s) holds half of its %s ports: %s/s ÷ %s = %d worker(s)",
-			num(b), num(float64(w.o.PortRange)), num(w.peak), num(b), ports))
+			num(b), num(float64(w.o.PortRange)), num(w.peak*w.conns), num(b), ports))
 	}
 	fd := float64(w.fdLimit(kind))
-	perWorker := FDShare * fd / LatencyBudget.Seconds()
+	perWorker := FDShare * fd / w.hold
 	fds = ceilDiv(w.peak, perWorker)
-	if fds > 1 {
+	if fds > 1 || w.journeys {
+		budget := fmt.Sprintf("at a latency budget of %s", LatencyBudget)
+		if w.journeys {
+			budget = fmt.Sprintf("with iterations holding a slot %.1f s on average (%s per step, and think times)", w.hold, LatencyBudget)
+		}
 		reasons = append(reasons, fmt.Sprintf(
-			"file descriptors: at a latency budget of %s a worker keeps at most %s/s in flight within %.0f%% of its %s descriptors: %d worker(s)",
-			LatencyBudget, num(perWorker), 100*FDShare, num(fd), fds))
+			"file descriptors: %s a worker keeps at most %s/s in flight within %.0f%% of its %s descriptors: %d worker(s)",
+			budget, num(perWorker), 100*FDShare, num(fd), fds))
 	}
 	return cpu, ports, fds, reasons
 }
@@ -191,6 +210,11 @@ func (w *workload) inflight(n int, kind string) int {
 	if w.closed {
 		return ClosedInflight
 	}
+	if w.journeys {
+		// An iteration mostly waits (think times): slots are goroutines, and
+		// the descriptors its connections hold are the limit.
+		return max(16, int(FDShare*float64(w.fdLimit(kind)))-16)
+	}
 	return max(16, min(MaxLocalInflight, int(FDShare*float64(w.fdLimit(kind)))-16))
 }
 
@@ -206,10 +230,10 @@ func (w *workload) localWarnings(n int) []string {
 	kind, _, _ := aws.kindAndWindows()
 	cpu, ports, fds, _ := aws.needs(kind)
 	onAWS := fmt.Sprintf("on AWS this run needs %d %s worker(s)", max(cpu, ports, fds), kind)
-	if b := w.portBudget(); w.newConn && w.peak > b {
+	if b, c := w.portBudget(), w.peak*w.conns; w.newConn && c > b {
 		out = append(out, fmt.Sprintf(
 			"one host cannot sustain %s new connections per second: every local shard shares one range of %s ports, and TIME_WAIT would hold %s of them (%s/s for 60 s), so connections will fail with addr_in_use; %s",
-			num(w.peak), num(float64(w.o.PortRange)), num(w.peak*TimeWait.Seconds()), num(w.peak), onAWS))
+			num(c), num(float64(w.o.PortRange)), num(c*TimeWait.Seconds()), num(c), onAWS))
 	}
 	if c := w.capacity * float64(w.o.LocalCPUs); w.peak > c {
 		out = append(out, fmt.Sprintf(
