@@ -27,7 +27,6 @@ type arrivalCost struct {
 	traffic  string
 }
 
-
 // journeyCost is nil when the spec has no scenarios.
 func journeyCost(spec events.RunSpec, targetCap float64, newConn bool) *arrivalCost {
 	if len(spec.Scenarios) == 0 {
