@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"github.com/barrage-load/barrage/pkg/suggest"
 	"slices"
 	"strings"
 )
@@ -134,7 +135,7 @@ func closeMatches(s string, candidates []string, most int) []string {
 	var out []scored
 	limit := max(1, len(s)/3)
 	for _, c := range candidates {
-		d := editDistance(strings.ToLower(s), strings.ToLower(c))
+		d := suggest.Distance(s, c)
 		if d <= limit {
 			out = append(out, scored{c, d})
 		}
@@ -145,33 +146,6 @@ func closeMatches(s string, candidates []string, most int) []string {
 		names = append(names, out[i].c)
 	}
 	return names
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		if a == b {
-			return 0
-		}
-		return 1 << 20
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func quoteList(s []string, sep string) string {

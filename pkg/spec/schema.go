@@ -3,6 +3,7 @@ package spec
 import (
 	"encoding"
 	"fmt"
+	"github.com/barrage-load/barrage/pkg/suggest"
 	"reflect"
 	"slices"
 	"strings"
@@ -77,16 +78,16 @@ func lookupField(t reflect.Type, key string, syn syntax) (reflect.StructField, b
 // field the user probably meant.
 func unknownField(t reflect.Type, key string, syn syntax) string {
 	msg := fmt.Sprintf("field %q is not a %s field", key, t.Name())
-	if s := suggest(t, key, syn); s != "" {
+	if s := didYouMean(t, key, syn); s != "" {
 		msg += " (did you mean " + s + "?)"
 	}
 	return msg
 }
 
-// suggest returns the field of t that key is most likely meant to be: one a
+// didYouMean returns the field of t that key is most likely meant to be: one a
 // level down with exactly that name (load.rate for a top-level rate), else a
 // near miss at this level, else a near miss a level down; or "".
-func suggest(t reflect.Type, key string, syn syntax) string {
+func didYouMean(t reflect.Type, key string, syn syntax) string {
 	for _, exact := range []bool{true, false} {
 		if !exact {
 			if n := nearest(fieldNames(t, syn), key); n != "" {
@@ -125,36 +126,11 @@ func nearest(names []string, key string) string {
 	}
 	bestD++
 	for _, n := range names {
-		if d := editDistance(strings.ToLower(n), strings.ToLower(key)); d < bestD {
+		if d := suggest.Distance(n, key); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes. Keys
-// longer than 64 bytes are never near a field name.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 64
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // want describes what a value of type t is written as.
