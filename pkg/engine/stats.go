@@ -140,13 +140,7 @@ func (s *stripe) record(o *outcome) {
 	s.done++
 	s.iv.requests++
 	if o.class != errclass.None {
-		t.errs[o.class]++
-		if o.detail != "" {
-			if t.details == nil {
-				t.details = map[detailKey]int64{}
-			}
-			t.details[detailKey{o.class, o.detail}]++
-		}
+		t.addError(o)
 		s.iv.errors++
 	} else {
 		if o.status > 0 && o.status < maxStatus {
@@ -173,16 +167,21 @@ func (s *stripe) record(o *outcome) {
 	s.mu.Unlock()
 }
 
+// addError counts o's error class and detail.
+func (t *targetStats) addError(o *outcome) {
+	t.errs[o.class]++
+	if o.detail != "" {
+		if t.details == nil {
+			t.details = map[detailKey]int64{}
+		}
+		t.details[detailKey{o.class, o.detail}]++
+	}
+}
+
 // recordIteration adds a journey's iteration to its target; s.mu is held.
 func (s *stripe) recordIteration(t *targetStats, o *outcome) {
 	if o.class != errclass.None {
-		t.errs[o.class]++
-		if o.detail != "" {
-			if t.details == nil {
-				t.details = map[detailKey]int64{}
-			}
-			t.details[detailKey{o.class, o.detail}]++
-		}
+		t.addError(o)
 	} else {
 		t.status[o.status]++
 		t.success++
