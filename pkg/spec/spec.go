@@ -128,20 +128,11 @@ func load(path string, stdin io.Reader) (events.RunSpec, error) {
 		if t.Body != "" {
 			return events.RunSpec{}, &Error{File: name, Msg: field + ": give body or body_file, not both"}
 		}
-		p := t.BodyFile
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		b, err := os.ReadFile(p)
+		body, err := readText(name, dir, field+".body_file", t.BodyFile)
 		if err != nil {
-			return events.RunSpec{}, &Error{File: name, Err: err,
-				Msg: fmt.Sprintf("%s.body_file: cannot read %s: %s", field, t.BodyFile, reason(err))}
+			return events.RunSpec{}, err
 		}
-		if !utf8.Valid(b) {
-			return events.RunSpec{}, &Error{File: name,
-				Msg: fmt.Sprintf("%s.body_file: %s is not UTF-8 text (bodies travel in JSON strings)", field, t.BodyFile)}
-		}
-		t.Body, t.BodyFile = string(b), ""
+		t.Body, t.BodyFile = body, ""
 	}
 	for i := range s.Scenarios {
 		c := s.Scenarios[i].CSV
@@ -152,23 +143,32 @@ func load(path string, stdin io.Reader) (events.RunSpec, error) {
 		if c.Text != "" {
 			return events.RunSpec{}, &Error{File: name, Msg: field + ": give text or file, not both"}
 		}
-		p := c.File
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		b, err := os.ReadFile(p)
+		text, err := readText(name, dir, field+".file", c.File)
 		if err != nil {
-			return events.RunSpec{}, &Error{File: name, Err: err,
-				Msg: fmt.Sprintf("%s.file: cannot read %s: %s", field, c.File, reason(err))}
-		}
-		if !utf8.Valid(b) {
-			return events.RunSpec{}, &Error{File: name, Msg: fmt.Sprintf("%s.file: %s is not UTF-8 text", field, c.File)}
+			return events.RunSpec{}, err
 		}
 		cc := *c
-		cc.Text, cc.File = string(b), ""
+		cc.Text, cc.File = text, ""
 		s.Scenarios[i].CSV = &cc
 	}
 	return s, nil
+}
+
+// readText reads the file a spec names in field (relative to the spec's
+// directory dir), which must be UTF-8 text: it travels in a JSON string.
+func readText(name, dir, field, file string) (string, error) {
+	p := file
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", &Error{File: name, Err: err, Msg: fmt.Sprintf("%s: cannot read %s: %s", field, file, reason(err))}
+	}
+	if !utf8.Valid(b) {
+		return "", &Error{File: name, Msg: fmt.Sprintf("%s: %s is not UTF-8 text (it travels in a JSON string)", field, file)}
+	}
+	return string(b), nil
 }
 
 // reason is err without the operation and path that the message already names.

@@ -3,6 +3,8 @@ package spec
 import (
 	"errors"
 	"reflect"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -264,6 +266,37 @@ func TestLoadWrittenIsKept(t *testing.T) {
 		d := s.WithDefaults()
 		if d.Load.ClosedLoop() != tt.closed || d.Load.Rate != tt.rate {
 			t.Errorf("%s: load %+v; want closed loop %v at rate %v", tt.name, d.Load, tt.closed, tt.rate)
+		}
+	}
+}
+
+// TestLoadCSV: a scenario's csv.file is read relative to the spec into
+// csv.text, which is what travels; a missing file or a file given with
+// text is an error naming the field.
+func TestLoadCSV(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "users.csv"), []byte("username,password\nu1,p1\n"), 0o644)
+	write := func(name, doc string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(doc), 0o644)
+		return p
+	}
+	sc := func(csv string) string {
+		return "scenarios:\n  - name: s\n    csv: " + csv + "\n    steps: [{url: 'http://a/'}]\n"
+	}
+	s, err := Load(write("ok.yaml", sc("{file: users.csv, shuffle: true}")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.Scenarios[0].CSV; c.Text != "username,password\nu1,p1\n" || c.File != "" || !c.Shuffle {
+		t.Errorf("csv %+v, want the file's text inlined", c)
+	}
+	for _, tt := range []struct{ doc, want string }{
+		{sc("{file: missing.csv}"), "scenarios[0].csv.file: cannot read missing.csv"},
+		{sc("{file: users.csv, text: 'a\\n'}"), "scenarios[0].csv: give text or file, not both"},
+	} {
+		if _, err := Load(write("bad.yaml", tt.doc)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("error %v, want %q", err, tt.want)
 		}
 	}
 }
