@@ -1,0 +1,287 @@
+package journey
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/errclass"
+	"github.com/barrage-load/barrage/pkg/scenario"
+)
+
+// This file runs iterations: the HTTP client of an iteration, its steps,
+// and the built-in variables. journey.go compiles them.
+
+// Built-in variables, fresh in every iteration (computed only when a
+// template uses them).
+const (
+	VarIteration     = "iteration"      // the run-wide arrival index
+	VarUUID          = "uuid"           // a random UUID (version 4)
+	VarState         = "state"          // a random OAuth state
+	VarNonce         = "nonce"          // a random OpenID nonce
+	VarPKCEVerifier  = "pkce_verifier"  // a random PKCE code verifier (43 characters)
+	VarPKCEChallenge = "pkce_challenge" // its S256 challenge
+)
+
+var builtins = []string{VarIteration, VarUUID, VarState, VarNonce, VarPKCEVerifier, VarPKCEChallenge}
+
+// MaxBody is how much of a response body is kept for extraction; the rest
+// is read and discarded.
+const MaxBody = 1 << 20
+
+// transport makes an HTTP transport dialing through it (or directly).
+func (j *Journey) transport(it *engine.Iteration) *http.Transport {
+	t := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: j.opts.Insecure},
+		ForceAttemptHTTP2: j.opts.HTTP2, MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second,
+		DisableCompression: true, TLSHandshakeTimeout: 30 * time.Second}
+	if !j.opts.HTTP2 {
+		t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	if it != nil {
+		t.DialContext = it.Dial
+	}
+	return t
+}
+
+// client returns the iteration's HTTP client: a new transport (new
+// connections) per iteration, or the slot's with ConnectionShared; a new
+// cookie jar either way.
+func (j *Journey) client(it *engine.Iteration) (*http.Client, func()) {
+	var tr *http.Transport
+	done := func() {}
+	if j.shared {
+		j.mu.Lock()
+		tr = j.perSlot[it.Slot]
+		if tr == nil {
+			tr = j.transport(it)
+			j.perSlot[it.Slot] = tr
+		}
+		j.mu.Unlock()
+	} else {
+		tr = j.transport(it)
+		done = tr.CloseIdleConnections
+	}
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Transport: tr, Jar: jar}, done
+}
+
+// Close closes the connections kept for ConnectionShared.
+func (j *Journey) Close() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, tr := range j.perSlot {
+		tr.CloseIdleConnections()
+	}
+}
+
+// errStopped ends an iteration whose run ended (a request timeout past the
+// end of scheduling) before its next step.
+var errStopped = fmt.Errorf("journey: the run ended before the next step: %w", context.Canceled)
+
+// Iterate implements engine.Journey.
+func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
+	v := j.vars.Get().(*scenario.Vars)
+	defer j.vars.Put(v)
+	v.Reset()
+	for i, c := range j.consts {
+		v.Set(i, c)
+	}
+	if j.data != nil {
+		j.data.Load(v, it.Index)
+	}
+	j.setBuiltins(v, it.Index)
+	client, done := j.client(it)
+	defer done()
+	buf := make([]byte, 0, 512)
+	var body []byte
+	var base *url.URL // the last response's URL, for relative URLs such as a form's action
+	due := it.Due
+	for k := range j.steps {
+		s := &j.steps[k]
+		if k > 0 {
+			if it.Expired() {
+				return errStopped
+			}
+			if err := sleepUntil(ctx, due); err != nil {
+				return err
+			}
+		}
+		rec, resp, err := j.send(ctx, client, s, v, base, it.Timeout, &buf, &body)
+		rec.Due = due
+		it.Record(s.id, rec)
+		if err != nil {
+			return err
+		}
+		if !s.passes(resp.Status) {
+			return &engine.IterationError{Step: s.name, Class: errclass.Unexpected, Detail: strconv.Itoa(resp.Status)}
+		}
+		base = resp.url
+		for _, x := range s.extract {
+			if err := x.apply(resp, v); err != nil {
+				return &engine.IterationError{Step: s.name, Class: errclass.Extract, Detail: x.varName()}
+			}
+		}
+		due = rec.End.Add(s.think)
+	}
+	return nil
+}
+
+// send renders and sends step s, reading up to MaxBody of the answer.
+func (j *Journey) send(ctx context.Context, c *http.Client, s *step, v *scenario.Vars, base *url.URL,
+	timeout time.Duration, buf, body *[]byte) (engine.Step, *response, error) {
+	rec := engine.Step{}
+	method := string(s.method.Append((*buf)[:0], v))
+	u := string(s.url.Append((*buf)[:0], v))
+	if base != nil && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		if ref, err := url.Parse(u); err == nil {
+			u = base.ResolveReference(ref).String()
+		}
+	}
+	var payload []byte
+	switch {
+	case s.body != nil:
+		payload = s.body.Append(nil, v)
+	case len(s.form) > 0:
+		for i, f := range s.form {
+			if i > 0 {
+				payload = append(payload, '&')
+			}
+			payload = append(payload, url.QueryEscape(f.key)...)
+			payload = append(payload, '=')
+			*buf = f.val.Append((*buf)[:0], v)
+			payload = append(payload, url.QueryEscape(string(*buf))...)
+		}
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, method, u, bytesReader(payload))
+	rec.Sent = time.Now()
+	if err != nil {
+		rec.End, rec.Err = rec.Sent, err
+		return rec, nil, err
+	}
+	req.Header.Set("User-Agent", engine.UserAgent)
+	if len(s.form) > 0 {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for _, h := range s.header {
+		req.Header.Set(h.name, string(h.val.Append((*buf)[:0], v)))
+	}
+	if !s.follow {
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	} else {
+		c.CheckRedirect = nil
+	}
+	rec.BytesOut = int64(len(payload))
+	res, err := c.Do(req)
+	debug := j.opts.Debug.take()
+	if err != nil {
+		rec.End, rec.Err = time.Now(), unwrapURL(err)
+		if debug {
+			j.opts.Debug.dump(j.sc.Name, s.name, req, payload, nil, nil, rec.Err)
+		}
+		return rec, nil, rec.Err
+	}
+	*body = (*body)[:0]
+	if len(s.extract) > 0 || debug {
+		*body, err = readAtMost(*body, res.Body, MaxBody)
+	}
+	if debug {
+		j.opts.Debug.dump(j.sc.Name, s.name, req, payload, res, *body, err)
+	}
+	n, err2 := io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if err == nil {
+		err = err2
+	}
+	rec.End, rec.Status = time.Now(), res.StatusCode
+	rec.BytesIn = int64(len(*body)) + n
+	if err != nil {
+		rec.Err = err
+		return rec, nil, err
+	}
+	return rec, &response{Response: scenario.Response{Status: res.StatusCode, Header: res.Header, Body: *body},
+		url: res.Request.URL}, nil
+}
+
+func (s *step) passes(status int) bool {
+	if len(s.expect) == 0 {
+		return status >= 200 && status < 400
+	}
+	return slices.Contains(s.expect, status)
+}
+
+// setBuiltins sets the built-in variables the templates use.
+func (j *Journey) setBuiltins(v *scenario.Vars, index int64) {
+	var verifier string
+	for name, i := range j.built {
+		switch name {
+		case VarIteration:
+			v.Set(i, strconv.FormatInt(index, 10))
+		case VarUUID:
+			v.Set(i, uuid4())
+		case VarState, VarNonce:
+			v.Set(i, random(16))
+		case VarPKCEVerifier, VarPKCEChallenge:
+			if verifier == "" {
+				verifier = random(32)
+			}
+			if name == VarPKCEVerifier {
+				v.Set(i, verifier)
+			} else {
+				sum := sha256.Sum256([]byte(verifier))
+				v.Set(i, base64.RawURLEncoding.EncodeToString(sum[:]))
+			}
+		}
+	}
+	if _, ok := j.built[VarPKCEChallenge]; ok {
+		if i, ok := j.names.Index(VarPKCEVerifier); ok && !v.IsSet(i) {
+			// The challenge alone is used in one step and the verifier in
+			// another: both come from the one verifier of the iteration.
+			v.Set(i, verifier)
+		}
+	}
+}
+
+// random returns n random bytes, base64url without padding.
+func random(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func uuid4() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// sleepUntil waits for t, or returns ctx's error.
+func sleepUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-tm.C:
+		return nil
+	}
+}
