@@ -1,6 +1,15 @@
 package journey
 
-import "github.com/barrage-load/barrage/events"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/secret"
+)
 
 // Linking this package in makes events.RunSpec.Validate compile every
 // scenario: a typo in a variable, filter, JSON path, regular expression or
@@ -12,4 +21,29 @@ func check(sc *events.Scenario, field string) []error {
 		return fieldErrors(field, err)
 	}
 	return nil
+}
+
+// CheckSecrets resolves every secret reference of s's scenarios with res
+// (nil: a resolver of its own), so that a run whose secret cannot be read
+// fails before any traffic, each problem naming its field. The values are
+// dropped: workers resolve their own.
+func CheckSecrets(ctx context.Context, s *events.RunSpec, res *secret.Resolver) error {
+	if res == nil {
+		res = secret.NewResolver()
+	}
+	var errs []error
+	try := func(field, ref string) {
+		if _, err := res.Resolve(ctx, ref); err != nil {
+			errs = append(errs, &events.FieldError{Field: field, Msg: err.Error()})
+		}
+	}
+	for i, sc := range s.Scenarios {
+		for _, k := range slices.Sorted(maps.Keys(sc.Secrets)) {
+			try(fmt.Sprintf("scenarios[%d].secrets.%s", i, k), sc.Secrets[k])
+		}
+		if sc.Flow != nil && sc.Flow.ClientSecret != "" {
+			try(fmt.Sprintf("scenarios[%d].flow.client_secret", i), sc.Flow.ClientSecret)
+		}
+	}
+	return errors.Join(errs...)
 }

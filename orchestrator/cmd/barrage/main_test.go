@@ -138,6 +138,12 @@ func TestBadInput(t *testing.T) {
 	badJSON := write("bad.json", "{\"targets\": [{\"url\": \""+srv.URL+"\"}],\n \"load\": {\"rate\": \"x\"}}")
 	badTargets := write("targets.txt", "GET "+srv.URL+"\nNot-A-Header\n")
 	missingBody := write("body.txt", "POST "+srv.URL+"\n@nope.json\n")
+	scenario := func(extra string) string {
+		return "scenarios:\n  - name: s\n" + extra + "    steps: [{url: '" + srv.URL + "/', headers: {A: '{{k}}'}}]\n"
+	}
+	typo := write("typo.yaml", scenario("    vars: {kk: x}\n"))
+	unsetSecret := write("secret.yaml", scenario("    secrets: {k: 'env:BARRAGE_TEST_UNSET_SECRET'}\n"))
+	badRef := write("ref.yaml", scenario("    secrets: {k: 'vault:kv/x'}\n"))
 	tests := []struct {
 		name string
 		args []string
@@ -179,6 +185,14 @@ func TestBadInput(t *testing.T) {
 		{"unknown command", []string{"fly"}, "unknown command"},
 		// A missing spec file.
 		{"missing spec", []string{"run", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
+		// A template's unknown variable names the step's field.
+		{"scenario typo", []string{"run", typo}, `scenarios[0].steps[0].headers.A: template "{{k}}": byte 2: unknown variable "k"`},
+		// A secret that cannot be read is found before anything is sent.
+		{"unset secret", []string{"run", unsetSecret}, "scenarios[0].secrets.k: resolve env:BARRAGE_TEST_UNSET_SECRET: not found"},
+		// A reference of an unknown kind.
+		{"bad secret ref", []string{"run", badRef}, "scenarios[0].secrets.k"},
+		// --debug shows in-process workers only.
+		{"debug with procs", []string{"run", "--target", srv.URL, "--procs", "--debug", "1"}, "--debug"},
 		// report of something that is not a run.
 		{"report not a run", []string{"report", dir}, "not a run folder"},
 	}

@@ -57,6 +57,11 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return badInput("%v", err)
 	}
 
+	// Workers resolve the scenarios' secrets; a reference that cannot be
+	// read is bad input, found before anything is sent.
+	if err := journey.CheckSecrets(context.Background(), &s, nil); err != nil {
+		return badInput("%s: %v", f.specName, err)
+	}
 	sched, abort, stop := signalContexts()
 	defer stop()
 	defer startProfiling()()
