@@ -53,7 +53,7 @@ func layout(r *events.Report) page {
 		if t.Kind == events.TargetIteration {
 			// Arrivals start iterations of several requests each: the
 			// planned rate is of arrivals, the achieved one of requests.
-			add("Iterations", "", "%s: %d started, %d completed (%.2f%%), %d dropped; p50 %s ms, p99 %s ms per iteration",
+			add("Iterations", "", "%s: %d run, %d completed every step (%.2f%%), %d dropped; p50 %s ms, p99 %s ms per iteration",
 				t.Name, t.Requests, t.Success, 100*t.SuccessRatio, t.Dropped, num(t.LatencyMs.P50), num(t.LatencyMs.P99))
 		}
 	}
