@@ -24,6 +24,7 @@ const (
 	EnvMaxRate         = "BARRAGE_MAX_RATE"          // arrivals per second a run may ask for
 	EnvMaxDuration     = "BARRAGE_MAX_DURATION"      // Go duration a run may last
 	EnvWorkerMemoryMB  = "BARRAGE_WORKER_MEMORY_MB"  // the worker Lambda's memory, for the planner
+	EnvTaskVCPU        = "BARRAGE_TASK_VCPU"         // the Fargate task's vCPUs, for the planner
 )
 
 // Stack outputs, read by `barrage run --backend aws` (or given as flags).
