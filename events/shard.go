@@ -157,5 +157,8 @@ type Claim struct {
 	// Nonce is random: a worker whose conditional create was retried after
 	// succeeding (its answer lost) finds its own nonce and knows the claim is
 	// its own, not a rival's.
-	Nonce string `json:"nonce"`
+	Nonce string `json:"nonce,omitempty"`
+	// Reason, in a missed marker, says why the shard sent nothing (delivered
+	// after its not_after, or no worker took it in time); the report shows it.
+	Reason string `json:"reason,omitempty"`
 }

@@ -34,6 +34,7 @@ const (
 	Truncated Outcome = events.StatusTruncated // stopped early: aborted, interrupted, out of time
 	Missed    Outcome = events.StatusMissed    // delivered after not_after: nothing sent
 	Duplicate Outcome = events.StatusDuplicate // already claimed: nothing sent
+	Aborted   Outcome = "aborted"              // its run was aborted before it started: nothing sent
 )
 
 // Runtime runs shards against one store.
@@ -96,7 +97,10 @@ func (r *Runtime) RunShard(ctx context.Context, m events.ShardMessage) (Outcome,
 			log.Info("shard already claimed: duplicate delivery after its window, nothing sent")
 			return Duplicate, nil
 		}
-		err := st.Put(ctx, store.MissedKey(m.RunID, m.ShardID), marshal(events.Claim{Worker: r.name(), At: r.now()}),
+		late := r.now().Sub(m.NotAfter).Round(time.Second)
+		err := st.Put(ctx, store.MissedKey(m.RunID, m.ShardID), marshal(events.Claim{Worker: r.name(), At: r.now().UTC(),
+			Reason: fmt.Sprintf("delivered to a worker %s after its not_after (%s): the worker started too late (throttled, queued, or a delayed or repeated message)",
+				late, m.NotAfter.UTC().Format(time.RFC3339))}),
 			store.PutOptions{IfAbsent: true})
 		if err != nil && !errors.Is(err, store.ErrExists) {
 			return Missed, err
@@ -112,13 +116,21 @@ func (r *Runtime) RunShard(ctx context.Context, m events.ShardMessage) (Outcome,
 		log.Info("shard already claimed: duplicate delivery, nothing sent")
 		return Duplicate, nil
 	}
-	spec, err := r.spec(ctx, m)
-	if err != nil {
-		return "", err
-	}
-	res, err := r.run(ctx, m, spec)
-	if err != nil {
-		return "", err
+	var res *events.ShardResult
+	if aborted, _ := st.Exists(ctx, store.AbortKey(m.RunID)); aborted {
+		// The run was aborted before this shard began: an empty result says
+		// so, where nothing would leave it to be reported lost.
+		log.Info("run aborted before the shard began: nothing sent")
+		res = &events.ShardResult{Version: events.ShardResultVersion, RunID: m.RunID, ShardID: m.ShardID, Kind: r.Kind,
+			StartedAt: m.WindowStart(), EndedAt: r.now().UTC(), Status: events.StatusTruncated, StopReason: "aborted"}
+	} else {
+		spec, err := r.spec(ctx, m)
+		if err != nil {
+			return "", err
+		}
+		if res, err = r.run(ctx, m, spec); err != nil {
+			return "", err
+		}
 	}
 	// The upload outlives a cancelled context (SIGTERM on Fargate Spot, an
 	// interrupt): what was measured is written, as truncated.
@@ -129,6 +141,9 @@ func (r *Runtime) RunShard(ctx context.Context, m events.ShardMessage) (Outcome,
 		return "", fmt.Errorf("upload shard %s: %w", m.ShardID, err)
 	}
 	log.Info("shard done", "status", res.Status, "requests", res.Counts.Requests, "skew_ms", res.StartSkewMs)
+	if res.StopReason == "aborted" && res.Counts.Requests == 0 && res.Counts.Dropped == 0 {
+		return Aborted, nil
+	}
 	return Outcome(res.Status), nil
 }
 

@@ -20,14 +20,33 @@ type ServeOptions struct {
 	Wait time.Duration
 	// IdleExit ends the loop after this long without a delivery; 0 never.
 	IdleExit time.Duration
-	// MaxShards ends the loop after this many deliveries; 0 no limit.
+	// MaxShards ends the loop after this many shards ran; 0 no limit. Only a
+	// shard that ran counts: a delivery found missed, a duplicate, one of an
+	// aborted run, or not a shard at all is acknowledged and the loop goes
+	// on, so a stale message left in a shared queue (an earlier run's, or a
+	// second delivery) never uses up a worker meant for a shard that is due.
 	MaxShards int
+	// MinTimeLeft stops taking deliveries once less than this remains before
+	// the Runtime's Deadline (a Lambda's): a shard received later could not
+	// run its window. 0 means DefaultUploadMargin plus 30 s.
+	MinTimeLeft time.Duration
 }
 
+// Ran reports whether a delivery with outcome o ran a shard (and so counts
+// against ServeOptions.MaxShards).
+func (o Outcome) Ran() bool { return o == Complete || o == Truncated }
+
 // Serve receives shards from q and runs them one at a time, acknowledging
-// each after it ran (or was found missed or a duplicate), until ctx ends,
-// the queue is idle for IdleExit, or MaxShards were handled. It returns the
-// outcomes in order.
+// each after it ran (or was found missed, a duplicate or aborted), until ctx
+// ends, the queue is idle for IdleExit, MaxShards shards ran, or the
+// worker's deadline is too close for another. It returns the outcomes in
+// order.
+//
+// A worker runs whichever due shard it receives, of any run: the queue of a
+// deployment is shared, and as many workers are started as shards were
+// sent, so a worker that takes another run's due shard leaves its own to
+// that run's worker. Releasing it instead would count a receive against the
+// queue's redrive limit and send the shard to the dead-letter queue.
 func (r *Runtime) Serve(ctx context.Context, q queue.Queue, o ServeOptions) ([]Outcome, error) {
 	if o.Visibility == 0 {
 		o.Visibility = 60 * time.Second
@@ -35,13 +54,25 @@ func (r *Runtime) Serve(ctx context.Context, q queue.Queue, o ServeOptions) ([]O
 	if o.Wait == 0 {
 		o.Wait = 20 * time.Second
 	}
+	if o.MinTimeLeft == 0 {
+		o.MinTimeLeft = DefaultUploadMargin + 30*time.Second
+	}
 	var outcomes []Outcome
+	ran := 0
 	idleSince := time.Now()
-	for ctx.Err() == nil && (o.MaxShards == 0 || len(outcomes) < o.MaxShards) {
+	for ctx.Err() == nil && (o.MaxShards == 0 || ran < o.MaxShards) {
 		wait := o.Wait
 		if o.IdleExit > 0 {
 			left := o.IdleExit - time.Since(idleSince)
 			if left <= 0 {
+				break
+			}
+			wait = min(wait, left)
+		}
+		if !r.Deadline.IsZero() {
+			left := time.Until(r.Deadline) - o.MinTimeLeft
+			if left <= 0 {
+				r.log().Info("too close to the deadline for another shard", "left", time.Until(r.Deadline).Round(time.Second))
 				break
 			}
 			wait = min(wait, left)
@@ -54,7 +85,11 @@ func (r *Runtime) Serve(ctx context.Context, q queue.Queue, o ServeOptions) ([]O
 			return outcomes, err
 		}
 		for _, d := range ds {
-			outcomes = append(outcomes, r.handle(ctx, q, d, o.Visibility))
+			out := r.handle(ctx, q, d, o.Visibility)
+			outcomes = append(outcomes, out)
+			if out.Ran() {
+				ran++
+			}
 			idleSince = time.Now()
 		}
 	}
