@@ -117,6 +117,10 @@ type ShardReport struct {
 	Dropped      int64         `json:"dropped"`
 	StartSkewMs  float64       `json:"start_skew_ms"`
 	Health       HealthSummary `json:"health"`
+	// Reason says why a shard did not run its whole window: why it was
+	// lost or missed (never dispatched, no worker took it in time, its
+	// worker died), or a truncated shard's stop reason. Empty when complete.
+	Reason string `json:"reason,omitempty"`
 }
 
 // SeriesReport is one second of the merged run.

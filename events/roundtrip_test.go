@@ -44,6 +44,7 @@ func TestRoundTrip(t *testing.T) {
 		})},
 		{"shardresult.json", new(ShardResult), nil},
 		{"report.json", new(Report), nil},
+		{"dispatch.json", new(Dispatch), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

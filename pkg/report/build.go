@@ -29,6 +29,9 @@ type Input struct {
 	// Missed names planned shards without a result whose delivery came
 	// after their window (reported as missed rather than lost).
 	Missed map[string]bool
+	// Reasons say why planned shards without a result have none (missed
+	// or lost), by shard id.
+	Reasons map[string]string
 	// Load is the run's load: the steps of a stages or find-max load are
 	// reported from the merged series, and a find-max judged (steps.go).
 	Load events.Load
@@ -65,7 +68,7 @@ func Build(in Input) (*events.Report, error) {
 				status = events.StatusMissed
 			}
 			r.Shards = append(r.Shards, events.ShardReport{ShardID: p.ShardID, Kind: p.Kind,
-				Status: status, PlannedRate: p.PlannedRate})
+				Status: status, PlannedRate: p.PlannedRate, Reason: in.Reasons[p.ShardID]})
 			continue
 		}
 		reported++

@@ -8,7 +8,7 @@ import (
 func shardReport(res *events.ShardResult) events.ShardReport {
 	sr := events.ShardReport{ShardID: res.ShardID, Kind: res.Kind, Status: res.Status,
 		PlannedRate: res.PlannedRate, Requests: res.Counts.Requests, Dropped: res.Counts.Dropped,
-		StartSkewMs: res.StartSkewMs, Health: summarize(&res.Health)}
+		StartSkewMs: res.StartSkewMs, Health: summarize(&res.Health), Reason: res.StopReason}
 	if res.SendSeconds > 0 {
 		sr.AchievedRate = float64(res.Counts.Requests) / res.SendSeconds
 	}

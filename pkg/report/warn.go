@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/barrage-load/barrage/events"
 )
@@ -31,18 +32,15 @@ func warnings(r *events.Report, results []*events.ShardResult) []string {
 	w := []string{}
 	add := func(format string, args ...any) { w = append(w, fmt.Sprintf(format, args...)) }
 
-	var lost []string
+	var lost []events.ShardReport
 	for _, s := range r.Shards {
-		switch s.Status {
-		case events.StatusLost:
-			lost = append(lost, fmt.Sprintf("%s (%.1f/s planned)", s.ShardID, s.PlannedRate))
-		case events.StatusMissed:
-			lost = append(lost, fmt.Sprintf("%s (%.1f/s planned, delivered after its window)", s.ShardID, s.PlannedRate))
+		if s.Status == events.StatusLost || s.Status == events.StatusMissed {
+			lost = append(lost, s)
 		}
 	}
 	if len(lost) > 0 {
-		add("%d of %d shards never reported: %v; coverage is %.1f%% and nothing was invented for them",
-			len(lost), len(r.Shards), lost, 100*r.Coverage)
+		add("%d of %d shards never reported (%s); coverage is %.1f%% and nothing was invented for them",
+			len(lost), len(r.Shards), unreported(lost), 100*r.Coverage)
 	}
 	planned := r.Requests + r.Dropped
 	if busy := r.Dropped - r.DroppedLate; busy > 0 {
@@ -102,4 +100,44 @@ func warnings(r *events.Report, results []*events.ShardResult) []string {
 		}
 	}
 	return w
+}
+
+// unreported lists shards that never reported, grouped by status and
+// reason: a thousand shards missed for one reason make one line, not a
+// thousand.
+func unreported(shards []events.ShardReport) string {
+	type group struct {
+		status, reason string
+		ids            []string
+		rate           float64
+	}
+	var groups []*group
+	by := map[[2]string]*group{}
+	for _, s := range shards {
+		k := [2]string{s.Status, s.Reason}
+		g := by[k]
+		if g == nil {
+			g = &group{status: s.Status, reason: s.Reason}
+			by[k] = g
+			groups = append(groups, g)
+		}
+		g.ids = append(g.ids, s.ShardID)
+		g.rate += s.PlannedRate
+	}
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		ids := g.ids
+		if len(ids) > 5 {
+			ids = append(ids[:5:5], fmt.Sprintf("… %d more", len(g.ids)-5))
+		}
+		why := g.reason
+		if why == "" && g.status == events.StatusMissed {
+			why = "delivered after its window"
+		}
+		if why == "" {
+			why = "no reason recorded"
+		}
+		parts[i] = fmt.Sprintf("%d %s, %.1f/s planned: %s: %s", len(g.ids), g.status, g.rate, strings.Join(ids, ", "), why)
+	}
+	return strings.Join(parts, "; ")
 }

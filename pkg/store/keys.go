@@ -1,12 +1,16 @@
 package store
 
-import "path"
+import (
+	"path"
+	"strconv"
+)
 
 // The key layout of a run, the same in every Store (DESIGN.md):
 //
 //	runs/{run}/spec.json                     the validated RunSpec
 //	runs/{run}/plan.json                     the plan
 //	runs/{run}/abort                         exists = stop now
+//	runs/{run}/dispatch/w{N}.json            how far window N's dispatch got (AWS)
 //	runs/{run}/shards/{shard}/claim          written once, by the worker that runs the shard
 //	runs/{run}/shards/{shard}/missed         written when a delivery came after the shard's window
 //	runs/{run}/shards/{shard}/progress.json  overwritten every few seconds while it runs
@@ -21,6 +25,11 @@ func SpecKey(run string) string   { return RunPrefix(run) + "spec.json" }
 func PlanKey(run string) string   { return RunPrefix(run) + "plan.json" }
 func AbortKey(run string) string  { return RunPrefix(run) + "abort" }
 func ReportKey(run string) string { return RunPrefix(run) + "report.json" }
+
+// DispatchKey names the record of the dispatch of window w of run.
+func DispatchKey(run string, w int) string {
+	return RunPrefix(run) + "dispatch/w" + strconv.Itoa(w) + ".json"
+}
 
 // ReportFile names a rendering of the report, such as "report.txt".
 func ReportFile(run, name string) string { return RunPrefix(run) + name }
