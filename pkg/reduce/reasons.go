@@ -118,4 +118,3 @@ func lastError(d *events.Dispatch) string {
 	}
 	return "last error: " + d.Errors[len(d.Errors)-1]
 }
-
