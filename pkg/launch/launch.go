@@ -11,17 +11,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/aws-sdk-go-v2/service/scheduler"
-	schedtypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 )
 
 // Lambda invokes a function asynchronously.
@@ -98,125 +92,3 @@ func retry(ctx context.Context, attempts int, again func(error) bool, f func() e
 	return err
 }
 
-// Tasks runs Fargate tasks.
-type Tasks struct {
-	Client         *ecs.Client
-	Cluster        string
-	TaskDefinition string
-	Container      string
-	Subnets        []string
-	SecurityGroup  string
-	Spot           bool
-	// Interval spaces RunTask calls: ECS allows 20 a second. Default 50 ms.
-	Interval time.Duration
-	// Backoff is the first wait before starting failed tasks again; it
-	// doubles each round. Default 1 s.
-	Backoff time.Duration
-}
-
-// RunTaskMax is the most tasks one RunTask call starts.
-const RunTaskMax = 10
-
-// Run starts n tasks with env added to the container's environment, at
-// most 10 per call and one call per Interval. Tasks an answer lists in
-// failures[] are retried (up to 5 rounds, backing off); the error names
-// what could not be started. It returns the started tasks' ARNs.
-func (t *Tasks) Run(ctx context.Context, n int, env map[string]string) ([]string, error) {
-	interval, backoff := t.Interval, t.Backoff
-	if interval == 0 {
-		interval = 50 * time.Millisecond
-	}
-	if backoff == 0 {
-		backoff = time.Second
-	}
-	var envs []ecstypes.KeyValuePair
-	for k, v := range env {
-		envs = append(envs, ecstypes.KeyValuePair{Name: aws.String(k), Value: aws.String(v)})
-	}
-	in := ecs.RunTaskInput{Cluster: &t.Cluster, TaskDefinition: &t.TaskDefinition,
-		StartedBy: aws.String("barrage"),
-		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
-			Subnets: t.Subnets, SecurityGroups: []string{t.SecurityGroup}, AssignPublicIp: ecstypes.AssignPublicIpEnabled}},
-		Overrides: &ecstypes.TaskOverride{ContainerOverrides: []ecstypes.ContainerOverride{{Name: &t.Container, Environment: envs}}}}
-	if t.Spot {
-		in.CapacityProviderStrategy = []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}}
-	} else {
-		in.LaunchType = ecstypes.LaunchTypeFargate
-	}
-	var arns []string
-	var reasons []string
-	left := n
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for round := 0; left > 0 && round < 5; round++ {
-		if round > 0 {
-			select {
-			case <-ctx.Done():
-				return arns, ctx.Err()
-			case <-time.After(backoff << (round - 1)):
-			}
-		}
-		want := left
-		reasons = reasons[:0]
-		for want > 0 {
-			c := min(want, RunTaskMax)
-			want -= c
-			call := in
-			call.Count = aws.Int32(int32(c))
-			out, err := t.Client.RunTask(ctx, &call)
-			if err != nil {
-				reasons = append(reasons, err.Error())
-			} else {
-				for _, task := range out.Tasks {
-					arns = append(arns, aws.ToString(task.TaskArn))
-				}
-				for _, f := range out.Failures {
-					reasons = append(reasons, aws.ToString(f.Reason)+" "+aws.ToString(f.Detail))
-				}
-			}
-			select {
-			case <-ctx.Done():
-				return arns, ctx.Err()
-			case <-tick.C:
-			}
-		}
-		left = n - len(arns)
-	}
-	if left > 0 {
-		return arns, fmt.Errorf("run tasks: %d of %d not started: %s", left, n, strings.Join(reasons, "; "))
-	}
-	return arns, nil
-}
-
-// Schedules creates one-time EventBridge Scheduler schedules.
-type Schedules struct {
-	Client  *scheduler.Client
-	Group   string
-	RoleArn string
-}
-
-// At schedules one invocation of the Lambda function targetArn with input
-// at t (rounded up to the second), deleted after it ran. A schedule of the
-// same name that exists already counts as done: schedule names derive from
-// run ids, so a repeated dispatch schedules nothing twice.
-func (s *Schedules) At(ctx context.Context, name string, t time.Time, targetArn string, input any) error {
-	body, err := json.Marshal(input)
-	if err != nil {
-		return err
-	}
-	at := t.UTC().Add(time.Second - 1).Truncate(time.Second)
-	_, err = s.Client.CreateSchedule(ctx, &scheduler.CreateScheduleInput{Name: &name, GroupName: &s.Group,
-		ScheduleExpression:    aws.String("at(" + at.Format("2006-01-02T15:04:05") + ")"),
-		FlexibleTimeWindow:    &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
-		ActionAfterCompletion: schedtypes.ActionAfterCompletionDelete,
-		Target: &schedtypes.Target{Arn: &targetArn, RoleArn: &s.RoleArn, Input: aws.String(string(body)),
-			RetryPolicy: &schedtypes.RetryPolicy{MaximumRetryAttempts: aws.Int32(3)}}})
-	var conflict *schedtypes.ConflictException
-	if errors.As(err, &conflict) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("schedule %s: %w", name, err)
-	}
-	return nil
-}
