@@ -74,6 +74,11 @@ type RunSpec struct {
 	// Connections is the number of HTTP/2 connections per worker over which
 	// streams are spread; 0 means 1. Ignored for HTTP/1.1.
 	Connections int `json:"connections,omitempty" yaml:"connections"`
+	// SubmittedBy is who started the run: on AWS, the API sets it from the
+	// caller's IAM identity (a user or role ARN) and replaces whatever a
+	// request says; a schedule's runs say the schedule. Not read from spec
+	// files.
+	SubmittedBy string `json:"submitted_by,omitempty" yaml:"-"`
 }
 
 // Target is one request template.

@@ -5,14 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/launch"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/queue"
+	"github.com/barrage-load/barrage/pkg/secret"
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
@@ -71,8 +74,12 @@ type AWS struct {
 	// Dispatcher invokes the function that dispatches runs (the scheduler
 	// function): the API hands a run over to it and answers at once.
 	Dispatcher *launch.Lambda
-	Tasks      *launch.Tasks
-	Schedules  *launch.Schedules
+	// Reducer invokes the reducer function: a status read finds a run that
+	// should have its report and has none (its deadline schedule never
+	// fired), and hands it over.
+	Reducer   *launch.Lambda
+	Tasks     *launch.Tasks
+	Schedules *launch.Schedules
 	// ReducerArn and DispatcherArn are the targets of the deadline schedule
 	// and of later windows' schedules.
 	ReducerArn    string
@@ -82,16 +89,50 @@ type AWS struct {
 	WorkerMemoryMB int
 	// LeadTime overrides the planner's lead before the start (0: its default).
 	LeadTime time.Duration
+	// Secrets checks that a run's scenario secrets can be read before it is
+	// accepted; nil resolves with the default AWS configuration.
+	Secrets *secret.Resolver
+	// ClaimPoll is how often the dispatcher looks for the shards' claims
+	// while it watches a window start; default 2 s.
+	ClaimPoll time.Duration
+	// Log receives the dispatcher's lines; nil discards.
+	Log *slog.Logger
+	// Now reads the clock; nil means time.Now.
+	Now func() time.Time
 }
 
-// Submit validates spec (defaults applied) against the limits, plans it as
-// run id and stores spec and plan. It is idempotent on id: a second submit
-// of a stored run returns the stored plan and false.
+func (a *AWS) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func (a *AWS) log() *slog.Logger {
+	if a.Log != nil {
+		return a.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Submit validates spec (defaults applied) against the limits, checks that
+// its secrets can be read, plans it as run id and stores spec and plan. It
+// is idempotent on id: a second submit of a stored run returns the stored
+// plan and false.
 func (a *AWS) Submit(ctx context.Context, spec events.RunSpec, id, kind string, now time.Time) (*events.Plan, bool, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, false, err
 	}
 	if err := a.Limits.Check(&spec); err != nil {
+		return nil, false, err
+	}
+	if ok, err := a.Store.Exists(ctx, store.SpecKey(id)); err != nil {
+		return nil, false, err
+	} else if ok {
+		stored, err := a.Plan(ctx, id)
+		return stored, false, err
+	}
+	if err := journey.CheckSecrets(ctx, &spec, a.Secrets); err != nil {
 		return nil, false, err
 	}
 	p, err := plan.Make(spec, plan.Options{RunID: id, Backend: plan.BackendAWS, Now: now, Workers: spec.Workers,
@@ -125,6 +166,29 @@ func (a *AWS) Plan(ctx context.Context, id string) (*events.Plan, error) {
 	return &p, json.Unmarshal(b, &p)
 }
 
+// Handed reports whether run id has been handed to the dispatcher (by the
+// API) or dispatched; a run stored but never handed over (the hand-over
+// failed, and the client retries) must be handed again.
+func (a *AWS) Handed(ctx context.Context, id string) (bool, error) {
+	for _, k := range []string{handedKey(id), store.DispatchKey(id, 0)} {
+		if ok, err := a.Store.Exists(ctx, k); err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+// HandOver invokes the dispatcher for run id, asynchronously, and records
+// that it did.
+func (a *AWS) HandOver(ctx context.Context, id string) error {
+	if _, err := a.Dispatcher.InvokeAsync(ctx, 1, DispatchPayload{Action: "dispatch", RunID: id}); err != nil {
+		return err
+	}
+	return a.Store.Put(ctx, handedKey(id), []byte(a.now().UTC().Format(time.RFC3339)), store.PutOptions{})
+}
+
+func handedKey(id string) string { return store.RunPrefix(id) + "dispatch/handed" }
+
 // DispatchPayload is what a dispatcher invocation (a schedule, or the API
 // handing a run over) carries.
 type DispatchPayload struct {
@@ -138,109 +202,8 @@ type ReducePayload struct {
 	RunID string `json:"run_id"`
 }
 
-// Dispatch sends window w of run id: its shard messages to their queue,
-// then as many workers (Lambda invocations or Fargate tasks). Window 0 also
-// schedules the later windows and the reducer at the deadline. A window is
-// dispatched once: a marker in the store, created conditionally, guards it.
-func (a *AWS) Dispatch(ctx context.Context, id string, w int) error {
-	marker := store.RunPrefix(id) + fmt.Sprintf("dispatched-w%d", w)
-	err := a.Store.Put(ctx, marker, nil, store.PutOptions{IfAbsent: true})
-	if errors.Is(err, store.ErrExists) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	p, err := a.Plan(ctx, id)
-	if err != nil {
-		return err
-	}
-	var spec events.RunSpec
-	b, err := a.Store.Get(ctx, store.SpecKey(id))
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, &spec); err != nil {
-		return err
-	}
-	spec = spec.WithDefaults()
-	windows := 0
-	var lambdas, tasks [][]byte
-	for i, m := range plan.Messages(p, spec, store.SpecKey(id)) {
-		windows = max(windows, p.Shards[i].Window+1)
-		if p.Shards[i].Window != w {
-			continue
-		}
-		body, _ := json.Marshal(m)
-		if m.Kind == events.KindFargate {
-			tasks = append(tasks, body)
-		} else {
-			lambdas = append(lambdas, body)
-		}
-	}
-	if w == 0 {
-		if err := a.scheduleLater(ctx, p, windows); err != nil {
-			return err
-		}
-	}
-	if len(lambdas) > 0 {
-		if err := a.LambdaQueue.Send(ctx, lambdas); err != nil {
-			return fmt.Errorf("dispatch run %s: %w", id, err)
-		}
-		if _, err := a.Workers.InvokeAsync(ctx, len(lambdas), WorkerPayload{RunID: id}); err != nil {
-			return fmt.Errorf("dispatch run %s: %w", id, err)
-		}
-	}
-	if len(tasks) > 0 {
-		if err := a.FargateQueue.Send(ctx, tasks); err != nil {
-			return fmt.Errorf("dispatch run %s: %w", id, err)
-		}
-		if _, err := a.Tasks.Run(ctx, len(tasks), map[string]string{TaskRunEnv: id}); err != nil {
-			return fmt.Errorf("dispatch run %s: %w", id, err)
-		}
-	}
-	return nil
-}
-
-// scheduleLater schedules windows 1… at their start less the lead, and the
-// reducer at the plan's deadline.
-func (a *AWS) scheduleLater(ctx context.Context, p *events.Plan, windows int) error {
-	if a.Schedules == nil {
-		return nil
-	}
-	for w := 1; w < windows; w++ {
-		var at time.Time
-		for _, s := range p.Shards {
-			if s.Window == w {
-				at = s.StartAt // the window's start
-				break
-			}
-		}
-		at = at.Add(-WindowLead)
-		if err := a.Schedules.At(ctx, scheduleName(p.RunID, fmt.Sprintf("w%d", w)), at, a.DispatcherArn,
-			DispatchPayload{Action: "dispatch", RunID: p.RunID, Window: w}); err != nil {
-			return err
-		}
-	}
-	return a.Schedules.At(ctx, scheduleName(p.RunID, "reduce"), p.Deadline, a.ReducerArn, ReducePayload{RunID: p.RunID})
-}
-
-// WindowLead is how long before a later window starts its workers are
-// dispatched: EventBridge Scheduler fires within about a minute of the
-// time asked, then a Lambda cold start.
-const WindowLead = 90 * time.Second
-
-// scheduleName names a run's schedule; EventBridge allows 64 characters.
-func scheduleName(id, what string) string {
-	n := "barrage-" + id + "-" + what
-	if len(n) > 64 {
-		n = n[len(n)-64:]
-	}
-	return n
-}
-
-// WorkerPayload is the asynchronous invocation of a worker Lambda: take one
-// shard of the Lambda queue.
+// WorkerPayload is the asynchronous invocation of a worker Lambda: take a
+// shard of the Lambda queue (RunID is the run it was started for).
 type WorkerPayload struct {
 	RunID string `json:"run_id"`
 }
@@ -256,4 +219,57 @@ func Abort(ctx context.Context, st store.Store, id string) error {
 		return fmt.Errorf("run %s: %w", id, store.ErrNotFound)
 	}
 	return st.Put(ctx, store.AbortKey(id), []byte(time.Now().UTC().Format(time.RFC3339)), store.PutOptions{})
+}
+
+// Abort stops run id: the abort marker (running workers stop within 2 s,
+// dispatch refuses from now on), then the later windows' schedules are
+// deleted and the windows not yet dispatched are recorded as refused,
+// their shards missed, so that the run is reported as soon as its running
+// shards have reported, not at its deadline.
+func (a *AWS) Abort(ctx context.Context, id string) error {
+	if err := Abort(ctx, a.Store, id); err != nil {
+		return err
+	}
+	p, err := a.Plan(ctx, id)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for w := 1; w < windows(p); w++ {
+		if a.Schedules != nil {
+			errs = append(errs, a.Schedules.Delete(ctx, launch.ScheduleName(id, fmt.Sprintf("w%d", w))))
+		}
+		errs = append(errs, a.refuse(ctx, p, w, "the run was aborted before it was dispatched"))
+	}
+	return errors.Join(errs...)
+}
+
+// windows counts the plan's windows.
+func windows(p *events.Plan) int {
+	n := 0
+	for _, s := range p.Shards {
+		n = max(n, s.Window+1)
+	}
+	return n
+}
+
+// HandToReducer invokes the reducer for run id, asynchronously, at most
+// once a minute (status reads come every few seconds): for a run that
+// should have its report and has none.
+func (a *AWS) HandToReducer(ctx context.Context, id string) {
+	key := store.RunPrefix(id) + "reduce-requested"
+	if b, err := a.Store.Get(ctx, key); err == nil {
+		if t, err := time.Parse(time.RFC3339, string(b)); err == nil && a.now().Sub(t) < time.Minute {
+			return
+		}
+	}
+	if a.Reducer == nil {
+		return
+	}
+	if _, err := a.Reducer.InvokeAsync(ctx, 1, ReducePayload{RunID: id}); err != nil {
+		a.log().Error("hand the run to the reducer", "run", id, "err", err)
+		return
+	}
+	a.log().Info("run overdue: handed to the reducer", "run", id)
+	a.Store.Put(ctx, key, []byte(a.now().UTC().Format(time.RFC3339)), store.PutOptions{})
 }

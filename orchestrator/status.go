@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
@@ -42,7 +43,13 @@ type Status struct {
 	// Live is each running shard's latest progress, for live judgements
 	// (thresholds with an abort).
 	Live []ShardLive `json:"live,omitempty"`
+	// Overdue: the run has no report although it should have one (every
+	// shard reported or missed, or its deadline passed a minute ago).
+	Overdue bool `json:"-"`
 }
+
+// ReduceGrace is how long after a run's deadline its report may take.
+const ReduceGrace = time.Minute
 
 // ShardLive is one running shard's latest progress.
 type ShardLive struct {
@@ -60,6 +67,9 @@ type ShardLive struct {
 	IntervalP99Ms    float64 `json:"interval_p99_ms"`
 }
 
+// statusParallel bounds the progress reads of a status in flight.
+const statusParallel = 16
+
 // RunStatus reads the state of run id from the store.
 func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*Status, error) {
 	var p events.Plan
@@ -76,6 +86,7 @@ func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*
 	if err != nil {
 		return nil, err
 	}
+	var running []int
 	for i, sh := range p.Shards {
 		ss := state[sh.ShardID]
 		if ss.Claimed {
@@ -84,22 +95,44 @@ func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*
 		if ss.Result {
 			s.Shards.Reported++
 		}
-		if ss.Missed {
+		if ss.Missed && !ss.Result {
 			s.Shards.Missed++
 		}
 		if ss.Claimed && !ss.Result {
-			var sp events.ShardProgress
-			if b, err := st.Get(ctx, store.ProgressKey(id, sh.ShardID)); err == nil && json.Unmarshal(b, &sp) == nil {
-				s.Requests += sp.Requests
-				if now.Sub(sp.T) < 15*time.Second {
-					s.Rate += sp.Rate
-				}
-				s.Live = append(s.Live, ShardLive{Shard: i, T: sp.T, ElapsedS: sh.WindowFrom.D().Seconds() + sp.ElapsedS,
-					Requests: sp.Requests, Errors: sp.Errors, P99Ms: sp.P99Ms, IntervalRequests: sp.IntervalRequests,
-					IntervalSuccess: sp.IntervalSuccess, IntervalP99Ms: sp.IntervalP99Ms})
-			}
+			running = append(running, i)
 		}
 	}
+	// The running shards' progress, read in parallel: a thousand shards
+	// read one by one from S3 would take longer than a status answer may.
+	progress := make([]*events.ShardProgress, len(running))
+	sem := make(chan struct{}, statusParallel)
+	var wg sync.WaitGroup
+	for j, i := range running {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var sp events.ShardProgress
+			if b, err := st.Get(ctx, store.ProgressKey(id, p.Shards[i].ShardID)); err == nil && json.Unmarshal(b, &sp) == nil {
+				progress[j] = &sp
+			}
+		}()
+	}
+	wg.Wait()
+	for j, i := range running {
+		sp := progress[j]
+		if sp == nil {
+			continue
+		}
+		s.Requests += sp.Requests
+		if now.Sub(sp.T) < 15*time.Second {
+			s.Rate += sp.Rate
+		}
+		s.Live = append(s.Live, ShardLive{Shard: i, T: sp.T, ElapsedS: p.Shards[i].WindowFrom.D().Seconds() + sp.ElapsedS,
+			Requests: sp.Requests, Errors: sp.Errors, P99Ms: sp.P99Ms, IntervalRequests: sp.IntervalRequests,
+			IntervalSuccess: sp.IntervalSuccess, IntervalP99Ms: sp.IntervalP99Ms})
+	}
+	covered := s.Shards.Reported+s.Shards.Missed == s.Shards.Planned
 	rep, err := reduce.Stored(ctx, st, id)
 	aborted, _ := st.Exists(ctx, store.AbortKey(id))
 	switch {
@@ -113,10 +146,13 @@ func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*
 		s.State = StateAborted
 	case now.Before(p.StartAt):
 		s.State = StatePlanned
-	case s.Shards.Reported+s.Shards.Missed == s.Shards.Planned || now.After(p.StartAt.Add(planLength(&p))):
+	case covered || now.After(p.StartAt.Add(planLength(&p))):
 		s.State = StateReducing
 	default:
 		s.State = StateRunning
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		s.Overdue = covered || now.After(p.Deadline.Add(ReduceGrace))
 	}
 	return s, nil
 }

@@ -15,6 +15,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	api := &lambdas.API{AWS: a}
+	api := &lambdas.API{AWS: a, Log: a.Log}
 	lambda.StartHandlerFunc(api.Handle)
 }

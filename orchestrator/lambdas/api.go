@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -35,6 +36,9 @@ import (
 type API struct {
 	AWS *orchestrator.AWS
 	Now func() time.Time
+	// Log receives a line per run submitted, with who submitted it; nil
+	// discards.
+	Log *slog.Logger
 }
 
 // SubmitRequest is the body of POST /runs: a RunSpec, optionally with the
@@ -60,6 +64,25 @@ type ErrorBody struct {
 
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
+func (a *API) log() *slog.Logger {
+	if a.Log != nil {
+		return a.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// caller names who signed a request: the IAM user or role ARN API
+// Gateway's IAM authorization verified, else the account and caller id.
+func caller(id lambdaevents.APIGatewayRequestIdentity) string {
+	switch {
+	case id.UserArn != "":
+		return id.UserArn
+	case id.Caller != "":
+		return id.AccountID + ":" + id.Caller
+	}
+	return "unknown (no IAM identity in the request)"
+}
+
 func (a *API) now() time.Time {
 	if a.Now != nil {
 		return a.Now()
@@ -78,11 +101,17 @@ func (a *API) Handle(ctx context.Context, req lambdaevents.APIGatewayProxyReques
 		switch {
 		case req.HTTPMethod == http.MethodGet && len(parts) == 2:
 			s, err := orchestrator.RunStatus(ctx, a.AWS.Store, id, a.now())
+			if err == nil && s.Overdue {
+				// Its report should be there and is not: the deadline
+				// schedule never fired, or the S3 event of the last result
+				// was lost. The reducer reports whatever has arrived.
+				a.AWS.HandToReducer(ctx, id)
+			}
 			return a.answer(s, err)
 		case req.HTTPMethod == http.MethodGet && len(parts) == 3 && parts[2] == "report":
 			return a.report(ctx, id, req.QueryStringParameters["format"])
 		case req.HTTPMethod == http.MethodDelete && len(parts) == 2:
-			err := orchestrator.Abort(ctx, a.AWS.Store, id)
+			err := a.AWS.Abort(ctx, id)
 			return a.answer(map[string]string{"run_id": id, "state": orchestrator.StateAborted}, err)
 		}
 	}
@@ -113,16 +142,23 @@ func (a *API) submit(ctx context.Context, req lambdaevents.APIGatewayProxyReques
 		return reply(http.StatusBadRequest, ErrorBody{Error: "run_id must be 1–64 letters, digits, '.', '_' or '-'", Field: "run_id"})
 	}
 	s := sr.RunSpec.WithDefaults()
+	s.SubmittedBy = caller(req.RequestContext.Identity)
 	p, isNew, err := a.AWS.Submit(ctx, s, id, sr.Kind, a.now())
 	if err != nil {
 		return a.answer(nil, err)
 	}
-	if isNew {
-		// Dispatching a thousand shards takes longer than an API answer may:
-		// the dispatcher does it.
-		if _, err := a.AWS.Dispatcher.InvokeAsync(ctx, 1, orchestrator.DispatchPayload{Action: "dispatch", RunID: id}); err != nil {
-			return reply(http.StatusBadGateway, ErrorBody{Error: "hand over for dispatch: " + err.Error()})
-		}
+	a.log().Info("run submitted", "run", id, "new", isNew, "caller", s.SubmittedBy,
+		"source_ip", req.RequestContext.Identity.SourceIP, "request", req.RequestContext.RequestID)
+	// Dispatching a thousand shards takes longer than an API answer may:
+	// the dispatcher does it. A run stored by an earlier request whose
+	// hand-over failed (it answered 502, and the client retries) is handed
+	// over now; dispatch is idempotent, so a second hand-over is harmless.
+	handed, err := a.AWS.Handed(ctx, id)
+	if err == nil && !handed {
+		err = a.AWS.HandOver(ctx, id)
+	}
+	if err != nil {
+		return reply(http.StatusBadGateway, ErrorBody{Error: "hand over for dispatch (retry the request with the same run_id): " + err.Error()})
 	}
 	return reply(http.StatusAccepted, SubmitResponse{RunID: id, New: isNew, Plan: p})
 }

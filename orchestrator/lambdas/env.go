@@ -3,6 +3,7 @@ package lambdas
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -54,6 +55,10 @@ func FromEnv(ctx context.Context) (*orchestrator.AWS, error) {
 	if f := get(stack.EnvDispatcher); f != "" {
 		a.Dispatcher = &launch.Lambda{Client: lc, Function: f, Parallel: 1}
 	}
+	if f := get(stack.EnvReducerArn); f != "" {
+		a.Reducer = &launch.Lambda{Client: lc, Function: f, Parallel: 1}
+	}
+	a.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if c := get(stack.EnvCluster); c != "" {
 		a.Tasks = &launch.Tasks{Cluster: c, TaskDefinition: get(stack.EnvTaskDefinition),
 			Container: get(stack.EnvTaskContainer), SecurityGroup: get(stack.EnvSecurityGroup),

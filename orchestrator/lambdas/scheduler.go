@@ -69,7 +69,9 @@ func (s *Scheduler) Handle(ctx context.Context, payload json.RawMessage) (string
 		now = s.Now()
 	}
 	id := RunIDFor(p.Schedule, at)
-	if _, _, err := s.AWS.Submit(ctx, rs.WithDefaults(), id, p.Kind, now); err != nil {
+	rs = rs.WithDefaults()
+	rs.SubmittedBy = "schedule " + p.Schedule
+	if _, _, err := s.AWS.Submit(ctx, rs, id, p.Kind, now); err != nil {
 		return "", err
 	}
 	// Dispatch is itself guarded, so a redelivery after a crash between the

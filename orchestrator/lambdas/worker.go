@@ -10,6 +10,7 @@ import (
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/engine"
 	"github.com/barrage-load/barrage/pkg/queue"
 	"github.com/barrage-load/barrage/pkg/store"
 	"github.com/barrage-load/barrage/pkg/worker"
@@ -24,11 +25,22 @@ type Worker struct {
 	Store store.Store
 	Queue queue.Queue
 	Log   *slog.Logger
+	// Serve bounds an asynchronous invocation's queue loop; the zero value
+	// is DefaultServe (tests shorten it).
+	Serve worker.ServeOptions
+	// Engine adjusts each shard's engine configuration (tests).
+	Engine func(*engine.Config)
 }
+
+// DefaultServe is how an asynchronous invocation takes shards: until one
+// shard ran (deliveries found stale do not count), or 30 s without one;
+// the long poll waits for the dispatcher's send to become visible, and
+// visibility covers the whole invocation.
+var DefaultServe = worker.ServeOptions{MaxShards: 1, IdleExit: 30 * time.Second, Wait: 20 * time.Second, Visibility: 16 * time.Minute}
 
 // Handle implements the function.
 func (w *Worker) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
-	rt := &worker.Runtime{Store: w.Store, Kind: events.KindLambda, Log: w.Log}
+	rt := &worker.Runtime{Store: w.Store, Kind: events.KindLambda, Log: w.Log, Engine: w.Engine}
 	if d, ok := ctx.Deadline(); ok {
 		rt.Deadline = d
 	}
@@ -51,10 +63,11 @@ func (w *Worker) Handle(ctx context.Context, payload json.RawMessage) (any, erro
 	if w.Queue == nil {
 		return nil, fmt.Errorf("worker: invoked without an SQS event and no queue configured")
 	}
-	// One invocation, one shard; the long poll waits for the orchestrator's
-	// send to become visible. Visibility covers the whole invocation.
-	outs, err := rt.Serve(ctx, w.Queue, worker.ServeOptions{MaxShards: 1, IdleExit: 30 * time.Second,
-		Wait: 20 * time.Second, Visibility: 16 * time.Minute})
+	o := w.Serve
+	if o == (worker.ServeOptions{}) {
+		o = DefaultServe
+	}
+	outs, err := rt.Serve(ctx, w.Queue, o)
 	if err != nil {
 		return nil, err
 	}
