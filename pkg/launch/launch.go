@@ -91,4 +91,3 @@ func retry(ctx context.Context, attempts int, again func(error) bool, f func() e
 	}
 	return err
 }
-
