@@ -79,7 +79,7 @@ func (s *Store) Put(ctx context.Context, key string, body []byte, opt store.PutO
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.prefix + key)})
 	if err != nil {
-		if notFound(err) {
+		if notFound(err) || s.absent(ctx, key, err) {
 			return nil, fmt.Errorf("s3 get %s: %w", key, store.ErrNotFound)
 		}
 		return nil, fmt.Errorf("s3 get %s: %w", key, err)
@@ -98,10 +98,29 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	switch {
 	case err == nil:
 		return true, nil
-	case notFound(err):
+	case notFound(err), s.absent(ctx, key, err):
 		return false, nil
 	}
 	return false, fmt.Errorf("s3 head %s: %w", key, err)
+}
+
+// absent tells a 403 that means "no such key" from a real denial. S3
+// answers 403 rather than 404 for a missing key to a caller whose
+// s3:ListBucket permission does not cover the request (a permission with
+// an s3:prefix condition never does: a GET carries no prefix), so on a
+// 403 the store asks ListObjectsV2, which the prefix condition allows,
+// whether the key is there. Where the caller may not list either, the 403
+// stands.
+func (s *Store) absent(ctx context.Context, key string, err error) bool {
+	if httpStatus(err) != http.StatusForbidden {
+		return false
+	}
+	out, lerr := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &s.bucket,
+		Prefix: aws.String(s.prefix + key), MaxKeys: aws.Int32(1)})
+	if lerr != nil {
+		return false
+	}
+	return len(out.Contents) == 0 || aws.ToString(out.Contents[0].Key) != s.prefix+key
 }
 
 // List implements store.Store: every page of ListObjectsV2 under

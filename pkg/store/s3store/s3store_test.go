@@ -3,6 +3,11 @@ package s3store
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/barrage-load/barrage/pkg/store"
 	"net/http"
 	"testing"
 	"time"
@@ -105,4 +110,60 @@ func TestNewFromURL(t *testing.T) {
 	if ep := s.client.Options().BaseEndpoint; ep == nil || *ep != "http://127.0.0.1:2" {
 		t.Errorf("WithEndpoint: endpoint %v; want it to win over %s", ep, EndpointEnv)
 	}
+}
+
+// TestForbiddenMissingKey answers 403 AccessDenied for a missing key, as S3
+// does to a caller whose ListBucket permission has a prefix condition: the
+// store asks List, calls the key missing, and still reports a 403 for a key
+// that is there, or that it may not list, as the failure it is.
+func TestForbiddenMissingKey(t *testing.T) {
+	objects := map[string]string{"runs/r/plan.json": "{}", "runs/r/secret": "x"}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.URL.Path, "/bucket/")
+		switch {
+		case r.URL.Query().Get("list-type") == "2":
+			prefix := r.URL.Query().Get("prefix")
+			if !strings.HasPrefix(prefix, "runs/") {
+				forbidden(w)
+				return
+			}
+			io.WriteString(w, `<ListBucketResult><Name>bucket</Name><KeyCount>0</KeyCount>`)
+			for k := range objects {
+				if strings.HasPrefix(k, prefix) {
+					io.WriteString(w, "<Contents><Key>"+k+"</Key></Contents>")
+				}
+			}
+			io.WriteString(w, "</ListBucketResult>")
+		case key == "runs/r/plan.json":
+			io.WriteString(w, objects[key])
+		default: // missing, or (runs/r/secret) not readable
+			forbidden(w)
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "a")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "b")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	st, err := NewFromURL(context.Background(), "s3://bucket", WithEndpoint(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if ok, err := st.Exists(ctx, "runs/r/abort"); ok || err != nil {
+		t.Errorf("Exists(missing) = %v, %v; want false, nil", ok, err)
+	}
+	if _, err := st.Get(ctx, "runs/r/report.json"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Get(missing) = %v; want ErrNotFound", err)
+	}
+	if _, err := st.Get(ctx, "runs/r/secret"); err == nil || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Get(present, denied) = %v; want the 403", err)
+	}
+	if _, err := st.Get(ctx, "specs/nightly.yaml"); err == nil || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Get(not listable) = %v; want the 403", err)
+	}
+}
+
+func forbidden(w http.ResponseWriter) {
+	w.WriteHeader(http.StatusForbidden)
+	io.WriteString(w, `<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
 }
