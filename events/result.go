@@ -39,7 +39,8 @@ type ShardResult struct {
 	// Status is StatusComplete or StatusTruncated.
 	Status string `json:"status"`
 	// StopReason says why a truncated shard stopped ("interrupted", "aborted",
-	// "deadline"); empty when complete.
+	// "deadline", or "failed: …" for a claimed shard that could not start);
+	// empty when complete.
 	StopReason string `json:"stop_reason,omitempty"`
 	// PlannedRate is the shard's mean planned arrivals per second; 0 for a
 	// closed loop.

@@ -144,6 +144,7 @@ func (q *Mem) Extend(_ context.Context, d Delivery, visibility time.Duration) er
 		return ErrStale
 	}
 	m.visibleAt = q.now().Add(visibility)
+	q.signal() // it may be visible now (a release), or sooner than a receiver thought
 	return nil
 }
 

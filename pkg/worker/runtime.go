@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
@@ -108,9 +109,15 @@ func (r *Runtime) RunShard(ctx context.Context, m events.ShardMessage) (Outcome,
 		log.Info("shard missed: delivered after its not_after", "not_after", m.NotAfter)
 		return Missed, nil
 	}
+	// The spec is read before the claim: a worker that cannot read it
+	// leaves the shard to another delivery rather than claim it and fail.
+	spec, err := r.spec(ctx, m)
+	if err != nil {
+		return "", &RetryError{Err: err}
+	}
 	mine, err := r.claim(ctx, m)
 	if err != nil {
-		return "", fmt.Errorf("claim shard %s: %w", m.ShardID, err)
+		return "", &RetryError{Err: fmt.Errorf("claim shard %s: %w", m.ShardID, err)}
 	}
 	if !mine {
 		log.Info("shard already claimed: duplicate delivery, nothing sent")
@@ -121,16 +128,12 @@ func (r *Runtime) RunShard(ctx context.Context, m events.ShardMessage) (Outcome,
 		// The run was aborted before this shard began: an empty result says
 		// so, where nothing would leave it to be reported lost.
 		log.Info("run aborted before the shard began: nothing sent")
-		res = &events.ShardResult{Version: events.ShardResultVersion, RunID: m.RunID, ShardID: m.ShardID, Kind: r.Kind,
-			StartedAt: m.WindowStart(), EndedAt: r.now().UTC(), Status: events.StatusTruncated, StopReason: "aborted"}
-	} else {
-		spec, err := r.spec(ctx, m)
-		if err != nil {
-			return "", err
-		}
-		if res, err = r.run(ctx, m, spec); err != nil {
-			return "", err
-		}
+		res = r.empty(m, "aborted")
+	} else if res, err = r.run(ctx, m, spec); err != nil {
+		// Claimed, and it cannot run (a scenario's secret unreadable here,
+		// an engine that would not start): a result says why.
+		log.Error("shard failed to start", "err", err)
+		res = r.empty(m, "failed: "+oneLine(err))
 	}
 	// The upload outlives a cancelled context (SIGTERM on Fargate Spot, an
 	// interrupt): what was measured is written, as truncated.
@@ -146,6 +149,21 @@ func (r *Runtime) RunShard(ctx context.Context, m events.ShardMessage) (Outcome,
 	}
 	return Outcome(res.Status), nil
 }
+
+// RetryError wraps a failure before the shard was claimed: the delivery is
+// left for another try rather than acknowledged.
+type RetryError struct{ Err error }
+
+func (e *RetryError) Error() string { return e.Err.Error() }
+func (e *RetryError) Unwrap() error { return e.Err }
+
+// empty is the result of a claimed shard that sent nothing, and why.
+func (r *Runtime) empty(m events.ShardMessage, why string) *events.ShardResult {
+	return &events.ShardResult{Version: events.ShardResultVersion, RunID: m.RunID, ShardID: m.ShardID, Kind: r.Kind,
+		StartedAt: m.WindowStart(), EndedAt: r.now().UTC(), Status: events.StatusTruncated, StopReason: why}
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
 
 // claim creates the shard's claim and reports whether it is this worker's.
 // A create that fails because the claim exists may still be ours: a store

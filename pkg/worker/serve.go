@@ -120,7 +120,15 @@ func (r *Runtime) handle(ctx context.Context, q queue.Queue, d queue.Delivery, v
 	out, err := r.RunShard(ctx, m)
 	close(done)
 	ctx = context.WithoutCancel(ctx) // acknowledge even after an interrupt
-	if err != nil {
+	var retry *RetryError
+	switch {
+	case errors.As(err, &retry):
+		// Not claimed: visible again at once, for this worker or another
+		// (the queue's redrive limit bounds the tries).
+		r.log().Error("shard not started: left for another delivery", "run", m.RunID, "shard", m.ShardID, "err", err)
+		q.Extend(ctx, d, 0)
+		return out
+	case err != nil:
 		r.log().Error("shard failed", "run", m.RunID, "shard", m.ShardID, "err", err)
 	}
 	// Acknowledge even a failed shard: its claim exists, so a redelivery

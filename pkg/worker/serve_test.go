@@ -3,6 +3,8 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +83,36 @@ func TestServeStopsNearDeadline(t *testing.T) {
 	outs, err := rt.Serve(context.Background(), q, ServeOptions{MaxShards: 1, IdleExit: time.Minute, MinTimeLeft: 20 * time.Second})
 	if err != nil || len(outs) != 0 || q.Len() != 1 || hits.Load() != 0 {
 		t.Errorf("outcomes %v, %v, %d queued, %d requests; want nothing taken", outs, err, q.Len(), hits.Load())
+	}
+}
+
+// flaky fails its first Get of a spec, as S3 may beyond its retries.
+type flaky struct {
+	store.Store
+	failed bool
+}
+
+func (f *flaky) Get(ctx context.Context, key string) ([]byte, error) {
+	if strings.HasSuffix(key, "spec.json") && !f.failed {
+		f.failed = true
+		return nil, errors.New("s3 get: 503 SlowDown")
+	}
+	return f.Store.Get(ctx, key)
+}
+
+// TestServeRetriesBeforeClaim cannot read the spec at the first delivery:
+// the shard is not claimed, its delivery is released at once, and the next
+// delivery runs it.
+func TestServeRetriesBeforeClaim(t *testing.T) {
+	url, hits := target(t)
+	st := &flaky{Store: store.Dir{Root: t.TempDir()}}
+	m := stored(t, st, url, 20, time.Second, 1)[0]
+	q := queue.NewMem()
+	b, _ := json.Marshal(m)
+	q.Send(context.Background(), [][]byte{b})
+	rt := &Runtime{Store: st, Kind: events.KindLambda, Engine: lenient}
+	outs, err := rt.Serve(context.Background(), q, ServeOptions{MaxShards: 1, IdleExit: 5 * time.Second, Wait: 100 * time.Millisecond, Visibility: time.Hour})
+	if err != nil || len(outs) != 2 || outs[0] != "" || outs[1] != Complete || hits.Load() != 20 {
+		t.Errorf("outcomes %v, %v, %d requests; want a retry, then the shard complete with its 20", outs, err, hits.Load())
 	}
 }
