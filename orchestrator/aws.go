@@ -95,6 +95,10 @@ type AWS struct {
 	// ClaimPoll is how often the dispatcher looks for the shards' claims
 	// while it watches a window start; default 2 s.
 	ClaimPoll time.Duration
+	// ReduceGrace is how long after a run's deadline its report may take
+	// before a status read hands the run to the reducer; 0 means
+	// DefaultReduceGrace.
+	ReduceGrace time.Duration
 	// Log receives the dispatcher's lines; nil discards.
 	Log *slog.Logger
 	// Now reads the clock; nil means time.Now.
@@ -252,6 +256,29 @@ func windows(p *events.Plan) int {
 	}
 	return n
 }
+
+// Status reads run id's state, and hands the run to the reducer when it
+// should have its report and has none: every shard reported or was missed
+// (the S3 event of the last result was lost), or its deadline is past by
+// ReduceGrace (its deadline schedule never fired, or was never created).
+func (a *AWS) Status(ctx context.Context, id string) (*Status, error) {
+	s, err := RunStatus(ctx, a.Store, id, a.now())
+	if err != nil {
+		return nil, err
+	}
+	grace := a.ReduceGrace
+	if grace == 0 {
+		grace = DefaultReduceGrace
+	}
+	if !IsFinal(s.State) && (s.covered || a.now().After(s.deadline.Add(grace))) {
+		s.Overdue = true
+		a.HandToReducer(ctx, id)
+	}
+	return s, nil
+}
+
+// IsFinal reports whether a run in state has its report: nothing follows.
+func IsFinal(state string) bool { return state == StateComplete || state == StatePartial }
 
 // HandToReducer invokes the reducer for run id, asynchronously, at most
 // once a minute (status reads come every few seconds): for a run that

@@ -43,13 +43,16 @@ type Status struct {
 	// Live is each running shard's latest progress, for live judgements
 	// (thresholds with an abort).
 	Live []ShardLive `json:"live,omitempty"`
-	// Overdue: the run has no report although it should have one (every
-	// shard reported or missed, or its deadline passed a minute ago).
-	Overdue bool `json:"-"`
+	// Overdue: the run has no report although it should have one: every
+	// shard reported or was missed, or its deadline is past (AWS.Status).
+	Overdue  bool `json:"-"`
+	covered  bool
+	deadline time.Time
 }
 
-// ReduceGrace is how long after a run's deadline its report may take.
-const ReduceGrace = time.Minute
+// DefaultReduceGrace is how long after a run's deadline its report may
+// take before a status read hands the run to the reducer itself.
+const DefaultReduceGrace = time.Minute
 
 // ShardLive is one running shard's latest progress.
 type ShardLive struct {
@@ -151,9 +154,7 @@ func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*
 	default:
 		s.State = StateRunning
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		s.Overdue = covered || now.After(p.Deadline.Add(ReduceGrace))
-	}
+	s.covered, s.deadline = covered && errors.Is(err, store.ErrNotFound), p.Deadline
 	return s, nil
 }
 

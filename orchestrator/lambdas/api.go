@@ -100,13 +100,7 @@ func (a *API) Handle(ctx context.Context, req lambdaevents.APIGatewayProxyReques
 		id := parts[1]
 		switch {
 		case req.HTTPMethod == http.MethodGet && len(parts) == 2:
-			s, err := orchestrator.RunStatus(ctx, a.AWS.Store, id, a.now())
-			if err == nil && s.Overdue {
-				// Its report should be there and is not: the deadline
-				// schedule never fired, or the S3 event of the last result
-				// was lost. The reducer reports whatever has arrived.
-				a.AWS.HandToReducer(ctx, id)
-			}
+			s, err := a.AWS.Status(ctx, id)
 			return a.answer(s, err)
 		case req.HTTPMethod == http.MethodGet && len(parts) == 3 && parts[2] == "report":
 			return a.report(ctx, id, req.QueryStringParameters["format"])
