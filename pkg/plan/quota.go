@@ -175,11 +175,36 @@ func (w *workload) fitFargate(s sizing, lambda *QuotaError) (sizing, error) {
 		}
 		refusal.Need, refusal.Detail = float64(least)*v, fargateDetail(least, v, w.binding(b, least))
 	}
+	refusal.Raise += w.smallerTasks(q.FargateVCPU)
 	if lambda != nil {
 		lambda.Also = refusal
 		return s, lambda
 	}
 	return s, refusal
+}
+
+// fargateSizes are the vCPU sizes of a Fargate task.
+var fargateSizes = []float64{16, 8, 4, 2, 1, 0.5, 0.25}
+
+// smallerTasks suggests the largest task size below the deployed one whose
+// tasks, as many as planned at that size, fit quota: a plan that ports or
+// descriptors size needs tasks, not vCPUs.
+func (w *workload) smallerTasks(quota float64) string {
+	for _, v := range fargateSizes {
+		if v >= w.fargateVCPU {
+			continue
+		}
+		c := *w
+		c.fargateVCPU = v
+		n := c.o.Workers
+		if n == 0 {
+			n, _, _, _ = c.fewest(c.budget(events.KindFargate, false))
+		}
+		if float64(n)*v <= quota+1e-9 {
+			return fmt.Sprintf(", or deploy smaller tasks: %s × %.2g vCPU fit (the stack's taskCpu %d)", plural(n, "task"), v, int(v*1024))
+		}
+	}
+	return ""
 }
 
 // fixed says why the shard count cannot change, or "".

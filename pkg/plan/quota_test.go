@@ -72,7 +72,7 @@ func TestQuotas(t *testing.T) {
 		{name: "fargate quota", spec: newConn(5000, 10*time.Minute), opt: Options{Kind: events.KindFargate, Quotas: Quotas{FargateVCPU: 6, FargateSource: "--fargate-vcpu"}},
 			quota: QuotaFargateVCPU,
 			refused: `fargate vcpu: the plan needs 14 vCPU (14 tasks × 1 vCPU, the fewest the ports allow at 376 new connections/s each) and the account may run 6 (--fargate-vcpu); ` +
-				`raise "Fargate On-Demand vCPU resource count" (L-3032A538) in Service Quotas`},
+				`raise "Fargate On-Demand vCPU resource count" (L-3032A538) in Service Quotas, or deploy smaller tasks: 22 tasks × 0.25 vCPU fit (the stack's taskCpu 256)`},
 		// Spot names its own quota.
 		{name: "fargate spot quota", spec: newConn(5000, 10*time.Minute), opt: Options{Kind: events.KindFargate, Quotas: Quotas{FargateVCPU: 6, FargateSpot: true}},
 			quota: QuotaFargateVCPU, refused: `(Fargate Spot vCPU quota); raise "Fargate Spot vCPU resource count" (L-36FBB829)`},
