@@ -124,16 +124,11 @@ func (w *workload) fitLambda(s sizing) (sizing, error) {
 	refusal := &QuotaError{Quota: QuotaLambdaConcurrency, Value: float64(c), Source: q.lambdaSource(),
 		Need: float64(s.n * ov), Detail: lambdaDetail(s.n, ov, w.fixed()), Raise: q.raiseLambda()}
 	if w.stretchable() {
-		b := w.budget(events.KindLambda, true)
-		least, _, _, _ := w.fewest(b)
-		if most := c / ov; least <= most {
-			s.quotas = append(s.quotas, fmt.Sprintf("%s: %s would exceed it; %s",
-				head, lambdaDetail(s.n, ov, ""), w.fitted(events.KindLambda, most, b)))
-			s.warnings = append(s.warnings, w.fitWarning(events.KindLambda, s.n, most, head))
-			s.n = most
+		least, why, ok := w.busier(&s, c/ov, head, lambdaDetail(s.n, ov, ""))
+		if ok {
 			return s, nil
 		}
-		refusal.Need, refusal.Detail = float64(least*ov), lambdaDetail(least, ov, w.binding(b, least))
+		refusal.Need, refusal.Detail = float64(least*ov), lambdaDetail(least, ov, why)
 	}
 	if w.o.Kind == events.KindLambda {
 		refusal.Raise += ", or run on Fargate (--kind fargate)"
@@ -164,16 +159,11 @@ func (w *workload) fitFargate(s sizing, lambda *QuotaError) (sizing, error) {
 	refusal := &QuotaError{Quota: QuotaFargateVCPU, Value: q.FargateVCPU, Source: q.fargateSource(),
 		Need: float64(s.n) * v, Detail: fargateDetail(s.n, v, w.fixed()), Raise: q.raiseFargate()}
 	if w.stretchable() {
-		b := w.budget(events.KindFargate, true)
-		least, _, _, _ := w.fewest(b)
-		if most := int(math.Floor(q.FargateVCPU/v + 1e-9)); least <= most {
-			s.quotas = append(s.quotas, fmt.Sprintf("%s: %s would exceed it; %s",
-				head, fargateDetail(s.n, v, ""), w.fitted(events.KindFargate, most, b)))
-			s.warnings = append(s.warnings, w.fitWarning(events.KindFargate, s.n, most, head))
-			s.n = most
+		least, why, ok := w.busier(&s, int(math.Floor(q.FargateVCPU/v+1e-9)), head, fargateDetail(s.n, v, ""))
+		if ok {
 			return s, nil
 		}
-		refusal.Need, refusal.Detail = float64(least)*v, fargateDetail(least, v, w.binding(b, least))
+		refusal.Need, refusal.Detail = float64(least)*v, fargateDetail(least, v, why)
 	}
 	refusal.Raise += w.smallerTasks(q.FargateVCPU)
 	if lambda != nil {
@@ -181,6 +171,22 @@ func (w *workload) fitFargate(s sizing, lambda *QuotaError) (sizing, error) {
 		return s, lambda
 	}
 	return s, refusal
+}
+
+// busier fits s into at most most workers of its kind, each loaded up to
+// the ceilings (StretchCPU, StretchPortShare), and says so in its reasons
+// and warnings. When even the fewest the ceilings allow are more, it
+// returns that least and which limit binds.
+func (w *workload) busier(s *sizing, most int, head, exceeded string) (least int, why string, ok bool) {
+	b := w.budget(s.kind, true)
+	least, _, _, _ = w.fewest(b)
+	if least > most {
+		return least, w.binding(b, least), false
+	}
+	s.quotas = append(s.quotas, fmt.Sprintf("%s: %s would exceed it; %s", head, exceeded, w.fitted(s.kind, most, b)))
+	s.warnings = append(s.warnings, w.fitWarning(s.kind, s.n, most, head))
+	s.n = most
+	return most, "", true
 }
 
 // fargateSizes are the vCPU sizes of a Fargate task.
