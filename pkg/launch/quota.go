@@ -136,9 +136,6 @@ func readLambda(ctx context.Context, lc LambdaQuotas, fn string, q *plan.Quotas)
 	limit := out.AccountLimit.ConcurrentExecutions
 	q.LambdaConcurrency = int(*out.AccountLimit.UnreservedConcurrentExecutions)
 	q.LambdaSource = fmt.Sprintf("account unreserved concurrency; the account's limit is %d", limit)
-	if limit <= plan.NewAccountConcurrency {
-		q.LambdaSource = fmt.Sprintf("account unreserved concurrency; a new account's limit is %d", limit)
-	}
 	return reserved, nil
 }
 

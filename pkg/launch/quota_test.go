@@ -100,9 +100,9 @@ func TestReadQuotas(t *testing.T) {
 		{name: "reserved", account: quotaAccount{limit: 1000, unreserved: 950, reserved: &fifty, applied: map[string]float64{plan.QuotaCodeFargateOnDemand: 6}},
 			want: plan.Quotas{LambdaConcurrency: 50, LambdaReserved: true, LambdaSource: "reserved concurrency of barrage-worker",
 				FargateVCPU: 6, FargateSource: "Fargate On-Demand vCPU quota, L-3032A538"}},
-		// A new account: 10 in all.
+		// A new account: 10 in all (the planner's refusal says what to ask for).
 		{name: "new account", account: quotaAccount{limit: 10, unreserved: 10, applied: map[string]float64{plan.QuotaCodeFargateOnDemand: 6}},
-			want: plan.Quotas{LambdaConcurrency: 10, LambdaSource: "account unreserved concurrency; a new account's limit is 10",
+			want: plan.Quotas{LambdaConcurrency: 10, LambdaSource: "account unreserved concurrency; the account's limit is 10",
 				FargateVCPU: 6, FargateSource: "Fargate On-Demand vCPU quota, L-3032A538"}},
 		// No applied value: AWS's default.
 		{name: "default quota", account: quotaAccount{limit: 1000, unreserved: 1000, defaults: map[string]float64{plan.QuotaCodeFargateOnDemand: 6}},

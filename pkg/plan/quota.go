@@ -304,7 +304,7 @@ func (q Quotas) raiseLambda() string {
 	}
 	s := fmt.Sprintf("raise \"Concurrent executions\" (%s) in Service Quotas", QuotaCodeLambdaConcurrency)
 	if q.LambdaConcurrency <= NewAccountConcurrency {
-		s += fmt.Sprintf(" (a new account has %d; ask for 1,000)", NewAccountConcurrency)
+		s += fmt.Sprintf(" (a new account has %d: ask for 1,000, the usual default)", NewAccountConcurrency)
 	}
 	return s
 }

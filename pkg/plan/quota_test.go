@@ -57,13 +57,13 @@ func TestQuotas(t *testing.T) {
 		{name: "lambda forced", spec: newConn(5000, 10*time.Minute), opt: Options{Kind: events.KindLambda, Quotas: Quotas{LambdaConcurrency: 10}},
 			quota: QuotaLambdaConcurrency,
 			refused: `lambda concurrency: the plan needs 14 concurrent worker Lambdas (14 shards, the fewest the ports allow at 376 new connections/s each) and the worker may use 10 (account unreserved concurrency); ` +
-				`raise "Concurrent executions" (L-B99A9384) in Service Quotas (a new account has 10; ask for 1,000), or run on Fargate (--kind fargate)`},
+				`raise "Concurrent executions" (L-B99A9384) in Service Quotas (a new account has 10: ask for 1,000, the usual default), or run on Fargate (--kind fargate)`},
 		// --workers fixed above both quotas: no busier workers, refused with
 		// both reasons.
 		{name: "workers fixed", spec: spec(1000, 5*time.Minute, true, "http://x/"), opt: Options{Workers: 20, Quotas: Quotas{LambdaConcurrency: 10, FargateVCPU: 16}},
 			quota: QuotaLambdaConcurrency,
 			refused: "lambda concurrency: the plan needs 20 concurrent worker Lambdas (20 shards, as --workers asks) and the worker may use 10 (account unreserved concurrency); " +
-				`raise "Concurrent executions" (L-B99A9384) in Service Quotas (a new account has 10; ask for 1,000); ` +
+				`raise "Concurrent executions" (L-B99A9384) in Service Quotas (a new account has 10: ask for 1,000, the usual default); ` +
 				`fargate vcpu: the plan needs 20 vCPU (20 tasks × 1 vCPU, as --workers asks) and the account may run 16 (Fargate On-Demand vCPU quota); raise "Fargate On-Demand vCPU resource count" (L-3032A538)`},
 		// --workers fixed within the Lambda quota: as asked.
 		{name: "workers fit", spec: spec(1000, 5*time.Minute, true, "http://x/"), opt: Options{Workers: 5, Quotas: Quotas{LambdaConcurrency: 10}},
