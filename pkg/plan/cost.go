@@ -24,7 +24,6 @@ var Prices = events.Prices{
 
 // Assumptions of the estimate.
 const (
-	uploadMargin  = 15 * time.Second // a worker's time after its window
 	fargateStart  = 90 * time.Second // billed while a task starts
 	fargateMinute = time.Minute      // Fargate bills at least a minute
 	progressEvery = 5 * time.Second  // progress.json writes
@@ -53,7 +52,11 @@ func estimate(p *events.Plan, w *workload, kind string, lead time.Duration, reas
 		var gbs float64
 		gb := float64(w.lambdaMB) / 1024
 		for _, s := range p.Shards {
-			gbs += gb * (lead + s.WindowTo.D() - s.WindowFrom.D() + uploadMargin).Seconds()
+			l := lead
+			if s.Window > 0 {
+				l = WindowLead // a later window's workers are invoked earlier
+			}
+			gbs += gb * (l + s.WindowTo.D() - s.WindowFrom.D() + UploadMargin).Seconds()
 		}
 		invocations := shards + 2 // workers, and the reducer twice (result events, deadline)
 		computeUSD = gbs*Prices.LambdaGBSecond + invocations*Prices.LambdaRequest
@@ -63,7 +66,7 @@ func estimate(p *events.Plan, w *workload, kind string, lead time.Duration, reas
 	case events.KindFargate:
 		var vh float64
 		for _, s := range p.Shards {
-			d := max(fargateMinute, fargateStart+s.WindowTo.D()-s.WindowFrom.D()+uploadMargin)
+			d := max(fargateMinute, fargateStart+s.WindowTo.D()-s.WindowFrom.D()+UploadMargin)
 			vh += w.fargateVCPU * d.Hours()
 		}
 		gbh := 2 * vh // 2 GB per vCPU

@@ -44,7 +44,7 @@ func TestSizing(t *testing.T) {
 		// Bigger Lambdas need fewer workers for CPU (3,008 MB = 1.7 vCPU).
 		{"tls bigger lambda", spec(3000, time.Minute, true, "https://x/"), Options{Backend: BackendAWS, LambdaMemoryMB: 3538},
 			1, events.KindLambda, "2 vCPU per worker", ""},
-		// A 30-minute run takes three 14-minute Lambda windows.
+		// A 30-minute run takes three 13-minute Lambda windows.
 		{"windows", spec(1000, 30*time.Minute, true, "http://x/"), Options{Backend: BackendAWS},
 			3, events.KindLambda, "3 consecutive windows", ""},
 		// A 2-hour run would take 9 windows: Fargate instead.
@@ -121,10 +121,12 @@ func TestTimes(t *testing.T) {
 		t.Errorf("start %v; want now + 10 s lead", p.StartAt)
 	}
 	last := p.Shards[len(p.Shards)-1]
-	if last.ShardID != "s0000-w2" || last.WindowFrom.D() != 28*time.Minute || last.WindowTo.D() != 30*time.Minute {
-		t.Errorf("last shard %s covers [%v, %v); want s0000-w2 over [28m, 30m)", last.ShardID, last.WindowFrom, last.WindowTo)
+	// Windows of 13 minutes: the 900 s timeout less 90 s lead, 15 s upload
+	// margin and 15 s slack.
+	if last.ShardID != "s0000-w2" || last.WindowFrom.D() != 26*time.Minute || last.WindowTo.D() != 30*time.Minute {
+		t.Errorf("last shard %s covers [%v, %v); want s0000-w2 over [26m, 30m)", last.ShardID, last.WindowFrom, last.WindowTo)
 	}
-	if !last.StartAt.Equal(p.StartAt.Add(28*time.Minute)) || !last.NotAfter.Equal(last.StartAt.Add(30*time.Second)) {
+	if !last.StartAt.Equal(p.StartAt.Add(26*time.Minute)) || !last.NotAfter.Equal(last.StartAt.Add(30*time.Second)) {
 		t.Errorf("window 2 starts %v, not after %v", last.StartAt, last.NotAfter)
 	}
 	if want := p.StartAt.Add(30*time.Minute + 30*time.Second + 30*time.Second); !p.Deadline.Equal(want) {
@@ -152,7 +154,7 @@ func TestPartition(t *testing.T) {
 			s.Load = events.Load{Shape: events.ShapeRamp, From: 5, To: 120}
 			return s
 		}(),
-		// Stages whose boundaries fall inside Lambda windows (14 min): 10 min
+		// Stages whose boundaries fall inside Lambda windows (13 min): 10 min
 		// at 20/s, a ramp 20→60/s over 10 min, 10 min at 3/s.
 		staged(events.Load{Shape: events.ShapeStages, Stages: []events.Stage{
 			{Duration: events.Duration(10 * time.Minute), Rate: 20},
@@ -281,11 +283,12 @@ func ExampleSummary() {
 	// plan example (aws backend): 22 shard(s), starting 2026-11-23 10:00:10Z, reported by 10:11:10
 	//   s0000…s0021             22 × lambda, 1769 MB, 227/s each, window 0s–10m0s, in flight ≤ 803
 	// why:
-	//   - Lambda workers: 10m0s fits in one Lambda window (≤ 14m0s)
+	//   - Lambda workers: 10m0s fits in one Lambda window (≤ 14m20s: the 15m0s timeout less 10s lead, 15s upload margin and 15s slack)
 	//   - CPU: 5,000/s with a new connection per request ÷ 4,000/s per vCPU ÷ 1 vCPU per worker = 2 worker(s)
 	//   - ports: each worker may open at most 235 connections/s before TIME_WAIT (60 s) holds half of its 28,232 ports: 5,000/s ÷ 235 = 22 worker(s)
 	//   - file descriptors: at a latency budget of 250ms a worker keeps at most 3,277/s in flight within 80% of its 1,024 descriptors: 2 worker(s)
 	//   - 5,000/s needs 22 lambda worker(s); each takes every 22nd arrival, 227/s
+	//   - quotas not checked: the Lambda concurrency the worker may use is unknown; a plan above it is throttled and its shards come out missed
 	//   - cost ≈ $0.3358: Lambda 23,754 GB-seconds ($0.3167) and 24 invocations ($0.000005); SQS 729 requests ($0.000292); S3 2,690 PUT and 13,270 GET/HEAD ($0.018758); Lambda prices of 2026-11-23 (us-east-1, arm64)
 	// estimated cost: $0.3358
 }

@@ -27,11 +27,15 @@ type workload struct {
 	hold     float64
 	conns    float64
 	journeys bool
+	// single is the longest run one Lambda window holds; window the length
+	// of each window of a longer run (doc.go).
+	single, window time.Duration
 }
 
 func newWorkload(spec events.RunSpec, o Options) *workload {
 	w := &workload{o: o, spec: spec, duration: spec.Duration.D(), closed: spec.Load.ClosedLoop(),
 		newConn: !spec.KeepAliveOn(), lambdaMB: o.LambdaMemoryMB, fargateVCPU: o.FargateVCPU}
+	w.single, w.window = o.lambdaWindows()
 	w.mean = spec.Load.MeanRate()
 	w.peak = spec.Load.PeakRate()
 	tls := false
@@ -85,9 +89,34 @@ func (w *workload) shapeReasons() []string {
 }
 
 // portBudget is how many new connections per second a worker may open
-// before TIME_WAIT holds half its port range: ⌊ports / 2 / 60 s⌋.
-func (w *workload) portBudget() float64 {
-	return math.Floor(float64(w.o.PortRange) / 2 / TimeWait.Seconds())
+// before TIME_WAIT holds share of its port range: ⌊ports × share / 60 s⌋.
+func (w *workload) portBudget(share float64) float64 {
+	return math.Floor(float64(w.o.PortRange) * share / TimeWait.Seconds())
+}
+
+// budget is the arrivals per second one worker may carry by each limit.
+type budget struct{ cpu, ports, fds float64 }
+
+// budget returns what one worker of kind may carry: as planned, or
+// stretched to the ceilings a quota may ask for (StretchCPU,
+// StretchPortShare; file descriptors never stretch).
+func (w *workload) budget(kind string, stretch bool) budget {
+	cpu, share := w.capacity*w.vcpu(kind), PortShare
+	if stretch {
+		cpu, share = cpu*StretchCPU, StretchPortShare
+	}
+	b := budget{cpu: cpu, ports: math.Inf(1), fds: FDShare * float64(w.fdLimit(kind)) / w.hold}
+	if w.newConn {
+		b.ports = w.portBudget(share) / w.conns
+	}
+	return b
+}
+
+// fewest is the fewest workers that carry the peak within b, and each
+// limit's count.
+func (w *workload) fewest(b budget) (n, cpu, ports, fds int) {
+	cpu, ports, fds = ceilDiv(w.peak, b.cpu), ceilDiv(w.peak, b.ports), ceilDiv(w.peak, b.fds)
+	return max(cpu, ports, fds), cpu, ports, fds
 }
 
 func (w *workload) fdLimit(kind string) int {
@@ -121,39 +150,51 @@ func (w *workload) kindAndWindows() (string, int, []string) {
 		return events.KindLocal, 1, []string{fmt.Sprintf(
 			"local backend: every shard runs on this host and shares its %d CPUs and one ephemeral port range", w.o.LocalCPUs)}
 	}
-	windows := int(math.Ceil(w.duration.Seconds() / LambdaWindow.Seconds()))
+	windows := 1
+	if w.duration > w.single {
+		windows = int((w.duration + w.window - 1) / w.window)
+	}
+	lead := w.o.lead(events.KindLambda)
 	switch {
 	case w.o.Kind == events.KindFargate:
 		return events.KindFargate, 1, []string{"Fargate tasks, as asked: no time limit, about 90 s to start"}
 	case windows <= 1:
-		return events.KindLambda, 1, []string{fmt.Sprintf("Lambda workers: %s fits in one Lambda window (≤ %s)", w.duration, LambdaWindow)}
+		return events.KindLambda, 1, []string{fmt.Sprintf(
+			"Lambda workers: %s fits in one Lambda window (≤ %s: the %s timeout less %s lead, %s upload margin and %s slack)",
+			w.duration, w.single, w.o.LambdaTimeout, lead, UploadMargin, WindowSlack)}
 	case w.o.Kind == events.KindLambda || windows <= MaxLambdaWindows:
 		return events.KindLambda, windows, []string{fmt.Sprintf(
-			"%s is longer than a Lambda window (%s, the 15-minute timeout less a minute to upload): %d consecutive windows of the same shards",
-			w.duration, LambdaWindow, windows)}
+			"%s is longer than one Lambda window (%s): %d consecutive windows of %s (the %s timeout less %s lead for a later window's workers, %s upload margin and %s slack) of the same shards",
+			w.duration, w.single, windows, w.window, w.o.LambdaTimeout, max(lead, WindowLead), UploadMargin, WindowSlack)}
 	}
 	return events.KindFargate, 1, []string{fmt.Sprintf(
 		"%s would take %d consecutive Lambda windows of %s (more than %d): Fargate tasks instead, which have no time limit",
-		w.duration, windows, LambdaWindow, MaxLambdaWindows)}
+		w.duration, windows, w.window, MaxLambdaWindows)}
+}
+
+// overlap is how many windows' workers run at once: a window's workers
+// are invoked WindowLead before it starts, while the previous window's
+// still run and upload (at most UploadMargin after their window).
+func (w *workload) overlap(windows int) int {
+	if windows <= 1 {
+		return 1
+	}
+	return min(windows, 1+int((WindowLead+UploadMargin+w.window-1)/w.window))
 }
 
 // needs returns the workers each limit requires, with its reason.
 func (w *workload) needs(kind string) (cpu, ports, fds int, reasons []string) {
 	c := w.vcpu(kind)
-	cpu = ceilDiv(w.peak, w.capacity*c)
+	b := w.budget(kind, false)
+	_, cpu, ports, fds = w.fewest(b)
 	reasons = append(reasons, fmt.Sprintf("CPU: %s/s with %s ÷ %s/s per vCPU ÷ %.2g vCPU per worker = %d worker(s)",
 		num(w.peak), w.traffic, num(w.capacity), c, cpu))
-	ports = 1
 	if w.newConn {
-		b := w.portBudget()
-		ports = ceilDiv(w.peak*w.conns, b)
+		pb := w.portBudget(PortShare)
 		reasons = append(reasons, fmt.Sprintf(
 			"ports: each worker may open at most %s connections/s before TIME_WAIT (60 s) holds half of its %s ports: %s/s ÷ %s = %d worker(s)",
-			num(b), num(float64(w.o.PortRange)), num(w.peak*w.conns), num(b), ports))
+			num(pb), num(float64(w.o.PortRange)), num(w.peak*w.conns), num(pb), ports))
 	}
-	fd := float64(w.fdLimit(kind))
-	perWorker := FDShare * fd / w.hold
-	fds = ceilDiv(w.peak, perWorker)
 	if fds > 1 || w.journeys {
 		budget := fmt.Sprintf("at a latency budget of %s", LatencyBudget)
 		if w.journeys {
@@ -161,7 +202,7 @@ func (w *workload) needs(kind string) (cpu, ports, fds int, reasons []string) {
 		}
 		reasons = append(reasons, fmt.Sprintf(
 			"file descriptors: %s a worker keeps at most %s/s in flight within %.0f%% of its %s descriptors: %d worker(s)",
-			budget, num(perWorker), 100*FDShare, num(fd), fds))
+			budget, num(b.fds), 100*FDShare, num(float64(w.fdLimit(kind))), fds))
 	}
 	return cpu, ports, fds, reasons
 }
@@ -191,7 +232,7 @@ func (w *workload) count(kind string) (int, []string, []string) {
 			n, num(per), per/(w.capacity*w.vcpu(kind)), num(w.capacity*w.vcpu(kind)), w.vcpu(kind)))
 	}
 	if n < ports {
-		b := w.portBudget()
+		b := w.portBudget(PortShare)
 		warnings = append(warnings, fmt.Sprintf("--workers %d: each would open %s new connections per second, %.1f× its port budget of %s/s (TIME_WAIT would hold %s ports of %s)",
 			n, num(per), per/b, num(b), num(per*TimeWait.Seconds()), num(float64(w.o.PortRange))))
 	}
@@ -230,7 +271,7 @@ func (w *workload) localWarnings(n int) []string {
 	kind, _, _ := aws.kindAndWindows()
 	cpu, ports, fds, _ := aws.needs(kind)
 	onAWS := fmt.Sprintf("on AWS this run needs %d %s worker(s)", max(cpu, ports, fds), kind)
-	if b, c := w.portBudget(), w.peak*w.conns; w.newConn && c > b {
+	if b, c := w.portBudget(PortShare), w.peak*w.conns; w.newConn && c > b {
 		out = append(out, fmt.Sprintf(
 			"one host cannot sustain %s new connections per second: every local shard shares one range of %s ports, and TIME_WAIT would hold %s of them (%s/s for 60 s), so connections will fail with addr_in_use; %s",
 			num(c), num(float64(w.o.PortRange)), num(c*TimeWait.Seconds()), num(c), onAWS))

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
@@ -45,22 +46,27 @@ func (a *awsFlags) client(ctx context.Context) (*orchestrator.APIClient, error) 
 	}
 	url := a.api
 	if url == "" {
-		out, err := cloudformation.NewFromConfig(cfg).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &a.stackName})
-		if err != nil {
-			return nil, fmt.Errorf("read the outputs of stack %s (deploy it with cdk deploy, or give --api): %w", a.stackName, err)
-		}
-		for _, s := range out.Stacks {
-			for _, o := range s.Outputs {
-				if o.OutputKey != nil && *o.OutputKey == stack.OutApiURL && o.OutputValue != nil {
-					url = *o.OutputValue
-				}
-			}
-		}
-		if url == "" {
-			return nil, fmt.Errorf("stack %s has no %s output", a.stackName, stack.OutApiURL)
+		if url, err = a.output(ctx, cfg, stack.OutApiURL); err != nil {
+			return nil, fmt.Errorf("%w (deploy it with cdk deploy, or give --api)", err)
 		}
 	}
 	return &orchestrator.APIClient{URL: url, Region: cfg.Region, Credentials: cfg.Credentials}, nil
+}
+
+// output reads the output key of the CloudFormation stack.
+func (a *awsFlags) output(ctx context.Context, cfg aws.Config, key string) (string, error) {
+	out, err := cloudformation.NewFromConfig(cfg).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &a.stackName})
+	if err != nil {
+		return "", fmt.Errorf("read the outputs of stack %s: %w", a.stackName, err)
+	}
+	for _, s := range out.Stacks {
+		for _, o := range s.Outputs {
+			if o.OutputKey != nil && *o.OutputKey == key && o.OutputValue != nil {
+				return *o.OutputValue, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("stack %s has no %s output", a.stackName, key)
 }
 
 // runAWS submits spec to the deployed stack, follows it until it is

@@ -44,6 +44,7 @@ type runFlags struct {
 	kind        string
 	specName    string // the SPEC file's name, or "flags"
 	aws         awsFlags
+	quotas      quotaFlags // barrage plan --backend aws
 }
 
 func runFlagSet() (*flag.FlagSet, *runFlags) {
@@ -75,6 +76,7 @@ func runFlagSet() (*flag.FlagSet, *runFlags) {
 	fs.IntVar(&f.debug, "debug", 0, "print the first `N` scenario steps' requests and responses to stderr, secrets and tokens redacted (local backend, without --procs)")
 	fs.StringVar(&f.kind, "kind", "", "aws backend: worker kind, lambda or fargate (default: the planner decides)")
 	f.aws.register(fs)
+	f.quotas.register(fs)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		w := fs.Output()
