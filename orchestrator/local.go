@@ -18,6 +18,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/health"
 	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/queue"
@@ -62,12 +63,16 @@ func NewRunID(now time.Time) string {
 	return now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
 }
 
-// PlanLocal plans spec (defaults applied and validated) for this host.
+// PlanLocal plans spec (defaults applied and validated) for this host: its
+// CPUs, its descriptor limit and its ephemeral port range (the planner's
+// default where /proc does not say).
 func PlanLocal(spec events.RunSpec, id string, now time.Time) (*events.Plan, error) {
 	var lim syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	var proc health.Proc
+	ports, _ := proc.PortRange() // the zero range's Size is 0: the planner's default
 	return plan.Make(spec, plan.Options{RunID: id, Backend: "local", Now: now, Workers: spec.Workers,
-		LocalCPUs: runtime.NumCPU(), FDLimit: int(min(lim.Cur, 1<<30))})
+		LocalCPUs: runtime.NumCPU(), FDLimit: int(min(lim.Cur, 1<<30)), PortRange: ports.Size()})
 }
 
 // RunLocal runs spec (defaults applied and validated) on this host, through
