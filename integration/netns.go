@@ -57,6 +57,7 @@ func NewLab(t testing.TB) *Lab {
 			t.Skipf("%s is not installed (Debian: iproute2, procps): %v", tool, err)
 		}
 	}
+	sweepStale()
 	l := &Lab{t: t, prefix: fmt.Sprintf("bnt%d-", os.Getpid())}
 	l.Server = l.netns("srv")
 	l.ip("-n", l.Server, "link", "set", "lo", "up")
@@ -64,6 +65,23 @@ func NewLab(t testing.TB) *Lab {
 	l.ip("-n", l.Server, "addr", "add", LabTarget+"/24", "dev", "br0")
 	l.ip("-n", l.Server, "link", "set", "br0", "up")
 	return l
+}
+
+// sweepStale deletes the namespaces of labs whose test process is gone
+// without its cleanups: killed, or ended by go test's -timeout. A lab of a
+// running process, this test's in another worktree say, is left alone.
+func sweepStale() {
+	out, _ := exec.Command("ip", "netns", "list").Output()
+	for _, line := range strings.Split(string(out), "\n") {
+		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		var pid int
+		if _, err := fmt.Sscanf(name, "bnt%d-", &pid); err != nil || pid <= 0 {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+			exec.Command("ip", "netns", "del", name).Run()
+		}
+	}
 }
 
 // netns adds the namespace prefix+name and deletes it when the test ends.
