@@ -10,7 +10,11 @@
 //     CreateQueue;
 //   - NewFaultProxy: a proxy in front of MinIO that fails chosen requests
 //     with S3 errors (503 SlowDown, 409 ConditionalRequestConflict, …), for
-//     retry tests.
+//     retry tests;
+//   - NewLab: Linux network namespaces as separate generator hosts, each
+//     with its own ephemeral port range, on a bridge to a server namespace,
+//     with helper processes (this test binary again) serving a target or the
+//     shard queue inside them; it needs root and skips otherwise.
 //
 // Each server stops when its test ends. Run integration/install.sh once (it
 // installs MinIO into $(go env GOPATH)/bin, Node 22 and fauxqs into

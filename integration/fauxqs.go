@@ -77,14 +77,7 @@ func StartFauxqs(t testing.TB) *Fauxqs {
 	t.Cleanup(func() { stdin.Close() })
 	out := newTail("listening ")
 	p := startProc(t, "fauxqs (node "+node+")", cmd, out)
-	var line string
-	select {
-	case line = <-out.matched:
-	case <-p.done:
-		p.failed(t, p.exited()+" before listening (fauxqs 2.x needs Node ≥ 22.5)")
-	case <-time.After(30 * time.Second):
-		p.failed(t, "did not listen in 30 s")
-	}
+	line := p.listening(t, 30*time.Second, " (fauxqs 2.x needs Node ≥ 22.5)")
 	f := &Fauxqs{Endpoint: "http://127.0.0.1:" + strings.TrimPrefix(line, "listening ")}
 	f.Client = SQSClient(f.Endpoint)
 	return f

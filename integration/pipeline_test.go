@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -251,10 +250,7 @@ func TestTransientS3Faults(t *testing.T) {
 // and SQS and kills one with SIGKILL mid-shard: the others finish, the
 // reducer reports that shard lost and coverage below 1.
 func TestKilledWorkerProcess(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "barrage")
-	if out, err := exec.Command("go", "build", "-o", bin, "../orchestrator/cmd/barrage").CombinedOutput(); err != nil {
-		t.Fatalf("build barrage: %v\n%s", err, out)
-	}
+	bin := buildBarrage(t)
 	r := newRig(t, 90, 4*time.Second, 3, time.Now())
 	r.send(t, 1)
 	var procs []*exec.Cmd

@@ -59,6 +59,19 @@ func here() string {
 	return filepath.Dir(file)
 }
 
+// buildBarrage builds the barrage command into a temporary directory and
+// returns its path.
+func buildBarrage(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "barrage")
+	cmd := exec.Command("go", "build", "-o", bin, "./orchestrator/cmd/barrage")
+	cmd.Dir = filepath.Dir(here())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build barrage: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // goBin is where `go install` puts binaries, as install.sh computes it.
 func goBin() string {
 	out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output()
@@ -178,6 +191,21 @@ func startProc(t testing.TB, name string, cmd *exec.Cmd, out *tail) *proc {
 		}
 	})
 	return p
+}
+
+// listening waits up to limit for the line the process's tail watches for
+// and returns it; it fails t if the process exits first or stays silent.
+func (p *proc) listening(t testing.TB, limit time.Duration, hint string) string {
+	t.Helper()
+	select {
+	case line := <-p.out.matched:
+		return line
+	case <-p.done:
+		p.failed(t, p.exited()+" before listening"+hint)
+	case <-time.After(limit):
+		p.failed(t, fmt.Sprintf("did not listen in %v", limit))
+	}
+	return ""
 }
 
 // failed fails t with why and the server's last output.

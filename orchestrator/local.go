@@ -18,6 +18,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/health"
 	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/queue"
@@ -62,12 +63,16 @@ func NewRunID(now time.Time) string {
 	return now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
 }
 
-// PlanLocal plans spec (defaults applied and validated) for this host.
+// PlanLocal plans spec (defaults applied and validated) for this host: its
+// CPUs, its descriptor limit and its ephemeral port range (the planner's
+// default where /proc does not say).
 func PlanLocal(spec events.RunSpec, id string, now time.Time) (*events.Plan, error) {
 	var lim syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	var proc health.Proc
+	ports, _ := proc.PortRange() // the zero range's Size is 0: the planner's default
 	return plan.Make(spec, plan.Options{RunID: id, Backend: "local", Now: now, Workers: spec.Workers,
-		LocalCPUs: runtime.NumCPU(), FDLimit: int(min(lim.Cur, 1<<30))})
+		LocalCPUs: runtime.NumCPU(), FDLimit: int(min(lim.Cur, 1<<30)), PortRange: ports.Size()})
 }
 
 // RunLocal runs spec (defaults applied and validated) on this host, through
@@ -83,20 +88,9 @@ func RunLocal(sched, abort context.Context, spec events.RunSpec, opt LocalOption
 	}
 	st := store.Dir{Root: opt.Dir}
 	ctx := context.Background()
-	if err := putJSON(ctx, st, store.SpecKey(id), spec); err != nil {
-		return nil, err
-	}
-	if err := putJSON(ctx, st, store.PlanKey(id), p); err != nil {
-		return nil, err
-	}
-	msgs := plan.Messages(p, spec, store.SpecKey(id))
-	bodies := make([][]byte, len(msgs))
-	for i, m := range msgs {
-		bodies[i], _ = json.Marshal(m)
-	}
 	q := queue.NewMem()
 	defer q.Close()
-	if err := q.Send(ctx, bodies); err != nil {
+	if err := Publish(ctx, st, q, spec, p); err != nil {
 		return nil, err
 	}
 	stopAbort := context.AfterFunc(abort, func() { st.Put(ctx, store.AbortKey(id), nil, store.PutOptions{}) })
@@ -104,12 +98,12 @@ func RunLocal(sched, abort context.Context, spec events.RunSpec, opt LocalOption
 
 	var done <-chan struct{}
 	if opt.Procs {
-		done, err = startProcs(sched, abort, q, opt, len(msgs))
+		done, err = startProcs(sched, abort, q, opt, len(p.Shards))
 		if err != nil {
 			return nil, err
 		}
 	} else {
-		done = startGoroutines(sched, q, st, opt, len(msgs))
+		done = startGoroutines(sched, q, st, opt, len(p.Shards))
 	}
 	stopProgress := watchProgress(st, p, opt.Progress)
 	awaitLocal(st, p, done)
@@ -123,6 +117,26 @@ func RunLocal(sched, abort context.Context, spec events.RunSpec, opt LocalOption
 		return run, ErrNoResult
 	}
 	return run, nil
+}
+
+// Publish stores spec and its plan p under p's run id, then sends q one
+// message per shard: all that workers serving q need to run it.
+func Publish(ctx context.Context, st store.Store, q queue.Queue, spec events.RunSpec, p *events.Plan) error {
+	if err := putJSON(ctx, st, store.SpecKey(p.RunID), spec); err != nil {
+		return err
+	}
+	if err := putJSON(ctx, st, store.PlanKey(p.RunID), p); err != nil {
+		return err
+	}
+	msgs := plan.Messages(p, spec, store.SpecKey(p.RunID))
+	bodies := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		bodies[i], _ = json.Marshal(m)
+	}
+	if err := q.Send(ctx, bodies); err != nil {
+		return fmt.Errorf("send the shards of run %s: %w", p.RunID, err)
+	}
+	return nil
 }
 
 // awaitLocal waits until every shard reported, every local worker exited,

@@ -60,6 +60,14 @@ func TestSizing(t *testing.T) {
 		// cannot hold the TIME_WAIT sockets, with what AWS would take.
 		{"local ports", spec(5000, time.Minute, false, "http://x/"), Options{Backend: BackendLocal, LocalCPUs: 2},
 			1, events.KindLocal, "shares its 2 CPUs", "on AWS this run needs 22 lambda worker(s)"},
+		// Workers of 1,000 ports each (the netns integration test's hosts):
+		// ⌊1000/2/60⌋ = 8 connections/s per worker, so 60/s takes ⌈60/8⌉ = 8.
+		{"small port range", spec(60, time.Minute, false, "http://x/"), Options{Backend: BackendAWS, PortRange: 1000},
+			8, events.KindLambda, "60/s ÷ 8 = 8 worker(s)", ""},
+		// A local host with 1,000 ports cannot sustain 60/s; AWS workers
+		// have their own default ranges, so one would do there.
+		{"local small port range", spec(60, time.Minute, false, "http://x/"), Options{Backend: BackendLocal, LocalCPUs: 2, PortRange: 1000},
+			1, events.KindLocal, "shares its 2 CPUs", "range of 1,000 ports, and TIME_WAIT would hold 3,600 of them (60/s for 60 s), so connections will fail with addr_in_use; on AWS this run needs 1 lambda worker(s)"},
 		// Locally, --workers stripes the schedule.
 		{"local workers", spec(400, time.Minute, true, "http://x/"), Options{Backend: BackendLocal, LocalCPUs: 2, Workers: 4},
 			4, events.KindLocal, "every 4th arrival", ""},

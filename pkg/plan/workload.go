@@ -267,7 +267,8 @@ func (w *workload) localWarnings(n int) []string {
 	}
 	var out []string
 	aws := *w
-	aws.o.Backend, aws.o.FDLimit = BackendAWS, 0
+	// An AWS worker has its own descriptor limit and port range, not this host's.
+	aws.o.Backend, aws.o.FDLimit, aws.o.PortRange = BackendAWS, 0, DefaultPortRange
 	kind, _, _ := aws.kindAndWindows()
 	cpu, ports, fds, _ := aws.needs(kind)
 	onAWS := fmt.Sprintf("on AWS this run needs %d %s worker(s)", max(cpu, ports, fds), kind)
