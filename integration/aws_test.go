@@ -81,7 +81,7 @@ func deploy(t *testing.T) *deployment {
 		stack.EnvSubnets+"=subnet-1,subnet-2", stack.EnvSecurityGroup+"=sg-1",
 		stack.EnvAllowedTargets+"=127.0.0.1", stack.EnvMaxRate+"=5000", stack.EnvMaxDuration+"=10m",
 		stack.EnvWorkerMemoryMB+"=1769", stack.EnvLeadTime+"=4s", stack.EnvTaskVCPU+"=1",
-		stack.EnvLambdaEndpoint+"="+d.cloud.URL, stack.EnvECSEndpoint+"="+d.cloud.URL, stack.EnvSchedulerEndpoint+"="+d.cloud.URL)
+		stack.EnvLambdaEndpoint+"="+d.cloud.URL, stack.EnvECSEndpoint+"="+d.cloud.URL, stack.EnvSchedulerEndpoint+"="+d.cloud.URL, stack.EnvQuotasEndpoint+"="+d.cloud.URL)
 	d.cloud.TaskBin, d.cloud.TaskEnv = filepath.Join(bin, "task"), d.env
 	for _, fn := range []awslocal.Function{
 		{Name: "worker", Concurrency: 4, Timeout: 15 * time.Minute},

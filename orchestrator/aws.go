@@ -85,8 +85,16 @@ type AWS struct {
 	ReducerArn    string
 	DispatcherArn string
 	Limits        Limits
-	// WorkerMemoryMB is the worker Lambda's memory, for the planner.
+	// WorkerMemoryMB is the worker Lambda's memory, TaskVCPU the Fargate
+	// task's vCPUs, and LambdaTimeout the worker Lambda's timeout, for the
+	// planner (0: its defaults).
 	WorkerMemoryMB int
+	TaskVCPU       float64
+	LambdaTimeout  time.Duration
+	// Quotas reads the account's quotas the plan must fit (the worker's
+	// concurrency, the Fargate vCPU quota); nil plans without. What it
+	// could not read is unknown, and not checked.
+	Quotas func(ctx context.Context) (plan.Quotas, error)
 	// LeadTime overrides the planner's lead before the start (0: its default).
 	LeadTime time.Duration
 	// Secrets checks that a run's scenario secrets can be read before it is
@@ -139,8 +147,16 @@ func (a *AWS) Submit(ctx context.Context, spec events.RunSpec, id, kind string, 
 	if err := journey.CheckSecrets(ctx, &spec, a.Secrets); err != nil {
 		return nil, false, err
 	}
+	var q plan.Quotas
+	if a.Quotas != nil {
+		var err error
+		if q, err = a.Quotas(ctx); err != nil {
+			a.log().Warn("quotas: planning with what could be read", "err", err)
+		}
+	}
 	p, err := plan.Make(spec, plan.Options{RunID: id, Backend: plan.BackendAWS, Now: now, Workers: spec.Workers,
-		Kind: kind, LambdaMemoryMB: a.WorkerMemoryMB, LeadTime: a.LeadTime})
+		Kind: kind, LambdaMemoryMB: a.WorkerMemoryMB, FargateVCPU: a.TaskVCPU, LambdaTimeout: a.LambdaTimeout,
+		LeadTime: a.LeadTime, Quotas: q})
 	if err != nil {
 		return nil, false, err
 	}
@@ -261,8 +277,8 @@ func windows(p *events.Plan) int {
 // should have its report and has none: every shard reported or was missed
 // (the S3 event of the last result was lost), or its deadline is past by
 // ReduceGrace (its deadline schedule never fired, or was never created).
-func (a *AWS) Status(ctx context.Context, id string) (*Status, error) {
-	s, err := RunStatus(ctx, a.Store, id, a.now())
+func (a *AWS) Status(ctx context.Context, id string, now time.Time) (*Status, error) {
+	s, err := RunStatus(ctx, a.Store, id, now)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +286,7 @@ func (a *AWS) Status(ctx context.Context, id string) (*Status, error) {
 	if grace == 0 {
 		grace = DefaultReduceGrace
 	}
-	if !IsFinal(s.State) && (s.covered || a.now().After(s.deadline.Add(grace))) {
+	if !IsFinal(s.State) && (s.covered || now.After(s.deadline.Add(grace))) {
 		s.Overdue = true
 		a.HandToReducer(ctx, id)
 	}

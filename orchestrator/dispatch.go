@@ -16,11 +16,6 @@ import (
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
-// WindowLead is how long before a later window starts its workers are
-// dispatched: EventBridge Scheduler fires within about a minute of the
-// time asked, then a Lambda cold start.
-const WindowLead = 90 * time.Second
-
 // ClaimGrace is how long after a shard's not_after the dispatcher waits
 // for a claim before it records the shard missed: a worker that received
 // the shard just in time may still be writing its claim.
@@ -342,7 +337,7 @@ func (a *AWS) scheduleLater(ctx context.Context, p *events.Plan) error {
 		return err
 	}
 	for w := 1; w < windows(p); w++ {
-		at := windowShards(p, w)[0].StartAt.Add(-WindowLead)
+		at := windowShards(p, w)[0].StartAt.Add(-plan.WindowLead)
 		if err := a.Schedules.At(ctx, launch.ScheduleName(p.RunID, fmt.Sprintf("w%d", w)), at, a.DispatcherArn,
 			DispatchPayload{Action: "dispatch", RunID: p.RunID, Window: w}); err != nil {
 			return err

@@ -1,7 +1,7 @@
 // Package awslocal runs barrage's AWS deployables on this host the way AWS
 // runs them, and misbehaves the way AWS may, for the end-to-end and fault
 // tests. One endpoint answers the Lambda (Invoke, GetAccountSettings,
-// GetFunctionConcurrency), ECS (RunTask, DescribeTasks, StopTask) and
+// GetFunctionConcurrency), Service Quotas (GetServiceQuota), ECS (RunTask, DescribeTasks, StopTask) and
 // EventBridge Scheduler (CreateSchedule, DeleteSchedule) calls barrage
 // makes. Functions run either as their real `bootstrap` binaries under
 // AWS's own Lambda runtime interface emulator (aws-lambda-rie), one
@@ -88,8 +88,11 @@ type Cloud struct {
 	// AccountConcurrency and UnreservedConcurrency are what
 	// GetAccountSettings answers (default 1,000 both).
 	AccountConcurrency, UnreservedConcurrency int
-	Faults                                    Faults
-	Log                                       io.Writer
+	// FargateVCPU is what Service Quotas answers for the Fargate vCPU
+	// quotas (On-Demand and Spot; default 6, a new account's).
+	FargateVCPU float64
+	Faults      Faults
+	Log         io.Writer
 
 	mu        sync.Mutex
 	fns       map[string]*fn
@@ -107,7 +110,7 @@ func New(log io.Writer) (*Cloud, error) {
 		return nil, err
 	}
 	c := &Cloud{URL: "http://" + ln.Addr().String(), Log: log, fns: map[string]*fn{}, tasks: map[string]*task{},
-		schedules: map[string]*time.Timer{}, AccountConcurrency: 1000, UnreservedConcurrency: 1000}
+		schedules: map[string]*time.Timer{}, AccountConcurrency: 1000, UnreservedConcurrency: 1000, FargateVCPU: 6}
 	c.srv = &http.Server{Handler: http.HandlerFunc(c.serveAPI), ReadHeaderTimeout: 10 * time.Second}
 	go c.srv.Serve(ln)
 	return c, nil
@@ -131,6 +134,11 @@ func (c *Cloud) serveAPI(w http.ResponseWriter, r *http.Request) {
 		c.describeTasks(w, body)
 	case target == "AmazonEC2ContainerServiceV20141113.StopTask":
 		c.stopTask(w, body)
+	case target == "ServiceQuotasV20190624.GetServiceQuota" || target == "ServiceQuotasV20190624.GetAWSDefaultServiceQuota":
+		var in struct{ ServiceCode, QuotaCode string }
+		json.Unmarshal(body, &in)
+		writeJSON(w, map[string]any{"Quota": map[string]any{"ServiceCode": in.ServiceCode, "QuotaCode": in.QuotaCode,
+			"QuotaName": "Fargate vCPU resource count", "Value": c.FargateVCPU}})
 	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/schedules/"):
 		c.createSchedule(w, strings.TrimPrefix(r.URL.Path, "/schedules/"), body)
 	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/schedules/"):

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/integration/awslocal"
@@ -25,6 +26,7 @@ import (
 	"github.com/barrage-load/barrage/pkg/engine"
 	"github.com/barrage-load/barrage/pkg/health"
 	"github.com/barrage-load/barrage/pkg/launch"
+	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/store"
 	"github.com/barrage-load/barrage/pkg/worker"
 )
@@ -39,6 +41,9 @@ type Options struct {
 	WorkerMaxEventAge time.Duration
 	// Lead is the planner's lead before a run starts; default 2 s.
 	Lead time.Duration
+	// LambdaTimeout is the worker function's timeout (default the stack's
+	// 15 minutes); the planner cuts Lambda windows from it.
+	LambdaTimeout time.Duration
 	// Log receives the functions' log lines; nil discards them.
 	Log io.Writer
 }
@@ -87,6 +92,9 @@ func New(t testing.TB, o Options) *Sim {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+	if o.LambdaTimeout == 0 {
+		o.LambdaTimeout = plan.LambdaTimeout
+	}
 	s := &Sim{Store: &Store{Store: store.Dir{Root: t.TempDir()}}, Lambda: NewQueue(), Fargate: NewQueue()}
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { s.Hits.Add(1) }))
 	t.Cleanup(srv.Close)
@@ -104,7 +112,7 @@ func New(t testing.TB, o Options) *Sim {
 	eng := func(c *engine.Config) { c.LateLimit = time.Second; c.Proc = noProc }
 	s.AWS = &orchestrator.AWS{Store: s.Store, LambdaQueue: s.Lambda, FargateQueue: s.Fargate,
 		Workers:    &launch.Lambda{Client: lc, Function: Worker},
-		Dispatcher: &launch.Lambda{Client: lc, Function: arn(Scheduler), Parallel: 1},
+		Dispatcher: &launch.Lambda{Client: lc, Function: arn(Scheduler), Parallel: 1, Attempts: 3},
 		Reducer:    &launch.Lambda{Client: lc, Function: arn(Reducer), Parallel: 1},
 		Tasks: &launch.Tasks{Client: ecs.New(ecs.Options{Region: "us-east-1", BaseEndpoint: aws.String(cloud.URL), Credentials: creds}),
 			Cluster: "local", TaskDefinition: "worker:1", Container: "worker", Subnets: []string{"subnet-1"}, SecurityGroup: "sg-1",
@@ -112,8 +120,10 @@ func New(t testing.TB, o Options) *Sim {
 		Schedules: &launch.Schedules{Client: scheduler.New(scheduler.Options{Region: "us-east-1", BaseEndpoint: aws.String(cloud.URL), Credentials: creds}),
 			Group: "barrage", RoleArn: "arn:aws:iam::000000000000:role/scheduler"},
 		ReducerArn: arn(Reducer), DispatcherArn: arn(Scheduler),
-		Limits:    orchestrator.Limits{AllowedTargets: []string{"127.0.0.1"}, MaxRate: 100_000, MaxDuration: time.Hour},
-		LeadTime:  o.Lead, ClaimPoll: 250 * time.Millisecond, ReduceGrace: 5 * time.Second}
+		Limits:   orchestrator.Limits{AllowedTargets: []string{"127.0.0.1"}, MaxRate: 100_000, MaxDuration: time.Hour},
+		LeadTime: o.Lead, ClaimPoll: 250 * time.Millisecond, ReduceGrace: 5 * time.Second, LambdaTimeout: o.LambdaTimeout}
+	sq := servicequotas.New(servicequotas.Options{Region: "us-east-1", BaseEndpoint: aws.String(cloud.URL), Credentials: creds})
+	s.AWS.Quotas = func(ctx context.Context) (plan.Quotas, error) { return launch.ReadQuotas(ctx, lc, sq, Worker, false) }
 	cloud.TaskHandler = func(ctx context.Context, env map[string]string) {
 		rt := &worker.Runtime{Store: s.Store, Kind: events.KindFargate, Engine: eng}
 		o := ServeOptions
@@ -125,7 +135,7 @@ func New(t testing.TB, o Options) *Sim {
 	red := &lambdas.Reducer{Store: s.Store}
 	api := &lambdas.API{AWS: s.AWS}
 	for _, f := range []awslocal.Function{
-		{Name: Worker, Handler: handler(w.Handle), Timeout: 15 * time.Minute, Concurrency: o.WorkerConcurrency,
+		{Name: Worker, Handler: handler(w.Handle), Timeout: o.LambdaTimeout, Concurrency: o.WorkerConcurrency,
 			MaxEventAge: o.WorkerMaxEventAge},
 		{Name: Scheduler, Handler: handler(sch.Handle), Timeout: 15 * time.Minute, Concurrency: 4, Retries: 2,
 			RetryDelay: 500 * time.Millisecond, MaxEventAge: 10 * time.Minute},

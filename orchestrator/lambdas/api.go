@@ -17,6 +17,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/reduce"
 	"github.com/barrage-load/barrage/pkg/report"
 	"github.com/barrage-load/barrage/pkg/spec"
@@ -100,7 +101,7 @@ func (a *API) Handle(ctx context.Context, req lambdaevents.APIGatewayProxyReques
 		id := parts[1]
 		switch {
 		case req.HTTPMethod == http.MethodGet && len(parts) == 2:
-			s, err := a.AWS.Status(ctx, id)
+			s, err := a.AWS.Status(ctx, id, a.now())
 			return a.answer(s, err)
 		case req.HTTPMethod == http.MethodGet && len(parts) == 3 && parts[2] == "report":
 			return a.report(ctx, id, req.QueryStringParameters["format"])
@@ -213,6 +214,7 @@ func (a *API) report(ctx context.Context, id, format string) (lambdaevents.APIGa
 // answer replies 200 with v, or maps err: a missing run 404, a bad field 400.
 func (a *API) answer(v any, err error) (lambdaevents.APIGatewayProxyResponse, error) {
 	var fe *events.FieldError
+	var qe *plan.QuotaError
 	switch {
 	case err == nil:
 		return reply(http.StatusOK, v)
@@ -220,6 +222,10 @@ func (a *API) answer(v any, err error) (lambdaevents.APIGatewayProxyResponse, er
 		return reply(http.StatusNotFound, ErrorBody{Error: "no such run"})
 	case errors.As(err, &fe):
 		return reply(http.StatusBadRequest, ErrorBody{Error: oneLine(err), Field: fe.Field})
+	case errors.As(err, &qe):
+		// The plan does not fit the account's quotas: one line naming the
+		// quota, its value, the need and how to raise it.
+		return reply(http.StatusBadRequest, ErrorBody{Error: oneLine(err), Field: "quota"})
 	}
 	return reply(http.StatusInternalServerError, ErrorBody{Error: err.Error()})
 }

@@ -13,9 +13,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 
 	"github.com/barrage-load/barrage/orchestrator"
 	"github.com/barrage-load/barrage/pkg/launch"
+	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/queue/sqsqueue"
 	"github.com/barrage-load/barrage/pkg/stack"
 	"github.com/barrage-load/barrage/pkg/store/s3store"
@@ -53,7 +55,7 @@ func FromEnv(ctx context.Context) (*orchestrator.AWS, error) {
 		a.Workers = &launch.Lambda{Client: lc, Function: f}
 	}
 	if f := get(stack.EnvDispatcher); f != "" {
-		a.Dispatcher = &launch.Lambda{Client: lc, Function: f, Parallel: 1}
+		a.Dispatcher = &launch.Lambda{Client: lc, Function: f, Parallel: 1, Attempts: 3}
 	}
 	if f := get(stack.EnvReducerArn); f != "" {
 		a.Reducer = &launch.Lambda{Client: lc, Function: f, Parallel: 1}
@@ -69,6 +71,12 @@ func FromEnv(ctx context.Context) (*orchestrator.AWS, error) {
 		a.Schedules = &launch.Schedules{Group: g, RoleArn: get(stack.EnvSchedulerRole),
 			Client: scheduler.NewFromConfig(cfg, endpoint[scheduler.Options](stack.EnvSchedulerEndpoint, func(o *scheduler.Options, e string) { o.BaseEndpoint = &e }))}
 	}
+	if f := get(stack.EnvWorkerFunction); f != "" {
+		sq := servicequotas.NewFromConfig(cfg, endpoint[servicequotas.Options](stack.EnvQuotasEndpoint, func(o *servicequotas.Options, e string) { o.BaseEndpoint = &e }))
+		spot := get(stack.EnvSpot) == "true"
+		a.Quotas = func(ctx context.Context) (plan.Quotas, error) { return launch.ReadQuotas(ctx, lc, sq, f, spot) }
+	}
+	a.TaskVCPU, _ = strconv.ParseFloat(get(stack.EnvTaskVCPU), 64)
 	a.Limits.AllowedTargets = split(get(stack.EnvAllowedTargets))
 	a.Limits.MaxRate, _ = strconv.ParseFloat(get(stack.EnvMaxRate), 64)
 	a.Limits.MaxDuration, _ = time.ParseDuration(get(stack.EnvMaxDuration))

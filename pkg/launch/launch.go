@@ -24,6 +24,10 @@ type Lambda struct {
 	Function string
 	// Parallel bounds invocations in flight; default 20.
 	Parallel int
+	// Attempts bounds the tries of a throttled invocation; default 8 (about
+	// 18 s of back-off). An API answering a client sets fewer: the client
+	// retries.
+	Attempts int
 }
 
 // InvokeAsync invokes the function n times with payload (InvocationType
@@ -47,7 +51,11 @@ func (l *Lambda) InvokeAsync(ctx context.Context, n int, payload any) (int, erro
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			err := retry(ctx, 8, throttled, func() error {
+			attempts := l.Attempts
+			if attempts <= 0 {
+				attempts = 8
+			}
+			err := retry(ctx, attempts, throttled, func() error {
 				_, err := l.Client.Invoke(ctx, &lambda.InvokeInput{FunctionName: &l.Function,
 					InvocationType: lambdatypes.InvocationTypeEvent, Payload: body})
 				return err

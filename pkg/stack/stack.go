@@ -57,6 +57,7 @@ const (
 	EnvLambdaEndpoint    = "BARRAGE_LAMBDA_ENDPOINT"
 	EnvECSEndpoint       = "BARRAGE_ECS_ENDPOINT"
 	EnvSchedulerEndpoint = "BARRAGE_SCHEDULER_ENDPOINT"
+	EnvQuotasEndpoint    = "BARRAGE_SERVICEQUOTAS_ENDPOINT"
 	// EnvLeadTime shortens the planner's lead before the start (10 s for
 	// Lambda, 90 s for Fargate cold starts) where workers start at once.
 	EnvLeadTime = "BARRAGE_LEAD_TIME"

@@ -15,13 +15,14 @@ import (
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
 	"github.com/barrage-load/barrage/pkg/journey"
+	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/secret"
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
 // Defaults of the Runtime's zero fields.
 const (
-	DefaultUploadMargin  = 15 * time.Second
+	DefaultUploadMargin  = plan.UploadMargin // the planner sizes Lambda windows by it
 	DefaultAbortPoll     = time.Second
 	DefaultProgressEvery = 5 * time.Second
 )
