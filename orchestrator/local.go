@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"syscall"
@@ -37,22 +36,12 @@ type LocalOptions struct {
 	// instead of a goroutine.
 	Procs bool
 	Exe   string
-	// Progress, if set, receives each shard's progress about once a second.
-	Progress func(shard int, p engine.Progress)
 	// Log receives the workers' log lines; nil discards.
 	Log *slog.Logger
 	// Engine adjusts each shard's engine configuration (tests).
 	Engine func(*engine.Config)
 	// Debug dumps the scenarios' first steps (in-process workers only).
 	Debug *journey.Debug
-}
-
-// Run is a finished run.
-type Run struct {
-	ID     string
-	Dir    string // the run folder
-	Plan   *events.Plan
-	Report *events.Report
 }
 
 // NewRunID returns a sortable, unique run id: UTC time and 6 random hex digits.
@@ -68,61 +57,6 @@ func PlanLocal(spec events.RunSpec, id string, now time.Time) (*events.Plan, err
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
 	return plan.Make(spec, plan.Options{RunID: id, Backend: "local", Now: now, Workers: spec.Workers,
 		LocalCPUs: runtime.NumCPU(), FDLimit: int(min(lim.Cur, 1<<30))})
-}
-
-// RunLocal runs spec (defaults applied and validated) on this host, through
-// the same pipeline as a distributed run: plan, store (a directory), queue
-// (in memory, or served to worker processes), the shared worker runtime,
-// and the reducer. Scheduling stops early when sched is done (workers let
-// requests in flight finish); abort cuts those off too.
-func RunLocal(sched, abort context.Context, spec events.RunSpec, opt LocalOptions) (*Run, error) {
-	id := NewRunID(time.Now())
-	p, err := PlanLocal(spec, id, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	st := store.Dir{Root: opt.Dir}
-	ctx := context.Background()
-	if err := putJSON(ctx, st, store.SpecKey(id), spec); err != nil {
-		return nil, err
-	}
-	if err := putJSON(ctx, st, store.PlanKey(id), p); err != nil {
-		return nil, err
-	}
-	msgs := plan.Messages(p, spec, store.SpecKey(id))
-	bodies := make([][]byte, len(msgs))
-	for i, m := range msgs {
-		bodies[i], _ = json.Marshal(m)
-	}
-	q := queue.NewMem()
-	defer q.Close()
-	if err := q.Send(ctx, bodies); err != nil {
-		return nil, err
-	}
-	stopAbort := context.AfterFunc(abort, func() { st.Put(ctx, store.AbortKey(id), nil, store.PutOptions{}) })
-	defer stopAbort()
-
-	var done <-chan struct{}
-	if opt.Procs {
-		done, err = startProcs(sched, abort, q, opt, len(msgs))
-		if err != nil {
-			return nil, err
-		}
-	} else {
-		done = startGoroutines(sched, q, st, opt, len(msgs))
-	}
-	stopProgress := watchProgress(st, p, opt.Progress)
-	awaitLocal(st, p, done)
-	stopProgress()
-	rep, err := reduce.Reduce(ctx, st, id)
-	if err != nil {
-		return nil, err
-	}
-	run := &Run{ID: id, Dir: filepath.Join(opt.Dir, "runs", id), Plan: p, Report: rep}
-	if rep.Coverage == 0 && rep.Requests == 0 {
-		return run, ErrNoResult
-	}
-	return run, nil
 }
 
 // awaitLocal waits until every shard reported, every local worker exited,

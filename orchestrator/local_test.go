@@ -18,14 +18,14 @@ func countingTarget(t testing.TB) (string, *atomic.Int64) {
 	return srv.URL, &n
 }
 
-func runSixteen(t testing.TB, url string) *Run {
+func runSixteen(t testing.TB, url string) *Outcome {
 	spec := events.RunSpec{Targets: []events.Target{{URL: url}}, Workers: 16, Duration: events.Duration(time.Second),
 		Load: events.Load{Shape: events.ShapeConstant, Rate: 1600}}.WithDefaults()
-	run, err := RunLocal(context.Background(), context.Background(), spec, LocalOptions{Dir: t.TempDir()})
+	out, err := Execute(context.Background(), &LocalBackend{Options: LocalOptions{Dir: t.TempDir()}}, spec, ExecOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return run
+	return out
 }
 
 // TestSixteenShards runs 16 local shards through the whole pipeline: every
