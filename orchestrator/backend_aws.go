@@ -21,9 +21,10 @@ type APIBackend struct {
 
 var _ Backend = (*APIBackend)(nil)
 
-// Submit posts spec as a new run; a 400 answer is a *RejectedError.
+// Submit posts spec as a new run (its id chosen by the client, so that
+// retries ask for the same run); a 400 answer is a *RejectedError.
 func (a *APIBackend) Submit(ctx context.Context, spec events.RunSpec) (*Submitted, error) {
-	res, err := a.Client.Submit(ctx, spec, NewRunID(time.Now()), a.Kind)
+	res, err := a.Client.Submit(ctx, spec, "", a.Kind)
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
 		return nil, &RejectedError{err}

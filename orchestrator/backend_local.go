@@ -101,8 +101,8 @@ func (l *LocalBackend) Submit(ctx context.Context, spec events.RunSpec) (*Submit
 	l.mu.Unlock()
 	go func() {
 		defer close(r.done)
+		defer end()
 		awaitLocal(st, p, workersDone)
-		end()
 		_, r.err = reduce.Reduce(context.Background(), st, id)
 	}()
 	return &Submitted{RunID: id, Plan: p}, nil

@@ -175,9 +175,7 @@ func (x *executor) follow(ctx context.Context, sub *Submitted, w *liveWatch, d D
 	by := FollowDeadline(sub.Plan)
 	deadline := time.NewTimer(time.Until(by))
 	defer deadline.Stop()
-	stepEnd := time.NewTimer(0)
-	stepEnd.Stop()
-	defer stepEnd.Stop()
+	var stepEnd <-chan time.Time // the end of a staircase's broken step
 	var last *Status
 	var lastErr error
 	updates := x.b.Follow(ctx, id)
@@ -190,7 +188,8 @@ func (x *executor) follow(ctx context.Context, sub *Submitted, w *liveWatch, d D
 		case <-x.opt.Interrupts:
 			x.interrupts++
 			stop(x.interrupts)
-		case <-stepEnd.C:
+		case <-stepEnd:
+			stepEnd = nil
 			stop(1)
 		case u, ok := <-updates:
 			if !ok {
@@ -214,7 +213,9 @@ func (x *executor) follow(ctx context.Context, sub *Submitted, w *liveWatch, d D
 				left := max(time.Until(sub.Plan.StartAt.Add(step.To)), 0)
 				d.Note(fmt.Sprintf("find-max: step %d (%g/s) broke the SLO (%s): the staircase ends with it, in %s",
 					step.Index, step.Rate, stepWhy, left.Round(time.Second)))
-				stepEnd.Reset(left)
+				t := time.NewTimer(left) // a step breaks once
+				defer t.Stop()
+				stepEnd = t.C
 			}
 			if IsFinal(u.Status.State) {
 				return x.b.Report(ctx, id)

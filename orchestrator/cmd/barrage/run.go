@@ -60,14 +60,19 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 // defaults, the checks, and the secrets the workers will resolve (a
 // reference that cannot be read is bad input, found before anything is
 // sent). stop ends the demo target.
-func localBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (b *orchestrator.LocalBackend, stop func(), err error) {
-	stop = func() {}
+func localBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (_ *orchestrator.LocalBackend, stop func(), err error) {
+	closeDemo := func() {}
+	defer func() {
+		if err != nil {
+			closeDemo()
+		}
+	}()
 	if f.demo {
 		demo, err := startDemo()
 		if err != nil {
 			return nil, nil, fmt.Errorf("start the demo target: %w", err)
 		}
-		stop = demo.Close
+		closeDemo = demo.Close
 		if len(s.Targets) == 0 {
 			s.Targets = []events.Target{{Name: "demo", Method: f.method, URL: demo.URL + "/"}}
 		}
@@ -75,23 +80,20 @@ func localBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (b *orchestr
 	}
 	*s = s.WithDefaults()
 	if err := spec.Check(*s, f.specName); err != nil {
-		stop()
 		return nil, nil, badInput("%v", err)
 	}
 	if err := journey.CheckSecrets(context.Background(), s, nil); err != nil {
-		stop()
 		return nil, nil, badInput("%s: %v", f.specName, err)
 	}
 	var debug *journey.Debug
 	if f.debug > 0 {
 		if f.procs {
-			stop()
 			return nil, nil, badInput("--debug shows what in-process workers send: leave out --procs")
 		}
 		debug = journey.NewDebug(stderr, f.debug, nil)
 	}
 	return &orchestrator.LocalBackend{Options: orchestrator.LocalOptions{Dir: f.out, Procs: f.procs,
-		Log: workerLog(stderr, f.quiet), Debug: debug}}, stop, nil
+		Log: workerLog(stderr, f.quiet), Debug: debug}}, closeDemo, nil
 }
 
 // runOn runs s on b to its report (orchestrator.Execute), prints the
