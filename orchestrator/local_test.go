@@ -67,3 +67,15 @@ func BenchmarkStartSkew16(b *testing.B) {
 	b.ReportMetric(p99, "skew-p99-ms")
 	b.ReportMetric(maxSkew, "skew-max-ms")
 }
+
+// TestLocalFollowUnknown: following a run this backend did not start ends
+// at once, the one update saying why.
+func TestLocalFollowUnknown(t *testing.T) {
+	var got []Update
+	for u := range (&LocalBackend{Options: LocalOptions{Dir: t.TempDir()}}).Follow(context.Background(), "nope") {
+		got = append(got, u)
+	}
+	if len(got) != 1 || got[0].Err == nil || got[0].Status != nil {
+		t.Errorf("updates %+v; want one error", got)
+	}
+}
