@@ -293,9 +293,6 @@ func (a *AWS) Status(ctx context.Context, id string, now time.Time) (*Status, er
 	return s, nil
 }
 
-// IsFinal reports whether a run in state has its report: nothing follows.
-func IsFinal(state string) bool { return state == StateComplete || state == StatePartial }
-
 // HandToReducer invokes the reducer for run id, asynchronously, at most
 // once a minute (status reads come every few seconds): for a run that
 // should have its report and has none.

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"syscall"
@@ -38,22 +37,12 @@ type LocalOptions struct {
 	// instead of a goroutine.
 	Procs bool
 	Exe   string
-	// Progress, if set, receives each shard's progress about once a second.
-	Progress func(shard int, p engine.Progress)
 	// Log receives the workers' log lines; nil discards.
 	Log *slog.Logger
 	// Engine adjusts each shard's engine configuration (tests).
 	Engine func(*engine.Config)
 	// Debug dumps the scenarios' first steps (in-process workers only).
 	Debug *journey.Debug
-}
-
-// Run is a finished run.
-type Run struct {
-	ID     string
-	Dir    string // the run folder
-	Plan   *events.Plan
-	Report *events.Report
 }
 
 // NewRunID returns a sortable, unique run id: UTC time and 6 random hex digits.
@@ -73,50 +62,6 @@ func PlanLocal(spec events.RunSpec, id string, now time.Time) (*events.Plan, err
 	ports, _ := proc.PortRange() // the zero range's Size is 0: the planner's default
 	return plan.Make(spec, plan.Options{RunID: id, Backend: "local", Now: now, Workers: spec.Workers,
 		LocalCPUs: runtime.NumCPU(), FDLimit: int(min(lim.Cur, 1<<30)), PortRange: ports.Size()})
-}
-
-// RunLocal runs spec (defaults applied and validated) on this host, through
-// the same pipeline as a distributed run: plan, store (a directory), queue
-// (in memory, or served to worker processes), the shared worker runtime,
-// and the reducer. Scheduling stops early when sched is done (workers let
-// requests in flight finish); abort cuts those off too.
-func RunLocal(sched, abort context.Context, spec events.RunSpec, opt LocalOptions) (*Run, error) {
-	id := NewRunID(time.Now())
-	p, err := PlanLocal(spec, id, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	st := store.Dir{Root: opt.Dir}
-	ctx := context.Background()
-	q := queue.NewMem()
-	defer q.Close()
-	if err := Publish(ctx, st, q, spec, p); err != nil {
-		return nil, err
-	}
-	stopAbort := context.AfterFunc(abort, func() { st.Put(ctx, store.AbortKey(id), nil, store.PutOptions{}) })
-	defer stopAbort()
-
-	var done <-chan struct{}
-	if opt.Procs {
-		done, err = startProcs(sched, abort, q, opt, len(p.Shards))
-		if err != nil {
-			return nil, err
-		}
-	} else {
-		done = startGoroutines(sched, q, st, opt, len(p.Shards))
-	}
-	stopProgress := watchProgress(st, p, opt.Progress)
-	awaitLocal(st, p, done)
-	stopProgress()
-	rep, err := reduce.Reduce(ctx, st, id)
-	if err != nil {
-		return nil, err
-	}
-	run := &Run{ID: id, Dir: filepath.Join(opt.Dir, "runs", id), Plan: p, Report: rep}
-	if rep.Coverage == 0 && rep.Requests == 0 {
-		return run, ErrNoResult
-	}
-	return run, nil
 }
 
 // Publish stores spec and its plan p under p's run id, then sends q one

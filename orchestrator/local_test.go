@@ -18,14 +18,14 @@ func countingTarget(t testing.TB) (string, *atomic.Int64) {
 	return srv.URL, &n
 }
 
-func runSixteen(t testing.TB, url string) *Run {
+func runSixteen(t testing.TB, url string) *Outcome {
 	spec := events.RunSpec{Targets: []events.Target{{URL: url}}, Workers: 16, Duration: events.Duration(time.Second),
 		Load: events.Load{Shape: events.ShapeConstant, Rate: 1600}}.WithDefaults()
-	run, err := RunLocal(context.Background(), context.Background(), spec, LocalOptions{Dir: t.TempDir()})
+	out, err := Execute(context.Background(), &LocalBackend{Options: LocalOptions{Dir: t.TempDir()}}, spec, ExecOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return run
+	return out
 }
 
 // TestSixteenShards runs 16 local shards through the whole pipeline: every
@@ -66,4 +66,16 @@ func BenchmarkStartSkew16(b *testing.B) {
 	}
 	b.ReportMetric(p99, "skew-p99-ms")
 	b.ReportMetric(maxSkew, "skew-max-ms")
+}
+
+// TestLocalFollowUnknown: following a run this backend did not start ends
+// at once, the one update saying why.
+func TestLocalFollowUnknown(t *testing.T) {
+	var got []Update
+	for u := range (&LocalBackend{Options: LocalOptions{Dir: t.TempDir()}}).Follow(context.Background(), "nope") {
+		got = append(got, u)
+	}
+	if len(got) != 1 || got[0].Err == nil || got[0].Status != nil {
+		t.Errorf("updates %+v; want one error", got)
+	}
 }

@@ -10,33 +10,41 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/orchestrator"
 )
 
-// progress shows a live line while a run goes: a progress bar on a
-// terminal, plain lines otherwise. Shards report separately; the line sums
-// them (p99 is the worst shard's).
+// progress shows a run while barrage run follows it: a progress bar on a
+// terminal, plain lines otherwise, and the notes that must be seen even
+// with --quiet. The line gives the time into the run's schedule, its
+// state, and the shards' latest figures added up (p99 is the worst
+// shard's); with --quiet only notes are shown.
 type progress struct {
 	w       io.Writer
+	quiet   bool
 	bar     *progressbar.ProgressBar
+	start   time.Time
 	length  time.Duration
 	every   time.Duration // plain lines: at most one per interval
 	mu      sync.Mutex
-	last    []engine.Progress
+	last    map[int]orchestrator.ShardLive
 	lastAt  time.Duration
-	pending string // the latest line, not yet printed
+	state   string
+	rate    float64 // the latest rate while the run ran
+	pending string  // the latest line, not yet printed
 }
 
-func newProgress(w io.Writer, quiet bool, length time.Duration, shards int) *progress {
-	if quiet {
-		return &progress{}
+var _ orchestrator.Display = (*progress)(nil)
+
+func newProgress(w io.Writer, quiet bool, sub *orchestrator.Submitted) *progress {
+	p := &progress{w: w, quiet: quiet, start: sub.Plan.StartAt, last: map[int]orchestrator.ShardLive{}, every: time.Second}
+	for _, s := range sub.Plan.Shards {
+		p.length = max(p.length, s.WindowTo.D())
 	}
-	p := &progress{w: w, length: length, last: make([]engine.Progress, shards), every: time.Second}
-	if length > time.Minute {
+	if p.length > time.Minute {
 		p.every = 10 * time.Second
 	}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions64(int64(length/time.Second),
+	if f, ok := w.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions64(int64(p.length/time.Second),
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetWidth(20),
 			progressbar.OptionShowElapsedTimeOnFinish(),
@@ -47,36 +55,55 @@ func newProgress(w io.Writer, quiet bool, length time.Duration, shards int) *pro
 	return p
 }
 
-// update records shard k's progress and redraws.
-func (p *progress) update(k int, pr engine.Progress) {
-	if p.last == nil {
+// Update records a look at the run and redraws; a failed look is printed.
+func (p *progress) Update(u orchestrator.Update) {
+	if p.quiet {
+		return
+	}
+	if u.Err != nil {
+		p.Note("status: " + u.Err.Error())
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.last[k] = pr
-	var sum engine.Progress
-	for _, x := range p.last {
-		sum.Elapsed = max(sum.Elapsed, x.Elapsed)
-		sum.Requests += x.Requests
-		sum.Errors += x.Errors
-		sum.Dropped += x.Dropped
-		sum.Rate += x.Rate
-		sum.P99 = max(sum.P99, x.P99)
+	st := u.Status
+	for _, l := range st.Live {
+		p.last[l.Shard] = l
 	}
-	line := fmt.Sprintf("%s/%s  %.0f/s  p99 %s  %d requests  %d errors  %d dropped",
-		sum.Elapsed.Round(time.Second), p.length, sum.Rate, sum.P99.Round(10*time.Microsecond),
-		sum.Requests, sum.Errors, sum.Dropped)
+	var requests, errs int64
+	var p99 float64
+	for _, l := range p.last {
+		requests += l.Requests
+		errs += l.Errors
+		p99 = max(p99, l.P99Ms)
+	}
+	if !orchestrator.IsFinal(st.State) {
+		p.rate = st.Rate // a reported run has none: keep the last
+	}
+	elapsed := min(max(time.Since(p.start), 0), p.length)
+	line := fmt.Sprintf("%s/%s  %s  %.0f/s  p99 %s  %d requests  %d errors  shards: %d claimed, %d reported of %d",
+		elapsed.Round(time.Second), p.length, st.State, p.rate, time.Duration(p99*1e6).Round(10*time.Microsecond),
+		max(requests, st.Requests), errs, st.Shards.Claimed, st.Shards.Reported, st.Shards.Planned)
 	if p.bar != nil {
 		p.bar.Describe(line)
-		p.bar.Set64(int64(sum.Elapsed / time.Second))
+		p.bar.Set64(int64(elapsed / time.Second))
 		return
 	}
 	p.pending = line
-	if sum.Elapsed-p.lastAt >= p.every {
-		p.lastAt = sum.Elapsed
+	if elapsed-p.lastAt >= p.every || st.State != p.state {
+		p.lastAt, p.state = elapsed, st.State
 		p.flush()
 	}
+}
+
+// Note prints a line, below the bar if one is shown.
+func (p *progress) Note(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		s = "\n" + s
+	}
+	fmt.Fprintln(p.w, s)
 }
 
 func (p *progress) flush() {
@@ -86,8 +113,8 @@ func (p *progress) flush() {
 	}
 }
 
-// finish ends the display, printing the final figures.
-func (p *progress) finish() {
+// End ends the display, printing the final figures.
+func (p *progress) End() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.bar != nil {

@@ -10,15 +10,13 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
 	"github.com/barrage-load/barrage/pkg/journey"
-	"github.com/barrage-load/barrage/pkg/reduce"
+	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/report"
 	"github.com/barrage-load/barrage/pkg/spec"
-	"github.com/barrage-load/barrage/pkg/store"
 	"github.com/barrage-load/barrage/pkg/targets"
 )
 
@@ -27,6 +25,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var b orchestrator.Backend
 	switch f.backend {
 	case "aws":
 		if f.demo || f.procs {
@@ -36,101 +35,109 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err := spec.Check(s, f.specName); err != nil {
 			return badInput("%v", err)
 		}
-		return runAWS(s, f, stdout, stderr)
+		c, err := f.aws.client(context.Background())
+		if err != nil {
+			return err
+		}
+		b = &orchestrator.APIBackend{Client: c, Kind: f.kind}
 	case "local":
+		lb, stop, err := localBackend(&s, f, stderr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		b = lb
 	default:
 		return badInput("unknown backend %q (want local or aws)", f.backend)
 	}
-	var demo *demoServer
-	if f.demo {
-		if demo, err = startDemo(); err != nil {
-			return fmt.Errorf("start the demo target: %w", err)
+	ints, stop := interrupts(stderr, f.backend)
+	defer stop()
+	defer startProfiling()()
+	return runOn(b, s, f, ints, stdout, stderr)
+}
+
+// localBackend prepares a local run of s: the demo target if asked for,
+// defaults, the checks, and the secrets the workers will resolve (a
+// reference that cannot be read is bad input, found before anything is
+// sent). stop ends the demo target.
+func localBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (_ *orchestrator.LocalBackend, stop func(), err error) {
+	closeDemo := func() {}
+	defer func() {
+		if err != nil {
+			closeDemo()
 		}
-		defer demo.Close()
+	}()
+	if f.demo {
+		demo, err := startDemo()
+		if err != nil {
+			return nil, nil, fmt.Errorf("start the demo target: %w", err)
+		}
+		closeDemo = demo.Close
 		if len(s.Targets) == 0 {
 			s.Targets = []events.Target{{Name: "demo", Method: f.method, URL: demo.URL + "/"}}
 		}
 		fmt.Fprintf(stderr, "demo target listening on %s/ (try %s/?sleep=20ms)\n", demo.URL, demo.URL)
 	}
-	s = s.WithDefaults()
-	if err := spec.Check(s, f.specName); err != nil {
-		return badInput("%v", err)
+	*s = s.WithDefaults()
+	if err := spec.Check(*s, f.specName); err != nil {
+		return nil, nil, badInput("%v", err)
 	}
-
-	// Workers resolve the scenarios' secrets; a reference that cannot be
-	// read is bad input, found before anything is sent.
-	if err := journey.CheckSecrets(context.Background(), &s, nil); err != nil {
-		return badInput("%s: %v", f.specName, err)
+	if err := journey.CheckSecrets(context.Background(), s, nil); err != nil {
+		return nil, nil, badInput("%s: %v", f.specName, err)
 	}
-	sched, abort, stop := signalContexts()
-	defer stop()
-	defer startProfiling()()
-	p, err := orchestrator.PlanLocal(s, "preview", time.Now())
-	if err != nil {
-		return badInput("%v", err)
-	}
-	for _, w := range p.Warnings {
-		fmt.Fprintln(stderr, "plan: "+w)
-	}
-	prog := newProgress(stderr, f.quiet, s.Duration.D(), len(p.Shards))
-	sched, stopped := watchThresholds(sched, s.Thresholds, len(p.Shards), prog.update, stderr)
 	var debug *journey.Debug
 	if f.debug > 0 {
 		if f.procs {
-			return badInput("--debug shows what in-process workers send: leave out --procs")
+			return nil, nil, badInput("--debug shows what in-process workers send: leave out --procs")
 		}
 		debug = journey.NewDebug(stderr, f.debug, nil)
 	}
-	// A find-max staircase ends after the step that broke its SLO.
-	runSched, progress := watchStaircase(sched, s.Load, stopped.update, stderr)
-	opts := orchestrator.LocalOptions{Dir: f.out, Procs: f.procs, Progress: progress, Log: workerLog(stderr, f.quiet), Debug: debug}
-	run, err := orchestrator.RunLocal(runSched, abort, s, opts)
-	prog.finish()
-	if err != nil && (run == nil || !errors.Is(err, orchestrator.ErrNoResult)) {
+	return &orchestrator.LocalBackend{Options: orchestrator.LocalOptions{Dir: f.out, Procs: f.procs,
+		Log: workerLog(stderr, f.quiet), Debug: debug}}, closeDemo, nil
+}
+
+// runOn runs s on b to its report (orchestrator.Execute), prints the
+// report, and returns what decides the exit status.
+func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan struct{}, stdout, stderr io.Writer) error {
+	local, _ := b.(*orchestrator.LocalBackend)
+	show := func(sub *orchestrator.Submitted) orchestrator.Display {
+		if local == nil {
+			fmt.Fprint(stderr, plan.Summary(sub.Plan))
+		} else {
+			for _, w := range sub.Plan.Warnings {
+				fmt.Fprintln(stderr, "plan: "+w)
+			}
+		}
+		return newProgress(stderr, f.quiet, sub)
+	}
+	out, err := orchestrator.Execute(context.Background(), b, s, orchestrator.ExecOptions{Interrupts: ints, Show: show, Log: stderr})
+	var rejected *orchestrator.RejectedError
+	var late *orchestrator.NotFinishedError
+	switch {
+	case errors.As(err, &rejected):
+		return badInput("%v", err)
+	case errors.As(err, &late) && local != nil:
+		return fmt.Errorf("%w; see the run folder %s", err, local.Folder(late.RunID))
+	case errors.As(err, &late):
+		return fmt.Errorf("%w; see: barrage status %s", err, late.RunID)
+	case err != nil:
 		return err
 	}
-	if err == nil && sched.Err() == nil {
-		changed, serr := searchMax(s, run.Report, func(seg events.RunSpec) (*events.Report, error) {
-			sp, err := orchestrator.PlanLocal(seg, "preview", time.Now())
-			if err != nil {
-				return nil, err
-			}
-			sprog := newProgress(stderr, f.quiet, seg.Load.Length(), len(sp.Shards))
-			o := opts
-			o.Progress = sprog.update
-			r, err := orchestrator.RunLocal(sched, abort, seg, o)
-			sprog.finish()
-			if err != nil {
-				return nil, err
-			}
-			return r.Report, nil
-		}, stderr)
-		if changed {
-			if err := reduce.Replace(context.Background(), store.Dir{Root: f.out}, run.ID, run.Report); err != nil {
-				return err
-			}
-		}
-		if serr != nil {
-			fmt.Fprintln(stderr, serr)
-		}
-	}
 	if f.json {
-		if err := writeJSON(stdout, run.Report); err != nil {
-			return err
-		}
-	} else {
-		if err := report.Text(stdout, run.Report); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "\nRun folder: %s\n", run.Dir)
+		err = writeJSON(stdout, out.Report)
+	} else if err = report.Text(stdout, out.Report); err == nil && local != nil {
+		_, err = fmt.Fprintf(stdout, "\nRun folder: %s\n", local.Folder(out.RunID))
 	}
-	if err != nil || run.Report.Requests == 0 && run.Report.Dropped == 0 {
+	if err != nil {
+		return err
+	}
+	if out.Report.Requests == 0 && out.Report.Dropped == 0 {
 		return fmt.Errorf("%w: no request was sent", orchestrator.ErrNoResult)
 	}
-	if why := stopped.reason(); why != "" {
-		return &thresholdError{why}
+	if out.Stopped != "" {
+		return &thresholdError{out.Stopped}
 	}
-	return failedThresholds(run.Report)
+	return failedThresholds(out.Report)
 }
 
 // specFromArgs reads a command line of run or plan: flags and an optional
@@ -281,35 +288,36 @@ func applyFlags(s *events.RunSpec, f *runFlags, set map[string]bool) error {
 	return nil
 }
 
-// signalContexts returns a context that ends scheduling at the first SIGINT
-// or SIGTERM and one that cuts off requests in flight at the second.
-func signalContexts() (sched, abort context.Context, stop func()) {
-	sched, endSched := context.WithCancelCause(context.Background())
-	abort, endAbort := context.WithCancelCause(context.Background())
+// interrupts returns a channel that carries each SIGINT or SIGTERM to
+// orchestrator.Execute, which stops the run: locally the first stops
+// scheduling and the second cuts off requests in flight; a deployed run is
+// aborted at the first. stop ends the watch.
+func interrupts(stderr io.Writer, backend string) (<-chan struct{}, func()) {
 	ch := make(chan os.Signal, 2)
+	out := make(chan struct{}, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
-		n := 0
-		for {
+		for n := 1; ; n++ {
 			select {
 			case <-done:
 				return
 			case sig := <-ch:
-				n++
-				if n == 1 {
-					fmt.Fprintf(os.Stderr, "\n%s: stopping; requests in flight may take up to --timeout (again to cut them off)\n", sig)
-					endSched(errors.New("interrupted"))
-				} else {
-					endAbort(errors.New("aborted"))
+				switch {
+				case backend == "aws" && n == 1:
+					fmt.Fprintf(stderr, "\n%s: aborting the run (its workers stop within 2 s); waiting for its report\n", sig)
+				case n == 1:
+					fmt.Fprintf(stderr, "\n%s: stopping; requests in flight may take up to --timeout (again to cut them off)\n", sig)
+				}
+				select {
+				case out <- struct{}{}:
+				default: // two are waiting already
 				}
 			}
 		}
 	}()
-	return sched, abort, func() {
+	return out, func() {
 		signal.Stop(ch)
 		close(done)
-		endSched(nil)
-		endAbort(nil)
 	}
 }

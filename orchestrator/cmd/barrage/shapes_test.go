@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
-	"github.com/barrage-load/barrage/pkg/engine"
 )
 
 // queueServer answers like a server with one worker that takes 1/capacity
@@ -224,33 +222,6 @@ thresholds:
 	rep := decodeReport(t, r)
 	if took > 15*time.Second || rep.DurationS > 10 || rep.Shards[0].Status != events.StatusTruncated {
 		t.Errorf("the run took %v, sent for %.1f s, shard %s; want it stopped within seconds", took, rep.DurationS, rep.Shards[0].Status)
-	}
-}
-
-// TestThresholdStop: progress passes through; once a threshold has been
-// broken for its abort.after, scheduling ends with errThresholdAbort and the
-// reason is kept, once.
-func TestThresholdStop(t *testing.T) {
-	ths := []events.Threshold{{Metric: "p99", Value: events.DurationLimit(100 * time.Millisecond),
-		Abort: &events.ThresholdAbort{After: events.Duration(2 * time.Second)}}}
-	var passed int
-	var stderr strings.Builder
-	ctx, stop := watchThresholds(context.Background(), ths, 1, func(int, engine.Progress) { passed++ }, &stderr)
-	for sec := 1; sec <= 5; sec++ {
-		stop.update(0, engine.Progress{Elapsed: time.Duration(sec) * time.Second, Requests: int64(10 * sec), P99: time.Second})
-		if done := ctx.Err() != nil; done != (sec >= 3) {
-			t.Fatalf("at %d s: stopped = %v", sec, done)
-		}
-	}
-	if passed != 5 || context.Cause(ctx) != errThresholdAbort || !strings.Contains(stop.reason(), "broken for 2s") ||
-		strings.Count(stderr.String(), "stopping the run") != 1 {
-		t.Errorf("passed %d, cause %v, reason %q, stderr %q", passed, context.Cause(ctx), stop.reason(), stderr.String())
-	}
-	// Without thresholds that abort, nothing is watched.
-	ctx, stop = watchThresholds(context.Background(), nil, 1, func(int, engine.Progress) {}, &stderr)
-	stop.update(0, engine.Progress{Elapsed: time.Hour, Requests: 1, P99: time.Hour})
-	if ctx.Err() != nil || stop.reason() != "" {
-		t.Error("a run without abort thresholds was stopped")
 	}
 }
 

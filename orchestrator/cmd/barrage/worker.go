@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
@@ -42,9 +45,9 @@ func cmdWorker(args []string, stderr io.Writer) error {
 	if err != nil {
 		return badInput("--queue: %v", err)
 	}
-	sched, abort, stop := signalContexts()
+	// An interrupt stops scheduling; the abort marker, or SIGKILL, the rest.
+	sched, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	_ = abort // a second interrupt kills the process; the abort marker stops a shard gracefully
 	rt := &worker.Runtime{Store: st, Kind: *kind, Log: workerLog(stderr, *quiet), ProgressEvery: time.Second}
 	if *kind != events.KindLocal {
 		rt.ProgressEvery = worker.DefaultProgressEvery

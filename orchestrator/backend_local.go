@@ -1,0 +1,156 @@
+package orchestrator
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/queue"
+	"github.com/barrage-load/barrage/pkg/reduce"
+	"github.com/barrage-load/barrage/pkg/store"
+)
+
+// LocalBackend runs tests on this host through the same pipeline as a
+// distributed run: plan, store (the directory Options.Dir), queue (in
+// memory, or served to `barrage worker` processes), the shared worker
+// runtime, and the reducer. It is safe for concurrent use.
+type LocalBackend struct {
+	Options LocalOptions
+
+	mu   sync.Mutex
+	runs map[string]*localRun
+}
+
+var (
+	_ Backend        = (*LocalBackend)(nil)
+	_ ReportReplacer = (*LocalBackend)(nil)
+)
+
+// localRun is a run this backend started.
+type localRun struct {
+	// stopSched ends scheduling (requests in flight finish); cutOff ends
+	// those too; aborts counts the calls of Abort.
+	stopSched, cutOff context.CancelFunc
+	aborts            int
+	// done is closed once the report is written, or err says why not.
+	done chan struct{}
+	err  error
+}
+
+// localPoll is how often Follow reads a local run's status: shards write
+// their progress about once a second, and reading faster misses none.
+const localPoll = 250 * time.Millisecond
+
+func (l *LocalBackend) store() store.Store { return store.Dir{Root: l.Options.Dir} }
+
+// Folder is the run folder of run id.
+func (l *LocalBackend) Folder(id string) string { return filepath.Join(l.Options.Dir, "runs", id) }
+
+// Submit plans spec for this host, writes its spec and plan to the run
+// folder, starts one worker per shard (goroutines, or processes with
+// Options.Procs) and returns; the run reduces itself once its shards have
+// reported, its workers have exited, or its deadline has passed. A spec
+// the planner refuses is a *RejectedError.
+func (l *LocalBackend) Submit(ctx context.Context, spec events.RunSpec) (*Submitted, error) {
+	id := NewRunID(time.Now())
+	p, err := PlanLocal(spec, id, time.Now())
+	if err != nil {
+		return nil, &RejectedError{err}
+	}
+	st := l.store()
+	q := queue.NewMem()
+	if err := Publish(ctx, st, q, spec, p); err != nil {
+		q.Close()
+		return nil, err
+	}
+	msgs := p.Shards
+	sched, stopSched := context.WithCancel(context.Background())
+	abort, cutOff := context.WithCancel(context.Background())
+	stopMarker := context.AfterFunc(abort, func() { st.Put(context.Background(), store.AbortKey(id), nil, store.PutOptions{}) })
+	end := func() { stopMarker(); stopSched(); cutOff(); q.Close() }
+	var workersDone <-chan struct{}
+	if l.Options.Procs {
+		if workersDone, err = startProcs(sched, abort, q, l.Options, len(msgs)); err != nil {
+			end()
+			return nil, err
+		}
+	} else {
+		workersDone = startGoroutines(sched, q, st, l.Options, len(msgs))
+	}
+	r := &localRun{stopSched: stopSched, cutOff: cutOff, done: make(chan struct{})}
+	l.mu.Lock()
+	if l.runs == nil {
+		l.runs = map[string]*localRun{}
+	}
+	l.runs[id] = r
+	l.mu.Unlock()
+	go func() {
+		defer close(r.done)
+		defer end()
+		awaitLocal(st, p, workersDone)
+		_, r.err = reduce.Reduce(context.Background(), st, id)
+	}()
+	return &Submitted{RunID: id, Plan: p}, nil
+}
+
+func (l *LocalBackend) run(id string) (*localRun, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if r := l.runs[id]; r != nil {
+		return r, nil
+	}
+	return nil, fmt.Errorf("run %s was not started by this barrage", id)
+}
+
+// Follow reads the run's status from its folder, as the API reads a
+// deployed run's from S3, four times a second.
+func (l *LocalBackend) Follow(ctx context.Context, id string) <-chan Update {
+	r, err := l.run(id)
+	return pollStatus(ctx, localPoll, func(ctx context.Context) (*Status, bool, error) {
+		if err != nil {
+			return nil, true, err
+		}
+		select {
+		case <-r.done:
+			if r.err != nil {
+				return nil, true, fmt.Errorf("reduce run %s: %w", id, r.err)
+			}
+		default:
+		}
+		st, err := RunStatus(ctx, l.store(), id, time.Now())
+		return st, false, err
+	})
+}
+
+// Abort stops scheduling the first time, as a first Ctrl-C does, and cuts
+// off the requests in flight the second (the abort marker, and SIGKILL
+// for worker processes 3 s after their SIGINT).
+func (l *LocalBackend) Abort(_ context.Context, id string) error {
+	r, err := l.run(id)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	r.aborts++
+	first := r.aborts == 1
+	l.mu.Unlock()
+	if first {
+		r.stopSched()
+	} else {
+		r.cutOff()
+	}
+	return nil
+}
+
+// Report reads the run's report from its folder.
+func (l *LocalBackend) Report(ctx context.Context, id string) (*events.Report, error) {
+	return ReadReport(ctx, l.store(), id)
+}
+
+// ReplaceReport rewrites the run's report (report.json and its renderings).
+func (l *LocalBackend) ReplaceReport(ctx context.Context, id string, r *events.Report) error {
+	return reduce.Replace(ctx, l.store(), id, r)
+}
