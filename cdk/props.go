@@ -54,6 +54,17 @@ func propsFromContext(get func(key string) any) (appProps, error) {
 			*dst = f
 		}
 	}
+	boolean := func(key string) *bool {
+		s, ok := str(key)
+		if !ok {
+			return nil
+		}
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not true or false", key, s))
+		}
+		return &b
+	}
 	list := func(key string) []string {
 		s, ok := str(key)
 		if !ok {
@@ -99,13 +110,10 @@ func propsFromContext(get func(key string) any) (appProps, error) {
 		}
 		p.LogRetention = r
 	}
-	if s, ok := str("fargateSpot"); ok {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("fargateSpot: %q is not true or false", s))
-		}
-		p.FargateSpot = b
+	if b := boolean("fargateSpot"); b != nil {
+		p.FargateSpot = *b
 	}
+	p.APICloudWatchRole = boolean("apiCloudWatchRole")
 	if s, ok := str("assetsDir"); ok {
 		p.AssetsDir = s
 	}
