@@ -25,6 +25,9 @@ var AccessLogFields = map[string]string{
 	"responseLength": "$context.responseLength",
 }
 
+// apiStage is the API's only stage.
+const apiStage = "v1"
+
 // api defines the REST API and its function, which validates, plans and
 // stores a run and hands it to the scheduler function to dispatch.
 func (b *builder) api() {
@@ -36,7 +39,7 @@ func (b *builder) api() {
 	// whose status is read after its deadline with no report.
 	role.AddToPrincipalPolicy(allow([]string{"lambda:InvokeFunction"}, b.dispArn, b.reducer.FunctionArn()))
 	// Aborting a run deletes its later windows' and deadline's schedules.
-	role.AddToPrincipalPolicy(allow([]string{"scheduler:GetSchedule", "scheduler:DeleteSchedule"}, b.schedulesArn()))
+	b.add(role, allow([]string{"scheduler:GetSchedule", "scheduler:DeleteSchedule"}, b.schedulesArn()), schedulesWhy)
 	// A run is refused before anything starts when the account's quotas
 	// cannot hold it or its scenario's secrets cannot be read.
 	b.grantPreflight(role)
@@ -53,10 +56,13 @@ func (b *builder) api() {
 		CloudWatchRole:       b.p.APICloudWatchRole,
 		EndpointTypes:        &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		DefaultMethodOptions: &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_IAM},
-		DeployOptions: &awsapigateway.StageOptions{StageName: jsii.String("v1"),
+		DeployOptions: &awsapigateway.StageOptions{StageName: jsii.String(apiStage),
 			ThrottlingRateLimit: jsii.Number(20), ThrottlingBurstLimit: jsii.Number(40),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(logs),
-			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(string(format)))},
+			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(string(format))),
+			// Execution logs of failed requests only (why the integration
+			// failed: a throttled or broken function), never bodies.
+			LoggingLevel: awsapigateway.MethodLoggingLevel_ERROR, DataTraceEnabled: jsii.Bool(false)},
 	}
 	if *b.p.APICloudWatchRole {
 		// Kept on cdk destroy with the account's setting that names it:
@@ -64,6 +70,13 @@ func (b *builder) api() {
 		props.CloudWatchRoleRemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	b.rest = awsapigateway.NewRestApi(b.st, jsii.String("RestApi"), props)
+	// API Gateway writes execution logs to a group of this name, which it
+	// would create itself, never expiring, and leave after cdk destroy: the
+	// stack creates it first, with the stack's retention.
+	execLogs := awslogs.NewLogGroup(b.st, jsii.String("ApiExecutionLogs"), &awslogs.LogGroupProps{
+		LogGroupName: jsii.String("API-Gateway-Execution-Logs_" + *b.rest.RestApiId() + "/" + apiStage),
+		Retention:    b.p.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
+	b.rest.DeploymentStage().Node().AddDependency(execLogs)
 	// API Gateway refuses a body that is not a JSON object and a request
 	// without its path's id before the function runs (the function checks
 	// the rest).

@@ -68,6 +68,27 @@ func TestAccessLogs(t *testing.T) {
 	}
 }
 
+// TestExecutionLogs: API Gateway logs why a request failed (never bodies)
+// to a log group the stack creates before the stage, so that it expires
+// and goes with the stack.
+func TestExecutionLogs(t *testing.T) {
+	s := stacks()["defaults"]
+	stage := s.resource(t, "AWS::ApiGateway::Stage", "RestApiDeploymentStage")
+	settings, _ := json.Marshal(stage["Properties"].(map[string]any)["MethodSettings"])
+	if !strings.Contains(string(settings), `"DataTraceEnabled":false,"HttpMethod":"*","LoggingLevel":"ERROR","ResourcePath":"/*"`) {
+		t.Errorf("stage method settings %s, want ERROR execution logs without data trace", settings)
+	}
+	logs := s.logicalID(t, "AWS::Logs::LogGroup", "ApiExecutionLogs")
+	has(t, s, "AWS::Logs::LogGroup", map[string]any{"RetentionInDays": float64(30), "LogGroupName": map[string]any{
+		"Fn::Join": []any{"", []any{"API-Gateway-Execution-Logs_", map[string]any{"Ref": s.logicalID(t, "AWS::ApiGateway::RestApi", "RestApi")}, "/v1"}}}})
+	if deps, _ := json.Marshal(stage["DependsOn"]); !strings.Contains(string(deps), `"`+logs+`"`) {
+		t.Errorf("the stage does not wait for its execution log group: DependsOn %s", deps)
+	}
+	if r := s.resource(t, "AWS::Logs::LogGroup", logs); r["DeletionPolicy"] != "Delete" {
+		t.Errorf("the execution log group is kept on cdk destroy: %v", r["DeletionPolicy"])
+	}
+}
+
 // TestAPICloudWatchRole: API Gateway writes logs with the account's role.
 // By default the stack creates it, sets it on the account before the stage
 // exists, and keeps both on cdk destroy (the account's setting outlives the

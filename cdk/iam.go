@@ -32,7 +32,8 @@ func (b *builder) arn(service, resource, name string, sep awscdk.ArnFormat) *str
 func (b *builder) grantS3(role awsiam.IRole, sid string, actions []string, pattern string) {
 	s := allow(actions, b.bucket.ArnForObjects(&pattern))
 	s.SetSid(jsii.String(sid))
-	role.AddToPrincipalPolicy(s)
+	b.add(role, s, "objects "+pattern+" of the stack's bucket: run and shard ids are made at run time, "+
+		"so a key pattern is the narrowest name of what this role reads or writes")
 }
 
 // grantList allows listing the bucket under prefix pattern. Besides List,
@@ -63,8 +64,9 @@ func (b *builder) grantShardWorker(role awsiam.IRole, q awssqs.Queue) {
 func (b *builder) grantSecrets(role awsiam.IRole) {
 	param := b.arn("ssm", "parameter", b.p.SecretsPrefix+"/*", awscdk.ArnFormat_SLASH_RESOURCE_NAME)
 	secret := b.arn("secretsmanager", "secret", b.p.SecretsPrefix+"/*", awscdk.ArnFormat_COLON_RESOURCE_NAME)
-	role.AddToPrincipalPolicy(allow([]string{"ssm:GetParameter", "ssm:GetParameters"}, param))
-	role.AddToPrincipalPolicy(allow([]string{"secretsmanager:GetSecretValue"}, secret))
+	prefix := "scenario secrets are named by the user under the stack's secrets prefix (SecretsPrefix), which is their scope"
+	b.add(role, allow([]string{"ssm:GetParameter", "ssm:GetParameters"}, param), prefix)
+	b.add(role, allow([]string{"secretsmanager:GetSecretValue"}, secret), prefix)
 	// A SecureString parameter or a secret under a customer-managed KMS key
 	// also needs kms:Decrypt from the reader (AWS-managed aws/ssm and
 	// aws/secretsmanager keys do not). The stack cannot know those keys'
@@ -81,7 +83,8 @@ func (b *builder) grantSecrets(role awsiam.IRole) {
 		s.AddCondition(jsii.String("StringEquals"), map[string]any{
 			"kms:ViaService": v.service + "." + *b.st.Region() + "." + *b.st.UrlSuffix()})
 		s.AddCondition(jsii.String("StringLike"), map[string]any{v.contextKey: v.arn})
-		role.AddToPrincipalPolicy(s)
+		b.add(role, s, "kms:Decrypt of the secrets' customer-managed keys, unknown to the stack: only via "+
+			v.service+", for names under the secrets prefix (kms:ViaService, encryption context)")
 	}
 }
 
@@ -91,7 +94,8 @@ func (b *builder) grantSecrets(role awsiam.IRole) {
 func (b *builder) grantPreflight(role awsiam.IRole) {
 	// GetAccountSettings is account-level: it has no resource type, so
 	// IAM accepts only "*" for it.
-	role.AddToPrincipalPolicy(allow([]string{"lambda:GetAccountSettings"}, jsii.String("*")))
+	b.add(role, allow([]string{"lambda:GetAccountSettings"}, jsii.String("*")),
+		"lambda:GetAccountSettings is account-level: IAM accepts only Resource * for it")
 	role.AddToPrincipalPolicy(allow([]string{"lambda:GetFunctionConcurrency"}, b.worker.FunctionArn()))
 	var quotas []*string
 	for _, code := range FargateVCPUQuotas {
@@ -99,6 +103,9 @@ func (b *builder) grantPreflight(role awsiam.IRole) {
 	}
 	role.AddToPrincipalPolicy(allow([]string{"servicequotas:GetServiceQuota"}, quotas...))
 }
+
+// schedulesWhy is why a role may act on every schedule of the group.
+const schedulesWhy = "a run's schedules (later windows, deadline) are named at run time: the stack's schedule group is their scope"
 
 // schedulesArn is the ARN of every schedule in the stack's group.
 func (b *builder) schedulesArn() *string {

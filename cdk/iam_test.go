@@ -187,3 +187,28 @@ func TestSecrets(t *testing.T) {
 		t.Errorf("kms:Decrypt statements via each service %v, want %d each", decrypts, len(want))
 	}
 }
+
+// TestFunctionRoles: each function's role is its own, with no managed
+// policy (AWSLambdaBasicExecutionRole may write to every log group), and
+// writes logs to its function's log group only.
+func TestFunctionRoles(t *testing.T) {
+	s := stacks()["defaults"]
+	for _, fn := range []string{"Worker", "Reducer", "Api", "Scheduler"} {
+		role := s.roleOf(t, fn)
+		if r := s.resource(t, "AWS::IAM::Role", role)["Properties"].(map[string]any); r["ManagedPolicyArns"] != nil {
+			t.Errorf("%s's role has managed policies %v", fn, r["ManagedPolicyArns"])
+		}
+		logs := s.logicalID(t, "AWS::Logs::LogGroup", fn+"Logs")
+		for _, action := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
+			var on []string
+			for _, st := range s.statements() {
+				if slices.Contains(st.roles, role) && slices.Contains(st.actions, action) {
+					on = append(on, st.resources)
+				}
+			}
+			if want := `{"Fn::GetAtt":["` + logs + `","Arn"]}`; !slices.Equal(on, []string{want}) {
+				t.Errorf("%s may %s on %v, want its log group %s only", fn, action, on, want)
+			}
+		}
+	}
+}

@@ -184,6 +184,7 @@ func NewBarrageStack(scope constructs.Construct, id string, props *BarrageStackP
 	b.api()
 	b.schedules()
 	b.outputs()
+	b.accept()
 	return st
 }
 
@@ -240,11 +241,17 @@ func (b *builder) storage() {
 	b.fargateQueue = queue("FargateShards", b.p.MaxDuration)
 }
 
-// function defines one of the Lambda functions from AssetsDir/name/bootstrap.
+// function defines one of the Lambda functions from AssetsDir/name/bootstrap,
+// with its own log group and a role that may write there and nowhere else
+// (rather than AWSLambdaBasicExecutionRole's every log group of the account).
 func (b *builder) function(id, name string, timeout, memory float64, env map[string]*string) awslambda.Function {
 	logs := awslogs.NewLogGroup(b.st, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention: b.p.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
-	return awslambda.NewFunction(b.st, &id, &awslambda.FunctionProps{
+	role := awsiam.NewRole(b.st, jsii.String(id+"ServiceRole"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+	role.AddToPrincipalPolicy(allow([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, logs.LogGroupArn()))
+	fn := awslambda.NewFunction(b.st, &id, &awslambda.FunctionProps{
+		Role:         role,
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
@@ -254,6 +261,8 @@ func (b *builder) function(id, name string, timeout, memory float64, env map[str
 		Environment:  &env,
 		LogGroup:     logs,
 	})
+	lintIgnore(fn.Node().DefaultChild().(awscdk.CfnResource), "W3005", lambdaDependsOnRole)
+	return fn
 }
 
 func (b *builder) functions() {
@@ -353,13 +362,14 @@ func (b *builder) orchestrate() {
 	role.AddToPrincipalPolicy(run)
 	// Follow the run's tasks, and stop those of an aborted run: tasks of
 	// this cluster only.
-	role.AddToPrincipalPolicy(allow([]string{"ecs:DescribeTasks", "ecs:StopTask"},
-		b.arn("ecs", "task", *b.cluster.ClusterName()+"/*", awscdk.ArnFormat_SLASH_RESOURCE_NAME)))
+	b.add(role, allow([]string{"ecs:DescribeTasks", "ecs:StopTask"},
+		b.arn("ecs", "task", *b.cluster.ClusterName()+"/*", awscdk.ArnFormat_SLASH_RESOURCE_NAME)),
+		"tasks are started at run time, their ids unknown to the stack: the cluster's tasks are the narrowest name")
 	role.AddToPrincipalPolicy(allow([]string{"iam:PassRole"}, b.task.TaskRole().RoleArn(), b.task.ExecutionRole().RoleArn()))
 	// Later windows' and deadlines' schedules: created here, read and
 	// deleted when a run is aborted.
-	role.AddToPrincipalPolicy(allow([]string{"scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:DeleteSchedule"},
-		b.schedulesArn()))
+	b.add(role, allow([]string{"scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:DeleteSchedule"},
+		b.schedulesArn()), schedulesWhy)
 	pass := allow([]string{"iam:PassRole"}, b.schedRole.RoleArn())
 	pass.AddCondition(jsii.String("StringEquals"), map[string]any{"iam:PassedToService": "scheduler.amazonaws.com"})
 	role.AddToPrincipalPolicy(pass)

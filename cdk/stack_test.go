@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/barrage-load/barrage/pkg/stack"
 )
@@ -22,6 +23,7 @@ import (
 // The stack is synthesized twice for all the tests (jsii makes each
 // synthesis take seconds): once with defaults, once with every prop set.
 type synthesized struct {
+	stack  awscdk.Stack
 	tmpl   assertions.Template
 	json   map[string]any // the template
 	outdir string
@@ -46,12 +48,14 @@ var stacks = sync.OnceValue(func() map[string]*synthesized {
 		dir, _ := os.MkdirTemp("", "barrage-cdk-out")
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: &dir})
 		st := NewBarrageStack(app, "Barrage", props)
+		// cdk-nag's checks run on every synthesis (TestNag reads them).
+		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false), LogIgnores: jsii.Bool(true)}), nil)
 		app.Synth(nil)
 		tmpl := assertions.Template_FromStack(st, nil)
 		b, _ := json.Marshal(tmpl.ToJSON())
 		var m map[string]any
 		json.Unmarshal(b, &m)
-		out[name] = &synthesized{tmpl: tmpl, json: m, outdir: dir}
+		out[name] = &synthesized{stack: st, tmpl: tmpl, json: m, outdir: dir}
 	}
 	return out
 })
