@@ -32,6 +32,8 @@ const apiStage = "v1"
 // stores a run and hands it to the scheduler function to dispatch.
 func (b *builder) api() {
 	b.apiFn = b.function("Api", "api", 29, 1024, b.runEnv())
+	suppress(b.apiFn, "Serverless-LambdaDLQ", "API Gateway invokes the api function synchronously and "+
+		"answers the caller with its error: there is no asynchronous event to keep")
 	role := b.apiFn.Role()
 	b.grantS3(role, "ReadWriteRuns", []string{"s3:GetObject", "s3:PutObject"}, "runs/*")
 	b.grantList(role, "runs/*")

@@ -25,16 +25,16 @@ func TestLeastPrivilege(t *testing.T) {
 			t.Errorf("%s is allowed to %v, want only the scheduler function's role %s", action, got, disp)
 		}
 	}
-	// Only the scheduler function sends shards; the DLQ takes the worker's
-	// and the scheduler function's failed invocations and the stored-spec
-	// schedules' failed firings.
+	// Only the scheduler function sends shards; the DLQ takes the worker's,
+	// the scheduler function's and the reducer's failed invocations and the
+	// stored-spec schedules' failed firings.
 	if got := s.whoOn("sqs:SendMessage", `"LambdaShards`); !slices.Equal(got, []string{disp}) {
 		t.Errorf("%v may send to the Lambda shard queue, want only %s", got, disp)
 	}
 	if got := s.whoOn("sqs:SendMessage", `"FargateShards`); !slices.Equal(got, []string{disp}) {
 		t.Errorf("%v may send to the Fargate shard queue, want only %s", got, disp)
 	}
-	if got, want := s.whoOn("sqs:SendMessage", `"ShardDLQ`), sorted(worker, disp, s.schedulerRole(t)); !slices.Equal(got, want) {
+	if got, want := s.whoOn("sqs:SendMessage", `"ShardDLQ`), sorted(worker, disp, s.roleOf(t, "Reducer"), s.schedulerRole(t)); !slices.Equal(got, want) {
 		t.Errorf("%v may send to the DLQ, want %v", got, want)
 	}
 	// Tasks of this cluster only are described and stopped.

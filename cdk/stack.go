@@ -262,6 +262,7 @@ func (b *builder) function(id, name string, timeout, memory float64, env map[str
 		LogGroup:     logs,
 	})
 	lintIgnore(fn.Node().DefaultChild().(awscdk.CfnResource), "W3005", lambdaDependsOnRole)
+	suppress(fn, "Serverless-LambdaTracing", noTracing)
 	return fn
 }
 
@@ -279,6 +280,10 @@ func (b *builder) functions() {
 	// its run's shards past their window: Lambda drops it to the DLQ.
 	b.asyncInvoke("Worker", b.worker, 0, 60)
 	b.reducer = b.function("Reducer", "reducer", stack.ReducerTimeoutSeconds, 1769, map[string]*string{stack.EnvBucket: bucket})
+	// The reducer is woken asynchronously (a result's S3 event, a run's
+	// deadline): Lambda's usual two retries over up to six hours, then the
+	// event is kept in the DLQ rather than lost.
+	b.asyncInvoke("Reducer", b.reducer, 2, 6*3600)
 	b.grantShardWorker(b.worker.Role(), b.lambdaQueue)
 	b.grantS3(b.reducer.Role(), "Read", []string{"s3:GetObject"}, "runs/*")
 	b.grantS3(b.reducer.Role(), "WriteReports", []string{"s3:PutObject"}, "runs/*/report.*")
@@ -393,6 +398,8 @@ func (b *builder) asyncInvoke(id string, fn awslambda.Function, retries, maxAgeS
 			OnFailure: &awslambda.CfnEventInvokeConfig_OnFailureProperty{Destination: b.dlq.QueueArn()}},
 	})
 	cfg.Node().AddDependency(fn.Role())
+	suppress(fn, "Serverless-LambdaDLQ", "failed asynchronous invocations go to the stack's DLQ through an "+
+		"on-failure destination (EventInvokeConfig), which keeps the error with the event, rather than a function DLQ")
 }
 
 // runEnv is the environment of the functions that plan a run, check it

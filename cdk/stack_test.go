@@ -306,9 +306,10 @@ func TestFunctions(t *testing.T) {
 	}
 }
 
-// TestAsyncInvoke: how Lambda retries the worker's and the scheduler
-// function's asynchronous invocations, how long their events may wait, and
-// where those that fail for good go (the DLQ, which their roles may send to).
+// TestAsyncInvoke: how Lambda retries the worker's, the scheduler
+// function's and the reducer's asynchronous invocations, how long their
+// events may wait, and where those that fail for good go (the DLQ, which
+// their roles may send to).
 func TestAsyncInvoke(t *testing.T) {
 	s := stacks()["defaults"]
 	dlq := map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^ShardDLQ")), "Arn"}}
@@ -318,14 +319,16 @@ func TestAsyncInvoke(t *testing.T) {
 		"Worker": {0, 60},
 		// Retried twice (dispatch is idempotent), for ten minutes at most.
 		"Scheduler": {2, 600},
+		// Lambda's usual: twice, over six hours.
+		"Reducer": {2, 6 * 3600},
 	} {
 		has(t, s, "AWS::Lambda::EventInvokeConfig", map[string]any{"Qualifier": "$LATEST",
 			"FunctionName":         map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^" + fn + "[0-9A-F]{8}$"))},
 			"MaximumRetryAttempts": want[0], "MaximumEventAgeInSeconds": want[1],
 			"DestinationConfig": map[string]any{"OnFailure": map[string]any{"Destination": dlq}}})
 	}
-	if n := len(s.resources("AWS::Lambda::EventInvokeConfig")); n != 2 {
-		t.Errorf("%d async invoke configs, want the worker's and the scheduler function's", n)
+	if n := len(s.resources("AWS::Lambda::EventInvokeConfig")); n != 3 {
+		t.Errorf("%d async invoke configs, want the worker's, the scheduler function's and the reducer's", n)
 	}
 }
 

@@ -76,6 +76,11 @@ func nagForm(v any) string {
 const lambdaDependsOnRole = "CDK makes a function depend on its role and the role's policy, so that it never runs " +
 	"without its permissions; the role half repeats the Role GetAtt, harmlessly"
 
+// noTracing is why the functions and the API do not trace with X-Ray.
+const noTracing = "no X-Ray: barrage's functions are not instrumented, so traces would hold only Lambda's own " +
+	"segments, at a price per trace and with xray:Put* on Resource * for every role; the run's report, the " +
+	"access logs and the functions' logs are what is looked at"
+
 // lintIgnore makes cfn-lint skip check on resource r, for reason (kept in
 // the template beside it).
 func lintIgnore(r awscdk.CfnResource, check, reason string) {
@@ -91,6 +96,14 @@ func (b *builder) accept() {
 		suppress(m, "AwsSolutions-COG4", "callers are IAM principals: every method requires AWS_IAM (SigV4) "+
 			"authorization, so there is no user pool to authorize against")
 	}
+	suppress(b.rest.DeploymentStage(), "Serverless-APIGWXrayEnabled", noTracing)
+	// cdk-nag's rule reads a Deployment's StageDescription, which CDK's
+	// deployments do not have, and fails; it passes on the stage.
+	suppress(b.rest.LatestDeployment(), "CdkNagValidationFailure", "Serverless-APIGWStructuredLogging fails "+
+		"on a Deployment without StageDescription; the stage's access log format is JSON (TestAccessLogs)",
+		"Serverless-APIGWStructuredLogging")
+	suppress(b.dlq, "Serverless-SQSRedrivePolicy", "this is the dead-letter queue: the end of the line, "+
+		"its messages kept 14 days for someone to read")
 	suppress(b.rest.DeploymentStage(), "AwsSolutions-APIG3", "no WAF web ACL: unsigned requests are refused by "+
 		"API Gateway (AWS_IAM) and the stage is throttled to 20 requests/s; a web ACL would cost every month "+
 		"for a stack that otherwise costs nothing idle")
@@ -116,6 +129,10 @@ func (b *builder) accept() {
 			suppress(c, "AwsSolutions-IAM4", "CDK's bucket-notifications handler, run only by CloudFormation at "+
 				"deploy time, comes with AWSLambdaBasicExecutionRole",
 				"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+			for _, rule := range []string{"Serverless-LambdaDLQ", "Serverless-LambdaDefaultMemorySize", "Serverless-LambdaTracing"} {
+				suppress(c, rule, "CDK's bucket-notifications handler, run only by CloudFormation at deploy time "+
+					"(synchronously, as a custom resource), is CDK's to configure")
+			}
 			lintIgnore(c.Node().DefaultChild().(awscdk.CfnResource), "W3005", lambdaDependsOnRole)
 		}
 	}
