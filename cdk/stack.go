@@ -367,4 +367,9 @@ func (b *builder) outputs() {
 	out(stack.OutCluster, b.cluster.ClusterArn())
 	out(stack.OutTaskDefinition, b.task.TaskDefinitionArn())
 	out(stack.OutScheduleGroup, b.group.Name())
+	out(OutDLQURL, b.dlq.QueueUrl())
 }
+
+// OutDLQURL is the output that names the dead-letter queue, for people
+// (the command line does not read it).
+const OutDLQURL = "DeadLetterQueueUrl"

@@ -445,7 +445,7 @@ func TestOutputs(t *testing.T) {
 	outs, _ := stacks()["defaults"].json["Outputs"].(map[string]any)
 	for _, k := range []string{stack.OutBucket, stack.OutLambdaQueueURL, stack.OutFargateQueueURL, stack.OutApiURL,
 		stack.OutWorkerFunction, stack.OutReducerFunction, stack.OutApiFunction, stack.OutCluster,
-		stack.OutTaskDefinition, stack.OutScheduleGroup} {
+		stack.OutTaskDefinition, stack.OutScheduleGroup, OutDLQURL} {
 		if outs[k] == nil {
 			t.Errorf("no output %s", k)
 		}
