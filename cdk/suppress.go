@@ -12,9 +12,11 @@ import (
 )
 
 // The template is checked by cdk-nag's AwsSolutions pack (nag_test.go) and
-// by cfn-lint (cdk/lint.sh). What they find is fixed in the stack, or
-// accepted here, finding by finding, on the resource it is about, with the
-// reason it does not apply to a load generator.
+// Serverless pack (nag-serverless.sh), and by cfn-lint (lint.sh). What they
+// find is fixed in the stack, or accepted here (and where the statements
+// are written, for IAM5), finding by finding, on the resource it is about,
+// with the reason it does not apply to a load generator; the reasons land
+// in the template's Metadata.
 
 // suppress accepts cdk-nag's finding rule on c (and its children: a role's
 // default policy), for reason; appliesTo narrows it to those findings'
