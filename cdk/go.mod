@@ -9,6 +9,7 @@ require (
 	github.com/aws/constructs-go/constructs/v10 v10.4.2
 	github.com/aws/jsii-runtime-go v1.113.0
 	github.com/barrage-load/barrage v0.0.0-00010101000000-000000000000
+	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.35.39
 )
 
 require (

@@ -12,17 +12,28 @@ import (
 // s3:List*): a load generator's roles should do nothing they were not
 // meant to.
 
+// FargateVCPUQuotas are the Service Quotas codes of the account's Fargate
+// vCPU limits that a run's preflight reads: On-Demand and Spot.
+var FargateVCPUQuotas = []string{"L-3032A538", "L-36FBB829"}
+
 // allow is a statement allowing actions on resources.
 func allow(actions []string, resources ...*string) awsiam.PolicyStatement {
 	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Effect: awsiam.Effect_ALLOW, Actions: jsii.Strings(actions...), Resources: &resources})
 }
 
+// arn is the ARN of this stack's account and region for service's
+// resource/name (sep: ArnFormat_SLASH_RESOURCE_NAME or _COLON_).
+func (b *builder) arn(service, resource, name string, sep awscdk.ArnFormat) *string {
+	return b.st.FormatArn(&awscdk.ArnComponents{Service: &service, Resource: &resource, ResourceName: &name, ArnFormat: sep})
+}
+
 // grantS3 allows actions on the bucket's objects under pattern ("runs/*").
 func (b *builder) grantS3(role awsiam.IRole, sid string, actions []string, pattern string) {
 	s := allow(actions, b.bucket.ArnForObjects(&pattern))
 	s.SetSid(jsii.String(sid))
-	role.AddToPrincipalPolicy(s)
+	b.add(role, s, "objects "+pattern+" of the stack's bucket: run and shard ids are made at run time, "+
+		"so a key pattern is the narrowest name of what this role reads or writes")
 }
 
 // grantList allows listing the bucket under prefix pattern. Besides List,
@@ -43,13 +54,60 @@ func (b *builder) grantShardWorker(role awsiam.IRole, q awssqs.Queue) {
 	b.grantList(role, "runs/*")
 	role.AddToPrincipalPolicy(allow([]string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
 		"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, q.QueueArn()))
-	// Scenarios' secret references (ssm:/…, secretsmanager:…) resolve in
-	// the worker, under the stack's secrets prefix only.
-	prefix := b.p.SecretsPrefix
-	role.AddToPrincipalPolicy(allow([]string{"ssm:GetParameter"}, b.st.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("ssm"), Resource: jsii.String("parameter"), ResourceName: jsii.String(prefix + "/*"),
-		ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})))
-	role.AddToPrincipalPolicy(allow([]string{"secretsmanager:GetSecretValue"}, b.st.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("secretsmanager"), Resource: jsii.String("secret"), ResourceName: jsii.String(prefix + "/*"),
-		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})))
+	b.grantSecrets(role)
+}
+
+// grantSecrets lets role read scenarios' secret references (ssm:/…,
+// secretsmanager:…) under the stack's secrets prefix only: the workers
+// resolve them, the api and scheduler functions check before a run that
+// they can be read.
+func (b *builder) grantSecrets(role awsiam.IRole) {
+	param := b.arn("ssm", "parameter", b.p.SecretsPrefix+"/*", awscdk.ArnFormat_SLASH_RESOURCE_NAME)
+	secret := b.arn("secretsmanager", "secret", b.p.SecretsPrefix+"/*", awscdk.ArnFormat_COLON_RESOURCE_NAME)
+	prefix := "scenario secrets are named by the user under the stack's secrets prefix (SecretsPrefix), which is their scope"
+	b.add(role, allow([]string{"ssm:GetParameter", "ssm:GetParameters"}, param), prefix)
+	b.add(role, allow([]string{"secretsmanager:GetSecretValue"}, secret), prefix)
+	// A SecureString parameter or a secret under a customer-managed KMS key
+	// also needs kms:Decrypt from the reader (AWS-managed aws/ssm and
+	// aws/secretsmanager keys do not). The stack cannot know those keys'
+	// ARNs, so the resource is "*"; the conditions narrow it to what the
+	// statements above allow anyway: decryptions that SSM or Secrets Manager
+	// make for this role, of a parameter or secret under the prefix (each
+	// service puts that ARN in the KMS encryption context). The key's own
+	// policy must still let the account's IAM policies grant its use.
+	for _, v := range []struct{ service, contextKey, arn string }{
+		{"ssm", "kms:EncryptionContext:PARAMETER_ARN", *param},
+		{"secretsmanager", "kms:EncryptionContext:SecretARN", *secret},
+	} {
+		s := allow([]string{"kms:Decrypt"}, jsii.String("*"))
+		s.AddCondition(jsii.String("StringEquals"), map[string]any{
+			"kms:ViaService": v.service + "." + *b.st.Region() + "." + *b.st.UrlSuffix()})
+		s.AddCondition(jsii.String("StringLike"), map[string]any{v.contextKey: v.arn})
+		b.add(role, s, "kms:Decrypt of the secrets' customer-managed keys, unknown to the stack: only via "+
+			v.service+", for names under the secrets prefix (kms:ViaService, encryption context)")
+	}
+}
+
+// grantPreflight lets role read what bounds a run before it starts: the
+// account's Lambda concurrency, the worker's reserved concurrency, and the
+// account's Fargate vCPU quotas.
+func (b *builder) grantPreflight(role awsiam.IRole) {
+	// GetAccountSettings is account-level: it has no resource type, so
+	// IAM accepts only "*" for it.
+	b.add(role, allow([]string{"lambda:GetAccountSettings"}, jsii.String("*")),
+		"lambda:GetAccountSettings is account-level: IAM accepts only Resource * for it")
+	role.AddToPrincipalPolicy(allow([]string{"lambda:GetFunctionConcurrency"}, b.worker.FunctionArn()))
+	var quotas []*string
+	for _, code := range FargateVCPUQuotas {
+		quotas = append(quotas, b.arn("servicequotas", "fargate", code, awscdk.ArnFormat_SLASH_RESOURCE_NAME))
+	}
+	role.AddToPrincipalPolicy(allow([]string{"servicequotas:GetServiceQuota"}, quotas...))
+}
+
+// schedulesWhy is why a role may act on every schedule of the group.
+const schedulesWhy = "a run's schedules (later windows, deadline) are named at run time: the stack's schedule group is their scope"
+
+// schedulesArn is the ARN of every schedule in the stack's group.
+func (b *builder) schedulesArn() *string {
+	return b.arn("scheduler", "schedule", *b.group.Name()+"/*", awscdk.ArnFormat_SLASH_RESOURCE_NAME)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,114 +23,18 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/stack"
 )
 
-// Defaults of BarrageStackProps.
-const (
-	DefaultMaxRate          = 10_000
-	DefaultMaxDuration      = time.Hour
-	DefaultRunRetentionDays = 30
-	DefaultTaskCPU          = 1024 // 1 vCPU
-	DefaultTaskMemoryMiB    = 2048
-	// MaxReceiveCount is how many times a shard message is received before
-	// it goes to the dead-letter queue: a worker that cannot start it
-	// (crash, timeout) leaves it to another, twice.
-	MaxReceiveCount = 3
-	// VisibilityFactor times the worker timeout is the queues' visibility
-	// timeout, as AWS advises for queues that Lambda reads.
-	VisibilityFactor = 6
-	// DefaultSecretsPrefix: workers read ssm:/barrage/… and
-	// secretsmanager:barrage/… references.
-	DefaultSecretsPrefix = "barrage"
-)
+// SQS keeps a message at least a minute and at most 14 days.
+const minRetention, maxRetention = time.Minute, 14 * 24 * time.Hour
 
-// BarrageStackProps configures the stack. The zero value (with
-// AllowedTargets set) is a working deployment.
-type BarrageStackProps struct {
-	awscdk.StackProps
-	// AllowedTargets are the hosts load may go to ("host", "*.domain", or
-	// "*" for any); empty denies every run.
-	AllowedTargets []string
-	// MaxRate caps a run's peak arrivals per second (default 10,000).
-	MaxRate float64
-	// MaxDuration caps a run's duration (default 1 h).
-	MaxDuration time.Duration
-	// WorkerMemoryMB is the worker Lambda's memory: 1769 MB is one vCPU
-	// (the default); the planner sizes shards by it.
-	WorkerMemoryMB float64
-	// WorkerConcurrency reserves that many concurrent worker Lambdas (and
-	// caps them); 0 leaves the worker on the account's unreserved pool.
-	WorkerConcurrency float64
-	// RunRetentionDays is how long runs (results, reports) are kept in the
-	// bucket (default 30).
-	RunRetentionDays float64
-	// LogRetention is how long the functions' and the task's logs are kept
-	// (default one month).
-	LogRetention awslogs.RetentionDays
-	// FargateSpot runs Fargate workers on FARGATE_SPOT: about 70 % cheaper,
-	// and an interruption leaves a truncated shard in the report.
-	FargateSpot bool
-	// TaskCPU and TaskMemoryMiB size the Fargate task (default 1 vCPU, 2 GiB).
-	TaskCPU, TaskMemoryMiB float64
-	// AvailabilityZones fixes the VPC's zones. Empty keeps the stack
-	// environment-agnostic (two zones from Fn::GetAZs at deploy time). Either
-	// way synthesis makes no AWS call.
-	AvailabilityZones []string
-	// AssetsDir holds the built functions, AssetsDir/NAME/bootstrap
-	// (functions/build.sh); default ../build/lambda.
-	AssetsDir string
-	// ImageDir is the Docker build context of the Fargate task, the
-	// repository root (default ..), built from tasks/worker/Dockerfile.
-	ImageDir string
-	// ScheduledRuns start stored specs on EventBridge schedules.
-	ScheduledRuns []ScheduledRun
-	// SecretsPrefix is where workers may read scenarios' secrets: SSM
-	// parameters under /PREFIX/ and Secrets Manager secrets named PREFIX/…
-	// (default "barrage").
-	SecretsPrefix string
-}
-
-// ScheduledRun starts the spec stored at SpecKey in the bucket on Expression
-// ("rate(1 day)", "cron(0 3 * * ? *)"), in Timezone (default UTC).
-type ScheduledRun struct {
-	Name, Expression, SpecKey, Timezone string
-	// Kind is "lambda", "fargate" or empty for the planner's choice.
-	Kind string
-}
-
-func (p *BarrageStackProps) withDefaults() {
-	if p.MaxRate == 0 {
-		p.MaxRate = DefaultMaxRate
-	}
-	if p.MaxDuration == 0 {
-		p.MaxDuration = DefaultMaxDuration
-	}
-	if p.WorkerMemoryMB == 0 {
-		p.WorkerMemoryMB = plan.DefaultLambdaMemoryMB
-	}
-	if p.RunRetentionDays == 0 {
-		p.RunRetentionDays = DefaultRunRetentionDays
-	}
-	if p.LogRetention == "" {
-		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
-	}
-	if p.TaskCPU == 0 {
-		p.TaskCPU = DefaultTaskCPU
-	}
-	if p.TaskMemoryMiB == 0 {
-		p.TaskMemoryMiB = DefaultTaskMemoryMiB
-	}
-	if p.AssetsDir == "" {
-		p.AssetsDir = filepath.Join("..", "build", "lambda")
-	}
-	if p.ImageDir == "" {
-		p.ImageDir = ".."
-	}
-	if p.SecretsPrefix == "" {
-		p.SecretsPrefix = DefaultSecretsPrefix
-	}
+// retention is how long a shard queue keeps a message that no worker took:
+// about twice the longest window a shard of that queue may have, so a
+// message outlives any window it could still start in, and a leftover one
+// goes away on its own; within SQS's bounds.
+func retention(window time.Duration) time.Duration {
+	return min(max(2*window, minRetention), maxRetention)
 }
 
 // NewBarrageStack defines barrage's deployment: one per account and region.
@@ -137,13 +42,15 @@ func (p *BarrageStackProps) withDefaults() {
 // Who may do what (every action named, none with a wildcard):
 //
 //	worker Lambda     read runs/*, write runs/*/shards/*; receive from the Lambda queue;
-//	                  read secrets under SecretsPrefix
-//	Fargate task      the same, with the Fargate queue
-//	reducer Lambda    read runs/*, write runs/*/report.*
-//	api Lambda        read and write runs/*; invoke the scheduler function
+//	                  read secrets under SecretsPrefix; send failed invocations to the DLQ
+//	Fargate task      the same, with the Fargate queue (and no DLQ)
+//	reducer Lambda    read runs/*, write runs/*/report.*; send failed invocations to the DLQ
+//	api Lambda        read and write runs/*; invoke the scheduler and reducer functions;
+//	                  read quotas (preflight) and secrets; read and delete the group's schedules
 //	scheduler Lambda  read specs/* and runs/*, write runs/*; send to both queues, invoke the
-//	                  worker, run the task, create schedules in the group (the orchestrator)
-//	scheduler role    invoke the scheduler and reducer functions
+//	                  worker and reducer, run, describe and stop the task, create, read and
+//	                  delete schedules in the group (the orchestrator); quotas, secrets, DLQ
+//	scheduler role    invoke the scheduler and reducer functions; send failures to the DLQ
 func NewBarrageStack(scope constructs.Construct, id string, props *BarrageStackProps) awscdk.Stack {
 	if props == nil {
 		props = &BarrageStackProps{}
@@ -162,6 +69,7 @@ func NewBarrageStack(scope constructs.Construct, id string, props *BarrageStackP
 	b.api()
 	b.schedules()
 	b.outputs()
+	b.accept()
 	return st
 }
 
@@ -203,24 +111,32 @@ func (b *builder) storage() {
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 	})
-	queue := func(id string) awssqs.Queue {
+	queue := func(id string, window time.Duration) awssqs.Queue {
 		return awssqs.NewQueue(b.st, &id, &awssqs.QueueProps{
 			Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
 			EnforceSSL:        jsii.Bool(true),
 			VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(VisibilityFactor * stack.WorkerTimeoutSeconds)),
-			RetentionPeriod:   awscdk.Duration_Days(jsii.Number(1)),
+			RetentionPeriod:   awscdk.Duration_Seconds(jsii.Number(retention(window).Seconds())),
 			DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: b.dlq, MaxReceiveCount: jsii.Number(MaxReceiveCount)},
 		})
 	}
-	b.lambdaQueue = queue("LambdaShards")
-	b.fargateQueue = queue("FargateShards")
+	// A Lambda shard's window ends within the worker's timeout; a Fargate
+	// shard's within the run's longest duration.
+	b.lambdaQueue = queue("LambdaShards", stack.WorkerTimeoutSeconds*time.Second)
+	b.fargateQueue = queue("FargateShards", b.p.MaxDuration)
 }
 
-// function defines one of the Lambda functions from AssetsDir/name/bootstrap.
+// function defines one of the Lambda functions from AssetsDir/name/bootstrap,
+// with its own log group and a role that may write there and nowhere else
+// (rather than AWSLambdaBasicExecutionRole's every log group of the account).
 func (b *builder) function(id, name string, timeout, memory float64, env map[string]*string) awslambda.Function {
 	logs := awslogs.NewLogGroup(b.st, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention: b.p.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
-	return awslambda.NewFunction(b.st, &id, &awslambda.FunctionProps{
+	role := awsiam.NewRole(b.st, jsii.String(id+"ServiceRole"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
+	role.AddToPrincipalPolicy(allow([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, logs.LogGroupArn()))
+	fn := awslambda.NewFunction(b.st, &id, &awslambda.FunctionProps{
+		Role:         role,
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
@@ -230,6 +146,9 @@ func (b *builder) function(id, name string, timeout, memory float64, env map[str
 		Environment:  &env,
 		LogGroup:     logs,
 	})
+	lintIgnore(fn.Node().DefaultChild().(awscdk.CfnResource), "W3005", lambdaDependsOnRole)
+	suppress(fn, "Serverless-LambdaTracing", noTracing)
+	return fn
 }
 
 func (b *builder) functions() {
@@ -242,10 +161,14 @@ func (b *builder) functions() {
 	}
 	// A worker invocation that fails is not retried by Lambda: its shard
 	// stays in the queue for another worker, and a retry after the window
-	// would only write "missed".
-	b.worker.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
-		RetryAttempts: jsii.Number(0), MaxEventAge: awscdk.Duration_Minutes(jsii.Number(15))})
+	// would only write "missed". An event that waited over a minute finds
+	// its run's shards past their window: Lambda drops it to the DLQ.
+	b.asyncInvoke("Worker", b.worker, 0, 60)
 	b.reducer = b.function("Reducer", "reducer", stack.ReducerTimeoutSeconds, 1769, map[string]*string{stack.EnvBucket: bucket})
+	// The reducer is woken asynchronously (a result's S3 event, a run's
+	// deadline): Lambda's usual two retries over up to six hours, then the
+	// event is kept in the DLQ rather than lost.
+	b.asyncInvoke("Reducer", b.reducer, 2, 6*3600)
 	b.grantShardWorker(b.worker.Role(), b.lambdaQueue)
 	b.grantS3(b.reducer.Role(), "Read", []string{"s3:GetObject"}, "runs/*")
 	b.grantS3(b.reducer.Role(), "WriteReports", []string{"s3:PutObject"}, "runs/*/report.*")
@@ -308,7 +231,13 @@ func (b *builder) orchestrate() {
 	env := b.orchestratorEnv()
 	b.disp = b.function("Scheduler", "scheduler", 900, 1024, env)
 	b.disp.Node().DefaultChild().(awslambda.CfnFunction).SetFunctionName(&name)
+	// Lambda retries a failed dispatch twice (dispatching is idempotent);
+	// after ten minutes a dispatch is too late to be worth starting.
+	b.asyncInvoke("Scheduler", b.disp, 2, 600)
 	b.schedRole.AddToPolicy(allow([]string{"lambda:InvokeFunction"}, b.dispArn, b.reducer.FunctionArn()))
+	// A stored-spec schedule whose invocations all fail leaves its event in
+	// the DLQ.
+	b.schedRole.AddToPolicy(allow([]string{"sqs:SendMessage"}, b.dlq.QueueArn()))
 
 	role := b.disp.Role()
 	b.grantS3(role, "ReadSpecs", []string{"s3:GetObject"}, "specs/*")
@@ -316,77 +245,92 @@ func (b *builder) orchestrate() {
 	b.grantList(role, "runs/*")
 	role.AddToPrincipalPolicy(allow([]string{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
 		b.lambdaQueue.QueueArn(), b.fargateQueue.QueueArn()))
-	role.AddToPrincipalPolicy(allow([]string{"lambda:InvokeFunction"}, b.worker.FunctionArn(), b.dispArn))
+	// The reducer: a run past its deadline with no report is handed to it.
+	role.AddToPrincipalPolicy(allow([]string{"lambda:InvokeFunction"}, b.worker.FunctionArn(), b.dispArn, b.reducer.FunctionArn()))
 	run := allow([]string{"ecs:RunTask"}, b.task.TaskDefinitionArn())
 	run.AddCondition(jsii.String("ArnEquals"), map[string]any{"ecs:cluster": b.cluster.ClusterArn()})
 	role.AddToPrincipalPolicy(run)
+	// Follow the run's tasks, and stop those of an aborted run: tasks of
+	// this cluster only.
+	b.add(role, allow([]string{"ecs:DescribeTasks", "ecs:StopTask"},
+		b.arn("ecs", "task", *b.cluster.ClusterName()+"/*", awscdk.ArnFormat_SLASH_RESOURCE_NAME)),
+		"tasks are started at run time, their ids unknown to the stack: the cluster's tasks are the narrowest name")
 	role.AddToPrincipalPolicy(allow([]string{"iam:PassRole"}, b.task.TaskRole().RoleArn(), b.task.ExecutionRole().RoleArn()))
-	role.AddToPrincipalPolicy(allow([]string{"scheduler:CreateSchedule"}, b.st.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("scheduler"), Resource: jsii.String("schedule"),
-		ResourceName: jsii.String(*b.group.Name() + "/*"), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})))
+	// Later windows' and deadlines' schedules: created here, read and
+	// deleted when a run is aborted.
+	b.add(role, allow([]string{"scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:DeleteSchedule"},
+		b.schedulesArn()), schedulesWhy)
 	pass := allow([]string{"iam:PassRole"}, b.schedRole.RoleArn())
 	pass.AddCondition(jsii.String("StringEquals"), map[string]any{"iam:PassedToService": "scheduler.amazonaws.com"})
 	role.AddToPrincipalPolicy(pass)
+	// Stored specs are submitted here, with the same checks as the API's.
+	b.grantPreflight(role)
+	b.grantSecrets(role)
 }
 
-// orchestratorEnv is the environment of the functions that plan and dispatch.
+// asyncInvoke configures fn's asynchronous invocations: how many times
+// Lambda retries a failed one, how old an event may get before Lambda drops
+// it, and the DLQ as the destination of those dropped or failed for good.
+// It is the L1 resource because the L2 destination binds with a grant
+// helper; fn's role is allowed to send to the DLQ by name, and Lambda
+// checks that permission when the configuration is created.
+func (b *builder) asyncInvoke(id string, fn awslambda.Function, retries, maxAgeSeconds float64) {
+	fn.Role().AddToPrincipalPolicy(allow([]string{"sqs:SendMessage"}, b.dlq.QueueArn()))
+	cfg := awslambda.NewCfnEventInvokeConfig(b.st, jsii.String(id+"AsyncInvoke"), &awslambda.CfnEventInvokeConfigProps{
+		FunctionName: fn.FunctionName(), Qualifier: jsii.String("$LATEST"),
+		MaximumRetryAttempts: &retries, MaximumEventAgeInSeconds: &maxAgeSeconds,
+		DestinationConfig: &awslambda.CfnEventInvokeConfig_DestinationConfigProperty{
+			OnFailure: &awslambda.CfnEventInvokeConfig_OnFailureProperty{Destination: b.dlq.QueueArn()}},
+	})
+	cfg.Node().AddDependency(fn.Role())
+	suppress(fn, "Serverless-LambdaDLQ", "failed asynchronous invocations go to the stack's DLQ through an "+
+		"on-failure destination (EventInvokeConfig), which keeps the error with the event, rather than a function DLQ")
+}
+
+// runEnv is the environment of the functions that plan a run, check it
+// against the account's quotas, and hand it on (the api and scheduler
+// functions).
+func (b *builder) runEnv() map[string]*string {
+	return map[string]*string{
+		stack.EnvBucket:         b.bucket.BucketName(),
+		stack.EnvDispatcher:     b.dispArn,
+		stack.EnvReducerArn:     b.reducer.FunctionArn(),
+		stack.EnvWorkerFunction: b.worker.FunctionName(),
+		stack.EnvScheduleGroup:  b.group.Name(),
+		stack.EnvSpot:           jsii.String(strconv.FormatBool(b.p.FargateSpot)),
+		stack.EnvTaskVCPU:       b.taskVCPU(),
+		stack.EnvAllowedTargets: jsii.String(strings.Join(b.p.AllowedTargets, ",")),
+		stack.EnvMaxRate:        jsii.String(strconv.FormatFloat(b.p.MaxRate, 'g', -1, 64)),
+		stack.EnvMaxDuration:    jsii.String(b.p.MaxDuration.String()),
+		stack.EnvWorkerMemoryMB: jsii.String(strconv.Itoa(int(b.p.WorkerMemoryMB))),
+	}
+}
+
+// orchestratorEnv is the environment of the scheduler function, which also
+// starts the work: runEnv and where the shards and tasks go.
 func (b *builder) orchestratorEnv() map[string]*string {
 	var subnets []string
 	for _, s := range *b.vpc.PublicSubnets() {
 		subnets = append(subnets, *s.SubnetId())
 	}
-	return map[string]*string{
-		stack.EnvBucket:          b.bucket.BucketName(),
+	env := b.runEnv()
+	maps.Copy(env, map[string]*string{
 		stack.EnvLambdaQueueURL:  b.lambdaQueue.QueueUrl(),
 		stack.EnvFargateQueueURL: b.fargateQueue.QueueUrl(),
-		stack.EnvWorkerFunction:  b.worker.FunctionName(),
-		stack.EnvDispatcher:      b.dispArn,
-		stack.EnvReducerArn:      b.reducer.FunctionArn(),
-		stack.EnvScheduleGroup:   b.group.Name(),
 		stack.EnvSchedulerRole:   b.schedRole.RoleArn(),
 		stack.EnvCluster:         b.cluster.ClusterArn(),
 		stack.EnvTaskDefinition:  b.task.TaskDefinitionArn(),
 		stack.EnvTaskContainer:   jsii.String(stack.TaskContainerName),
 		stack.EnvSubnets:         awscdk.Fn_Join(jsii.String(","), jsii.Strings(subnets...)),
 		stack.EnvSecurityGroup:   b.taskSG.SecurityGroupId(),
-		stack.EnvSpot:            jsii.String(strconv.FormatBool(b.p.FargateSpot)),
-		stack.EnvAllowedTargets:  jsii.String(strings.Join(b.p.AllowedTargets, ",")),
-		stack.EnvMaxRate:         jsii.String(strconv.FormatFloat(b.p.MaxRate, 'g', -1, 64)),
-		stack.EnvMaxDuration:     jsii.String(b.p.MaxDuration.String()),
-		stack.EnvWorkerMemoryMB:  jsii.String(strconv.Itoa(int(b.p.WorkerMemoryMB))),
-	}
+	})
+	return env
 }
 
-// api defines the REST API and its function, which validates, plans and
-// stores a run and hands it to the scheduler function to dispatch.
-func (b *builder) api() {
-	b.apiFn = b.function("Api", "api", 29, 1024, map[string]*string{
-		stack.EnvBucket:         b.bucket.BucketName(),
-		stack.EnvDispatcher:     b.dispArn,
-		stack.EnvAllowedTargets: jsii.String(strings.Join(b.p.AllowedTargets, ",")),
-		stack.EnvMaxRate:        jsii.String(strconv.FormatFloat(b.p.MaxRate, 'g', -1, 64)),
-		stack.EnvMaxDuration:    jsii.String(b.p.MaxDuration.String()),
-		stack.EnvWorkerMemoryMB: jsii.String(strconv.Itoa(int(b.p.WorkerMemoryMB))),
-	})
-	role := b.apiFn.Role()
-	b.grantS3(role, "ReadWriteRuns", []string{"s3:GetObject", "s3:PutObject"}, "runs/*")
-	b.grantList(role, "runs/*")
-	role.AddToPrincipalPolicy(allow([]string{"lambda:InvokeFunction"}, b.dispArn))
-
-	b.rest = awsapigateway.NewRestApi(b.st, jsii.String("RestApi"), &awsapigateway.RestApiProps{
-		Description:          jsii.String("barrage runs: POST /runs, GET /runs/{id}, GET /runs/{id}/report, DELETE /runs/{id}"),
-		CloudWatchRole:       jsii.Bool(false),
-		EndpointTypes:        &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
-		DefaultMethodOptions: &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_IAM},
-		DeployOptions:        &awsapigateway.StageOptions{StageName: jsii.String("v1"), ThrottlingRateLimit: jsii.Number(20), ThrottlingBurstLimit: jsii.Number(40)},
-	})
-	in := awsapigateway.NewLambdaIntegration(b.apiFn, nil)
-	runs := b.rest.Root().AddResource(jsii.String("runs"), nil)
-	runs.AddMethod(jsii.String("POST"), in, nil)
-	run := runs.AddResource(jsii.String("{id}"), nil)
-	run.AddMethod(jsii.String("GET"), in, nil)
-	run.AddMethod(jsii.String("DELETE"), in, nil)
-	run.AddResource(jsii.String("report"), nil).AddMethod(jsii.String("GET"), in, nil)
+// taskVCPU is the Fargate task's vCPUs as a decimal string ("1" for 1024
+// CPU units, "0.25" for 256), for the planner and the vCPU quota check.
+func (b *builder) taskVCPU() *string {
+	return jsii.String(strconv.FormatFloat(b.p.TaskCPU/1024, 'f', -1, 64))
 }
 
 // schedules defines the stored-spec schedules of ScheduledRuns.
@@ -402,7 +346,9 @@ func (b *builder) schedules() {
 			ScheduleExpression: jsii.String(r.Expression), ScheduleExpressionTimezone: &tz,
 			FlexibleTimeWindow: &awsscheduler.CfnSchedule_FlexibleTimeWindowProperty{Mode: jsii.String("OFF")},
 			Target: &awsscheduler.CfnSchedule_TargetProperty{Arn: b.disp.FunctionArn(), RoleArn: b.schedRole.RoleArn(),
-				Input: &input, RetryPolicy: &awsscheduler.CfnSchedule_RetryPolicyProperty{MaximumRetryAttempts: jsii.Number(3)}},
+				Input: &input, RetryPolicy: &awsscheduler.CfnSchedule_RetryPolicyProperty{MaximumRetryAttempts: jsii.Number(3)},
+				// A firing whose invocations all fail is kept, not lost.
+				DeadLetterConfig: &awsscheduler.CfnSchedule_DeadLetterConfigProperty{Arn: b.dlq.QueueArn()}},
 		}).AddDependency(b.group)
 	}
 }
@@ -421,4 +367,9 @@ func (b *builder) outputs() {
 	out(stack.OutCluster, b.cluster.ClusterArn())
 	out(stack.OutTaskDefinition, b.task.TaskDefinitionArn())
 	out(stack.OutScheduleGroup, b.group.Name())
+	out(OutDLQURL, b.dlq.QueueUrl())
 }
+
+// OutDLQURL is the output that names the dead-letter queue, for people
+// (the command line does not read it).
+const OutDLQURL = "DeadLetterQueueUrl"
