@@ -36,9 +36,11 @@ func (b *builder) grantS3(role awsiam.IRole, sid string, actions []string, patte
 		"so a key pattern is the narrowest name of what this role reads or writes")
 }
 
-// grantList allows listing the bucket under prefix pattern. Besides List,
-// it makes S3 answer 404 rather than 403 for a missing object, which is how
-// the store tells "not there yet" from "not allowed".
+// grantList allows listing the bucket under prefix pattern. S3 answers a
+// GET or HEAD of a missing object 404 only to a caller whose ListBucket
+// permission covers the request, which one with an s3:prefix condition does
+// not (the request has no prefix): the store asks List, which this allows,
+// whether a key that drew a 403 is there (pkg/store/s3store).
 func (b *builder) grantList(role awsiam.IRole, pattern string) {
 	s := allow([]string{"s3:ListBucket"}, b.bucket.BucketArn())
 	s.AddCondition(jsii.String("StringLike"), map[string]any{"s3:prefix": []string{pattern}})
@@ -102,6 +104,10 @@ func (b *builder) grantPreflight(role awsiam.IRole) {
 		quotas = append(quotas, b.arn("servicequotas", "fargate", code, awscdk.ArnFormat_SLASH_RESOURCE_NAME))
 	}
 	role.AddToPrincipalPolicy(allow([]string{"servicequotas:GetServiceQuota"}, quotas...))
+	// An account that never had a quota raised has no applied value: the
+	// reader falls back to AWS's default, an action with no resource type.
+	b.add(role, allow([]string{"servicequotas:GetAWSDefaultServiceQuota"}, jsii.String("*")),
+		"servicequotas:GetAWSDefaultServiceQuota has no resource type: IAM accepts only Resource * for it")
 }
 
 // schedulesWhy is why a role may act on every schedule of the group.

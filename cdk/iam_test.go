@@ -102,9 +102,10 @@ func TestLeastPrivilege(t *testing.T) {
 func TestStarResources(t *testing.T) {
 	s := stacks()["defaults"]
 	why := map[string]string{
-		"lambda:GetAccountSettings": "account-level: no resource type",
-		"ecr:GetAuthorizationToken": "the task's image pull (CDK's): no resource type",
-		"kms:Decrypt":               "keys of the secrets, unknown to the stack: narrowed by conditions",
+		"lambda:GetAccountSettings":               "account-level: no resource type",
+		"servicequotas:GetAWSDefaultServiceQuota": "no resource type",
+		"ecr:GetAuthorizationToken":               "the task's image pull (CDK's): no resource type",
+		"kms:Decrypt":                             "keys of the secrets, unknown to the stack: narrowed by conditions",
 	}
 	for _, st := range s.statements() {
 		if st.resources != `"*"` {
@@ -139,6 +140,8 @@ func TestPreflight(t *testing.T) {
 		"lambda:GetFunctionConcurrency": worker,
 		// Fargate On-Demand and Spot vCPUs.
 		"servicequotas:GetServiceQuota": "[" + quota("L-3032A538") + "," + quota("L-36FBB829") + "]",
+		// The fallback where the account has no applied value.
+		"servicequotas:GetAWSDefaultServiceQuota": `"*"`,
 	} {
 		if got := s.who(action); !slices.Equal(got, want) {
 			t.Errorf("%s: %v, want %v", action, got, want)
