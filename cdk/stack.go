@@ -323,6 +323,7 @@ func (b *builder) orchestratorEnv() map[string]*string {
 		stack.EnvTaskContainer:   jsii.String(stack.TaskContainerName),
 		stack.EnvSubnets:         awscdk.Fn_Join(jsii.String(","), jsii.Strings(subnets...)),
 		stack.EnvSecurityGroup:   b.taskSG.SecurityGroupId(),
+		stack.EnvDeadLetterQueue: b.dlq.QueueArn(),
 	})
 	return env
 }

@@ -353,7 +353,8 @@ func TestOrchestratorEnv(t *testing.T) {
 	s := stacks()["custom"]
 	for fn, vars := range map[string][]string{
 		"Scheduler": append(slices.Clone(runEnv), stack.EnvLambdaQueueURL, stack.EnvFargateQueueURL, stack.EnvSchedulerRole,
-			stack.EnvCluster, stack.EnvTaskDefinition, stack.EnvTaskContainer, stack.EnvSubnets, stack.EnvSecurityGroup),
+			stack.EnvCluster, stack.EnvTaskDefinition, stack.EnvTaskContainer, stack.EnvSubnets, stack.EnvSecurityGroup,
+			stack.EnvDeadLetterQueue),
 		"Api": runEnv,
 	} {
 		env := s.env(t, fn)

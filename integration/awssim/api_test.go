@@ -175,3 +175,34 @@ func windows(p *events.Plan) int {
 	}
 	return n
 }
+
+// TestSubmitChecks: the API stores who submitted a run (the caller's IAM
+// identity, whatever the request says) and refuses, before anything is
+// stored, a scenario whose secret it cannot read, naming the field.
+func TestSubmitChecks(t *testing.T) {
+	t.Parallel()
+	s := New(t, Options{})
+	ctx := context.Background()
+	spec := s.Spec(10, time.Second, 1)
+	spec.SubmittedBy = "someone-else"
+	res, err := s.API.Submit(ctx, spec, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Store.Get(ctx, store.SpecKey(res.RunID))
+	if err != nil || !strings.Contains(string(b), `"submitted_by":"arn:aws:iam::000000000000:user/AKIDSIM"`) {
+		t.Errorf("spec.json %s, %v; want the caller's ARN in submitted_by", b, err)
+	}
+	bad := s.Spec(10, time.Second, 1)
+	bad.Targets = nil
+	bad.Scenarios = []events.Scenario{{Name: "login", Secrets: map[string]string{"pw": "env:BARRAGE_TEST_UNSET_SECRET"},
+		Steps: []events.ScenarioStep{{Name: "token", URL: s.Target}}}}
+	_, err = s.API.Submit(ctx, bad, "unreadable-1", "")
+	var ae *orchestrator.APIError
+	if !errors.As(err, &ae) || ae.Status != 400 || ae.Field != "scenarios[0].secrets.pw" {
+		t.Errorf("a scenario with an unreadable secret: %v; want 400 naming scenarios[0].secrets.pw", err)
+	}
+	if ok, _ := s.Store.Exists(ctx, store.SpecKey("unreadable-1")); ok {
+		t.Error("a refused run was stored")
+	}
+}

@@ -68,7 +68,7 @@ func FromEnv(ctx context.Context) (*orchestrator.AWS, error) {
 			Client: ecs.NewFromConfig(cfg, endpoint[ecs.Options](stack.EnvECSEndpoint, func(o *ecs.Options, e string) { o.BaseEndpoint = &e }))}
 	}
 	if g := get(stack.EnvScheduleGroup); g != "" {
-		a.Schedules = &launch.Schedules{Group: g, RoleArn: get(stack.EnvSchedulerRole),
+		a.Schedules = &launch.Schedules{Group: g, RoleArn: get(stack.EnvSchedulerRole), DeadLetterArn: get(stack.EnvDeadLetterQueue),
 			Client: scheduler.NewFromConfig(cfg, endpoint[scheduler.Options](stack.EnvSchedulerEndpoint, func(o *scheduler.Options, e string) { o.BaseEndpoint = &e }))}
 	}
 	if f := get(stack.EnvWorkerFunction); f != "" {

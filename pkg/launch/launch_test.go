@@ -141,7 +141,7 @@ func TestScheduleAt(t *testing.T) {
 		io.WriteString(w, `{"ScheduleArn": "arn"}`)
 	}))
 	defer srv.Close()
-	s := &Schedules{Group: "g", RoleArn: "role", Client: scheduler.New(scheduler.Options{Region: "us-east-1",
+	s := &Schedules{Group: "g", RoleArn: "role", DeadLetterArn: "arn:dlq", Client: scheduler.New(scheduler.Options{Region: "us-east-1",
 		BaseEndpoint: aws.String(srv.URL), Credentials: creds, RetryMaxAttempts: 1})}
 	at := time.Date(2026, 11, 23, 10, 0, 0, 500_000_000, time.UTC)
 	for range 2 { // the second is a conflict: already scheduled, not an error
@@ -150,7 +150,8 @@ func TestScheduleAt(t *testing.T) {
 		}
 	}
 	if paths[0] != "/schedules/barrage-r-reduce" || got[0]["ScheduleExpression"] != "at(2026-11-23T10:00:01)" ||
-		got[0]["ActionAfterCompletion"] != "DELETE" || got[0]["GroupName"] != "g" {
+		got[0]["ActionAfterCompletion"] != "DELETE" || got[0]["GroupName"] != "g" ||
+		got[0]["Target"].(map[string]any)["DeadLetterConfig"].(map[string]any)["Arn"] != "arn:dlq" {
 		t.Errorf("request %s %v", paths[0], got[0])
 	}
 }

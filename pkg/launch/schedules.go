@@ -19,6 +19,9 @@ type Schedules struct {
 	Client  *scheduler.Client
 	Group   string
 	RoleArn string
+	// DeadLetterArn, if set, is the SQS queue where EventBridge Scheduler
+	// puts an invocation it could not deliver after its retries.
+	DeadLetterArn string
 }
 
 // ScheduleName names one of a run's schedules within EventBridge's 64
@@ -50,8 +53,7 @@ func (s *Schedules) At(ctx context.Context, name string, t time.Time, targetArn 
 		ScheduleExpression:    aws.String("at(" + at.Format("2006-01-02T15:04:05") + ")"),
 		FlexibleTimeWindow:    &schedtypes.FlexibleTimeWindow{Mode: schedtypes.FlexibleTimeWindowModeOff},
 		ActionAfterCompletion: schedtypes.ActionAfterCompletionDelete,
-		Target: &schedtypes.Target{Arn: &targetArn, RoleArn: &s.RoleArn, Input: aws.String(string(body)),
-			RetryPolicy: &schedtypes.RetryPolicy{MaximumRetryAttempts: aws.Int32(3)}}})
+		Target:                s.target(targetArn, string(body))})
 	var conflict *schedtypes.ConflictException
 	if errors.As(err, &conflict) {
 		return nil
@@ -60,6 +62,15 @@ func (s *Schedules) At(ctx context.Context, name string, t time.Time, targetArn 
 		return fmt.Errorf("schedule %s: %w", name, err)
 	}
 	return nil
+}
+
+func (s *Schedules) target(arn, input string) *schedtypes.Target {
+	t := &schedtypes.Target{Arn: &arn, RoleArn: &s.RoleArn, Input: &input,
+		RetryPolicy: &schedtypes.RetryPolicy{MaximumRetryAttempts: aws.Int32(3)}}
+	if s.DeadLetterArn != "" {
+		t.DeadLetterConfig = &schedtypes.DeadLetterConfig{Arn: &s.DeadLetterArn}
+	}
+	return t
 }
 
 // Delete deletes the schedule name; one that does not exist (never

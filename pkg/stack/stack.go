@@ -25,6 +25,7 @@ const (
 	EnvMaxDuration     = "BARRAGE_MAX_DURATION"      // Go duration a run may last
 	EnvWorkerMemoryMB  = "BARRAGE_WORKER_MEMORY_MB"  // the worker Lambda's memory, for the planner
 	EnvTaskVCPU        = "BARRAGE_TASK_VCPU"         // the Fargate task's vCPUs, for the planner
+	EnvDeadLetterQueue = "BARRAGE_DLQ_ARN"           // where run-time schedules put an event they could not deliver
 )
 
 // Stack outputs, read by `barrage run --backend aws` (or given as flags).
