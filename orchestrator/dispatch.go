@@ -169,6 +169,8 @@ func (a *AWS) watch(ctx context.Context, p *events.Plan, shards []events.PlanSha
 	}
 	start, notAfter := shards[0].StartAt, shards[0].NotAfter
 	reinvoked := d.Reinvoked > 0
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
 	relaunched := map[string]bool{}
 	for arn := range d.Stopped {
 		relaunched[arn] = true
@@ -221,8 +223,10 @@ func (a *AWS) watch(ctx context.Context, p *events.Plan, shards []events.PlanSha
 				a.log().Error("describe or restart tasks", "run", p.RunID, "err", err)
 			}
 		}
-		if err := sleep(ctx, poll); err != nil {
-			return err
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
 		}
 	}
 }
@@ -344,15 +348,4 @@ func (a *AWS) scheduleLater(ctx context.Context, p *events.Plan) error {
 		}
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

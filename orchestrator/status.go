@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
@@ -70,9 +69,6 @@ type ShardLive struct {
 	IntervalP99Ms    float64 `json:"interval_p99_ms"`
 }
 
-// statusParallel bounds the progress reads of a status in flight.
-const statusParallel = 16
-
 // RunStatus reads the state of run id from the store.
 func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*Status, error) {
 	var p events.Plan
@@ -107,21 +103,18 @@ func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*
 	}
 	// The running shards' progress, read in parallel: a thousand shards
 	// read one by one from S3 would take longer than a status answer may.
-	progress := make([]*events.ShardProgress, len(running))
-	sem := make(chan struct{}, statusParallel)
-	var wg sync.WaitGroup
+	keys := make([]string, len(running))
 	for j, i := range running {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			var sp events.ShardProgress
-			if b, err := st.Get(ctx, store.ProgressKey(id, p.Shards[i].ShardID)); err == nil && json.Unmarshal(b, &sp) == nil {
-				progress[j] = &sp
-			}
-		}()
+		keys[j] = store.ProgressKey(id, p.Shards[i].ShardID)
 	}
-	wg.Wait()
+	bodies, errs := store.GetMany(ctx, st, keys)
+	progress := make([]*events.ShardProgress, len(running))
+	for j := range running {
+		var sp events.ShardProgress
+		if errs[j] == nil && json.Unmarshal(bodies[j], &sp) == nil {
+			progress[j] = &sp
+		}
+	}
 	for j, i := range running {
 		sp := progress[j]
 		if sp == nil {

@@ -2,9 +2,9 @@ package reduce
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
@@ -18,51 +18,43 @@ import (
 // dispatched, refused after an abort, failed at a step).
 func Reasons(ctx context.Context, st store.Store, p *events.Plan, state map[string]ShardState) map[string]string {
 	out := map[string]string{}
-	var mu sync.Mutex
-	set := func(shard, why string) {
-		mu.Lock()
-		out[shard] = why
-		mu.Unlock()
-	}
 	dispatch := map[int]*events.Dispatch{}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, fetchParallel)
+	var keys, shards []string
+	var missed []bool
 	for _, s := range p.Shards {
 		ss := state[s.ShardID]
-		if ss.Result {
-			continue
-		}
-		if !ss.Claimed && !ss.Missed {
+		switch {
+		case ss.Result:
+		case ss.Missed:
+			keys, shards, missed = append(keys, store.MissedKey(p.RunID, s.ShardID)), append(shards, s.ShardID), append(missed, true)
+		case ss.Claimed:
+			keys, shards, missed = append(keys, store.ClaimKey(p.RunID, s.ShardID)), append(shards, s.ShardID), append(missed, false)
+		default:
 			if _, ok := dispatch[s.Window]; !ok {
 				dispatch[s.Window] = readDispatch(ctx, st, p.RunID, s.Window)
 			}
-			set(s.ShardID, unclaimed(p, s, dispatch[s.Window]))
-			continue
+			out[s.ShardID] = unclaimed(p, s, dispatch[s.Window])
 		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			key := store.ClaimKey(p.RunID, s.ShardID)
-			if ss.Missed {
-				key = store.MissedKey(p.RunID, s.ShardID)
-			}
-			var c events.Claim
-			err := getJSON(ctx, st, key, &c)
-			switch {
-			case ss.Missed && err == nil && c.Reason != "":
-				set(s.ShardID, c.Reason)
-			case ss.Missed:
-				set(s.ShardID, "delivered to a worker after its not_after")
-			case err != nil:
-				set(s.ShardID, "claimed by a worker that never reported a result")
-			default:
-				set(s.ShardID, fmt.Sprintf("claimed by %s at %s, which never reported a result: the worker stopped (crashed, ran out of time or was killed) before it uploaded",
-					c.Worker, c.At.UTC().Format(time.RFC3339)))
-			}
-		}()
 	}
-	wg.Wait()
+	bodies, errs := store.GetMany(ctx, st, keys)
+	for i, shard := range shards {
+		var c events.Claim
+		err := errs[i]
+		if err == nil {
+			err = json.Unmarshal(bodies[i], &c)
+		}
+		switch {
+		case missed[i] && err == nil && c.Reason != "":
+			out[shard] = c.Reason
+		case missed[i]:
+			out[shard] = "delivered to a worker after its not_after"
+		case err != nil:
+			out[shard] = "claimed by a worker that never reported a result"
+		default:
+			out[shard] = fmt.Sprintf("claimed by %s at %s, which never reported a result: the worker stopped (crashed, ran out of time or was killed) before it uploaded",
+				c.Worker, c.At.UTC().Format(time.RFC3339))
+		}
+	}
 	return out
 }
 

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
@@ -104,29 +103,21 @@ func putReport(ctx context.Context, st store.Store, run string, r *events.Report
 	return nil
 }
 
-// fetchParallel bounds the result reads in flight: a store such as S3
-// answers each in tens of milliseconds, so a thousand shards read one by
-// one would take half a minute.
-const fetchParallel = 16
-
 // fetchResults reads and decodes the results at keys, in order.
 func fetchResults(ctx context.Context, st store.Store, keys []string) ([]*events.ShardResult, error) {
+	bodies, errs := store.GetMany(ctx, st, keys)
 	out := make([]*events.ShardResult, len(keys))
-	errs := make([]error, len(keys))
-	sem := make(chan struct{}, fetchParallel)
-	var wg sync.WaitGroup
-	for i, k := range keys {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			var res events.ShardResult
-			if errs[i] = getJSON(ctx, st, k, &res); errs[i] == nil {
-				out[i] = &res
-			}
-		}()
+	for i, b := range bodies {
+		if errs[i] != nil {
+			continue
+		}
+		var res events.ShardResult
+		if errs[i] = json.Unmarshal(b, &res); errs[i] != nil {
+			errs[i] = fmt.Errorf("decode %s: %w", keys[i], errs[i])
+			continue
+		}
+		out[i] = &res
 	}
-	wg.Wait()
 	return out, errors.Join(errs...)
 }
 

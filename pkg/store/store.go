@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"errors"
+	"sync"
 )
 
 // Errors a Store returns, to be compared with errors.Is.
@@ -39,4 +40,28 @@ type Store interface {
 	Exists(ctx context.Context, key string) (bool, error)
 	// List returns every key that starts with prefix, sorted.
 	List(ctx context.Context, prefix string) ([]string, error)
+}
+
+// GetParallel bounds the reads of GetMany in flight: a store such as S3
+// answers each in tens of milliseconds, so a thousand keys read one by one
+// would take half a minute.
+const GetParallel = 16
+
+// GetMany reads keys, GetParallel at a time, and returns their bodies and
+// errors in the order of keys.
+func GetMany(ctx context.Context, st Store, keys []string) ([][]byte, []error) {
+	bodies := make([][]byte, len(keys))
+	errs := make([]error, len(keys))
+	sem := make(chan struct{}, GetParallel)
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			bodies[i], errs[i] = st.Get(ctx, k)
+		}()
+	}
+	wg.Wait()
+	return bodies, errs
 }
