@@ -62,7 +62,10 @@ type ShardLive struct {
 	ElapsedS float64   `json:"elapsed_s"`
 	Requests int64     `json:"requests"`
 	Errors   int64     `json:"errors"`
-	P99Ms    float64   `json:"p99_ms"`
+	// Dropped counts arrivals the shard did not send (every slot busy, or
+	// reached too late): a generator that cannot keep up.
+	Dropped int64   `json:"dropped"`
+	P99Ms   float64 `json:"p99_ms"`
 	// The figures since the shard's previous progress (events.ShardProgress).
 	IntervalRequests int64   `json:"interval_requests"`
 	IntervalSuccess  int64   `json:"interval_success"`
@@ -125,7 +128,7 @@ func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*
 			s.Rate += sp.Rate
 		}
 		s.Live = append(s.Live, ShardLive{Shard: i, T: sp.T, ElapsedS: p.Shards[i].WindowFrom.D().Seconds() + sp.ElapsedS,
-			Requests: sp.Requests, Errors: sp.Errors, P99Ms: sp.P99Ms, IntervalRequests: sp.IntervalRequests,
+			Requests: sp.Requests, Errors: sp.Errors, Dropped: sp.Dropped, P99Ms: sp.P99Ms, IntervalRequests: sp.IntervalRequests,
 			IntervalSuccess: sp.IntervalSuccess, IntervalP99Ms: sp.IntervalP99Ms})
 	}
 	covered := s.Shards.Reported+s.Shards.Missed == s.Shards.Planned

@@ -70,11 +70,12 @@ func (p *progress) Update(u orchestrator.Update) {
 	for _, l := range st.Live {
 		p.last[l.Shard] = l
 	}
-	var requests, errs int64
+	var requests, errs, dropped int64
 	var p99 float64
 	for _, l := range p.last {
 		requests += l.Requests
 		errs += l.Errors
+		dropped += l.Dropped
 		p99 = max(p99, l.P99Ms)
 	}
 	if !orchestrator.IsFinal(st.State) {
@@ -84,6 +85,9 @@ func (p *progress) Update(u orchestrator.Update) {
 	line := fmt.Sprintf("%s/%s  %s  %.0f/s  p99 %s  %d requests  %d errors  shards: %d claimed, %d reported of %d",
 		elapsed.Round(time.Second), p.length, st.State, p.rate, time.Duration(p99*1e6).Round(10*time.Microsecond),
 		max(requests, st.Requests), errs, st.Shards.Claimed, st.Shards.Reported, st.Shards.Planned)
+	if dropped > 0 {
+		line += fmt.Sprintf("  %d dropped", dropped)
+	}
 	if p.bar != nil {
 		p.bar.Describe(line)
 		p.bar.Set64(int64(elapsed / time.Second))
