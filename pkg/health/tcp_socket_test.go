@@ -205,18 +205,36 @@ func ownLoopback() string {
 // inNetns runs f on an OS thread moved into a new network namespace with
 // its loopback up, with a Proc that reads that namespace's tables, and
 // reports whether it could (it cannot without CAP_SYS_ADMIN: then f does
-// not run). The thread stays locked, so it ends with the goroutine and the
-// namespace goes with it.
+// not run). The thread goes back to its namespace afterwards: it may be
+// the process's main thread, whose namespace /proc/self/net shows.
 func inNetns(f func(*Proc)) bool {
 	ran := make(chan bool)
 	go func() {
 		runtime.LockOSThread()
-		if unix.Unshare(unix.CLONE_NEWNET) != nil || loopbackUp() != nil {
+		home, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
 			ran <- false
 			return
 		}
-		defer func() { ran <- true }()
-		f(&Proc{Root: "/proc/thread-self"})
+		defer unix.Close(home)
+		if unix.Unshare(unix.CLONE_NEWNET) != nil {
+			runtime.UnlockOSThread()
+			ran <- false
+			return
+		}
+		up := loopbackUp() == nil
+		defer func() {
+			// Back home; a thread that cannot go back stays locked and ends
+			// with this goroutine.
+			if unix.Setns(home, unix.CLONE_NEWNET) == nil {
+				runtime.UnlockOSThread()
+			}
+			ran <- up
+		}()
+		if up {
+			f(&Proc{Root: "/proc/thread-self"})
+		}
 	}()
 	return <-ran
 }
