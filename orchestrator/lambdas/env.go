@@ -2,8 +2,10 @@ package lambdas
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -76,13 +78,68 @@ func FromEnv(ctx context.Context) (*orchestrator.AWS, error) {
 		spot := get(stack.EnvSpot) == "true"
 		a.Quotas = func(ctx context.Context) (plan.Quotas, error) { return launch.ReadQuotas(ctx, lc, sq, f, spot) }
 	}
-	a.TaskVCPU, _ = strconv.ParseFloat(get(stack.EnvTaskVCPU), 64)
 	a.Limits.AllowedTargets = split(get(stack.EnvAllowedTargets))
-	a.Limits.MaxRate, _ = strconv.ParseFloat(get(stack.EnvMaxRate), 64)
-	a.Limits.MaxDuration, _ = time.ParseDuration(get(stack.EnvMaxDuration))
-	a.WorkerMemoryMB, _ = strconv.Atoi(get(stack.EnvWorkerMemoryMB))
-	a.LeadTime, _ = time.ParseDuration(get(stack.EnvLeadTime))
+	if err := bounds(get, a); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// bounds reads the variables that bound a run, strictly: a value that is
+// set and does not parse, or is out of range, is an error naming the
+// variable, so that a malformed cap stops the function at start instead of
+// lifting the cap. A function that plans runs (its environment names the
+// worker function: the api and the scheduler) must have both caps.
+func bounds(get func(string) string, a *orchestrator.AWS) error {
+	var errs []error
+	bad := func(env, want string) {
+		errs = append(errs, fmt.Errorf("%s=%q: want %s", env, get(env), want))
+	}
+	number := func(env string, lo, hi float64, want string) float64 {
+		v := get(env)
+		if v == "" {
+			return 0
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(f) || f < lo || f > hi {
+			bad(env, want)
+			return 0
+		}
+		return f
+	}
+	duration := func(env string, positive bool, want string) time.Duration {
+		v := get(env)
+		if v == "" {
+			return 0
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || positive && d == 0 {
+			bad(env, want)
+			return 0
+		}
+		return d
+	}
+	a.Limits.MaxRate = number(stack.EnvMaxRate, math.SmallestNonzeroFloat64, math.MaxFloat64, "arrivals per second above 0, such as 10000")
+	a.Limits.MaxDuration = duration(stack.EnvMaxDuration, true, "a positive Go duration, such as 1h")
+	a.WorkerMemoryMB = int(number(stack.EnvWorkerMemoryMB, 128, 10240, "the worker Lambda's memory in MB, 128 to 10,240"))
+	if a.WorkerMemoryMB != 0 && strconv.Itoa(a.WorkerMemoryMB) != get(stack.EnvWorkerMemoryMB) {
+		bad(stack.EnvWorkerMemoryMB, "a whole number of MB")
+	}
+	a.TaskVCPU = number(stack.EnvTaskVCPU, 0.25, 16, "the task's vCPUs, 0.25 to 16")
+	a.LeadTime = duration(stack.EnvLeadTime, false, "a Go duration, such as 10s")
+	switch get(stack.EnvSpot) {
+	case "", "true", "false":
+	default:
+		bad(stack.EnvSpot, "true or false")
+	}
+	if get(stack.EnvWorkerFunction) != "" {
+		for _, env := range []string{stack.EnvMaxRate, stack.EnvMaxDuration} {
+			if get(env) == "" {
+				errs = append(errs, fmt.Errorf("%s is not set: a deployment that plans runs must cap them", env))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // endpoint returns a client option that overrides the endpoint with the
