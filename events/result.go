@@ -178,7 +178,9 @@ type HealthSample struct {
 	LagP99Ms float64 `json:"lag_p99_ms"`
 	// Dropped counts arrivals dropped in the interval.
 	Dropped int64 `json:"dropped"`
-	// Inflight is the number of requests in flight at the sample time.
+	// Inflight is the most requests in flight at once during the interval
+	// (a journey's iteration counts as one while it runs); it never exceeds
+	// the shard's in-flight cap.
 	Inflight int64 `json:"inflight"`
 	// OpenConns is the number of connections open at the sample time.
 	OpenConns int64 `json:"open_conns"`

@@ -125,6 +125,10 @@ type Engine struct {
 	sendEnd              atomic.Int64    // when it ended (ns since the start), once Run knows
 	aborted              atomic.Bool     // in-flight requests are being cut off
 
+	// inflight counts requests (and journey iterations) in flight; peak is
+	// the most there have been since the sampler last took it (inflight.go).
+	inflight, peak atomic.Int64
+
 	mu      sync.Mutex
 	idle    []*worker // LIFO: the most recently used slot (and its warm connection) goes first
 	workers []*worker

@@ -99,7 +99,6 @@ type stripe struct {
 	mu      sync.Mutex
 	targets []targetStats
 	lag     *hist.Histogram
-	done    int64 // requests completed
 	iv      interval
 }
 
@@ -137,7 +136,6 @@ func (s *stripe) record(o *outcome) {
 		s.mu.Unlock()
 		return
 	}
-	s.done++
 	s.iv.requests++
 	if o.class != errclass.None {
 		t.addError(o)
