@@ -195,8 +195,10 @@ func New(cfg Config) (*Engine, error) {
 		if ep.tls {
 			ep.tlsH1 = &tls.Config{ServerName: ep.serverName, InsecureSkipVerify: cfg.Insecure,
 				NextProtos: []string{"http/1.1"}}
+			// http/1.1 is offered too, so that a server without h2 says so
+			// (errNoH2) rather than failing the handshake.
 			ep.tlsH2 = &tls.Config{ServerName: ep.serverName, InsecureSkipVerify: cfg.Insecure,
-				NextProtos: []string{"h2"}}
+				NextProtos: []string{"h2", "http/1.1"}}
 		}
 	}
 	if cfg.Protocol != HTTP1 {
