@@ -47,6 +47,9 @@ type Report struct {
 	StatusCodes  map[string]int64 `json:"status_codes"`
 	Errors       map[string]int64 `json:"errors"`
 	ErrorDetails map[string]int64 `json:"error_details,omitempty"`
+	// ErrorMessages are, by error class, the most frequent of the messages
+	// the shards kept (Counts.ErrorMessages), at most MaxErrorMessages.
+	ErrorMessages map[string][]ErrorMessage `json:"error_messages,omitempty"`
 	// BytesIn and BytesOut are HTTP message bytes received and sent.
 	BytesIn  int64 `json:"bytes_in"`
 	BytesOut int64 `json:"bytes_out"`
