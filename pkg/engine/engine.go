@@ -80,6 +80,11 @@ type Config struct {
 	// Dial, if set, opens connections instead of a net.Dialer: for tests
 	// with in-memory connections (net.Pipe) under testing/synctest.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Redact, if set, hides secrets in the error messages the result keeps
+	// (Counts.ErrorMessages): the worker passes its secret.Redactor's
+	// Message. nil keeps them as they are; the engine's own errors hold no
+	// URL or header, but a journey's may.
+	Redact func(string) string
 }
 
 // Progress is a running summary for a progress display.
@@ -128,6 +133,7 @@ type Engine struct {
 	// inflight counts requests (and journey iterations) in flight; peak is
 	// the most there have been since the sampler last took it (inflight.go).
 	inflight, peak atomic.Int64
+	msgs           *messages // the error messages kept (messages.go)
 
 	mu      sync.Mutex
 	idle    []*worker // LIFO: the most recently used slot (and its warm connection) goes first
@@ -184,7 +190,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, reqs: reqs, eps: eps, table: weightTable(weights),
 		tdrops: make([]atomic.Int64, len(names)), tlate: make([]atomic.Int64, len(names)),
 		names: names, kinds: kinds, groups: groups, jbase: jbase,
-		abortCtx: context.Background()}
+		abortCtx: context.Background(), msgs: newMessages(cfg.Redact)}
 	for i := range cfg.Targets {
 		e.items = append(e.items, int32(i))
 	}
@@ -347,5 +353,8 @@ func (e *Engine) interrupt() {
 // errAborted fails requests started after an abort.
 var errAborted = fmt.Errorf("engine: aborted: %w", context.Canceled)
 
-// classify maps a request error to its class and detail.
-func classify(err error) (errclass.Class, string) { return errclass.Classify(err) }
+// fail records request error err in o: its class, detail and message.
+func (e *Engine) fail(o *outcome, err error) {
+	o.class, o.detail = errclass.Classify(err)
+	o.msg = e.msgs.number(o.class, err)
+}

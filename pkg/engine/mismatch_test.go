@@ -55,6 +55,12 @@ func TestProtocolMismatch(t *testing.T) {
 				t.Errorf("requests %d, success %d, errors %v, details %v; want %d, 0, protocol: %d, \"protocol %s\": %d",
 					c.Requests, c.Success, c.Errors, c.ErrorDetails, n, n, tt.detail, n)
 			}
+			// One message says what went wrong, for every request.
+			if m := c.ErrorMessages["protocol"]; len(m) != 1 || m[0].Count != n || m[0].Message == "" {
+				t.Errorf("protocol messages %v, want one for all %d requests", m, n)
+			} else {
+				t.Logf("message: %s", m[0].Message)
+			}
 			if got := lastOpenConns(t, res); got != 0 {
 				t.Errorf("open connections at the end: got %d, want 0", got)
 			}

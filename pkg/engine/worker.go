@@ -86,7 +86,7 @@ func (w *worker) do(a arrival) {
 	}
 	o.end = e.now()
 	if err != nil {
-		o.class, o.detail = classify(err)
+		e.fail(o, err)
 	}
 	w.st.record(o)
 }
