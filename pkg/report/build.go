@@ -106,6 +106,7 @@ type merger struct {
 	byName        map[string]*targetAcc
 	series        map[int64]*seriesAcc
 	health        map[int64]*healthAcc
+	msgs          map[string]map[string]int64 // error class → message → count
 }
 
 type targetAcc struct {
@@ -127,7 +128,8 @@ type seriesAcc struct {
 
 func newMerger() *merger {
 	return &merger{lat: hist.New(), unc: hist.New(), lag: hist.New(),
-		byName: map[string]*targetAcc{}, series: map[int64]*seriesAcc{}, health: map[int64]*healthAcc{}}
+		byName: map[string]*targetAcc{}, series: map[int64]*seriesAcc{}, health: map[int64]*healthAcc{},
+		msgs: map[string]map[string]int64{}}
 }
 
 // mergeEncoded decodes b (empty means no samples) and merges it into dst.
@@ -151,6 +153,14 @@ func (m *merger) add(res *events.ShardResult) error {
 	}
 	m.addHealth(&res.Health)
 	addCounts(&m.counts, &res.Counts)
+	for class, list := range res.Counts.ErrorMessages {
+		if m.msgs[class] == nil {
+			m.msgs[class] = map[string]int64{}
+		}
+		for _, x := range list {
+			m.msgs[class][x.Message] += x.Count
+		}
+	}
 	if err := mergeEncoded(m.lat, res.Latency, "latency"); err != nil {
 		return err
 	}
@@ -231,6 +241,7 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 	r.StatusCodes = addMap(r.StatusCodes, c.StatusCodes)
 	r.Errors = addMap(r.Errors, c.Errors)
 	r.ErrorDetails = c.ErrorDetails
+	r.ErrorMessages = topMessages(m.msgs, events.MaxErrorMessages)
 	r.LatencyMs, r.LatencyUncorrectedMs, r.LagMs = Summarize(m.lat), Summarize(m.unc), Summarize(m.lag)
 	for _, t := range m.targets {
 		tr := events.TargetReport{Name: t.name, Kind: t.kind, Group: t.group, Requests: t.counts.Requests, Success: t.counts.Success,
@@ -270,6 +281,21 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 		r.FindMax = findMax(r.Steps, load.FindMax)
 	}
 	return nil
+}
+
+// topMessages keeps, per class, the n most frequent messages, most
+// frequent first (ties by text): the same whatever order the shards came in.
+func topMessages(msgs map[string]map[string]int64, n int) map[string][]events.ErrorMessage {
+	var out map[string][]events.ErrorMessage
+	for class, counts := range msgs {
+		for _, text := range byCount(counts)[:min(n, len(counts))] {
+			if out == nil {
+				out = map[string][]events.ErrorMessage{}
+			}
+			out[class] = append(out[class], events.ErrorMessage{Message: text, Count: counts[text]})
+		}
+	}
+	return out
 }
 
 func ratio(a, b int64) float64 {
