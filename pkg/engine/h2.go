@@ -80,7 +80,11 @@ func (p *h2pool) closeConn(nc net.Conn) {
 func (p *h2pool) get(s *h2slot, ep int, deadline time.Time) (*http2.ClientConn, *goawayConn, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cc != nil && s.cc.CanTakeNewRequest() {
+	// CanTakeNewRequest alone says yes for a closed connection that never
+	// carried a request (x/net lets it fail one, so that an early error is
+	// seen): a warmed connection the server closed before the start would
+	// then fail every request of the run.
+	if s.cc != nil && s.cc.CanTakeNewRequest() && !s.cc.State().Closed {
 		return s.cc, s.gc, nil
 	}
 	if s.cc != nil {
