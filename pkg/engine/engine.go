@@ -34,7 +34,10 @@ const (
 	// DefaultLateLimit is well above the timer resolution (about 1 ms when
 	// the process is idle) and a typical GC pause, so only a real stall of
 	// the generator drops arrivals.
-	DefaultLateLimit = 10 * time.Millisecond
+	DefaultLateLimit = events.DefaultLateLimit
+	// NoLateLimit as Config.LateLimit sends every arrival however late the
+	// scheduler reaches it; its lag is counted.
+	NoLateLimit time.Duration = -1
 )
 
 // Config is one engine run. Targets must have their defaults applied
@@ -49,7 +52,7 @@ type Config struct {
 	Start       time.Time
 	MaxInflight int
 	// LateLimit is how late the scheduler may send an arrival; later ones
-	// are dropped. 0 means DefaultLateLimit.
+	// are dropped. 0 means DefaultLateLimit; NoLateLimit never drops.
 	LateLimit time.Duration
 	// CoarseTimer makes the scheduler wait on Go's runtime timers instead
 	// of a timerfd (see wait.go). Tests under testing/synctest must set it:
@@ -149,8 +152,11 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.MaxInflight <= 0 {
 		cfg.MaxInflight = DefaultMaxInflight
 	}
-	if cfg.LateLimit <= 0 {
+	switch {
+	case cfg.LateLimit == 0:
 		cfg.LateLimit = DefaultLateLimit
+	case cfg.LateLimit < 0:
+		cfg.LateLimit = NoLateLimit
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = events.DefaultTimeout

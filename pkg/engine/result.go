@@ -48,7 +48,7 @@ func (e *Engine) result(send time.Duration, smp *sampler) *events.ShardResult {
 	res.Latency, res.LatencyUncorrected, res.Lag = encode(lat), encode(unc), encode(lag)
 	res.Health = smp.limits
 	res.Health.Dials, res.Health.DialErrors = e.dials.Load(), e.dialErrs.Load()
-	res.Health.LateLimitMs = ms(e.cfg.LateLimit)
+	res.Health.LateLimitMs = ms(max(e.cfg.LateLimit, 0)) // 0: NoLateLimit
 	res.Health.Samples = smp.samples
 	if e.h2 != nil {
 		res.Health.GoAways = e.h2.goawayCounts()
