@@ -86,6 +86,7 @@ func Build(in Input) (*events.Report, error) {
 	}
 	r.TargetRate = plannedSum
 	r.StartSkewMs = skew(in.Results)
+	r.LateLimitMs = lateLimit(in.Results)
 	if err := m.fill(r, in.Load); err != nil {
 		return nil, err
 	}
@@ -315,6 +316,24 @@ func Summarize(h *hist.Histogram) events.Latency {
 	return events.Latency{Min: ms(h.Min()), Mean: ms(h.Mean()), P50: ms(h.Quantile(0.5)),
 		P90: ms(h.Quantile(0.9)), P95: ms(h.Quantile(0.95)), P99: ms(h.Quantile(0.99)),
 		P999: ms(h.Quantile(0.999)), Max: ms(h.Max())}
+}
+
+// lateLimit is the late limit of the shards that ran (that have health
+// samples): the largest, where 0, no limit, is the largest of all. The
+// shards of a run share their spec's limit; this only matters if they
+// did not.
+func lateLimit(results []*events.ShardResult) float64 {
+	limit := -1.0
+	for _, res := range results {
+		switch l := res.Health.LateLimitMs; {
+		case len(res.Health.Samples) == 0:
+		case l == 0:
+			return 0
+		default:
+			limit = max(limit, l)
+		}
+	}
+	return max(limit, 0)
 }
 
 // skew summarises the shards' start skews: p50, p99 (nearest rank) and max.

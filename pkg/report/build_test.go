@@ -157,6 +157,9 @@ func TestWarnings(t *testing.T) {
 		{"busy drops", func(r *events.ShardResult) { r.Counts.Dropped = 5 }, "every in-flight slot was busy"},
 		// Arrivals dropped because the scheduler was late.
 		{"late drops", func(r *events.ShardResult) { r.Counts.Dropped, r.Counts.DroppedLate = 5, 5 }, "more than 10 ms late"},
+		// The late-drop warning says how to change the limit.
+		{"late drops limit", func(r *events.ShardResult) { r.Counts.Dropped, r.Counts.DroppedLate = 5, 5 },
+			"raise the late limit (--late-limit, spec late_limit; 0 never drops"},
 		// CPU saturation.
 		{"cpu", func(r *events.ShardResult) { r.Health.Samples[0].CPUPercent = 95 }, "generator CPU reached 95%"},
 		// Hypervisor steal.
@@ -276,6 +279,44 @@ func TestErrorMessages(t *testing.T) {
 			if !strings.Contains(w.String(), s) {
 				t.Errorf("%s report lacks %q:\n%s", tc.name, s, w.String())
 			}
+		}
+	}
+}
+
+// TestLateLimitReported: the report says which late limit the shards'
+// schedulers used, 0 when they never dropped late arrivals; a shard that
+// never ran (no health samples) does not count; the text report says it.
+func TestLateLimitReported(t *testing.T) {
+	start := time.Unix(1_800_000_000, 0)
+	ran := func(id string, limitMs float64) *events.ShardResult {
+		res := shard(t, id, start, []time.Duration{time.Millisecond})
+		res.Health.LateLimitMs = limitMs
+		return res
+	}
+	empty := &events.ShardResult{Version: 1, RunID: "r", ShardID: "e", Kind: events.KindLocal,
+		Status: events.StatusTruncated, StopReason: "failed: no spec", StartedAt: start}
+	tests := []struct {
+		name    string
+		results []*events.ShardResult
+		want    float64
+		text    string
+	}{
+		{"default", []*events.ShardResult{ran("a", 10), ran("b", 10), empty}, 10, "late limit 10 ms"},
+		{"never", []*events.ShardResult{ran("a", 0), empty}, 0, "no late limit (late arrivals sent)"},
+		{"set", []*events.ShardResult{ran("a", 250)}, 250, "late limit 250 ms"},
+	}
+	for _, tt := range tests {
+		r, err := Build(Input{RunID: "r", Results: tt.results})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.LateLimitMs != tt.want {
+			t.Errorf("%s: late_limit_ms %v, want %v", tt.name, r.LateLimitMs, tt.want)
+		}
+		var b bytes.Buffer
+		Text(&b, r)
+		if !strings.Contains(b.String(), tt.text) {
+			t.Errorf("%s: text report lacks %q:\n%s", tt.name, tt.text, b.String())
 		}
 	}
 }

@@ -64,7 +64,11 @@ func layout(r *events.Report) page {
 	add("Requests", "", "%d sent, %d successful (%.2f%%), %s", r.Requests, r.Success, 100*r.SuccessRatio, dropped)
 	add("Latency (ms)", "from the intended send time", "%s", latencyLine(r.LatencyMs))
 	add("Uncorrected (ms)", "from the actual send", "%s", latencyLine(r.LatencyUncorrectedMs))
-	add("Lag (ms)", "actual send minus intended send", "p50 %s, p99 %s, max %s", num(r.LagMs.P50), num(r.LagMs.P99), num(r.LagMs.Max))
+	late := "no late limit (late arrivals sent)"
+	if r.LateLimitMs > 0 {
+		late = fmt.Sprintf("late limit %g ms", r.LateLimitMs)
+	}
+	add("Lag (ms)", "actual send minus intended send", "p50 %s, p99 %s, max %s; %s", num(r.LagMs.P50), num(r.LagMs.P99), num(r.LagMs.Max), late)
 	add("Status codes", "", "%s", countsLine(r.StatusCodes))
 	add("Errors", "", "%s", countsLine(r.Errors))
 	for _, class := range byCount(r.Errors) {
