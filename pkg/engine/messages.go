@@ -53,7 +53,6 @@ func (m *messages) number(c errclass.Class, err error) int32 {
 	raw := msgKey{c, err.Error()}
 	m.mu.RLock()
 	n, ok := m.byRaw[raw]
-	room := len(m.byRaw) < maxRawTexts
 	m.mu.RUnlock()
 	if ok {
 		return n
@@ -68,7 +67,7 @@ func (m *messages) number(c errclass.Class, err error) int32 {
 		n = int32(len(m.kept))
 		m.byText[text] = n
 	}
-	if room {
+	if len(m.byRaw) < maxRawTexts {
 		m.byRaw[raw] = n
 	}
 	return n
