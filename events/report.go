@@ -37,6 +37,10 @@ type Report struct {
 	// DroppedLate is the part of Dropped that the scheduler reached too late
 	// to send (the generator stalled) rather than finding every slot busy.
 	DroppedLate int64 `json:"dropped_late"`
+	// LateLimitMs is the late limit the shards' schedulers used: how late,
+	// in milliseconds, an arrival could be and still be sent (spec
+	// late_limit); 0 means none: late arrivals were sent, their lag counted.
+	LateLimitMs float64 `json:"late_limit_ms"`
 	// LatencyMs is measured from the intended send time (no coordinated
 	// omission); LatencyUncorrectedMs from the actual send; LagMs is the
 	// scheduling lag (actual send minus intended send).
@@ -47,6 +51,9 @@ type Report struct {
 	StatusCodes  map[string]int64 `json:"status_codes"`
 	Errors       map[string]int64 `json:"errors"`
 	ErrorDetails map[string]int64 `json:"error_details,omitempty"`
+	// ErrorMessages are, by error class, the most frequent of the messages
+	// the shards kept (Counts.ErrorMessages), at most MaxErrorMessages.
+	ErrorMessages map[string][]ErrorMessage `json:"error_messages,omitempty"`
 	// BytesIn and BytesOut are HTTP message bytes received and sent.
 	BytesIn  int64 `json:"bytes_in"`
 	BytesOut int64 `json:"bytes_out"`

@@ -95,9 +95,26 @@ type Counts struct {
 	// ErrorDetails counts failed requests by "class detail", such as
 	// "goaway ENHANCE_YOUR_CALM" or "reset ECONNRESET".
 	ErrorDetails map[string]int64 `json:"error_details,omitempty"`
+	// ErrorMessages holds, by error class, the first distinct messages of
+	// the class's errors (at most MaxErrorMessages), with how many failed
+	// requests had each. Messages are redacted: no secret values, no
+	// passwords in URLs, no tokens in their queries. The class's other
+	// requests (Errors[class] less these counts) had messages not kept.
+	ErrorMessages map[string][]ErrorMessage `json:"error_messages,omitempty"`
 	// BytesIn and BytesOut are HTTP message bytes received and sent.
 	BytesIn  int64 `json:"bytes_in"`
 	BytesOut int64 `json:"bytes_out"`
+}
+
+// MaxErrorMessages bounds the distinct error messages kept per error class:
+// by each shard (the first ones), and in the report (the most frequent).
+const MaxErrorMessages = 5
+
+// ErrorMessage is one distinct error message and how many failed requests
+// had it.
+type ErrorMessage struct {
+	Message string `json:"message"`
+	Count   int64  `json:"count"`
 }
 
 // Kinds of TargetResult.
@@ -178,7 +195,9 @@ type HealthSample struct {
 	LagP99Ms float64 `json:"lag_p99_ms"`
 	// Dropped counts arrivals dropped in the interval.
 	Dropped int64 `json:"dropped"`
-	// Inflight is the number of requests in flight at the sample time.
+	// Inflight is the most requests in flight at once during the interval
+	// (a journey's iteration counts as one while it runs); it never exceeds
+	// the shard's in-flight cap.
 	Inflight int64 `json:"inflight"`
 	// OpenConns is the number of connections open at the sample time.
 	OpenConns int64 `json:"open_conns"`

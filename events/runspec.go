@@ -11,6 +11,9 @@ const (
 	DefaultDuration = 10 * time.Second // how long arrivals are scheduled
 	DefaultTimeout  = 30 * time.Second // per-request timeout
 	DefaultMethod   = "GET"
+	// DefaultLateLimit is how late a worker's scheduler may send an
+	// arrival when the spec does not say (RunSpec.LateLimit).
+	DefaultLateLimit = 10 * time.Millisecond
 )
 
 // Limits beyond which a RunSpec is rejected as absurd rather than attempted.
@@ -74,6 +77,13 @@ type RunSpec struct {
 	// Connections is the number of HTTP/2 connections per worker over which
 	// streams are spread; 0 means 1. Ignored for HTTP/1.1.
 	Connections int `json:"connections,omitempty" yaml:"connections"`
+	// LateLimit is how late after its due time a worker's scheduler may
+	// still send an arrival; one it reaches later (the generator was
+	// stalled: CPU starved, a throttled Lambda) is dropped and counted as
+	// dropped late, because sending it would make a burst the schedule never
+	// asked for. 0 never drops: late arrivals are sent and their lag is
+	// counted. Unset means DefaultLateLimit.
+	LateLimit *Duration `json:"late_limit,omitempty" yaml:"late_limit"`
 	// SubmittedBy is who started the run: on AWS, the API sets it from the
 	// caller's IAM identity (a user or role ARN) and replaces whatever a
 	// request says; a schedule's runs say the schedule. Not read from spec

@@ -55,6 +55,9 @@ func (s *RunSpec) Validate() error {
 	if d := s.Timeout.D(); d < 0 || d > MaxTimeout {
 		p.add("timeout", "%s is out of range (0 < timeout ≤ %s)", d, MaxTimeout)
 	}
+	if l := s.LateLimit; l != nil && (l.D() < 0 || l.D() > MaxTimeout) {
+		p.add("late_limit", "%s is out of range (0 ≤ late_limit ≤ %s; 0 never drops)", l, MaxTimeout)
+	}
 	checkCount(&p, "workers", s.Workers, MaxWorkers)
 	checkCount(&p, "max_inflight", s.MaxInflight, MaxInflight)
 	checkCount(&p, "connections", s.Connections, MaxConnections)

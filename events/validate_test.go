@@ -124,6 +124,12 @@ func TestValidate(t *testing.T) {
 			[]problem{{"timeout", "out of range"}}},
 		{"too long timeout", func(s *RunSpec) { s.Timeout = Duration(2 * time.Hour) },
 			[]problem{{"timeout", "2h0m0s is out of range"}}},
+		// The late limit: 0 never drops; negative or longer than a timeout is absurd.
+		{"late limit never", func(s *RunSpec) { s.LateLimit = ptr(Duration(0)) }, nil},
+		{"negative late limit", func(s *RunSpec) { s.LateLimit = ptr(Duration(-time.Millisecond)) },
+			[]problem{{"late_limit", "-1ms is out of range (0 ≤ late_limit ≤ 1h0m0s; 0 never drops)"}}},
+		{"too long late limit", func(s *RunSpec) { s.LateLimit = ptr(Duration(2 * time.Hour)) },
+			[]problem{{"late_limit", "out of range"}}},
 		// Counts.
 		{"negative workers", func(s *RunSpec) { s.Workers = -1 },
 			[]problem{{"workers", "-1 is out of range"}}},

@@ -26,4 +26,8 @@
 //
 // Statistics are kept in a few mutex-guarded stripes (see stats.go) and
 // closed into a per-second time series with health samples (sampler.go).
+// Requests in flight are counted where they start and end, and each sample
+// reports the most at once in its second (inflight.go). Every error class
+// keeps the first distinct messages of its errors, redacted, with their
+// counts (messages.go).
 package engine

@@ -34,7 +34,10 @@ const (
 	// DefaultLateLimit is well above the timer resolution (about 1 ms when
 	// the process is idle) and a typical GC pause, so only a real stall of
 	// the generator drops arrivals.
-	DefaultLateLimit = 10 * time.Millisecond
+	DefaultLateLimit = events.DefaultLateLimit
+	// NoLateLimit as Config.LateLimit sends every arrival however late the
+	// scheduler reaches it; its lag is counted.
+	NoLateLimit time.Duration = -1
 )
 
 // Config is one engine run. Targets must have their defaults applied
@@ -49,7 +52,7 @@ type Config struct {
 	Start       time.Time
 	MaxInflight int
 	// LateLimit is how late the scheduler may send an arrival; later ones
-	// are dropped. 0 means DefaultLateLimit.
+	// are dropped. 0 means DefaultLateLimit; NoLateLimit never drops.
 	LateLimit time.Duration
 	// CoarseTimer makes the scheduler wait on Go's runtime timers instead
 	// of a timerfd (see wait.go). Tests under testing/synctest must set it:
@@ -80,6 +83,11 @@ type Config struct {
 	// Dial, if set, opens connections instead of a net.Dialer: for tests
 	// with in-memory connections (net.Pipe) under testing/synctest.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Redact, if set, hides secrets in the error messages the result keeps
+	// (Counts.ErrorMessages): the worker passes its secret.Redactor's
+	// Message. nil keeps them as they are; the engine's own errors hold no
+	// URL or header, but a journey's may.
+	Redact func(string) string
 }
 
 // Progress is a running summary for a progress display.
@@ -125,6 +133,11 @@ type Engine struct {
 	sendEnd              atomic.Int64    // when it ended (ns since the start), once Run knows
 	aborted              atomic.Bool     // in-flight requests are being cut off
 
+	// inflight counts requests (and journey iterations) in flight; peak is
+	// the most there have been since the sampler last took it (inflight.go).
+	inflight, peak atomic.Int64
+	msgs           *messages // the error messages kept (messages.go)
+
 	mu      sync.Mutex
 	idle    []*worker // LIFO: the most recently used slot (and its warm connection) goes first
 	workers []*worker
@@ -139,8 +152,11 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.MaxInflight <= 0 {
 		cfg.MaxInflight = DefaultMaxInflight
 	}
-	if cfg.LateLimit <= 0 {
+	switch {
+	case cfg.LateLimit == 0:
 		cfg.LateLimit = DefaultLateLimit
+	case cfg.LateLimit < 0:
+		cfg.LateLimit = NoLateLimit
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = events.DefaultTimeout
@@ -180,7 +196,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, reqs: reqs, eps: eps, table: weightTable(weights),
 		tdrops: make([]atomic.Int64, len(names)), tlate: make([]atomic.Int64, len(names)),
 		names: names, kinds: kinds, groups: groups, jbase: jbase,
-		abortCtx: context.Background()}
+		abortCtx: context.Background(), msgs: newMessages(cfg.Redact)}
 	for i := range cfg.Targets {
 		e.items = append(e.items, int32(i))
 	}
@@ -191,8 +207,10 @@ func New(cfg Config) (*Engine, error) {
 		if ep.tls {
 			ep.tlsH1 = &tls.Config{ServerName: ep.serverName, InsecureSkipVerify: cfg.Insecure,
 				NextProtos: []string{"http/1.1"}}
+			// http/1.1 is offered too, so that a server without h2 says so
+			// (errNoH2) rather than failing the handshake.
 			ep.tlsH2 = &tls.Config{ServerName: ep.serverName, InsecureSkipVerify: cfg.Insecure,
-				NextProtos: []string{"h2"}}
+				NextProtos: []string{"h2", "http/1.1"}}
 		}
 	}
 	if cfg.Protocol != HTTP1 {
@@ -341,5 +359,8 @@ func (e *Engine) interrupt() {
 // errAborted fails requests started after an abort.
 var errAborted = fmt.Errorf("engine: aborted: %w", context.Canceled)
 
-// classify maps a request error to its class and detail.
-func classify(err error) (errclass.Class, string) { return errclass.Classify(err) }
+// fail records request error err in o: its class, detail and message.
+func (e *Engine) fail(o *outcome, err error) {
+	o.class, o.detail = errclass.Classify(err)
+	o.msg = e.msgs.number(o.class, err)
+}

@@ -145,29 +145,29 @@ func TestH1Raw(t *testing.T) {
 		// The body ends early.
 		{"truncated body", "GET", replyOnce(respShort), 0, "", "eof", "", false, len(respShort), 0},
 		// Malformed: a status that is not three digits.
-		{"bad status", "GET", replies("HTTP/1.1 2x0 OK\r\n\r\n"), 0, "", "other", "malformed_response", false, -1, 0},
+		{"bad status", "GET", replies("HTTP/1.1 2x0 OK\r\n\r\n"), 0, "", "protocol", "malformed_response", false, -1, 0},
 		// Malformed: not HTTP/1.x at all.
-		{"bad version", "GET", replies("HTTP/2.0 200 OK\r\n\r\n"), 0, "", "other", "malformed_response", false, -1, 0},
+		{"bad version", "GET", replies("HTTP/2.0 200 OK\r\n\r\n"), 0, "", "protocol", "malformed_response", false, -1, 0},
 		// Malformed: a header line without a colon.
 		{"bad header", "GET", replies("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n"),
-			0, "", "other", "malformed_response", false, -1, 0},
+			0, "", "protocol", "malformed_response", false, -1, 0},
 		// Malformed: Content-Length that is not a number.
 		{"bad length", "GET", replies("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n"),
-			0, "", "other", "malformed_response", false, -1, 0},
+			0, "", "protocol", "malformed_response", false, -1, 0},
 		// Malformed: two different Content-Lengths.
 		{"conflicting length", "GET", replies("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx"),
-			0, "", "other", "malformed_response", false, -1, 0},
+			0, "", "protocol", "malformed_response", false, -1, 0},
 		// Malformed: a chunk size that is not hex.
 		{"bad chunk", "GET", replies("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
-			0, "", "other", "malformed_response", false, -1, 0},
+			0, "", "protocol", "malformed_response", false, -1, 0},
 		// Malformed: 101 Switching Protocols to a plain request.
 		{"101", "GET", replies("HTTP/1.1 101 Switching Protocols\r\n\r\n"),
-			0, "", "other", "malformed_response", false, -1, 0},
+			0, "", "protocol", "malformed_response", false, -1, 0},
 		// A 20 KB header block: the read buffer grows to hold it.
 		{"large header", "GET", replies(bigHeader), 0, "200", "", "", true, len(bigHeader), 1},
 		// Malformed: a header block larger than 64 KiB.
 		{"huge header", "GET", replies("HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("b", 70000) + "\r\n\r\n"),
-			0, "", "other", "malformed_response", false, -1, 0},
+			0, "", "protocol", "malformed_response", false, -1, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,24 +8,39 @@ import (
 	"github.com/barrage-load/barrage/pkg/errclass"
 )
 
-// ProtocolError is a response barrage could not parse as HTTP/1.1.
-type ProtocolError struct{ What string }
+// ProtocolError is a server not speaking the protocol asked for: a response
+// barrage could not parse as HTTP/1.1, or an HTTP/2 connection the server
+// answered in another protocol. Its class is errclass.Protocol.
+type ProtocolError struct {
+	What string
+	// Detail is the error's detail in reports, from a bounded set of
+	// constants; empty means "malformed_response".
+	Detail string
+}
 
-func (e *ProtocolError) Error() string { return "malformed HTTP response: " + e.What }
+func (e *ProtocolError) Error() string {
+	if e.Detail == "" {
+		return "malformed HTTP response: " + e.What
+	}
+	return e.What
+}
 
 // ErrorClass implements errclass.Classer.
 func (e *ProtocolError) ErrorClass() (errclass.Class, string) {
-	return errclass.Other, "malformed_response"
+	if e.Detail == "" {
+		return errclass.Protocol, "malformed_response"
+	}
+	return errclass.Protocol, e.Detail
 }
 
 // Protocol errors; constants so the hot path never allocates one.
 var (
-	errStatusLine   = &ProtocolError{"bad status line"}
-	errHeaderLine   = &ProtocolError{"bad header line"}
-	errHeaderTooBig = &ProtocolError{"header block larger than 64 KiB"}
-	errLength       = &ProtocolError{"bad Content-Length"}
-	errChunk        = &ProtocolError{"bad chunked encoding"}
-	errUpgrade      = &ProtocolError{"unexpected 101 Switching Protocols"}
+	errStatusLine   = &ProtocolError{What: "bad status line"}
+	errHeaderLine   = &ProtocolError{What: "bad header line"}
+	errHeaderTooBig = &ProtocolError{What: "header block larger than 64 KiB"}
+	errLength       = &ProtocolError{What: "bad Content-Length"}
+	errChunk        = &ProtocolError{What: "bad chunked encoding"}
+	errUpgrade      = &ProtocolError{What: "unexpected 101 Switching Protocols"}
 )
 
 // Read buffers: each connection starts with readBufSize bytes, enough for

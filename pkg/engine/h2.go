@@ -80,7 +80,11 @@ func (p *h2pool) closeConn(nc net.Conn) {
 func (p *h2pool) get(s *h2slot, ep int, deadline time.Time) (*http2.ClientConn, *goawayConn, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cc != nil && s.cc.CanTakeNewRequest() {
+	// CanTakeNewRequest alone says yes for a closed connection that never
+	// carried a request (x/net lets it fail one, so that an early error is
+	// seen): a warmed connection the server closed before the start would
+	// then fail every request of the run.
+	if s.cc != nil && s.cc.CanTakeNewRequest() && !s.cc.State().Closed {
 		return s.cc, s.gc, nil
 	}
 	if s.cc != nil {
@@ -146,6 +150,9 @@ func (p *h2pool) do(w *worker, req *request, o *outcome) error {
 		if code, ok := gc.goaway(); ok {
 			return &errclass.GoAwayError{Code: code, Err: err}
 		}
+		if gc.http1.Load() {
+			return errHTTP1Answer
+		}
 	}
 	return err
 }
@@ -184,13 +191,21 @@ func (p *h2pool) close() {
 	}
 }
 
-var errNoH2 = &ProtocolError{"the server did not negotiate h2 by ALPN"}
+// Protocol errors of HTTP/2 connections.
+var (
+	errNoH2 = &ProtocolError{What: "http2: the server did not negotiate h2 by ALPN (it offered " +
+		"no protocol or only http/1.1): it does not speak HTTP/2 over TLS", Detail: "no_h2_alpn"}
+	errHTTP1Answer = &ProtocolError{What: "h2c: the server answered the HTTP/2 preface with HTTP/1.1: " +
+		"it does not speak HTTP/2 over cleartext (h2c)", Detail: "http1_response"}
+)
 
 // goawayConn watches the frames an HTTP/2 server sends for GOAWAY. HTTP/2
 // frames start with a 9-byte header: a 24-bit payload length, an 8-bit
 // type (GOAWAY is 7), flags and a stream id; a GOAWAY payload starts with
 // the last stream id and a 32-bit error code. The server sends no preface,
-// so the read side is a plain sequence of frames from its first byte.
+// so the read side is a plain sequence of frames from its first byte. A
+// first "header" that starts with "HTTP/1." is an HTTP/1.1 server answering
+// the h2c preface; it is remembered, so the request's error can say so.
 type goawayConn struct {
 	net.Conn
 	pool *h2pool
@@ -203,6 +218,8 @@ type goawayConn struct {
 	gn       int
 
 	code      atomic.Uint32 // the last GOAWAY code + 1; 0 when none
+	frames    int           // frame headers read
+	http1     atomic.Bool   // the server's first bytes were "HTTP/1.", not a frame
 	closeOnce sync.Once
 }
 
@@ -235,6 +252,10 @@ func (g *goawayConn) scan(b []byte) {
 		g.hn += k
 		b = b[k:]
 		if g.hn == len(g.hdr) {
+			if g.frames == 0 && bytes.HasPrefix(g.hdr[:], []byte("HTTP/1.")) {
+				g.http1.Store(true)
+			}
+			g.frames++
 			g.hn = 0
 			g.skip = int(g.hdr[0])<<16 | int(g.hdr[1])<<8 | int(g.hdr[2])
 			g.inGoaway = g.hdr[3] == byte(http2.FrameGoAway)

@@ -260,3 +260,34 @@ func TestHTTP2Errors(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTP2WarmConnectionLost: the server closes the connection warmed
+// before the start, before any request went over it. x/net lets a closed
+// connection that never carried a request take requests (to fail them, so
+// that an early error is reported), so without a check of its state every
+// request of the run failed on it. The engine dials a new connection and
+// every request succeeds.
+func TestHTTP2WarmConnectionLost(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	var first sync.Once
+	ln := rawListen(t, func(c net.Conn) {
+		closed := false
+		first.Do(func() { // the warmed connection: read the preface, then hang up
+			io.ReadFull(c, make([]byte, len(http2.ClientPreface)))
+			c.Close()
+			closed = true
+		})
+		if !closed {
+			(&http2.Server{}).ServeConn(c, &http2.ServeConnOpts{Handler: h})
+		}
+	})
+	res := run(t, Config{Targets: []events.Target{target("http://" + ln.Addr().String() + "/")},
+		Pacer: h1Arrivals, Start: time.Now().Add(300 * time.Millisecond), MaxInflight: 10,
+		Timeout: 2 * time.Second, KeepAlive: true, Protocol: H2C})
+	if c := res.Counts; c.Requests != 5 || c.Success != 5 {
+		t.Errorf("requests %d, success %d (errors %v, %v); want 5, 5", c.Requests, c.Success, c.ErrorDetails, c.ErrorMessages)
+	}
+	if res.Health.Dials != 2 {
+		t.Errorf("dials: got %d, want 2 (the warmed connection, and its replacement)", res.Health.Dials)
+	}
+}

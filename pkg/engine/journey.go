@@ -113,7 +113,7 @@ func (it *Iteration) Record(i int, s Step) {
 	*o = outcome{target: it.base + 1 + i, due: e.since(s.Due), sent: e.since(s.Sent), end: e.since(s.End),
 		status: s.Status, bytesIn: s.BytesIn, bytesOut: s.BytesOut}
 	if s.Err != nil {
-		o.class, o.detail = classify(s.Err)
+		e.fail(o, s.Err)
 	}
 	e.sent.Add(1)
 	it.w.st.record(o)
@@ -155,7 +155,7 @@ func (w *worker) doJourney(j int, a arrival) {
 	*o = outcome{target: it.base, due: a.due, sent: a.due, end: e.now(), status: 200, iteration: true}
 	if err != nil {
 		o.status = 0
-		o.class, o.detail = classify(err)
+		e.fail(o, err)
 		var ie *IterationError
 		if errors.As(err, &ie) && ie.Class == errclass.Unexpected {
 			// The iteration got answers; its failure is told by its class.

@@ -39,16 +39,16 @@ func (e *Engine) result(send time.Duration, smp *sampler) *events.ShardResult {
 			mergeOrPanic(unc, tu)
 		}
 		res.Targets = append(res.Targets, events.TargetResult{Name: name, Kind: e.kinds[ti], Group: e.groups[ti],
-			Counts: c.toEvents(e.tdrops[ti].Load(), e.tlate[ti].Load()), Latency: encode(tl), LatencyUncorrected: encode(tu)})
+			Counts: c.toEvents(e.tdrops[ti].Load(), e.tlate[ti].Load(), e.msgs), Latency: encode(tl), LatencyUncorrected: encode(tu)})
 	}
 	for _, st := range e.stripes {
 		mergeOrPanic(lag, st.lag)
 	}
-	res.Counts = total.toEvents(e.drops.Load(), e.late.Load())
+	res.Counts = total.toEvents(e.drops.Load(), e.late.Load(), e.msgs)
 	res.Latency, res.LatencyUncorrected, res.Lag = encode(lat), encode(unc), encode(lag)
 	res.Health = smp.limits
 	res.Health.Dials, res.Health.DialErrors = e.dials.Load(), e.dialErrs.Load()
-	res.Health.LateLimitMs = ms(e.cfg.LateLimit)
+	res.Health.LateLimitMs = ms(max(e.cfg.LateLimit, 0)) // 0: NoLateLimit
 	res.Health.Samples = smp.samples
 	if e.h2 != nil {
 		res.Health.GoAways = e.h2.goawayCounts()

@@ -85,7 +85,7 @@ func (s *sampler) close(at time.Duration, final bool) {
 	if at <= s.lastAt {
 		return
 	}
-	var req, succ, errs, done int64
+	var req, succ, errs int64
 	for _, st := range e.stripes {
 		st.mu.Lock()
 		mergeOrPanic(s.lat, st.iv.lat)
@@ -93,7 +93,6 @@ func (s *sampler) close(at time.Duration, final bool) {
 		req += st.iv.requests
 		succ += st.iv.success
 		errs += st.iv.errors
-		done += st.done
 		st.iv.requests, st.iv.success, st.iv.errors = 0, 0, 0
 		st.iv.lat.Reset()
 		st.iv.lag.Reset()
@@ -111,7 +110,7 @@ func (s *sampler) close(at time.Duration, final bool) {
 
 	hs := events.HealthSample{T: t0, IntervalS: secs, AchievedRate: float64(sent-s.lastSent) / secs,
 		LagP99Ms: ms(s.lag.Quantile(0.99)), Dropped: drops - s.lastDrops,
-		Inflight: sent - done, OpenConns: e.conns.Load()}
+		Inflight: e.takePeak(), OpenConns: e.conns.Load()}
 	if p := e.cfg.Pacer; p != nil {
 		hs.PlannedRate = float64(p.Arrivals(at)-p.Arrivals(s.lastAt)) / secs
 	}

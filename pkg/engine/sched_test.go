@@ -36,7 +36,9 @@ func pipeEngine(t *testing.T, cfg Config, slots int, serve pipeServer) *Engine {
 	cfg.KeepAlive = true
 	cfg.MaxInflight = slots
 	cfg.CoarseTimer = true
-	cfg.Start = time.Now()
+	if cfg.Start.IsZero() {
+		cfg.Start = time.Now()
+	}
 	cfg.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if network != "tcp" || addr != "pipe.test:80" {
 			t.Errorf("dial %s %s, want tcp pipe.test:80", network, addr)

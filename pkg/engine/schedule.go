@@ -60,7 +60,7 @@ func (e *Engine) claim(now int64) (arrival, bool) {
 // tooLate reports whether arrival a, reached at now, is too late to send, and
 // if so counts it as dropped.
 func (e *Engine) tooLate(a arrival, now int64) bool {
-	if now-a.due <= int64(e.cfg.LateLimit) {
+	if e.cfg.LateLimit == NoLateLimit || now-a.due <= int64(e.cfg.LateLimit) {
 		return false
 	}
 	ti := e.items[e.table[a.i%int64(len(e.table))]]

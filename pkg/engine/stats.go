@@ -31,6 +31,7 @@ type counts struct {
 	status                               [maxStatus]int64
 	errs                                 [errclass.NumClasses]int64
 	details                              map[detailKey]int64
+	msgs                                 map[int32]int64 // by message number (messages.go)
 }
 
 func (c *counts) add(o *counts) {
@@ -50,11 +51,17 @@ func (c *counts) add(o *counts) {
 		}
 		c.details[k] += n
 	}
+	for k, n := range o.msgs {
+		if c.msgs == nil {
+			c.msgs = map[int32]int64{}
+		}
+		c.msgs[k] += n
+	}
 }
 
 // toEvents converts c into the wire form, with dropped arrivals (late ones
-// among them).
-func (c *counts) toEvents(dropped, late int64) events.Counts {
+// among them) and the texts of its error messages.
+func (c *counts) toEvents(dropped, late int64, msgs *messages) events.Counts {
 	out := events.Counts{Requests: c.requests, Success: c.success, Dropped: dropped, DroppedLate: late,
 		BytesIn: c.bytesIn, BytesOut: c.bytesOut}
 	for code, n := range c.status {
@@ -79,6 +86,7 @@ func (c *counts) toEvents(dropped, late int64) events.Counts {
 		}
 		out.ErrorDetails[k.class.String()+" "+k.detail] += n
 	}
+	out.ErrorMessages = msgs.toEvents(c.msgs)
 	return out
 }
 
@@ -99,7 +107,6 @@ type stripe struct {
 	mu      sync.Mutex
 	targets []targetStats
 	lag     *hist.Histogram
-	done    int64 // requests completed
 	iv      interval
 }
 
@@ -115,6 +122,7 @@ type outcome struct {
 	status            int
 	class             errclass.Class
 	detail            string
+	msg               int32 // the error message's number; 0 when not kept
 	bytesIn, bytesOut int64
 	// iteration marks a journey's iteration: kept in its own target only,
 	// out of the per-second series and the lag, which are about requests.
@@ -137,7 +145,6 @@ func (s *stripe) record(o *outcome) {
 		s.mu.Unlock()
 		return
 	}
-	s.done++
 	s.iv.requests++
 	if o.class != errclass.None {
 		t.addError(o)
@@ -175,6 +182,12 @@ func (t *targetStats) addError(o *outcome) {
 			t.details = map[detailKey]int64{}
 		}
 		t.details[detailKey{o.class, o.detail}]++
+	}
+	if o.msg > 0 {
+		if t.msgs == nil {
+			t.msgs = map[int32]int64{}
+		}
+		t.msgs[o.msg]++
 	}
 }
 

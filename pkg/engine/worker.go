@@ -64,6 +64,8 @@ func (w *worker) loopClosed() {
 // do sends arrival a and records its outcome.
 func (w *worker) do(a arrival) {
 	e := w.e
+	e.begin()
+	defer e.inflight.Add(-1)
 	ti := int(e.table[a.i%int64(len(e.table))])
 	if ti >= len(e.reqs) {
 		w.doJourney(ti-len(e.reqs), a)
@@ -84,7 +86,7 @@ func (w *worker) do(a arrival) {
 	}
 	o.end = e.now()
 	if err != nil {
-		o.class, o.detail = classify(err)
+		e.fail(o, err)
 	}
 	w.st.record(o)
 }

@@ -226,10 +226,14 @@ func x509Detail(err error) string {
 	return ""
 }
 
-// classifyHTTP2 handles the error types of golang.org/x/net/http2. net/http's
-// bundled copy of that package converts its stream errors to
-// http2.StreamError through an As method, but not its GOAWAY or connection
-// errors: those end up as Other (see the package comment).
+// classifyHTTP2 handles the error types of golang.org/x/net/http2. A
+// ConnectionError is what the client's framer returns when the server breaks
+// the protocol (a malformed frame, a first frame that is not SETTINGS), and
+// ErrFrameTooLarge what it returns for a frame header announcing more than
+// it reads, such as an HTTP/1.1 answer to the h2c preface: both are
+// Protocol. net/http's bundled copy of that package converts its stream
+// errors to http2.StreamError through an As method, but not its GOAWAY or
+// connection errors: those end up as Other (see the package comment).
 func classifyHTTP2(err error) (Class, string, bool) {
 	if e, ok := errors.AsType[http2.GoAwayError](err); ok {
 		return GoAway, codeName(e.ErrCode), true
@@ -244,7 +248,10 @@ func classifyHTTP2(err error) (Class, string, bool) {
 		return Other, codeName(e.Code), true
 	}
 	if e, ok := errors.AsType[http2.ConnectionError](err); ok {
-		return Other, codeName(http2.ErrCode(e)), true
+		return Protocol, codeName(http2.ErrCode(e)), true
+	}
+	if errors.Is(err, http2.ErrFrameTooLarge) {
+		return Protocol, DetailFrameTooLarge, true
 	}
 	return None, "", false
 }

@@ -185,8 +185,12 @@ func TestClassifyTable(t *testing.T) {
 		{"h2 stream internal", http2.StreamError{Code: http2.ErrCodeInternal}, Other, "INTERNAL_ERROR"},
 		// A per-stream ENHANCE_YOUR_CALM is not a GOAWAY.
 		{"h2 stream calm", http2.StreamError{Code: http2.ErrCodeEnhanceYourCalm}, Other, "ENHANCE_YOUR_CALM"},
-		// A connection-level protocol error.
-		{"h2 connection error", http2.ConnectionError(http2.ErrCodeProtocol), Other, "PROTOCOL_ERROR"},
+		// A connection-level error: the server broke the protocol (a malformed
+		// frame, a first frame that is not SETTINGS).
+		{"h2 connection error", http2.ConnectionError(http2.ErrCodeProtocol), Protocol, "PROTOCOL_ERROR"},
+		// A frame header announcing more than the client reads: most often an
+		// HTTP/1.1 answer to the h2c preface ("HTT" read as a 24-bit length).
+		{"h2 frame too large", fmt.Errorf("http2: failed reading the frame payload: %w", http2.ErrFrameTooLarge), Protocol, "frame_too_large"},
 
 		// Resets.
 		{"read ECONNRESET", opErr("read", syscall.ECONNRESET), Reset, "ECONNRESET"},

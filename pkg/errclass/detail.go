@@ -33,7 +33,12 @@ const (
 	DetailX509Constraint   = "x509_constraint"         // TLS: ConstraintViolationError, UnhandledCriticalExtension
 
 	DetailNetClosed = "use_of_closed_connection" // Other: net.ErrClosed, our side closed the connection
-	DetailHTTP2Code = "UNKNOWN_CODE"             // an HTTP/2 error code outside RFC 9113's list
+
+	// Protocol: a frame header announced more than the client reads
+	// (http2.ErrFrameTooLarge), most often an HTTP/1.1 answer to the h2c
+	// preface, whose "HTT" reads as a 24-bit frame length.
+	DetailFrameTooLarge = "frame_too_large"
+	DetailHTTP2Code     = "UNKNOWN_CODE" // an HTTP/2 error code outside RFC 9113's list
 )
 
 // errnoName returns the symbolic name of the errnos a load generator meets,

@@ -1,7 +1,8 @@
 // Package errclass sorts the errors of a load generator's requests into the
 // bounded set of classes that report.json counts under "errors": timeout,
 // connect_refused, connect_timeout, addr_in_use, too_many_open_files, dns,
-// tls, reset, eof, goaway, refused_stream, canceled and other.
+// tls, reset, eof, goaway, refused_stream, canceled, other, protocol, and
+// for scenario iterations unexpected_status and extract.
 //
 // Classify looks only at types and values, with errors.AsType and errors.Is
 // on *net.OpError, syscall.Errno, *net.DNSError, the crypto/tls and
@@ -51,7 +52,14 @@
 //     RefusedStream; one with CANCEL is Reset, because a peer that cancels a
 //     stream abandons the request as a TCP reset would over HTTP/1.1 (our own
 //     cancellations reach the caller as context errors, rule 3); other
-//     StreamError and ConnectionError codes are Other with the code name.
+//     StreamError codes are Other with the code name. A ConnectionError (the
+//     server broke the protocol: a malformed frame, a first frame that is
+//     not SETTINGS) is Protocol with the code name, and so is
+//     http2.ErrFrameTooLarge, with detail "frame_too_large": a frame header
+//     announcing more than the client reads, which is what an HTTP/1.1
+//     answer to the h2c preface looks like. The engine's own protocol
+//     errors (a malformed HTTP/1.1 response, no h2 by ALPN) are Classers
+//     (rule 2) of class Protocol.
 //  11. ECONNRESET, EPIPE and ECONNABORTED are Reset.
 //  12. io.EOF and io.ErrUnexpectedEOF are EOF.
 //  13. net.ErrClosed is Other with detail "use_of_closed_connection".

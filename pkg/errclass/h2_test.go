@@ -148,6 +148,10 @@ func TestClassifyHTTP2Live(t *testing.T) {
 		}, Reset, "CANCEL"},
 		// net/http's bundled GoAwayError is an unexported type: Other.
 		{"std calm accepted", stdGet, goAway(1, http2.ErrCodeEnhanceYourCalm), Other, ""},
+		// A malformed frame (DATA on stream 0) is the server's protocol error.
+		{"xnet conn malformed frame", xnetConnGet, func(fr *http2.Framer, _ int, _ uint32) {
+			fr.WriteRawFrame(http2.FrameData, 0, 0, []byte("x"))
+		}, Protocol, "PROTOCOL_ERROR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,7 +164,7 @@ func TestClassifyHTTP2Live(t *testing.T) {
 			if gotClass != tt.wantClass || gotDetail != tt.wantDetail {
 				t.Errorf("Classify(%#v) = %v, %q; want %v, %q\nerror: %v", err, gotClass, gotDetail, tt.wantClass, tt.wantDetail, err)
 			}
-			if tt.wantClass == Other {
+			if tt.wantClass == Other || tt.wantClass == Protocol {
 				// The engine, knowing its connection got a GOAWAY, wraps the error.
 				wrapped := &GoAwayError{Code: http2.ErrCodeEnhanceYourCalm, Err: err}
 				if c, d := Classify(wrapped); c != GoAway || d != "ENHANCE_YOUR_CALM" {
@@ -168,5 +172,23 @@ func TestClassifyHTTP2Live(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestClassifyHTTP1AnswerToH2C: an HTTP/1.1 server answers the h2c preface
+// with an HTTP/1.1 response, which x/net reads as a frame header announcing
+// a frame far larger than it accepts: a protocol error, not "other".
+func TestClassifyHTTP1AnswerToH2C(t *testing.T) {
+	addr := serve(t, func(c *net.TCPConn) {
+		defer c.Close()
+		readRequest(c)
+		c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+	})
+	err := xnetConnGet(addr)
+	if err == nil {
+		t.Fatal("request succeeded, want an error")
+	}
+	if c, d := Classify(err); c != Protocol || d != DetailFrameTooLarge {
+		t.Errorf("Classify(%v) = %v, %q; want protocol, %q", err, c, d, DetailFrameTooLarge)
 	}
 }

@@ -86,6 +86,7 @@ func Build(in Input) (*events.Report, error) {
 	}
 	r.TargetRate = plannedSum
 	r.StartSkewMs = skew(in.Results)
+	r.LateLimitMs = lateLimit(in.Results)
 	if err := m.fill(r, in.Load); err != nil {
 		return nil, err
 	}
@@ -106,6 +107,7 @@ type merger struct {
 	byName        map[string]*targetAcc
 	series        map[int64]*seriesAcc
 	health        map[int64]*healthAcc
+	msgs          map[string]map[string]int64 // error class → message → count
 }
 
 type targetAcc struct {
@@ -127,7 +129,8 @@ type seriesAcc struct {
 
 func newMerger() *merger {
 	return &merger{lat: hist.New(), unc: hist.New(), lag: hist.New(),
-		byName: map[string]*targetAcc{}, series: map[int64]*seriesAcc{}, health: map[int64]*healthAcc{}}
+		byName: map[string]*targetAcc{}, series: map[int64]*seriesAcc{}, health: map[int64]*healthAcc{},
+		msgs: map[string]map[string]int64{}}
 }
 
 // mergeEncoded decodes b (empty means no samples) and merges it into dst.
@@ -151,6 +154,14 @@ func (m *merger) add(res *events.ShardResult) error {
 	}
 	m.addHealth(&res.Health)
 	addCounts(&m.counts, &res.Counts)
+	for class, list := range res.Counts.ErrorMessages {
+		if m.msgs[class] == nil {
+			m.msgs[class] = map[string]int64{}
+		}
+		for _, x := range list {
+			m.msgs[class][x.Message] += x.Count
+		}
+	}
 	if err := mergeEncoded(m.lat, res.Latency, "latency"); err != nil {
 		return err
 	}
@@ -231,6 +242,7 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 	r.StatusCodes = addMap(r.StatusCodes, c.StatusCodes)
 	r.Errors = addMap(r.Errors, c.Errors)
 	r.ErrorDetails = c.ErrorDetails
+	r.ErrorMessages = topMessages(m.msgs, events.MaxErrorMessages)
 	r.LatencyMs, r.LatencyUncorrectedMs, r.LagMs = Summarize(m.lat), Summarize(m.unc), Summarize(m.lag)
 	for _, t := range m.targets {
 		tr := events.TargetReport{Name: t.name, Kind: t.kind, Group: t.group, Requests: t.counts.Requests, Success: t.counts.Success,
@@ -272,6 +284,21 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 	return nil
 }
 
+// topMessages keeps, per class, the n most frequent messages, most
+// frequent first (ties by text): the same whatever order the shards came in.
+func topMessages(msgs map[string]map[string]int64, n int) map[string][]events.ErrorMessage {
+	var out map[string][]events.ErrorMessage
+	for class, counts := range msgs {
+		for _, text := range byCount(counts)[:min(n, len(counts))] {
+			if out == nil {
+				out = map[string][]events.ErrorMessage{}
+			}
+			out[class] = append(out[class], events.ErrorMessage{Message: text, Count: counts[text]})
+		}
+	}
+	return out
+}
+
 func ratio(a, b int64) float64 {
 	if b == 0 {
 		return 0
@@ -289,6 +316,24 @@ func Summarize(h *hist.Histogram) events.Latency {
 	return events.Latency{Min: ms(h.Min()), Mean: ms(h.Mean()), P50: ms(h.Quantile(0.5)),
 		P90: ms(h.Quantile(0.9)), P95: ms(h.Quantile(0.95)), P99: ms(h.Quantile(0.99)),
 		P999: ms(h.Quantile(0.999)), Max: ms(h.Max())}
+}
+
+// lateLimit is the late limit of the shards that ran (that have health
+// samples): the largest, where 0, no limit, is the largest of all. The
+// shards of a run share their spec's limit; this only matters if they
+// did not.
+func lateLimit(results []*events.ShardResult) float64 {
+	limit := -1.0
+	for _, res := range results {
+		switch l := res.Health.LateLimitMs; {
+		case len(res.Health.Samples) == 0:
+		case l == 0:
+			return 0
+		default:
+			limit = max(limit, l)
+		}
+	}
+	return max(limit, 0)
 }
 
 // skew summarises the shards' start skews: p50, p99 (nearest rank) and max.

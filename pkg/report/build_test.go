@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -156,6 +157,9 @@ func TestWarnings(t *testing.T) {
 		{"busy drops", func(r *events.ShardResult) { r.Counts.Dropped = 5 }, "every in-flight slot was busy"},
 		// Arrivals dropped because the scheduler was late.
 		{"late drops", func(r *events.ShardResult) { r.Counts.Dropped, r.Counts.DroppedLate = 5, 5 }, "more than 10 ms late"},
+		// The late-drop warning says how to change the limit.
+		{"late drops limit", func(r *events.ShardResult) { r.Counts.Dropped, r.Counts.DroppedLate = 5, 5 },
+			"raise the late limit (--late-limit, spec late_limit; 0 never drops"},
 		// CPU saturation.
 		{"cpu", func(r *events.ShardResult) { r.Health.Samples[0].CPUPercent = 95 }, "generator CPU reached 95%"},
 		// Hypervisor steal.
@@ -216,6 +220,103 @@ func TestRender(t *testing.T) {
 			if !strings.Contains(b.String(), w) {
 				t.Errorf("%s lacks %q:\n%s", tc.name, w, b.String())
 			}
+		}
+	}
+}
+
+// TestErrorMessages: the reducer adds up the shards' kept error messages
+// by class and text and keeps the most frequent events.MaxErrorMessages
+// per class (ties by text), whatever the order of the shards; the text and
+// Markdown reports show each class with its details and messages.
+func TestErrorMessages(t *testing.T) {
+	msgs := func(kv ...any) []events.ErrorMessage {
+		var out []events.ErrorMessage
+		for i := 0; i < len(kv); i += 2 {
+			out = append(out, events.ErrorMessage{Message: kv[i].(string), Count: int64(kv[i+1].(int))})
+		}
+		return out
+	}
+	start := time.Unix(1_800_000_000, 0)
+	a := shard(t, "a", start, []time.Duration{time.Millisecond})
+	a.Counts.Errors = map[string]int64{"other": 30, "protocol": 10}
+	a.Counts.ErrorDetails = map[string]int64{"protocol http1_response": 10}
+	a.Counts.ErrorMessages = map[string][]events.ErrorMessage{
+		"other":    msgs("m1", 10, "m2", 5, "m3", 5, "m4", 5, "m5", 5),
+		"protocol": msgs("h2c: the server answered the HTTP/2 preface with HTTP/1.1", 10),
+	}
+	b := shard(t, "b", start, []time.Duration{time.Millisecond})
+	b.Counts.Errors = map[string]int64{"other": 40}
+	b.Counts.ErrorMessages = map[string][]events.ErrorMessage{"other": msgs("m6", 20, "m1", 4, "m7", 2, "m2", 1, "m8", 3)}
+	want := map[string][]events.ErrorMessage{
+		"other":    msgs("m6", 20, "m1", 14, "m2", 6, "m3", 5, "m4", 5),
+		"protocol": msgs("h2c: the server answered the HTTP/2 preface with HTTP/1.1", 10),
+	}
+	for _, order := range [][]*events.ShardResult{{a, b}, {b, a}} {
+		r, err := Build(Input{RunID: "r", Results: order})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(r.ErrorMessages) != fmt.Sprint(want) {
+			t.Errorf("shards %s, %s: messages\n got %v\nwant %v", order[0].ShardID, order[1].ShardID, r.ErrorMessages, want)
+		}
+	}
+	r, _ := Build(Input{RunID: "r", Results: []*events.ShardResult{a, b}})
+	for _, tc := range []struct {
+		name   string
+		render func(*bytes.Buffer) error
+	}{
+		{"text", func(w *bytes.Buffer) error { return Text(w, r) }},
+		{"md", func(w *bytes.Buffer) error { return Markdown(w, r) }},
+	} {
+		var w bytes.Buffer
+		if err := tc.render(&w); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{
+			`other`, `70: "m6" ×20; "m1" ×14; "m2" ×6; "m3" ×5; "m4" ×5; 20 more with other messages`,
+			`protocol`, `10 (http1_response: 10): "h2c: the server answered the HTTP/2 preface with HTTP/1.1" ×10`,
+		} {
+			if !strings.Contains(w.String(), s) {
+				t.Errorf("%s report lacks %q:\n%s", tc.name, s, w.String())
+			}
+		}
+	}
+}
+
+// TestLateLimitReported: the report says which late limit the shards'
+// schedulers used, 0 when they never dropped late arrivals; a shard that
+// never ran (no health samples) does not count; the text report says it.
+func TestLateLimitReported(t *testing.T) {
+	start := time.Unix(1_800_000_000, 0)
+	ran := func(id string, limitMs float64) *events.ShardResult {
+		res := shard(t, id, start, []time.Duration{time.Millisecond})
+		res.Health.LateLimitMs = limitMs
+		return res
+	}
+	empty := &events.ShardResult{Version: 1, RunID: "r", ShardID: "e", Kind: events.KindLocal,
+		Status: events.StatusTruncated, StopReason: "failed: no spec", StartedAt: start}
+	tests := []struct {
+		name    string
+		results []*events.ShardResult
+		want    float64
+		text    string
+	}{
+		{"default", []*events.ShardResult{ran("a", 10), ran("b", 10), empty}, 10, "late limit 10 ms"},
+		{"never", []*events.ShardResult{ran("a", 0), empty}, 0, "no late limit (late arrivals sent)"},
+		{"set", []*events.ShardResult{ran("a", 250)}, 250, "late limit 250 ms"},
+	}
+	for _, tt := range tests {
+		r, err := Build(Input{RunID: "r", Results: tt.results})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.LateLimitMs != tt.want {
+			t.Errorf("%s: late_limit_ms %v, want %v", tt.name, r.LateLimitMs, tt.want)
+		}
+		var b bytes.Buffer
+		Text(&b, r)
+		if !strings.Contains(b.String(), tt.text) {
+			t.Errorf("%s: text report lacks %q:\n%s", tt.name, tt.text, b.String())
 		}
 	}
 }

@@ -64,11 +64,15 @@ func layout(r *events.Report) page {
 	add("Requests", "", "%d sent, %d successful (%.2f%%), %s", r.Requests, r.Success, 100*r.SuccessRatio, dropped)
 	add("Latency (ms)", "from the intended send time", "%s", latencyLine(r.LatencyMs))
 	add("Uncorrected (ms)", "from the actual send", "%s", latencyLine(r.LatencyUncorrectedMs))
-	add("Lag (ms)", "actual send minus intended send", "p50 %s, p99 %s, max %s", num(r.LagMs.P50), num(r.LagMs.P99), num(r.LagMs.Max))
+	late := "no late limit (late arrivals sent)"
+	if r.LateLimitMs > 0 {
+		late = fmt.Sprintf("late limit %g ms", r.LateLimitMs)
+	}
+	add("Lag (ms)", "actual send minus intended send", "p50 %s, p99 %s, max %s; %s", num(r.LagMs.P50), num(r.LagMs.P99), num(r.LagMs.Max), late)
 	add("Status codes", "", "%s", countsLine(r.StatusCodes))
 	add("Errors", "", "%s", countsLine(r.Errors))
-	if len(r.ErrorDetails) > 0 {
-		add("Error details", "", "%s", countsLine(r.ErrorDetails))
+	for _, class := range byCount(r.Errors) {
+		add("  "+class, "", "%s", errorLine(r, class))
 	}
 	add("Bytes", "", "%d in, %d out", r.BytesIn, r.BytesOut)
 	h := r.Health
@@ -157,6 +161,16 @@ func countsLine(m map[string]int64) string {
 	if len(m) == 0 {
 		return "none"
 	}
+	keys := byCount(m)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// byCount returns m's keys, largest count first (ties by key).
+func byCount(m map[string]int64) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -167,11 +181,37 @@ func countsLine(m map[string]int64) string {
 		}
 		return keys[i] < keys[j]
 	})
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
+	return keys
+}
+
+// errorLine says what the errors of one class were: "N (detail: n, …):
+// "message" ×n; …; K more with other messages".
+func errorLine(r *events.Report, class string) string {
+	n := r.Errors[class]
+	line := itoa(n)
+	details := map[string]int64{}
+	for k, v := range r.ErrorDetails {
+		if c, d, ok := strings.Cut(k, " "); ok && c == class {
+			details[d] += v
+		}
 	}
-	return strings.Join(parts, ", ")
+	if len(details) > 0 {
+		line += " (" + countsLine(details) + ")"
+	}
+	msgs := r.ErrorMessages[class]
+	if len(msgs) == 0 {
+		return line
+	}
+	parts := make([]string, len(msgs))
+	for i, m := range msgs {
+		parts[i] = fmt.Sprintf("%q ×%d", m.Message, m.Count)
+		n -= m.Count
+	}
+	line += ": " + strings.Join(parts, "; ")
+	if n > 0 {
+		line += fmt.Sprintf("; %d more with other messages", n)
+	}
+	return line
 }
 
 // stoppedBy says what ended a find-max search.

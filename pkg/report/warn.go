@@ -48,12 +48,8 @@ func warnings(r *events.Report, results []*events.ShardResult) []string {
 			busy, planned, 100*float64(busy)/float64(planned))
 	}
 	if r.DroppedLate > 0 {
-		limit := 0.0
-		for _, res := range results {
-			limit = max(limit, res.Health.LateLimitMs)
-		}
-		add("%d of %d arrivals (%.2f%%) were dropped because the scheduler reached them more than %g ms late: the generator process was stalled (CPU starved or paused); add workers or free the CPU",
-			r.DroppedLate, planned, 100*float64(r.DroppedLate)/float64(planned), limit)
+		add("%d of %d arrivals (%.2f%%) were dropped because the scheduler reached them more than %g ms late: the generator process was stalled (CPU starved or paused); add workers or free the CPU, or raise the late limit (--late-limit, spec late_limit; 0 never drops, sending late arrivals and counting their lag)",
+			r.DroppedLate, planned, 100*float64(r.DroppedLate)/float64(planned), r.LateLimitMs)
 	}
 	h := r.Health
 	if r.LagMs.P99 > LagWarnMs {

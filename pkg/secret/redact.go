@@ -3,6 +3,7 @@ package secret
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -39,7 +40,8 @@ func NewRedactor() *Redactor { return &Redactor{seen: map[string]bool{}} }
 
 // Add teaches r values to hide; values shorter than MinRedactLen are
 // ignored (see MinRedactLen). Besides each value, r hides the forms it
-// takes escaped in a URL query or form body and in a JSON string.
+// takes escaped in a URL query or form body, in a JSON string, and in a Go
+// quoted string (error messages quote URLs with %q).
 func (r *Redactor) Add(values ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -47,7 +49,7 @@ func (r *Redactor) Add(values ...string) {
 		if len(v) < MinRedactLen {
 			continue
 		}
-		for _, form := range []string{v, url.QueryEscape(v), jsonEscape(v)} {
+		for _, form := range []string{v, url.QueryEscape(v), jsonEscape(v), goEscape(v)} {
 			if !r.seen[form] {
 				r.seen[form] = true
 				r.known = append(r.known, form)
@@ -126,6 +128,13 @@ func (r *Redactor) Error(err error) string {
 		return ""
 	}
 	return r.String(err.Error())
+}
+
+// goEscape returns s as it appears inside a string quoted by strconv.Quote
+// (fmt's %q).
+func goEscape(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 // jsonEscape returns s as it appears inside a JSON string written by

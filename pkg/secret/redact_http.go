@@ -105,6 +105,21 @@ func (r *Redactor) Body(contentType string, body []byte) []byte {
 // implicit flow returns tokens) are hidden, and known values are redacted.
 func (r *Redactor) URL(u string) string { return r.String(redactURL(u)) }
 
+// urlInText finds URLs in free text: a scheme, "://", and what follows up to
+// white space or a quote (net/http's *url.Error quotes its URL).
+var urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]+`)
+
+// Message returns an error message for a report or a log: every URL in it
+// is hidden as by URL, and known values are redacted throughout.
+// Punctuation that ends a URL ("…/cb?code=x: refused") is taken to be the
+// sentence's.
+func (r *Redactor) Message(s string) string {
+	return r.String(urlInText.ReplaceAllStringFunc(s, func(u string) string {
+		body := strings.TrimRight(u, ".,;:!?)]}")
+		return redactURL(body) + u[len(body):]
+	}))
+}
+
 // redactURL is URL without known values.
 func redactURL(u string) string {
 	rest, frag, hasFrag := strings.Cut(u, "#")

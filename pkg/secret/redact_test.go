@@ -131,6 +131,36 @@ func TestRedactorURL(t *testing.T) {
 	}
 }
 
+// TestRedactorMessage: an error message keeps its words and hides, in
+// every URL it quotes, what URL hides, and known values anywhere.
+func TestRedactorMessage(t *testing.T) {
+	r := NewRedactor()
+	r.Add("s3cr3t-Pa55", "t\tab\x7f")
+	for _, tc := range []struct{ in, want string }{
+		// net/http's *url.Error quotes the URL: its query token is hidden.
+		{`Get "https://kc/cb?code=abc&state=1": dial tcp 10.0.0.1:443: connect: connection refused`,
+			`Get "https://kc/cb?code=[REDACTED]&state=1": dial tcp 10.0.0.1:443: connect: connection refused`},
+		// A password in the user information, and a URL not quoted.
+		{"post http://load:hunter2@kc/token failed", "post http://load:xxxxx@kc/token failed"},
+		// Two URLs, and a known value outside them.
+		{"from https://a/?token=t1 to https://b/#id_token=t2: s3cr3t-Pa55",
+			"from https://a/?token=[REDACTED] to https://b/#id_token=[REDACTED]: [REDACTED]"},
+		// Nothing to hide.
+		{"read tcp 127.0.0.1:1->127.0.0.1:2: i/o timeout", "read tcp 127.0.0.1:1->127.0.0.1:2: i/o timeout"},
+		// A value as %q writes it, escapes and all.
+		{`parse "http://h/u/t\tab\x7f": invalid control character in URL`,
+			`parse "http://h/u/[REDACTED]": invalid control character in URL`},
+	} {
+		if got := r.Message(tc.in); got != tc.want {
+			t.Errorf("Message(%q) =\n %q; want\n %q", tc.in, got, tc.want)
+		}
+	}
+	var nilR *Redactor // by name only
+	if got := nilR.Message("GET http://u:p@h/"); got != "GET http://u:xxxxx@h/" {
+		t.Errorf("a nil Redactor's Message = %q", got)
+	}
+}
+
 // FuzzRedactorString checks that no known value survives String, whatever
 // surrounds it.
 func FuzzRedactorString(f *testing.F) {

@@ -144,6 +144,9 @@ func TestDecode(t *testing.T) {
 			events.RunSpec{Duration: events.Duration(90 * time.Second), Timeout: events.Duration(250 * time.Millisecond)}},
 		{"x.yaml", "duration: 1m30s\ntimeout: \"250ms\"\n",
 			events.RunSpec{Duration: events.Duration(90 * time.Second), Timeout: events.Duration(250 * time.Millisecond)}},
+		// A late limit of 0 (never drop) is set, not left out.
+		{"x.yaml", "late_limit: 0\n", events.RunSpec{LateLimit: new(events.Duration)}},
+		{"x.json", `{"late_limit": "25ms"}`, events.RunSpec{LateLimit: new(events.Duration(25 * time.Millisecond))}},
 	}
 	for _, tt := range tests {
 		got, err := Decode([]byte(tt.in), tt.name)

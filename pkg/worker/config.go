@@ -25,6 +25,12 @@ func EngineConfig(s *events.RunSpec, m events.ShardMessage) engine.Config {
 	case s.H2C:
 		cfg.Protocol = engine.H2C
 	}
+	if l := s.LateLimit; l != nil {
+		cfg.LateLimit = l.D()
+		if cfg.LateLimit == 0 {
+			cfg.LateLimit = engine.NoLateLimit
+		}
+	}
 	cfg.MaxInflight = m.MaxInflight
 	if cfg.MaxInflight == 0 {
 		cfg.MaxInflight = s.MaxInflight

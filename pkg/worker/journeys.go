@@ -10,16 +10,22 @@ import (
 	"github.com/barrage-load/barrage/pkg/secret"
 )
 
+// resolver returns secrets, or when it is nil a new Resolver that tells
+// debug's Redactor, if any, every value it resolves.
+func resolver(secrets *secret.Resolver, debug *journey.Debug) *secret.Resolver {
+	if secrets != nil {
+		return secrets
+	}
+	var red *secret.Redactor
+	if debug != nil {
+		red = debug.Redactor()
+	}
+	return secret.NewResolver(secret.WithRedactor(red))
+}
+
 // journeys compiles and prepares the spec's scenarios: secrets resolved and
 // issuers discovered once per shard. close releases their kept connections.
 func journeys(ctx context.Context, s *events.RunSpec, secrets *secret.Resolver, debug *journey.Debug) (js []engine.Journey, close func(), err error) {
-	if secrets == nil && len(s.Scenarios) > 0 {
-		var red *secret.Redactor
-		if debug != nil {
-			red = debug.Redactor()
-		}
-		secrets = secret.NewResolver(secret.WithRedactor(red))
-	}
 	var compiled []*journey.Journey
 	close = func() {
 		for _, j := range compiled {

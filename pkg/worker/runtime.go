@@ -206,7 +206,11 @@ func (r *Runtime) spec(ctx context.Context, m events.ShardMessage) (events.RunSp
 // the worker's deadline.
 func (r *Runtime) run(ctx context.Context, m events.ShardMessage, spec events.RunSpec) (*events.ShardResult, error) {
 	cfg := EngineConfig(&spec, m)
-	js, closeJourneys, err := journeys(ctx, &spec, r.Secrets, r.Debug)
+	secrets := resolver(r.Secrets, r.Debug)
+	// Error messages go into the result: hide what the journeys' secrets
+	// and URLs may hold.
+	cfg.Redact = secrets.Redactor().Message
+	js, closeJourneys, err := journeys(ctx, &spec, secrets, r.Debug)
 	defer closeJourneys()
 	if err != nil {
 		return nil, fmt.Errorf("shard %s: %w", m.ShardID, err)

@@ -32,6 +32,7 @@ type runFlags struct {
 	insecure    bool
 	timeout     events.Duration
 	maxInflight int
+	lateLimit   events.Duration
 	connections int
 	out         string
 	backend     string
@@ -65,6 +66,8 @@ func runFlagSet() (*flag.FlagSet, *runFlags) {
 	fs.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification")
 	fs.TextVar(&f.timeout, "timeout", &f.timeout, "per-request timeout (Go `duration`)")
 	fs.IntVar(&f.maxInflight, "max-inflight", 0, "in-flight cap per worker (`N`); arrivals beyond it are dropped and counted")
+	f.lateLimit = events.Duration(events.DefaultLateLimit)
+	fs.TextVar(&f.lateLimit, "late-limit", &f.lateLimit, "how late a worker may still send an arrival (Go `duration`); later ones are dropped; 0 never drops")
 	fs.IntVar(&f.connections, "connections", 0, "HTTP/2 connections per worker (`N`) over which streams are spread (default 1)")
 	fs.StringVar(&f.out, "out", "./barrage-runs", "where run folders go: `DIR`/runs/{run_id}/")
 	fs.StringVar(&f.backend, "backend", "local", "where workers run: local or aws")

@@ -273,6 +273,9 @@ func applyFlags(s *events.RunSpec, f *runFlags, set map[string]bool) error {
 	if set["max-inflight"] {
 		s.MaxInflight = f.maxInflight
 	}
+	if set["late-limit"] {
+		s.LateLimit = &f.lateLimit
+	}
 	if set["connections"] {
 		s.Connections = f.connections
 	}
