@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,8 +39,16 @@ type result struct {
 // barrage runs the command with args and waits at most limit.
 func barrage(t *testing.T, limit time.Duration, args ...string) result {
 	t.Helper()
+	return barrageIn(t, limit, "", nil, args...)
+}
+
+// barrageIn runs the command with args in the directory dir ("": this
+// one), with stdin as its standard input, and waits at most limit.
+func barrageIn(t *testing.T, limit time.Duration, dir string, stdin io.Reader, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "BARRAGE_AS_MAIN=1")
+	cmd.Dir, cmd.Stdin = dir, stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {

@@ -158,7 +158,10 @@ func specFromArgs(args []string, stdin io.Reader) (events.RunSpec, *runFlags, er
 	f.specName = "flags"
 	if len(pos) == 1 {
 		f.specName = pos[0]
-		if s, err = loadSpec(pos[0], stdin); err != nil {
+		if pos[0] == "-" {
+			f.specName = "stdin"
+		}
+		if s, err = spec.LoadFrom(pos[0], stdin); err != nil {
 			return events.RunSpec{}, nil, badInput("%v", err)
 		}
 	}
@@ -166,18 +169,6 @@ func specFromArgs(args []string, stdin io.Reader) (events.RunSpec, *runFlags, er
 		return events.RunSpec{}, nil, err
 	}
 	return s, f, nil
-}
-
-// loadSpec reads a spec file, or stdin for "-".
-func loadSpec(path string, stdin io.Reader) (events.RunSpec, error) {
-	if path != "-" {
-		return spec.Load(path)
-	}
-	b, err := io.ReadAll(stdin)
-	if err != nil {
-		return events.RunSpec{}, fmt.Errorf("read stdin: %w", err)
-	}
-	return spec.Decode(b, "stdin")
 }
 
 // applyFlags overrides s with the flags that were set.
