@@ -13,6 +13,9 @@ const (
 	exitThreshold = 1 // a threshold failed
 	exitBadInput  = 2 // bad input: one line on stderr, nothing sent
 	exitNoResult  = 3 // the run produced no result
+	// exitInterrupted: the user interrupted the run (SIGINT, SIGTERM); its
+	// partial report was written and printed first.
+	exitInterrupted = 130
 )
 
 // usageError is bad input: the message is printed as one line, exit 2.
@@ -90,6 +93,8 @@ func exitStatus(err error, stderr io.Writer) int {
 		return exitBadInput
 	case errors.As(err, &te):
 		return exitThreshold
+	case errors.Is(err, errInterrupted):
+		return exitInterrupted
 	}
 	return exitNoResult
 }
@@ -100,3 +105,7 @@ type thresholdError struct{ msg string }
 func (e *thresholdError) Error() string { return e.msg }
 
 var errHelp = errors.New("help shown")
+
+// errInterrupted ends a run the user interrupted, after its report (exit
+// 130).
+var errInterrupted = errors.New("interrupted: the report covers the run until it stopped")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -226,7 +227,7 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestInterrupt checks Ctrl-C: scheduling stops, in-flight requests finish,
-// and the report is still written.
+// the report is still written and printed, and barrage exits 130.
 func TestInterrupt(t *testing.T) {
 	srv, _ := countingServer(t)
 	out := t.TempDir()
@@ -243,8 +244,9 @@ func TestInterrupt(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, stderr.String())
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+			t.Errorf("exit: %v; want exit status 130\n%s", err, stderr.String())
 		}
 	case <-time.After(15 * time.Second):
 		cmd.Process.Kill()

@@ -131,6 +131,9 @@ func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan st
 	if err != nil {
 		return err
 	}
+	if out.Interrupted {
+		return errInterrupted
+	}
 	if out.Report.Requests == 0 && out.Report.Dropped == 0 {
 		return fmt.Errorf("%w: no request was sent", orchestrator.ErrNoResult)
 	}
