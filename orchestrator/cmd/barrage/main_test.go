@@ -151,6 +151,7 @@ func TestBadInput(t *testing.T) {
 	scenario := func(extra string) string {
 		return "scenarios:\n  - name: s\n" + extra + "    steps: [{url: '" + srv.URL + "/', headers: {A: '{{k}}'}}]\n"
 	}
+	stages := write("stages.yaml", "targets: [{url: '"+srv.URL+"'}]\nload: {shape: stages, stages: [{duration: 5s, rate: 10}]}\n")
 	typo := write("typo.yaml", scenario("    vars: {kk: x}\n"))
 	unsetSecret := write("secret.yaml", scenario("    secrets: {k: 'env:BARRAGE_TEST_UNSET_SECRET'}\n"))
 	badRef := write("ref.yaml", scenario("    secrets: {k: 'vault:kv/x'}\n"))
@@ -195,6 +196,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown command", []string{"fly"}, "unknown command"},
 		// A missing spec file.
 		{"missing spec", []string{"run", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
+		// A flag that would replace a staged load's rates names the flag and the load.
+		{"rate on stages", []string{"run", stages, "--rate", "300"}, "--rate: the spec's load is stages (1 stage, 10/s over 5s), whose steps set the rates"},
 		// A template's unknown variable names the step's field.
 		{"scenario typo", []string{"run", typo}, `scenarios[0].steps[0].headers.A: template "{{k}}": byte 2: unknown variable "k"`},
 		// A secret that cannot be read is found before anything is sent.

@@ -237,14 +237,8 @@ func applyFlags(s *events.RunSpec, f *runFlags, set map[string]bool) error {
 			t.Headers = m
 		}
 	}
-	if set["rate"] || set["ramp-to"] {
-		s.Load = events.Load{Shape: events.ShapeConstant, Rate: f.rate}
-		if set["ramp-to"] {
-			s.Load = events.Load{Shape: events.ShapeRamp, From: f.rate, To: f.rampTo}
-		}
-	}
-	if set["duration"] || s.Duration == 0 && !s.Load.Staged() { // a staged load sets its own
-		s.Duration = f.duration
+	if err := applyLoadFlags(s, f, set); err != nil {
+		return err
 	}
 	if set["timeout"] || s.Timeout == 0 {
 		s.Timeout = f.timeout
