@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -24,28 +25,28 @@ func TestLoadFlags(t *testing.T) {
 		"stages":   "load:\n  shape: stages\n  stages:\n    - {duration: 30s, rate: 100}\n    - {duration: 1m, rate: 100, ramp_to: 500}\n",
 		"find-max": "load:\n  shape: find-max\n  find_max: {start: 100, factor: 2, step: 10s, warmup: 5s, max: 400, slo: {p99: 100ms}}\n",
 	}
-	constant := func(rate float64, d time.Duration) want {
-		return want{load: events.Load{Shape: events.ShapeConstant, Rate: rate}, d: d}
+	constant := func(rate float64, d time.Duration) loadWant {
+		return loadWant{load: events.Load{Shape: events.ShapeConstant, Rate: rate}, d: d}
 	}
-	ramp := func(from, to float64, d time.Duration) want {
-		return want{load: events.Load{Shape: events.ShapeRamp, From: from, To: to}, d: d}
+	ramp := func(from, to float64, d time.Duration) loadWant {
+		return loadWant{load: events.Load{Shape: events.ShapeRamp, From: from, To: to}, d: d}
 	}
-	refused := func(msg string) want { return want{err: msg} }
+	refused := func(msg string) loadWant { return loadWant{err: msg} }
 	const m, m2 = time.Minute, 2 * time.Minute
 	tests := []struct {
 		shape string
 		flags []string
-		want  want
+		want  loadWant
 	}{
 		// Without a spec, or a spec without a load, the flags make the load.
-		{"none", nil, want{d: 10 * time.Second}},
+		{"none", nil, loadWant{d: 10 * time.Second}},
 		{"none", []string{"--rate", "300"}, constant(300, 10*time.Second)},
 		{"none", []string{"--ramp-to", "600"}, ramp(50, 600, 10*time.Second)},
 		{"none", []string{"--rate", "300", "--ramp-to", "600"}, ramp(300, 600, 10*time.Second)},
-		{"none", []string{"--duration", "2m"}, want{d: m2}},
+		{"none", []string{"--duration", "2m"}, loadWant{d: m2}},
 		{"no load", []string{"--rate", "300"}, constant(300, m)},
 		{"no load", []string{"--rate", "300", "--ramp-to", "600"}, ramp(300, 600, m)},
-		{"no load", []string{"--duration", "2m"}, want{d: m2}},
+		{"no load", []string{"--duration", "2m"}, loadWant{d: m2}},
 		// A constant load takes a rate and a duration, not an end rate.
 		{"constant", []string{"--rate", "300"}, constant(300, m)},
 		{"constant", []string{"--ramp-to", "600"}, refused("--ramp-to: the spec's load is constant (200/s)")},
@@ -64,7 +65,7 @@ func TestLoadFlags(t *testing.T) {
 		{"stages", []string{"--ramp-to", "600"}, refused("--ramp-to: the spec's load is stages (2 stages, 100–500/s over 1m30s)")},
 		{"stages", []string{"--duration", "2m"}, refused("--duration: the spec's load is stages (2 stages, 100–500/s over 1m30s)")},
 		// The same length as the stages' is no change.
-		{"stages", []string{"--duration", "1m30s"}, want{staged: true, d: 90 * time.Second}},
+		{"stages", []string{"--duration", "1m30s"}, loadWant{staged: true, d: 90 * time.Second}},
 		{"find-max", []string{"--rate", "300"}, refused("--rate: the spec's load is find-max (a warm-up and 3 steps, 100–400/s over 35s)")},
 		{"find-max", []string{"--duration", "2m"}, refused("--duration: the spec's load is find-max (a warm-up and 3 steps, 100–400/s over 35s)")},
 	}
@@ -94,9 +95,22 @@ func TestLoadFlags(t *testing.T) {
 	}
 }
 
-// want is what a command line makes of a spec's load: a load over a
+// specFromArgs reads the spec of a barrage run command line (after "run").
+func specFromArgs(args []string, stdin io.Reader) (events.RunSpec, *runFlags, error) {
+	fs := newFlagSet(lookup("run"))
+	f := newRunFlags(fs)
+	f.runOnlyFlags(fs)
+	pos, err := fs.parse(args)
+	if err != nil {
+		return events.RunSpec{}, nil, err
+	}
+	s, err := specFromFlags(f, pos, stdin)
+	return s, f, err
+}
+
+// loadWant is what a command line makes of a spec's load: a load over a
 // duration, the spec's staged load, or an error.
-type want struct {
+type loadWant struct {
 	load   events.Load
 	d      time.Duration
 	staged bool

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,8 +19,16 @@ import (
 	"github.com/barrage-load/barrage/pkg/targets"
 )
 
-func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	s, f, err := specFromArgs(args, stdin)
+func defineRun(fs *flagSet) runner {
+	f := newRunFlags(fs)
+	f.runOnlyFlags(fs)
+	return func(pos []string, io stdio) error { return cmdRun(f, pos, io) }
+}
+
+// cmdRun runs a test to its report: barrage run [SPEC] [flags].
+func cmdRun(f *runFlags, pos []string, io stdio) error {
+	stdout, stderr := io.out, io.err
+	s, err := specFromFlags(f, pos, io.in)
 	if err != nil {
 		return err
 	}
@@ -143,20 +150,13 @@ func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan st
 	return failedThresholds(out.Report)
 }
 
-// specFromArgs reads a command line of run or plan: flags and an optional
-// SPEC file, flags overriding the file. It does not validate: the caller
-// applies defaults and checks.
-func specFromArgs(args []string, stdin io.Reader) (events.RunSpec, *runFlags, error) {
-	fs, f := runFlagSet()
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return events.RunSpec{}, nil, err
-	}
+// specFromFlags reads the spec of run or plan: the parsed flags f and an
+// optional SPEC file (pos), flags overriding the file. It does not
+// validate: the caller applies defaults and checks.
+func specFromFlags(f *runFlags, pos []string, stdin io.Reader) (events.RunSpec, error) {
 	if len(pos) > 1 {
-		return events.RunSpec{}, nil, badInput("at most one SPEC file, got %d: %s", len(pos), strings.Join(pos, " "))
+		return events.RunSpec{}, badInput("at most one SPEC file, got %d: %s", len(pos), strings.Join(pos, " "))
 	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	var s events.RunSpec
 	f.specName = "flags"
 	if len(pos) == 1 {
@@ -164,14 +164,15 @@ func specFromArgs(args []string, stdin io.Reader) (events.RunSpec, *runFlags, er
 		if pos[0] == "-" {
 			f.specName = "stdin"
 		}
+		var err error
 		if s, err = spec.LoadFrom(pos[0], stdin); err != nil {
-			return events.RunSpec{}, nil, badInput("%v", err)
+			return events.RunSpec{}, badInput("%v", err)
 		}
 	}
-	if err := applyFlags(&s, f, set); err != nil {
-		return events.RunSpec{}, nil, err
+	if err := applyFlags(&s, f, f.set()); err != nil {
+		return events.RunSpec{}, err
 	}
-	return s, f, nil
+	return s, nil
 }
 
 // applyFlags overrides s with the flags that were set.
