@@ -148,6 +148,7 @@ func (x *executor) run(ctx context.Context, spec events.RunSpec, watch bool) (*S
 	if sub.Plan == nil {
 		return nil, nil, fmt.Errorf("run %s: submitted without a plan", sub.RunID)
 	}
+	sub.Load = spec.Load
 	w := &liveWatch{seen: map[int]time.Time{}}
 	if watch {
 		w.ths, w.steps = report.NewWatch(spec.Thresholds, len(sub.Plan.Shards)), newStepWatch(spec.Load)
