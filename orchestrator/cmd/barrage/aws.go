@@ -85,7 +85,7 @@ func defineStatus(fs *flagSet) runner {
 	a.apiFlag(fs)
 	a.stackFlag(fs)
 	asJSON := fs.Bool("json", false, "print the status as JSON")
-	return func(pos []string, io stdio) error { return cmdStatus(&a, *asJSON, pos, io.out) }
+	return func(pos []string, std stdio) error { return cmdStatus(&a, *asJSON, pos, std.out) }
 }
 
 // cmdStatus prints a deployed run's state: barrage status RUN [--json].
@@ -116,7 +116,7 @@ func defineAbort(fs *flagSet) runner {
 	var a awsFlags
 	a.apiFlag(fs)
 	a.stackFlag(fs)
-	return func(pos []string, io stdio) error { return cmdAbort(&a, pos, io.out) }
+	return func(pos []string, std stdio) error { return cmdAbort(&a, pos, std.out) }
 }
 
 // cmdAbort stops a deployed run: barrage abort RUN.

@@ -23,7 +23,7 @@ type command struct {
 
 // runner runs a command whose flags are parsed, with its positional
 // arguments.
-type runner func(pos []string, io stdio) error
+type runner func(pos []string, std stdio) error
 
 // stdio is a command's standard input, output and error.
 type stdio struct {
@@ -79,18 +79,18 @@ func unknownCommand(name string) error {
 }
 
 // exec parses args with c's flags and runs c; --help prints its usage.
-func (c *command) exec(args []string, io stdio) error {
+func (c *command) exec(args []string, std stdio) error {
 	fs := newFlagSet(c)
 	run := c.define(fs)
 	pos, err := fs.parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.usage(io.out)
+		fs.usage(std.out)
 		return errHelp
 	}
 	if err != nil {
 		return err
 	}
-	return run(pos, io)
+	return run(pos, std)
 }
 
 // overview is barrage's own help: its commands.
@@ -104,10 +104,10 @@ func overview(w io.Writer) {
 }
 
 func defineHelp(fs *flagSet) runner {
-	return func(pos []string, io stdio) error {
+	return func(pos []string, std stdio) error {
 		switch {
 		case len(pos) == 0:
-			overview(io.out)
+			overview(std.out)
 		case len(pos) > 1:
 			return badInput("help takes one COMMAND, got %d: %s", len(pos), strings.Join(pos, " "))
 		case lookup(pos[0]) == nil:
@@ -117,7 +117,7 @@ func defineHelp(fs *flagSet) runner {
 			cfs := newFlagSet(c)
 			c.define(cfs)
 			cfs.collect()
-			cfs.usage(io.out)
+			cfs.usage(std.out)
 		}
 		return nil
 	}

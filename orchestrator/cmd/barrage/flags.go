@@ -59,7 +59,14 @@ func newRunFlags(fs *flagSet) *runFlags {
 
 // The flag groups of run and plan. Each registers its flags under a section
 // of the usage, one line a flag; a flag's value goes into a field of
-// runFlags, which applyFlags copies into the spec.
+// runFlags, which applyFlags copies into the spec. To add a flag: a field
+// above, one line in the group whose commands use it (requestFlags …
+// workerFlags: run and plan; runOnlyFlags; planOnlyFlags), with a `WORD`
+// in its usage for its value, and its use in applyFlags. Its help, its
+// --flag errors and CONTRACT.md's check (TestFlagsMatchContract) follow;
+// update the golden help (go test -run TestHelpGolden -update) and
+// CONTRACT.md's table. Values that need words of their own: perSecond for
+// rates, oneOf for choices; events.Duration with TextVar for durations.
 
 // requestFlags: the targets, the requests sent to them, the run's name.
 func (f *runFlags) requestFlags(fs *flagSet) {

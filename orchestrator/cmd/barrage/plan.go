@@ -23,13 +23,13 @@ import (
 func definePlan(fs *flagSet) runner {
 	f := newRunFlags(fs)
 	f.planOnlyFlags(fs)
-	return func(pos []string, io stdio) error { return cmdPlan(f, pos, io) }
+	return func(pos []string, std stdio) error { return cmdPlan(f, pos, std) }
 }
 
 // cmdPlan prints the plan of a run without sending anything.
-func cmdPlan(f *runFlags, pos []string, io stdio) error {
-	stdout := io.out
-	s, err := specFromFlags(f, pos, io.in)
+func cmdPlan(f *runFlags, pos []string, std stdio) error {
+	stdout := std.out
+	s, err := specFromFlags(f, pos, std.in)
 	if err != nil {
 		return err
 	}

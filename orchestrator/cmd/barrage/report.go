@@ -18,7 +18,7 @@ func defineReport(fs *flagSet) runner {
 	var format, dir string
 	fs.Var(oneOf(&format, "text", "text", "json", "md", "html"), "format", "the report's format")
 	fs.StringVar(&dir, "out", "./barrage-runs", "where run folders are, `DIR`/runs/ID: RUN may be a run id")
-	return func(pos []string, io stdio) error { return cmdReport(pos, format, dir, io.out) }
+	return func(pos []string, std stdio) error { return cmdReport(pos, format, dir, std.out) }
 }
 
 // cmdReport renders a stored run: barrage report RUN [--format F].

@@ -22,13 +22,13 @@ import (
 func defineRun(fs *flagSet) runner {
 	f := newRunFlags(fs)
 	f.runOnlyFlags(fs)
-	return func(pos []string, io stdio) error { return cmdRun(f, pos, io) }
+	return func(pos []string, std stdio) error { return cmdRun(f, pos, std) }
 }
 
 // cmdRun runs a test to its report: barrage run [SPEC] [flags].
-func cmdRun(f *runFlags, pos []string, io stdio) error {
-	stdout, stderr := io.out, io.err
-	s, err := specFromFlags(f, pos, io.in)
+func cmdRun(f *runFlags, pos []string, std stdio) error {
+	stdout, stderr := std.out, std.err
+	s, err := specFromFlags(f, pos, std.in)
 	if err != nil {
 		return err
 	}

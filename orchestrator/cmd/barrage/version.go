@@ -7,12 +7,12 @@ import (
 )
 
 func defineVersion(fs *flagSet) runner {
-	return func(pos []string, io stdio) error {
+	return func(pos []string, std stdio) error {
 		if len(pos) > 0 {
 			return badInput("version takes no arguments, got %s", strings.Join(pos, " "))
 		}
 		bi, _ := debug.ReadBuildInfo()
-		_, err := fmt.Fprintln(io.out, versionLine(bi))
+		_, err := fmt.Fprintln(std.out, versionLine(bi))
 		return err
 	}
 }

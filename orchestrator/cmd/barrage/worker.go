@@ -35,11 +35,11 @@ func defineWorker(fs *flagSet) runner {
 	fs.IntVar(&w.maxShards, "max-shards", 0, "exit after running `N` shards; 0: no limit")
 	fs.DurationVar(&w.idle, "idle-exit", time.Minute, "exit after a duration `D` without a shard; 0: never")
 	fs.BoolVar(&w.quiet, "quiet", false, "no log lines")
-	return func(pos []string, io stdio) error {
+	return func(pos []string, std stdio) error {
 		if len(pos) > 0 {
 			return badInput("worker takes no arguments, got %s", strings.Join(pos, " "))
 		}
-		return cmdWorker(w, io.err)
+		return cmdWorker(w, std.err)
 	}
 }
 
