@@ -39,6 +39,9 @@ type ReportReplacer interface {
 type Submitted struct {
 	RunID string
 	Plan  *events.Plan
+	// Load is the load of the spec submitted, which Execute sets for its
+	// display: a staged load's steps.
+	Load events.Load
 }
 
 // Update is one look at a run being followed: its status, or why it could

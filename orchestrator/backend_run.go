@@ -57,6 +57,9 @@ type Outcome struct {
 	Report *events.Report
 	// Stopped says why a threshold's abort stopped the run; "" if none did.
 	Stopped string
+	// Interrupted is set when the user interrupted the run, or a find-max
+	// search run after it: the report covers what ran until then.
+	Interrupted bool
 }
 
 // NotFinishedError is a run that had no final state when following it
@@ -104,6 +107,7 @@ func Execute(ctx context.Context, b Backend, spec events.RunSpec, opt ExecOption
 	}
 	out := &Outcome{RunID: sub.RunID, Plan: sub.Plan, Report: rep, Stopped: x.stopped}
 	if x.interrupts > 0 || x.stopped != "" {
+		out.Interrupted = x.interrupts > 0
 		return out, nil
 	}
 	changed, serr := searchMax(spec, rep, func(seg events.RunSpec) (*events.Report, error) {
@@ -121,6 +125,7 @@ func Execute(ctx context.Context, b Backend, spec events.RunSpec, opt ExecOption
 	if serr != nil {
 		fmt.Fprintln(opt.Log, serr)
 	}
+	out.Interrupted = x.interrupts > 0
 	return out, nil
 }
 
@@ -143,6 +148,7 @@ func (x *executor) run(ctx context.Context, spec events.RunSpec, watch bool) (*S
 	if sub.Plan == nil {
 		return nil, nil, fmt.Errorf("run %s: submitted without a plan", sub.RunID)
 	}
+	sub.Load = spec.Load
 	w := &liveWatch{seen: map[int]time.Time{}}
 	if watch {
 		w.ths, w.steps = report.NewWatch(spec.Thresholds, len(sub.Plan.Shards)), newStepWatch(spec.Load)

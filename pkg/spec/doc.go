@@ -12,9 +12,10 @@
 // command-line flags and defaults, then calls Check, which reports every
 // problem of events.RunSpec.Validate on one line.
 //
-// Load reads a file (or standard input for "-") and inlines each target's
-// body_file, read relative to the spec file, so that the stored spec is
-// self-contained.
+// Load reads a file (or standard input for "-"; LoadFrom names the reader)
+// and inlines each target's body_file and each scenario's csv.file, read
+// relative to the spec file, or to the working directory for a spec on
+// standard input, so that the stored spec is self-contained.
 //
 // YAML is read by gopkg.in/yaml.v3 with KnownFields, which uses
 // events.Duration's UnmarshalText for scalars, so package events needs no YAML

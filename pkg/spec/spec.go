@@ -97,17 +97,20 @@ func emptySpec() *Error {
 }
 
 // Load reads the spec file at path ("-" reads standard input) with Decode,
-// then inlines each target's body_file, read relative to the spec file's
-// directory (the working directory for standard input), into its body.
-// Every error is an *Error.
-func Load(path string) (events.RunSpec, error) { return load(path, os.Stdin) }
+// then inlines each target's body_file and each scenario's csv.file, read
+// relative to the spec file's directory (the working directory for
+// standard input), so that the spec is self-contained. Every error is an
+// *Error.
+func Load(path string) (events.RunSpec, error) { return LoadFrom(path, os.Stdin) }
 
-func load(path string, stdin io.Reader) (events.RunSpec, error) {
+// LoadFrom is Load with stdin as the standard input that "-" reads: the one
+// loader of spec files and specs piped in.
+func LoadFrom(path string, stdin io.Reader) (events.RunSpec, error) {
 	name, dir := path, filepath.Dir(path)
 	var data []byte
 	var err error
 	if path == "-" {
-		name, dir = "stdin", "."
+		name, dir = "stdin", ""
 		data, err = io.ReadAll(stdin)
 	} else {
 		data, err = os.ReadFile(path)
@@ -155,15 +158,19 @@ func load(path string, stdin io.Reader) (events.RunSpec, error) {
 }
 
 // readText reads the file a spec names in field (relative to the spec's
-// directory dir), which must be UTF-8 text: it travels in a JSON string.
+// directory dir; "" for a spec on standard input: the working directory),
+// which must be UTF-8 text: it travels in a JSON string.
 func readText(name, dir, field, file string) (string, error) {
-	p := file
+	p, where := file, ""
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(dir, p)
+		if dir == "" {
+			where = " (relative to the working directory: the spec came from standard input)"
+		}
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return "", &Error{File: name, Err: err, Msg: fmt.Sprintf("%s: cannot read %s: %s", field, file, reason(err))}
+		return "", &Error{File: name, Err: err, Msg: fmt.Sprintf("%s: cannot read %s%s: %s", field, file, where, reason(err))}
 	}
 	if !utf8.Valid(b) {
 		return "", &Error{File: name, Msg: fmt.Sprintf("%s: %s is not UTF-8 text (it travels in a JSON string)", field, file)}

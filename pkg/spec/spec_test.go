@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -55,7 +56,7 @@ func TestLoad(t *testing.T) {
 
 func TestLoadStdin(t *testing.T) {
 	in := "targets:\n  - url: http://localhost:8080/\n    body_file: testdata/bodies/login.json\n"
-	s, err := load("-", strings.NewReader(in))
+	s, err := LoadFrom("-", strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,9 +64,32 @@ func TestLoadStdin(t *testing.T) {
 	if got, want := s.Targets[0].Body, `{"username":"load","password":"from-env"}`+"\n"; got != want || s.Targets[0].BodyFile != "" {
 		t.Errorf("body = %q, body_file = %q; want %q and none", got, s.Targets[0].BodyFile, want)
 	}
-	_, err = load("-", strings.NewReader("{\n  \"rat\": 1\n}"))
+	_, err = LoadFrom("-", strings.NewReader("{\n  \"rat\": 1\n}"))
 	if want := `stdin:2: field "rat" is not a RunSpec field (did you mean load.rate?)`; err == nil || err.Error() != want {
-		t.Errorf("load(-) = %v, want %s", err, want)
+		t.Errorf("LoadFrom(-) = %v, want %s", err, want)
+	}
+}
+
+// TestLoadStdinCSV: a scenario's csv.file on standard input is read
+// relative to the working directory too, and a file that is not there
+// says where it was looked for.
+func TestLoadStdinCSV(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("users.csv", []byte("user\nann\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc := "scenarios:\n  - name: s\n    csv: {file: %s}\n    steps: [{url: 'http://127.0.0.1:1/{{user}}'}]\n"
+	s, err := LoadFrom("-", strings.NewReader(fmt.Sprintf(sc, "users.csv")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.Scenarios[0].CSV; c.Text != "user\nann\n" || c.File != "" {
+		t.Errorf("csv = %+v; want the file's text inlined", c)
+	}
+	_, err = LoadFrom("-", strings.NewReader(fmt.Sprintf(sc, "nope.csv")))
+	want := "stdin: scenarios[0].csv.file: cannot read nope.csv (relative to the working directory: the spec came from standard input): no such file or directory"
+	if err == nil || err.Error() != want {
+		t.Errorf("LoadFrom(-) = %v\nwant %s", err, want)
 	}
 }
 

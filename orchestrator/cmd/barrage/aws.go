@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,19 +16,34 @@ import (
 )
 
 // awsFlags find a deployed stack: its API URL given, or read from the
-// CloudFormation stack's outputs.
+// CloudFormation stack's outputs. The environment fills what the flags
+// leave out, when they are used (so that help does not depend on it).
 type awsFlags struct{ api, stackName string }
 
-func (a *awsFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&a.api, "api", os.Getenv("BARRAGE_API_URL"), "aws backend: the stack's API URL (default: read from the stack's outputs)")
-	fs.StringVar(&a.stackName, "stack", envOr("BARRAGE_STACK", stack.DefaultStackName), "aws backend: the CloudFormation stack's `name`")
+func (a *awsFlags) apiFlag(fs *flagSet) {
+	fs.StringVar(&a.api, "api", "", "aws backend: the stack's API `URL` (default: $BARRAGE_API_URL, else read from the stack's outputs)")
 }
 
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
+func (a *awsFlags) stackFlag(fs *flagSet) {
+	fs.StringVar(&a.stackName, "stack", "", "aws backend: the CloudFormation stack's `NAME` (default: $BARRAGE_STACK, else "+stack.DefaultStackName+")")
+}
+
+// apiURL is --api, else $BARRAGE_API_URL; "" for neither.
+func (a *awsFlags) apiURL() string { return firstOf(a.api, os.Getenv("BARRAGE_API_URL")) }
+
+// stack is --stack, else $BARRAGE_STACK, else the default stack name.
+func (a *awsFlags) stack() string {
+	return firstOf(a.stackName, os.Getenv("BARRAGE_STACK"), stack.DefaultStackName)
+}
+
+// firstOf returns the first of vs that is not "".
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
 	}
-	return def
+	return ""
 }
 
 // client returns an API client with the default AWS configuration.
@@ -38,7 +52,7 @@ func (a *awsFlags) client(ctx context.Context) (*orchestrator.APIClient, error) 
 	if err != nil {
 		return nil, fmt.Errorf("aws configuration: %w", err)
 	}
-	url := a.api
+	url := a.apiURL()
 	if url == "" {
 		if url, err = a.output(ctx, cfg, stack.OutApiURL); err != nil {
 			return nil, fmt.Errorf("%w (deploy it with cdk deploy, or give --api)", err)
@@ -51,9 +65,10 @@ func (a *awsFlags) client(ctx context.Context) (*orchestrator.APIClient, error) 
 
 // output reads the output key of the CloudFormation stack.
 func (a *awsFlags) output(ctx context.Context, cfg aws.Config, key string) (string, error) {
-	out, err := cloudformation.NewFromConfig(cfg).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &a.stackName})
+	name := a.stack()
+	out, err := cloudformation.NewFromConfig(cfg).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &name})
 	if err != nil {
-		return "", fmt.Errorf("read the outputs of stack %s: %w", a.stackName, err)
+		return "", fmt.Errorf("read the outputs of stack %s: %w", name, err)
 	}
 	for _, s := range out.Stacks {
 		for _, o := range s.Outputs {
@@ -62,20 +77,19 @@ func (a *awsFlags) output(ctx context.Context, cfg aws.Config, key string) (stri
 			}
 		}
 	}
-	return "", fmt.Errorf("stack %s has no %s output", a.stackName, key)
+	return "", fmt.Errorf("stack %s has no %s output", name, key)
+}
+
+func defineStatus(fs *flagSet) runner {
+	var a awsFlags
+	a.apiFlag(fs)
+	a.stackFlag(fs)
+	asJSON := fs.Bool("json", false, "print the status as JSON")
+	return func(pos []string, std stdio) error { return cmdStatus(&a, *asJSON, pos, std.out) }
 }
 
 // cmdStatus prints a deployed run's state: barrage status RUN [--json].
-func cmdStatus(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var a awsFlags
-	a.register(fs)
-	asJSON := fs.Bool("json", false, "print the status as JSON")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
+func cmdStatus(a *awsFlags, asJSON bool, pos []string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return badInput("status takes one RUN id")
 	}
@@ -87,7 +101,7 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
@@ -98,16 +112,15 @@ func cmdStatus(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// cmdAbort stops a deployed run: barrage abort RUN.
-func cmdAbort(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("abort", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+func defineAbort(fs *flagSet) runner {
 	var a awsFlags
-	a.register(fs)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
+	a.apiFlag(fs)
+	a.stackFlag(fs)
+	return func(pos []string, std stdio) error { return cmdAbort(&a, pos, std.out) }
+}
+
+// cmdAbort stops a deployed run: barrage abort RUN.
+func cmdAbort(a *awsFlags, pos []string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return badInput("abort takes one RUN id")
 	}

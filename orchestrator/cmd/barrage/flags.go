@@ -2,9 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/barrage-load/barrage/events"
@@ -16,7 +13,7 @@ type multi []string
 func (m *multi) String() string     { return strings.Join(*m, ", ") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
-// runFlags are the flags of barrage run (CONTRACT.md).
+// runFlags are the flags of barrage run and barrage plan (CONTRACT.md).
 type runFlags struct {
 	targets     multi
 	targetsFile string
@@ -43,86 +40,101 @@ type runFlags struct {
 	quiet       bool
 	debug       int
 	kind        string
-	specName    string // the SPEC file's name, or "flags"
+	specName    string // the SPEC file's name, "stdin", or "flags"
 	aws         awsFlags
 	quotas      quotaFlags // barrage plan --backend aws
+	fs          *flagSet   // where they were parsed
 }
 
-func runFlagSet() (*flag.FlagSet, *runFlags) {
-	f := &runFlags{duration: events.Duration(events.DefaultDuration), timeout: events.Duration(events.DefaultTimeout)}
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.Var(&f.targets, "target", "target `URL`; repeatable")
-	fs.StringVar(&f.targetsFile, "targets", "", "targets `FILE` in vegeta's HTTP format")
-	fs.StringVar(&f.method, "method", "GET", "HTTP method for --target")
-	fs.Var(&f.headers, "header", "request header `\"K: V\"`; repeatable")
-	fs.StringVar(&f.body, "body", "", "request body `STRING`, or @FILE to read it from a file")
-	fs.Float64Var(&f.rate, "rate", events.DefaultRate, "arrivals per `R`/s over all workers; 0 runs a closed loop as fast as --max-inflight allows")
-	fs.Float64Var(&f.rampTo, "ramp-to", 0, "ramp linearly from --rate to this `R`/s over --duration")
-	fs.TextVar(&f.duration, "duration", &f.duration, "how long arrivals are scheduled (Go `duration`)")
-	fs.IntVar(&f.workers, "workers", 0, "number of shards (`N`); 0 lets barrage decide")
-	fs.BoolVar(&f.keepalive, "keepalive", true, "reuse connections; --keepalive=false opens a new connection per arrival")
+// newRunFlags registers the flags that run and plan share on fs: those
+// that make the spec, and where it runs. Each command adds its own
+// (runOnlyFlags, planOnlyFlags).
+func newRunFlags(fs *flagSet) *runFlags {
+	f := &runFlags{fs: fs, duration: events.Duration(events.DefaultDuration), timeout: events.Duration(events.DefaultTimeout),
+		lateLimit: events.Duration(events.DefaultLateLimit)}
+	f.requestFlags(fs)
+	f.loadFlags(fs)
+	f.connectionFlags(fs)
+	f.workerFlags(fs)
+	return f
+}
+
+// The flag groups of run and plan. Each registers its flags under a section
+// of the usage, one line a flag; a flag's value goes into a field of
+// runFlags, which applyFlags copies into the spec. To add a flag: a field
+// above, one line in the group whose commands use it (requestFlags …
+// workerFlags: run and plan; runOnlyFlags; planOnlyFlags), with a `WORD`
+// in its usage for its value, and its use in applyFlags. Its help, its
+// --flag errors and CONTRACT.md's check (TestFlagsMatchContract) follow;
+// update the golden help (go test -run TestHelpGolden -update) and
+// CONTRACT.md's table. Values that need words of their own: perSecond for
+// rates, oneOf for choices; events.Duration with TextVar for durations.
+
+// requestFlags: the targets, the requests sent to them, the run's name.
+func (f *runFlags) requestFlags(fs *flagSet) {
+	fs.section("Targets and requests")
+	fs.Var(&f.targets, "target", "a target `URL`; repeatable")
+	fs.StringVar(&f.targetsFile, "targets", "", "targets in vegeta's HTTP format, read from `FILE`")
+	fs.StringVar(&f.method, "method", "GET", "the HTTP `METHOD` of --target's requests")
+	fs.Var(&f.headers, "header", "a request header, `\"K: V\"`; repeatable")
+	fs.StringVar(&f.body, "body", "", "the request body: `STRING`, or @FILE to read it from FILE")
+	fs.TextVar(&f.timeout, "timeout", &f.timeout, "the per-request timeout: a duration `D` such as 2s or 500ms")
+	fs.StringVar(&f.name, "name", "", "a `NAME` for the run in reports")
+}
+
+// loadFlags: the arrival rate and how long it lasts. They set the numbers
+// of the spec's load, never its shape (applyLoadFlags).
+func (f *runFlags) loadFlags(fs *flagSet) {
+	fs.section("Load")
+	fs.Var(perSecond(&f.rate, events.DefaultRate), "rate",
+		"`R` arrivals per second over all workers (a ramp's start); 0 runs a closed loop as fast as --max-inflight allows")
+	fs.Var(perSecond(&f.rampTo, 0), "ramp-to", "ramp the rate linearly from --rate to `R` arrivals per second over --duration")
+	fs.TextVar(&f.duration, "duration", &f.duration, "how long arrivals are scheduled: a duration `D` such as 30s or 5m")
+	fs.IntVar(&f.maxInflight, "max-inflight", 0, "cap the requests in flight at `N` per worker; arrivals beyond it are dropped and counted (default: the planner's)")
+	fs.TextVar(&f.lateLimit, "late-limit", &f.lateLimit, "drop an arrival a worker reaches more than `D` late (a duration such as 10ms); 0 sends every arrival however late")
+}
+
+// connectionFlags: how requests reach the targets.
+func (f *runFlags) connectionFlags(fs *flagSet) {
+	fs.section("Connections")
+	fs.BoolVar(&f.keepalive, "keepalive", true, "reuse connections; --keepalive=false opens a new connection for every arrival")
 	fs.BoolVar(&f.http2, "http2", false, "HTTP/2 over TLS (ALPN)")
 	fs.BoolVar(&f.h2c, "h2c", false, "HTTP/2 over cleartext TCP with prior knowledge")
+	fs.IntVar(&f.connections, "connections", 0, "spread HTTP/2 streams over `N` connections per worker (default 1)")
 	fs.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification")
-	fs.TextVar(&f.timeout, "timeout", &f.timeout, "per-request timeout (Go `duration`)")
-	fs.IntVar(&f.maxInflight, "max-inflight", 0, "in-flight cap per worker (`N`); arrivals beyond it are dropped and counted")
-	f.lateLimit = events.Duration(events.DefaultLateLimit)
-	fs.TextVar(&f.lateLimit, "late-limit", &f.lateLimit, "how late a worker may still send an arrival (Go `duration`); later ones are dropped; 0 never drops")
-	fs.IntVar(&f.connections, "connections", 0, "HTTP/2 connections per worker (`N`) over which streams are spread (default 1)")
+}
+
+// workerFlags: where the run's shards run.
+func (f *runFlags) workerFlags(fs *flagSet) {
+	fs.section("Workers")
+	fs.Var(oneOf(&f.backend, "local", "local", "aws"), "backend", "where the workers run")
+	fs.IntVar(&f.workers, "workers", 0, "run `N` shards; 0 lets the planner decide")
+	fs.Var(oneOf(&f.kind, "", "lambda", "fargate"), "kind", "aws backend: the workers' kind (default: the planner decides)")
+	f.aws.stackFlag(fs)
+}
+
+// runOnlyFlags: how barrage run runs a test and shows it.
+func (f *runFlags) runOnlyFlags(fs *flagSet) {
+	fs.section("Running and output")
 	fs.StringVar(&f.out, "out", "./barrage-runs", "where run folders go: `DIR`/runs/{run_id}/")
-	fs.StringVar(&f.backend, "backend", "local", "where workers run: local or aws")
-	fs.BoolVar(&f.procs, "procs", false, "local backend: run each shard in its own process")
+	fs.BoolVar(&f.procs, "procs", false, "local backend: run each shard in its own barrage worker process")
+	f.aws.apiFlag(fs)
 	fs.BoolVar(&f.json, "json", false, "print report.json instead of the text report")
-	fs.StringVar(&f.name, "name", "", "a name for the run in reports")
-	fs.BoolVar(&f.demo, "demo", false, "start a small HTTP server on 127.0.0.1 and, without other targets, load it (to try barrage)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	fs.BoolVar(&f.demo, "demo", false, "start a small HTTP server on 127.0.0.1 and, without other targets, load it (to try barrage)")
 	fs.IntVar(&f.debug, "debug", 0, "print the first `N` scenario steps' requests and responses to stderr, secrets and tokens redacted (local backend, without --procs)")
-	fs.StringVar(&f.kind, "kind", "", "aws backend: worker kind, lambda or fargate (default: the planner decides)")
-	f.aws.register(fs)
+}
+
+// planOnlyFlags: how barrage plan shows a plan, and the account's quotas.
+func (f *runFlags) planOnlyFlags(fs *flagSet) {
+	fs.section("Output and AWS quotas")
+	fs.BoolVar(&f.json, "json", false, "print plan.json instead of the plan's summary")
 	f.quotas.register(fs)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintln(w, "Usage: barrage run [SPEC] [flags]\n\nSPEC is a YAML or JSON RunSpec (- reads stdin); flags override it.\n\nFlags:")
-		fs.VisitAll(func(fl *flag.Flag) {
-			name, use := flag.UnquoteUsage(fl)
-			fmt.Fprintf(w, "  --%s %s\n    \t%s", fl.Name, name, use)
-			if fl.DefValue != "" && fl.DefValue != "false" && fl.DefValue != "0" {
-				fmt.Fprintf(w, " (default %s)", fl.DefValue)
-			}
-			fmt.Fprintln(w)
-		})
-	}
-	return fs, f
 }
 
-// parseInterspersed parses flags that may come before or after positional
-// arguments ("barrage run spec.yaml --rate 10"), returning the positionals.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				fs.SetOutput(os.Stdout)
-				fs.Usage()
-				return nil, errHelp
-			}
-			return nil, badInput("%s", flagMessage(err))
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
-// flagMessage rewrites the flag package's messages to name flags as --flag.
-func flagMessage(err error) string {
-	msg := err.Error()
-	msg = strings.Replace(msg, "flag provided but not defined: -", "unknown flag --", 1)
-	msg = strings.Replace(msg, "for flag -", "for flag --", 1)
-	msg = strings.Replace(msg, "flag needs an argument: -", "flag needs an argument: --", 1)
-	return msg
+// set returns the names of the flags that were given.
+func (f *runFlags) set() map[string]bool {
+	set := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	return set
 }

@@ -194,7 +194,8 @@ func TestFollowStaircase(t *testing.T) {
 
 // TestFollowInterrupts: each interrupt asks the backend to stop the run
 // (locally, the second cuts off requests in flight; a deployed run's abort
-// can be asked again). The report is still printed.
+// can be asked again). The report is still printed, and barrage exits 130:
+// an interrupted run is not a passing one.
 func TestFollowInterrupts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ints := make(chan struct{}, 3)
@@ -211,8 +212,33 @@ func TestFollowInterrupts(t *testing.T) {
 			return running(now, b.plan.StartAt, 10)
 		}
 		code, stdout, stderr := follow(b, events.RunSpec{}, ints)
-		if code != exitOK || len(b.aborts) != 3 || !strings.Contains(stdout, "barrage run r1") {
-			t.Errorf("exit %d, %d aborts; want 0 after 3 aborts and a report\n%s%s", code, len(b.aborts), stdout, stderr)
+		if code != 130 || len(b.aborts) != 3 || !strings.Contains(stdout, "barrage run r1") {
+			t.Errorf("exit %d, %d aborts; want 130 after 3 aborts and a report\n%s%s", code, len(b.aborts), stdout, stderr)
+		}
+		if want := "barrage: interrupted: the report covers the run until it stopped\n"; !strings.HasSuffix(stderr, want) {
+			t.Errorf("stderr %q; want it to end with %q", stderr, want)
+		}
+	})
+}
+
+// TestFollowInterruptBeatsThreshold: a run interrupted while a threshold
+// is broken exits 130, not 1: the user stopped it before it was judged
+// whole.
+func TestFollowInterruptBeatsThreshold(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ints := make(chan struct{}, 1)
+		failed := &events.Report{RunID: "r1", Requests: 100, Success: 100,
+			Thresholds: []events.ThresholdResult{{Metric: events.MetricP99, Pass: false}}}
+		b := &fakeBackend{report: failed}
+		b.look = func(now time.Time, aborts int) *orchestrator.Status {
+			if aborts > 0 {
+				return complete()
+			}
+			ints <- struct{}{}
+			return running(now, b.plan.StartAt, 10)
+		}
+		if code, _, stderr := follow(b, events.RunSpec{}, ints); code != 130 {
+			t.Errorf("exit %d; want 130\n%s", code, stderr)
 		}
 	})
 }

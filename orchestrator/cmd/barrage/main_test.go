@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,8 +40,16 @@ type result struct {
 // barrage runs the command with args and waits at most limit.
 func barrage(t *testing.T, limit time.Duration, args ...string) result {
 	t.Helper()
+	return barrageIn(t, limit, "", nil, args...)
+}
+
+// barrageIn runs the command with args in the directory dir ("": this
+// one), with stdin as its standard input, and waits at most limit.
+func barrageIn(t *testing.T, limit time.Duration, dir string, stdin io.Reader, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "BARRAGE_AS_MAIN=1")
+	cmd.Dir, cmd.Stdin = dir, stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
@@ -141,6 +151,7 @@ func TestBadInput(t *testing.T) {
 	scenario := func(extra string) string {
 		return "scenarios:\n  - name: s\n" + extra + "    steps: [{url: '" + srv.URL + "/', headers: {A: '{{k}}'}}]\n"
 	}
+	stages := write("stages.yaml", "targets: [{url: '"+srv.URL+"'}]\nload: {shape: stages, stages: [{duration: 5s, rate: 10}]}\n")
 	typo := write("typo.yaml", scenario("    vars: {kk: x}\n"))
 	unsetSecret := write("secret.yaml", scenario("    secrets: {k: 'env:BARRAGE_TEST_UNSET_SECRET'}\n"))
 	badRef := write("ref.yaml", scenario("    secrets: {k: 'vault:kv/x'}\n"))
@@ -185,6 +196,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown command", []string{"fly"}, "unknown command"},
 		// A missing spec file.
 		{"missing spec", []string{"run", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
+		// A flag that would replace a staged load's rates names the flag and the load.
+		{"rate on stages", []string{"run", stages, "--rate", "300"}, "--rate: the spec's load is stages (1 stage, 10/s over 5s), whose steps set the rates"},
 		// A template's unknown variable names the step's field.
 		{"scenario typo", []string{"run", typo}, `scenarios[0].steps[0].headers.A: template "{{k}}": byte 2: unknown variable "k"`},
 		// A secret that cannot be read is found before anything is sent.
@@ -217,7 +230,7 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestInterrupt checks Ctrl-C: scheduling stops, in-flight requests finish,
-// and the report is still written.
+// the report is still written and printed, and barrage exits 130.
 func TestInterrupt(t *testing.T) {
 	srv, _ := countingServer(t)
 	out := t.TempDir()
@@ -234,8 +247,9 @@ func TestInterrupt(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, stderr.String())
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+			t.Errorf("exit: %v; want exit status 130\n%s", err, stderr.String())
 		}
 	case <-time.After(15 * time.Second):
 		cmd.Process.Kill()

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -22,9 +20,16 @@ import (
 	"github.com/barrage-load/barrage/pkg/stack"
 )
 
+func definePlan(fs *flagSet) runner {
+	f := newRunFlags(fs)
+	f.planOnlyFlags(fs)
+	return func(pos []string, std stdio) error { return cmdPlan(f, pos, std) }
+}
+
 // cmdPlan prints the plan of a run without sending anything.
-func cmdPlan(args []string, stdin io.Reader, stdout io.Writer) error {
-	s, f, err := specFromArgs(args, stdin)
+func cmdPlan(f *runFlags, pos []string, std stdio) error {
+	stdout := std.out
+	s, err := specFromFlags(f, pos, std.in)
 	if err != nil {
 		return err
 	}
@@ -65,11 +70,11 @@ type quotaFlags struct {
 	fargate float64
 }
 
-func (q *quotaFlags) register(fs *flag.FlagSet) {
+func (q *quotaFlags) register(fs *flagSet) {
 	fs.IntVar(&q.lambda, "lambda-concurrency", 0,
-		"plan --backend aws: the concurrent worker Lambdas the account allows (`N`; default: read from the account)")
+		"aws backend: the account allows `N` concurrent worker Lambdas (default: read from the account)")
 	fs.Float64Var(&q.fargate, "fargate-vcpu", 0,
-		"plan --backend aws: the account's Fargate vCPU quota (`N`; default: read from the account)")
+		"aws backend: the account's Fargate vCPU quota is `N` (default: read from the account)")
 }
 
 // quotaReadTimeout bounds reading the quotas from the account.

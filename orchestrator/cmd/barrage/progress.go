@@ -3,54 +3,78 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
 )
 
-// progress shows a run while barrage run follows it: a progress bar on a
-// terminal, plain lines otherwise, and the notes that must be seen even
-// with --quiet. The line gives the time into the run's schedule, its
-// state, and the shards' latest figures added up (p99 is the worst
-// shard's); with --quiet only notes are shown.
+// progress shows a run while barrage run follows it: a bar redrawn in
+// place on a terminal, plain lines otherwise, and the notes that must be
+// seen even with --quiet. The line gives the time into the run's schedule
+// (whole seconds; the bar is that time over the schedule's length, so the
+// two agree and the bar is full when the schedule ends), a staged load's
+// stage or step with its planned rate, the run's state, and the shards'
+// latest figures added up (p99 is the worst shard's); with --quiet only
+// notes are shown.
 type progress struct {
-	w       io.Writer
-	quiet   bool
-	bar     *progressbar.ProgressBar
-	start   time.Time
-	length  time.Duration
-	every   time.Duration // plain lines: at most one per interval
+	w      io.Writer
+	quiet  bool
+	width  int // the terminal's columns; 0: not a terminal
+	start  time.Time
+	length time.Duration
+	steps  []events.Step // a staged load's; nil for the others
+	finder bool          // the steps are a find-max staircase's
+	every  time.Duration // plain lines: at most one per interval
+
 	mu      sync.Mutex
 	last    map[int]orchestrator.ShardLive
 	lastAt  time.Duration
 	state   string
 	rate    float64 // the latest rate while the run ran
-	pending string  // the latest line, not yet printed
+	pending string  // plain: the latest line, not yet printed
+	drawn   string  // terminal: the bar's line on screen
 }
 
 var _ orchestrator.Display = (*progress)(nil)
 
+// barWidth is how many cells the bar fills.
+const barWidth = 20
+
+// newProgress returns the display of sub on w: a bar if w is a terminal.
 func newProgress(w io.Writer, quiet bool, sub *orchestrator.Submitted) *progress {
-	p := &progress{w: w, quiet: quiet, start: sub.Plan.StartAt, last: map[int]orchestrator.ShardLive{}, every: time.Second}
+	return newProgressOn(w, quiet, sub, terminalWidth(w))
+}
+
+// terminalWidth is the width of the terminal w, or 0 if w is not one.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return 0
+	}
+	if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+		return cols
+	}
+	return 80
+}
+
+// newProgressOn returns the display of sub on w, a terminal width columns
+// wide (0: not a terminal).
+func newProgressOn(w io.Writer, quiet bool, sub *orchestrator.Submitted, width int) *progress {
+	p := &progress{w: w, quiet: quiet, width: width, start: sub.Plan.StartAt, last: map[int]orchestrator.ShardLive{},
+		every: time.Second, steps: sub.Load.Steps(), finder: sub.Load.Shape == events.ShapeFindMax}
 	for _, s := range sub.Plan.Shards {
 		p.length = max(p.length, s.WindowTo.D())
 	}
 	if p.length > time.Minute {
 		p.every = 10 * time.Second
-	}
-	if f, ok := w.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions64(int64(p.length/time.Second),
-			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetWidth(20),
-			progressbar.OptionShowElapsedTimeOnFinish(),
-			progressbar.OptionSetPredictTime(false),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionThrottle(200*time.Millisecond))
 	}
 	return p
 }
@@ -81,33 +105,88 @@ func (p *progress) Update(u orchestrator.Update) {
 	if !orchestrator.IsFinal(st.State) {
 		p.rate = st.Rate // a reported run has none: keep the last
 	}
-	elapsed := min(max(time.Since(p.start), 0), p.length)
-	line := fmt.Sprintf("%s/%s  %s  %.0f/s  p99 %s  %d requests  %d errors  shards: %d claimed, %d reported of %d",
-		elapsed.Round(time.Second), p.length, st.State, p.rate, time.Duration(p99*1e6).Round(10*time.Microsecond),
+	el := p.elapsed()
+	line := fmt.Sprintf("%s/%s  %s%s  %.0f/s  p99 %s  %d requests  %d errors  shards: %d claimed, %d reported of %d",
+		el, p.length, p.step(el), st.State, p.rate, time.Duration(p99*1e6).Round(10*time.Microsecond),
 		max(requests, st.Requests), errs, st.Shards.Claimed, st.Shards.Reported, st.Shards.Planned)
 	if dropped > 0 {
 		line += fmt.Sprintf("  %d dropped", dropped)
 	}
-	if p.bar != nil {
-		p.bar.Describe(line)
-		p.bar.Set64(int64(elapsed / time.Second))
+	if p.width > 0 {
+		p.draw(p.bar(el) + "  " + line)
 		return
 	}
 	p.pending = line
-	if elapsed-p.lastAt >= p.every || st.State != p.state {
-		p.lastAt, p.state = elapsed, st.State
+	if el-p.lastAt >= p.every || st.State != p.state {
+		p.lastAt, p.state = el, st.State
 		p.flush()
 	}
 }
 
-// Note prints a line, below the bar if one is shown.
+// elapsed is the time into the schedule, in whole seconds, up to its
+// length (the schedule's end, which need not be a whole second).
+func (p *progress) elapsed() time.Duration {
+	el := time.Since(p.start)
+	if el >= p.length {
+		return p.length
+	}
+	return max(el.Truncate(time.Second), 0)
+}
+
+// step names the stage or step of a staged load at el into the schedule,
+// with its planned rate then, to the arrival ("stage 2/3 300/s  ", "step
+// 4 (600/s)  "):
+// "" for the other loads, and once the schedule has ended.
+func (p *progress) step(el time.Duration) string {
+	if el >= p.length {
+		return ""
+	}
+	for _, s := range p.steps {
+		if el < s.From || el >= s.To {
+			continue
+		}
+		rate := rateText(math.Round(s.Rate + (s.RampTo-s.Rate)*float64(el-s.From)/float64(s.To-s.From)))
+		switch {
+		case s.Warmup:
+			return fmt.Sprintf("warm-up (%s/s)  ", rate)
+		case p.finder:
+			return fmt.Sprintf("step %d (%s/s)  ", s.Index, rate)
+		}
+		return fmt.Sprintf("stage %d/%d %s/s  ", s.Index, len(p.steps), rate)
+	}
+	return ""
+}
+
+// bar draws el over the schedule's length: "[██████░░░░░░░░░░░░░░]  30%".
+func (p *progress) bar(el time.Duration) string {
+	frac := 1.0
+	if p.length > 0 {
+		frac = float64(el) / float64(p.length)
+	}
+	full := int(frac * barWidth)
+	return fmt.Sprintf("[%s%s] %3d%%", strings.Repeat("█", full), strings.Repeat("░", barWidth-full), int(frac*100))
+}
+
+// draw puts line in place of the bar's line on screen, cut to the
+// terminal's width so that it never wraps.
+func (p *progress) draw(line string) {
+	if n := utf8.RuneCountInString(line); n >= p.width {
+		line = string([]rune(line)[:p.width-1])
+	}
+	p.drawn = line
+	fmt.Fprint(p.w, "\r"+line+"\x1b[K")
+}
+
+// Note prints a line; on a terminal above the bar, which is drawn again.
 func (p *progress) Note(s string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bar != nil {
-		s = "\n" + s
+	if p.drawn == "" {
+		fmt.Fprintln(p.w, s)
+		return
 	}
-	fmt.Fprintln(p.w, s)
+	fmt.Fprint(p.w, "\r\x1b[K"+s+"\n")
+	p.draw(p.drawn)
 }
 
 func (p *progress) flush() {
@@ -121,9 +200,9 @@ func (p *progress) flush() {
 func (p *progress) End() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bar != nil {
-		p.bar.Finish()
+	if p.drawn != "" {
 		fmt.Fprintln(p.w)
+		p.drawn = ""
 		return
 	}
 	p.flush()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,20 +14,19 @@ import (
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
+func defineReport(fs *flagSet) runner {
+	var format, dir string
+	fs.Var(oneOf(&format, "text", "text", "json", "md", "html"), "format", "the report's format")
+	fs.StringVar(&dir, "out", "./barrage-runs", "where run folders are, `DIR`/runs/ID: RUN may be a run id")
+	return func(pos []string, std stdio) error { return cmdReport(pos, format, dir, std.out) }
+}
+
 // cmdReport renders a stored run: barrage report RUN [--format F].
-func cmdReport(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	format := fs.String("format", "text", "text, json, md or html")
-	dir := fs.String("out", "./barrage-runs", "where run folders are, to find RUN given as a run id")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
+func cmdReport(pos []string, format, dir string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return badInput("report takes one RUN (a run folder or a run id)")
 	}
-	st, id, err := openRun(pos[0], *dir)
+	st, id, err := openRun(pos[0], dir)
 	if err != nil {
 		return badInput("%v", err)
 	}
@@ -39,9 +37,7 @@ func cmdReport(args []string, stdout io.Writer) error {
 		}
 		return badInput("%v", err)
 	}
-	switch *format {
-	case "text":
-		err = report.Text(stdout, r)
+	switch format {
 	case "json":
 		err = writeJSON(stdout, r)
 	case "md":
@@ -49,7 +45,7 @@ func cmdReport(args []string, stdout io.Writer) error {
 	case "html":
 		err = report.HTML(stdout, r)
 	default:
-		return badInput("unknown --format %q (want text, json, md or html)", *format)
+		err = report.Text(stdout, r)
 	}
 	if err != nil {
 		return err

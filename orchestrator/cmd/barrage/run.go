@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,8 +19,16 @@ import (
 	"github.com/barrage-load/barrage/pkg/targets"
 )
 
-func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	s, f, err := specFromArgs(args, stdin)
+func defineRun(fs *flagSet) runner {
+	f := newRunFlags(fs)
+	f.runOnlyFlags(fs)
+	return func(pos []string, std stdio) error { return cmdRun(f, pos, std) }
+}
+
+// cmdRun runs a test to its report: barrage run [SPEC] [flags].
+func cmdRun(f *runFlags, pos []string, std stdio) error {
+	stdout, stderr := std.out, std.err
+	s, err := specFromFlags(f, pos, std.in)
 	if err != nil {
 		return err
 	}
@@ -131,6 +138,9 @@ func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan st
 	if err != nil {
 		return err
 	}
+	if out.Interrupted {
+		return errInterrupted
+	}
 	if out.Report.Requests == 0 && out.Report.Dropped == 0 {
 		return fmt.Errorf("%w: no request was sent", orchestrator.ErrNoResult)
 	}
@@ -140,44 +150,29 @@ func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan st
 	return failedThresholds(out.Report)
 }
 
-// specFromArgs reads a command line of run or plan: flags and an optional
-// SPEC file, flags overriding the file. It does not validate: the caller
-// applies defaults and checks.
-func specFromArgs(args []string, stdin io.Reader) (events.RunSpec, *runFlags, error) {
-	fs, f := runFlagSet()
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return events.RunSpec{}, nil, err
-	}
+// specFromFlags reads the spec of run or plan: the parsed flags f and an
+// optional SPEC file (pos), flags overriding the file. It does not
+// validate: the caller applies defaults and checks.
+func specFromFlags(f *runFlags, pos []string, stdin io.Reader) (events.RunSpec, error) {
 	if len(pos) > 1 {
-		return events.RunSpec{}, nil, badInput("at most one SPEC file, got %d: %s", len(pos), strings.Join(pos, " "))
+		return events.RunSpec{}, badInput("at most one SPEC file, got %d: %s", len(pos), strings.Join(pos, " "))
 	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	var s events.RunSpec
 	f.specName = "flags"
 	if len(pos) == 1 {
 		f.specName = pos[0]
-		if s, err = loadSpec(pos[0], stdin); err != nil {
-			return events.RunSpec{}, nil, badInput("%v", err)
+		if pos[0] == "-" {
+			f.specName = "stdin"
+		}
+		var err error
+		if s, err = spec.LoadFrom(pos[0], stdin); err != nil {
+			return events.RunSpec{}, badInput("%v", err)
 		}
 	}
-	if err := applyFlags(&s, f, set); err != nil {
-		return events.RunSpec{}, nil, err
+	if err := applyFlags(&s, f, f.set()); err != nil {
+		return events.RunSpec{}, err
 	}
-	return s, f, nil
-}
-
-// loadSpec reads a spec file, or stdin for "-".
-func loadSpec(path string, stdin io.Reader) (events.RunSpec, error) {
-	if path != "-" {
-		return spec.Load(path)
-	}
-	b, err := io.ReadAll(stdin)
-	if err != nil {
-		return events.RunSpec{}, fmt.Errorf("read stdin: %w", err)
-	}
-	return spec.Decode(b, "stdin")
+	return s, nil
 }
 
 // applyFlags overrides s with the flags that were set.
@@ -243,14 +238,8 @@ func applyFlags(s *events.RunSpec, f *runFlags, set map[string]bool) error {
 			t.Headers = m
 		}
 	}
-	if set["rate"] || set["ramp-to"] {
-		s.Load = events.Load{Shape: events.ShapeConstant, Rate: f.rate}
-		if set["ramp-to"] {
-			s.Load = events.Load{Shape: events.ShapeRamp, From: f.rate, To: f.rampTo}
-		}
-	}
-	if set["duration"] || s.Duration == 0 && !s.Load.Staged() { // a staged load sets its own
-		s.Duration = f.duration
+	if err := applyLoadFlags(s, f, set); err != nil {
+		return err
 	}
 	if set["timeout"] || s.Timeout == 0 {
 		s.Timeout = f.timeout

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,39 +19,52 @@ import (
 	"github.com/barrage-load/barrage/pkg/worker"
 )
 
+// workerFlags are the flags of barrage worker.
+type workerFlags struct {
+	store, queue, kind string
+	maxShards          int
+	idle               time.Duration
+	quiet              bool
+}
+
+func defineWorker(fs *flagSet) runner {
+	var w workerFlags
+	fs.StringVar(&w.store, "store", "", "the run store `S`: a directory, or s3://bucket[/prefix]")
+	fs.StringVar(&w.queue, "queue", "", "the shard queue `Q`: http://127.0.0.1:PORT (a local run), or an SQS queue URL")
+	fs.Var(oneOf(&w.kind, events.KindLocal, events.KindLocal, events.KindLambda, events.KindFargate), "kind", "the worker kind recorded in results")
+	fs.IntVar(&w.maxShards, "max-shards", 0, "exit after running `N` shards; 0: no limit")
+	fs.DurationVar(&w.idle, "idle-exit", time.Minute, "exit after a duration `D` without a shard; 0: never")
+	fs.BoolVar(&w.quiet, "quiet", false, "no log lines")
+	return func(pos []string, std stdio) error {
+		if len(pos) > 0 {
+			return badInput("worker takes no arguments, got %s", strings.Join(pos, " "))
+		}
+		return cmdWorker(w, std.err)
+	}
+}
+
 // cmdWorker runs shards from a queue: barrage worker --store S --queue Q.
 // The local backend starts these for --procs; the Fargate task runs one.
-func cmdWorker(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	storeURL := fs.String("store", "", "the run store: a directory, or s3://bucket/prefix")
-	queueURL := fs.String("queue", "", "the shard queue: http://127.0.0.1:PORT (a local run) or an SQS queue URL")
-	kind := fs.String("kind", events.KindLocal, "worker kind recorded in results: local, lambda, fargate")
-	maxShards := fs.Int("max-shards", 0, "exit after this many shards (0: no limit)")
-	idle := fs.Duration("idle-exit", time.Minute, "exit after this long without a shard (0: never)")
-	quiet := fs.Bool("quiet", false, "no log lines")
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return err
-	}
-	if *storeURL == "" || *queueURL == "" {
+func cmdWorker(w workerFlags, stderr io.Writer) error {
+	if w.store == "" || w.queue == "" {
 		return badInput("worker needs --store and --queue")
 	}
-	st, err := openStore(*storeURL)
+	st, err := openStore(w.store)
 	if err != nil {
 		return badInput("--store: %v", err)
 	}
-	q, err := openQueue(*queueURL)
+	q, err := openQueue(w.queue)
 	if err != nil {
 		return badInput("--queue: %v", err)
 	}
 	// An interrupt stops scheduling; the abort marker, or SIGKILL, the rest.
 	sched, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rt := &worker.Runtime{Store: st, Kind: *kind, Log: workerLog(stderr, *quiet), ProgressEvery: time.Second}
-	if *kind != events.KindLocal {
+	rt := &worker.Runtime{Store: st, Kind: w.kind, Log: workerLog(stderr, w.quiet), ProgressEvery: time.Second}
+	if w.kind != events.KindLocal {
 		rt.ProgressEvery = worker.DefaultProgressEvery
 	}
-	_, err = rt.Serve(sched, q, worker.ServeOptions{MaxShards: *maxShards, IdleExit: *idle})
+	_, err = rt.Serve(sched, q, worker.ServeOptions{MaxShards: w.maxShards, IdleExit: w.idle})
 	return err
 }
 
