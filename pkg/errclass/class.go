@@ -26,6 +26,7 @@ const (
 	Other                         // anything else: "other"
 	Unexpected                    // a journey step answered with a status it does not expect: "unexpected_status"
 	Extract                       // a value a later journey step needs was not in a response: "extract"
+	ForbiddenHost                 // the host or its address may not be contacted (pkg/hostguard): "forbidden_host"
 
 	// NumClasses is the number of classes, for arrays indexed by Class:
 	// var counts [errclass.NumClasses]int64.
@@ -50,6 +51,7 @@ var names = [NumClasses]string{
 	Other:            "other",
 	Unexpected:       "unexpected_status",
 	Extract:          "extract",
+	ForbiddenHost:    "forbidden_host",
 }
 
 // String returns the contract's name of c, such as "connect_refused", or
