@@ -44,10 +44,11 @@ func (d *Dialer) Lookup(ctx context.Context, host string) ([]netip.Addr, error) 
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range addrs {
+	for i, a := range addrs {
 		if err := d.Guard.Addr(host, a); err != nil {
 			return nil, err
 		}
+		addrs[i] = a.Unmap()
 	}
 	return addrs, nil
 }

@@ -22,13 +22,12 @@ type Guard struct {
 	DenyLoopback bool
 }
 
-// With returns g with one more allow-list: a host must match it as well, so
-// a spec's list narrows a deployment's and never widens it. g is not
-// changed.
+// With returns g narrowed by patterns (a spec's allow_hosts): a host must
+// match them as well, so a spec narrows a deployment's list and never
+// widens it. No patterns leave g as it is; g itself is not changed.
 func (g Guard) With(patterns []string) Guard {
-	g.Allow = append(slices.Clip(g.Allow), slices.Clone(patterns))
-	if g.Allow[len(g.Allow)-1] == nil {
-		g.Allow[len(g.Allow)-1] = []string{} // an empty list, not a missing one
+	if len(patterns) > 0 {
+		g.Allow = append(slices.Clip(g.Allow), slices.Clone(patterns))
 	}
 	return g
 }
@@ -51,7 +50,7 @@ func (g Guard) Host(host string) error {
 // returns nil or an *Error.
 func (g Guard) Addr(host string, a netip.Addr) error {
 	if r := g.reason(a); r != "" {
-		return &Error{Host: host, Addr: a.WithZone(""), Reason: r}
+		return &Error{Host: host, Addr: a.WithZone("").Unmap(), Reason: r}
 	}
 	return nil
 }
