@@ -77,12 +77,22 @@ func FromEnv(ctx context.Context) (*orchestrator.AWS, error) {
 		a.Quotas = func(ctx context.Context) (plan.Quotas, error) { return launch.ReadQuotas(ctx, lc, sq, f, spot) }
 	}
 	a.TaskVCPU, _ = strconv.ParseFloat(get(stack.EnvTaskVCPU), 64)
-	a.Limits.AllowedTargets = split(get(stack.EnvAllowedTargets))
-	a.Limits.MaxRate, _ = strconv.ParseFloat(get(stack.EnvMaxRate), 64)
-	a.Limits.MaxDuration, _ = time.ParseDuration(get(stack.EnvMaxDuration))
+	a.Limits = LimitsFromEnv()
 	a.WorkerMemoryMB, _ = strconv.Atoi(get(stack.EnvWorkerMemoryMB))
 	a.LeadTime, _ = time.ParseDuration(get(stack.EnvLeadTime))
 	return a, nil
+}
+
+// LimitsFromEnv reads the deployment's limits from the environment the
+// stack sets: the API checks runs against them, and the workers (the
+// Lambda, the task) guard what they dial with Limits.Guard. Without
+// BARRAGE_ALLOWED_TARGETS no host is allowed.
+func LimitsFromEnv() orchestrator.Limits {
+	get := os.Getenv
+	l := orchestrator.Limits{AllowedTargets: split(get(stack.EnvAllowedTargets)), AllowLoopback: get(stack.EnvAllowLoopback) == "true"}
+	l.MaxRate, _ = strconv.ParseFloat(get(stack.EnvMaxRate), 64)
+	l.MaxDuration, _ = time.ParseDuration(get(stack.EnvMaxDuration))
+	return l
 }
 
 // endpoint returns a client option that overrides the endpoint with the
