@@ -42,6 +42,7 @@ type runFlags struct {
 	quiet       bool
 	debug       int
 	kind        string
+	allowHosts  string
 	specName    string // the SPEC file's name, or "flags"
 	aws         awsFlags
 	quotas      quotaFlags // barrage plan --backend aws
@@ -75,6 +76,7 @@ func runFlagSet() (*flag.FlagSet, *runFlags) {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
 	fs.IntVar(&f.debug, "debug", 0, "print the first `N` scenario steps' requests and responses to stderr, secrets and tokens redacted (local backend, without --procs)")
 	fs.StringVar(&f.kind, "kind", "", "aws backend: worker kind, lambda or fargate (default: the planner decides)")
+	fs.StringVar(&f.allowHosts, "allow-hosts", "", "the only hosts the run may contact, comma-separated: `HOSTS` such as api.example.com,*.example.net (the spec's allow_hosts)")
 	f.aws.register(fs)
 	f.quotas.register(fs)
 	fs.SetOutput(io.Discard)

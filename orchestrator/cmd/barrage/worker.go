@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/orchestrator/lambdas"
 	"github.com/barrage-load/barrage/pkg/queue"
 	"github.com/barrage-load/barrage/pkg/queue/sqsqueue"
 	"github.com/barrage-load/barrage/pkg/store"
@@ -51,6 +52,9 @@ func cmdWorker(args []string, stderr io.Writer) error {
 	rt := &worker.Runtime{Store: st, Kind: *kind, Log: workerLog(stderr, *quiet), ProgressEvery: time.Second}
 	if *kind != events.KindLocal {
 		rt.ProgressEvery = worker.DefaultProgressEvery
+		// On AWS: the deployment's allow-list, and no loopback, as the
+		// functions and the task have.
+		rt.Guard = lambdas.LimitsFromEnv().Guard()
 	}
 	_, err = rt.Serve(sched, q, worker.ServeOptions{MaxShards: *maxShards, IdleExit: *idle})
 	return err
