@@ -23,10 +23,10 @@ import (
 // CheckHosts reports every host of s that g refuses, each problem an
 // *events.FieldError naming the field and the host: s's allow_hosts
 // patterns, each target's URL, each flow's issuer, and each scenario
-// step's URL with its vars filled in. A step whose scheme or host is
-// decided by a value only known at run time (a secret, a dataset column,
-// an extracted value, a built-in variable) is refused: its host could be
-// anything. What the issuers' discovery returns is checked by
+// step's URL with its vars filled in. Where g has an allow-list, a step
+// whose scheme or host is decided by a value only known at run time (a
+// secret, a dataset column, an extracted value, a built-in variable) is
+// refused: its host could be anything. What the issuers' discovery returns is checked by
 // CheckDiscovery, and again by Prepare in the worker; a login form's
 // action and redirects are checked when they are followed and dialed.
 // CheckHosts sends nothing; g is the deployment's guard, already narrowed
@@ -45,10 +45,13 @@ func CheckHosts(s *events.RunSpec, g hostguard.Guard) error {
 		return errors.Join(errs...) // the hosts' refusals would follow from the bad pattern
 	}
 	for _, h := range hostsOf(s) {
-		if h.err != nil {
+		switch {
+		case h.err != nil && len(g.Allow) > 0: // without a list any host will do: the dialer refuses the forbidden addresses
 			refuse(h.field, h.err)
-		} else if err := g.Host(h.host); err != nil {
-			refuse(h.field, err)
+		case h.err == nil:
+			if err := g.Host(h.host); err != nil {
+				refuse(h.field, err)
+			}
 		}
 	}
 	return errors.Join(errs...)
