@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 
 	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/launch"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/queue/sqsqueue"
@@ -89,7 +90,7 @@ func FromEnv(ctx context.Context) (*orchestrator.AWS, error) {
 // BARRAGE_ALLOWED_TARGETS no host is allowed.
 func LimitsFromEnv() orchestrator.Limits {
 	get := os.Getenv
-	l := orchestrator.Limits{AllowedTargets: split(get(stack.EnvAllowedTargets)), AllowLoopback: get(stack.EnvAllowLoopback) == "true"}
+	l := orchestrator.Limits{AllowedTargets: hostguard.Split(get(stack.EnvAllowedTargets)), AllowLoopback: get(stack.EnvAllowLoopback) == "true"}
 	l.MaxRate, _ = strconv.ParseFloat(get(stack.EnvMaxRate), 64)
 	l.MaxDuration, _ = time.ParseDuration(get(stack.EnvMaxDuration))
 	return l
