@@ -35,9 +35,16 @@ func target(t *testing.T) (string, *atomic.Int64) {
 // plan, and returns its shard messages.
 func stored(t *testing.T, st store.Store, url string, rate float64, d time.Duration, workers int) []events.ShardMessage {
 	t.Helper()
-	s := events.RunSpec{Targets: []events.Target{{URL: url}}, Load: events.Load{Shape: events.ShapeConstant, Rate: rate},
-		Duration: events.Duration(d), Workers: workers}.WithDefaults()
-	p, err := plan.Make(s, plan.Options{RunID: "r", Backend: plan.BackendLocal, Now: time.Now(), Workers: workers, LocalCPUs: 2})
+	return storedSpec(t, st, events.RunSpec{Targets: []events.Target{{URL: url}}, Load: events.Load{Shape: events.ShapeConstant, Rate: rate},
+		Duration: events.Duration(d), Workers: workers})
+}
+
+// storedSpec plans s (defaults applied) as the local run "r", stores its
+// spec and plan, and returns its shard messages.
+func storedSpec(t *testing.T, st store.Store, s events.RunSpec) []events.ShardMessage {
+	t.Helper()
+	s = s.WithDefaults()
+	p, err := plan.Make(s, plan.Options{RunID: "r", Backend: plan.BackendLocal, Now: time.Now(), Workers: s.Workers, LocalCPUs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
