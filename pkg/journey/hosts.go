@@ -157,9 +157,9 @@ func (j *Journey) upfront() map[int]string {
 	return known
 }
 
-// Preflight bounds CheckDiscovery and CheckAddresses: they ask the
-// network, and what does not answer in time is left to the workers.
-const Preflight = 10 * time.Second
+// PreflightTimeout bounds CheckDiscovery and CheckAddresses: they ask
+// the network, and what does not answer in time is left to the workers.
+const PreflightTimeout = 10 * time.Second
 
 // CheckDiscovery fetches the discovery document of each of s's flows
 // through d (its guard checks the issuer, its redirects and every address
@@ -175,7 +175,7 @@ func CheckDiscovery(ctx context.Context, s *events.RunSpec, d *hostguard.Dialer)
 			issuers = append(issuers, h)
 		}
 	}
-	client := &http.Client{Transport: guardedTransport(d, false, false), CheckRedirect: redirectCheck(d.Guard)}
+	client := &http.Client{Transport: guardedTransport(d, s.Insecure, false), CheckRedirect: redirectCheck(d.Guard)}
 	defer client.CloseIdleConnections()
 	return preflight(ctx, issuers, func(ctx context.Context, h specHost) error {
 		doc, err := discover(ctx, client, h.issuer)
@@ -217,10 +217,10 @@ func CheckAddresses(ctx context.Context, s *events.RunSpec, d *hostguard.Dialer)
 	})
 }
 
-// preflight runs check on each host, a few at a time, within Preflight,
-// and joins the problems in the hosts' order.
+// preflight runs check on each host, a few at a time, within
+// PreflightTimeout, and joins the problems in the hosts' order.
 func preflight(ctx context.Context, hosts []specHost, check func(context.Context, specHost) error) error {
-	ctx, cancel := context.WithTimeout(ctx, Preflight)
+	ctx, cancel := context.WithTimeout(ctx, PreflightTimeout)
 	defer cancel()
 	errs := make([]error, len(hosts))
 	sem := make(chan struct{}, 8)
