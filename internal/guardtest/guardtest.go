@@ -6,6 +6,7 @@
 package guardtest
 
 import (
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -43,6 +44,18 @@ func Listen(t testing.TB, ip string) *Listener {
 	l.URL = srv.URL
 	l.Host, _, _ = net.SplitHostPort(ln.Addr().String())
 	return l
+}
+
+// Issuer starts an OpenID provider on 127.0.0.1, closed when t ends,
+// that serves nothing but its discovery document (at any path), listing
+// endpoints (key → URL), and returns its issuer URL.
+func Issuer(t testing.TB, endpoints map[string]string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		json.NewEncoder(w).Encode(endpoints)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/realms/x"
 }
 
 type counting struct {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -24,11 +22,7 @@ import (
 // accepts nothing.
 func TestAPIRefusesHosts(t *testing.T) {
 	evil := guardtest.Listen(t, "127.0.0.2")
-	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, `{"issuer": %q, "authorization_endpoint": %q, "token_endpoint": %q}`,
-			"http://"+r.Host+"/realms/x", "http://"+r.Host+"/auth", evil.URL+"/token")
-	}))
-	t.Cleanup(idp.Close)
+	issuer := guardtest.Issuer(t, map[string]string{"token_endpoint": evil.URL + "/token"})
 	allowed := []string{"*.example.com", "127.0.0.1"}
 	tests := []struct {
 		name     string
@@ -46,7 +40,7 @@ func TestAPIRefusesHosts(t *testing.T) {
 		{"issuer", true, nil, `{"scenarios": [{"name": "cc", "flow": {"grant": "client_credentials", "issuer": "https://idp.evil.net/realms/x", "client_id": "c"}}]}`,
 			"scenarios[0].flow.issuer", `host "idp.evil.net" is not on the allow-list`},
 		// An allowed issuer whose discovery sends the token endpoint elsewhere.
-		{"discovered token endpoint", true, nil, `{"scenarios": [{"name": "cc", "flow": {"grant": "client_credentials", "issuer": "` + idp.URL + `/realms/x", "client_id": "c"}}]}`,
+		{"discovered token endpoint", true, nil, `{"scenarios": [{"name": "cc", "flow": {"grant": "client_credentials", "issuer": "` + issuer + `", "client_id": "c"}}]}`,
 			"scenarios[0].flow.issuer", `discovery lists token_endpoint ` + evil.URL + `/token: host "127.0.0.2" is not on the allow-list`},
 		// A spec's allow_hosts narrows the deployment's list.
 		{"narrowed by allow_hosts", true, nil, `{"allow_hosts": ["api.example.com"], "targets": [{"url": "https://other.example.com/"}]}`,

@@ -2,9 +2,6 @@ package worker
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -21,13 +18,10 @@ import (
 // be fetched then.)
 func TestShardRefusesDiscoveredHosts(t *testing.T) {
 	evil := guardtest.Listen(t, "127.0.0.2")
-	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, `{"token_endpoint": %q}`, evil.URL+"/token")
-	}))
-	t.Cleanup(idp.Close)
+	issuer := guardtest.Issuer(t, map[string]string{"token_endpoint": evil.URL + "/token"})
 	st := store.Dir{Root: t.TempDir()}
 	msgs := storedSpec(t, st, events.RunSpec{AllowHosts: []string{"127.0.0.1"},
-		Scenarios: []events.Scenario{{Name: "cc", Flow: &events.Flow{Grant: events.GrantClientCredentials, Issuer: idp.URL, ClientID: "c"}}},
+		Scenarios: []events.Scenario{{Name: "cc", Flow: &events.Flow{Grant: events.GrantClientCredentials, Issuer: issuer, ClientID: "c"}}},
 		Load:      events.Load{Shape: events.ShapeConstant, Rate: 10}, Duration: events.Duration(time.Second), Workers: 1})
 	rt := &Runtime{Store: st, Kind: events.KindLocal, Engine: lenient}
 	if out, err := rt.RunShard(context.Background(), msgs[0]); err != nil || out != Truncated {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,12 +25,7 @@ func TestAllowHostsRefused(t *testing.T) {
 	evil := guardtest.Listen(t, "127.0.0.2")
 	// An issuer on the allowed host whose discovery document sends the
 	// token endpoint to the other host.
-	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		okHits.Add(1)
-		fmt.Fprintf(w, `{"issuer": %q, "token_endpoint": %q, "userinfo_endpoint": %q}`,
-			"http://"+r.Host+"/realms/x", evil.URL+"/token", "http://"+r.Host+"/userinfo")
-	}))
-	t.Cleanup(idp.Close)
+	issuer := guardtest.Issuer(t, map[string]string{"token_endpoint": evil.URL + "/token"})
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
@@ -73,7 +67,7 @@ func TestAllowHostsRefused(t *testing.T) {
 			[]string{`scenarios[0].flow.issuer: host "127.0.0.2" is not on the allow-list`}},
 		// An issuer that is allowed, whose discovery returns a token
 		// endpoint on another host.
-		{"discovered token endpoint", []string{"run", write("discovery.yaml", flow(idp.URL+"/realms/x")), "--allow-hosts", "127.0.0.1"},
+		{"discovered token endpoint", []string{"run", write("discovery.yaml", flow(issuer)), "--allow-hosts", "127.0.0.1"},
 			[]string{`scenarios[0].flow.issuer: discovery lists token_endpoint ` + evil.URL + `/token: host "127.0.0.2" is not on the allow-list`}},
 		// Targets, two at once: every problem is reported.
 		{"targets", []string{"run", "--target", evil.URL + "/a", "--target", "http://127.0.0.3:1/b", "--allow-hosts", "127.0.0.1,*.example.com",
@@ -99,7 +93,7 @@ func TestAllowHostsRefused(t *testing.T) {
 					t.Errorf("stderr line %d does not contain %q:\n%s", i+1, want, r.stderr)
 				}
 			}
-			if n := okHits.Load() - before; n > 1 { // the discovery document, at most
+			if n := okHits.Load() - before; n > 0 {
 				t.Errorf("the allowed server got %d requests; want none sent", n)
 			}
 		})
