@@ -83,7 +83,8 @@ const childEnv = "BARRAGE_GUARDTEST_NETNS"
 // as much this namespace's and nobody else's). hosts, if not empty, is
 // bind-mounted over /etc/hosts in the copy only. The parent skips when it
 // is not root or unshare or ip is missing. Nothing outside the namespaces
-// is changed, and they end with the copy.
+// is changed, and they end with the copy. It skips, too, where unshare
+// cannot make namespaces.
 func InNetns(t *testing.T, hosts string) bool {
 	t.Helper()
 	if os.Getenv(childEnv) == t.Name() {
@@ -97,6 +98,9 @@ func InNetns(t *testing.T, hosts string) bool {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed: %v", tool, err)
 		}
+	}
+	if out, err := exec.Command("unshare", "--net", "--mount", "true").CombinedOutput(); err != nil {
+		t.Skipf("cannot make namespaces here (a container without CAP_SYS_ADMIN?): %v %s", err, out)
 	}
 	args := []string{"--net", "--mount", "--propagation", "private", os.Args[0],
 		"-test.run=^" + strings.ReplaceAll(t.Name(), "/", "$/^") + "$", "-test.count=1", "-test.v"}
