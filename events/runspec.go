@@ -84,6 +84,12 @@ type RunSpec struct {
 	// asked for. 0 never drops: late arrivals are sent and their lag is
 	// counted. Unset means DefaultLateLimit.
 	LateLimit *Duration `json:"late_limit,omitempty" yaml:"late_limit"`
+	// AllowHosts, if set, are the only hosts the run may contact: a host
+	// name, "*.domain" for a domain and its subdomains, or "*" (see
+	// pkg/hostguard). Every host of the spec is checked against it before
+	// anything is sent, and again at dial time. On AWS it narrows the
+	// deployment's allow-list and never widens it.
+	AllowHosts []string `json:"allow_hosts,omitempty" yaml:"allow_hosts"`
 	// SubmittedBy is who started the run: on AWS, the API sets it from the
 	// caller's IAM identity (a user or role ARN) and replaces whatever a
 	// request says; a schedule's runs say the schedule. Not read from spec

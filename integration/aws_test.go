@@ -79,7 +79,7 @@ func deploy(t *testing.T) *deployment {
 		stack.EnvScheduleGroup+"=barrage", stack.EnvSchedulerRole+"=arn:aws:iam::000000000000:role/scheduler",
 		stack.EnvCluster+"=local", stack.EnvTaskDefinition+"=worker:1", stack.EnvTaskContainer+"=worker",
 		stack.EnvSubnets+"=subnet-1,subnet-2", stack.EnvSecurityGroup+"=sg-1",
-		stack.EnvAllowedTargets+"=127.0.0.1", stack.EnvMaxRate+"=5000", stack.EnvMaxDuration+"=10m",
+		stack.EnvAllowedTargets+"=127.0.0.1", stack.EnvAllowLoopback+"=true", stack.EnvMaxRate+"=5000", stack.EnvMaxDuration+"=10m",
 		stack.EnvWorkerMemoryMB+"=1769", stack.EnvLeadTime+"=4s", stack.EnvTaskVCPU+"=1",
 		stack.EnvLambdaEndpoint+"="+d.cloud.URL, stack.EnvECSEndpoint+"="+d.cloud.URL, stack.EnvSchedulerEndpoint+"="+d.cloud.URL, stack.EnvQuotasEndpoint+"="+d.cloud.URL)
 	d.cloud.TaskBin, d.cloud.TaskEnv = filepath.Join(bin, "task"), d.env

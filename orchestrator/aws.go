@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/launch"
 	"github.com/barrage-load/barrage/pkg/plan"
@@ -23,22 +23,29 @@ import (
 // targets (deny by default), at most MaxRate, for at most MaxDuration.
 type Limits struct {
 	// AllowedTargets are host names, or "*.suffix" for a domain and its
-	// subdomains; "*" allows every host.
+	// subdomains; "*" allows every host (pkg/hostguard). Every host a run
+	// may contact must be on it: targets, scenario steps, issuers, what
+	// their discovery returns, redirects.
 	AllowedTargets []string
-	MaxRate        float64
-	MaxDuration    time.Duration
+	// AllowLoopback lets runs contact loopback addresses, which workers on
+	// AWS never do: for the end-to-end tests, whose targets are on this
+	// machine (stack.EnvAllowLoopback).
+	AllowLoopback bool
+	MaxRate       float64
+	MaxDuration   time.Duration
 }
 
-// Check reports every way spec breaks the limits, as *events.FieldError.
+// Guard is the deployment's host guard, for the API and the workers: its
+// allow-list (an empty one allows no host), and no loopback.
+func (l Limits) Guard() hostguard.Guard {
+	return hostguard.Guard{Allow: [][]string{slices.Clone(l.AllowedTargets)}, DenyLoopback: !l.AllowLoopback}
+}
+
+// Check reports every way spec breaks the limits, as *events.FieldError:
+// every host it may contact (journey.CheckHosts) against the allow-list,
+// narrowed by the spec's allow_hosts, then its rate and duration.
 func (l Limits) Check(spec *events.RunSpec) error {
-	var errs []error
-	for i, t := range spec.Targets {
-		u, err := url.Parse(t.URL)
-		if err != nil || !l.allows(u.Hostname()) {
-			errs = append(errs, &events.FieldError{Field: fmt.Sprintf("targets[%d].url", i),
-				Msg: fmt.Sprintf("host of %q is not on this deployment's allow-list", t.URL)})
-		}
-	}
+	errs := []error{journey.CheckHosts(spec, l.Guard().With(spec.AllowHosts))}
 	peak := spec.Load.PeakRate() // a ramp's larger end, a staged load's highest step
 	if l.MaxRate > 0 && peak > l.MaxRate {
 		errs = append(errs, &events.FieldError{Field: "load", Msg: fmt.Sprintf("peak rate %g/s is above this deployment's limit of %g/s", peak, l.MaxRate)})
@@ -47,20 +54,6 @@ func (l Limits) Check(spec *events.RunSpec) error {
 		errs = append(errs, &events.FieldError{Field: "duration", Msg: fmt.Sprintf("%s is longer than this deployment's limit of %s", spec.Duration, l.MaxDuration)})
 	}
 	return errors.Join(errs...)
-}
-
-func (l Limits) allows(host string) bool {
-	host = strings.ToLower(host)
-	for _, a := range l.AllowedTargets {
-		a = strings.ToLower(strings.TrimSpace(a))
-		switch {
-		case a == "*" || a == host:
-			return true
-		case strings.HasPrefix(a, "*.") && (host == a[2:] || strings.HasSuffix(host, a[1:])):
-			return true
-		}
-	}
-	return false
 }
 
 // AWS is the AWS backend: the store, the two shard queues, and how to start
@@ -145,6 +138,13 @@ func (a *AWS) Submit(ctx context.Context, spec events.RunSpec, id, kind string, 
 		return stored, false, err
 	}
 	if err := journey.CheckSecrets(ctx, &spec, a.Secrets); err != nil {
+		return nil, false, err
+	}
+	// The flows' discovery documents, fetched now: an endpoint off the
+	// allow-list is a 400 rather than a shard failing later. The API does
+	// not resolve host names: its resolver need not be the workers' (a
+	// Fargate task's private zone), which refuse what they dial anyway.
+	if err := journey.CheckDiscovery(ctx, &spec, &hostguard.Dialer{Guard: a.Limits.Guard().With(spec.AllowHosts)}); err != nil {
 		return nil, false, err
 	}
 	var q plan.Quotas

@@ -17,6 +17,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	w := &lambdas.Worker{Store: a.Store, Queue: a.LambdaQueue, Log: slog.New(slog.NewJSONHandler(os.Stderr, nil))}
+	w := &lambdas.Worker{Store: a.Store, Queue: a.LambdaQueue, Log: slog.New(slog.NewJSONHandler(os.Stderr, nil)),
+		Guard: a.Limits.Guard()}
 	lambda.StartHandlerFunc(w.Handle)
 }

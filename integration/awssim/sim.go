@@ -120,17 +120,19 @@ func New(t testing.TB, o Options) *Sim {
 		Schedules: &launch.Schedules{Client: scheduler.New(scheduler.Options{Region: "us-east-1", BaseEndpoint: aws.String(cloud.URL), Credentials: creds}),
 			Group: "barrage", RoleArn: "arn:aws:iam::000000000000:role/scheduler"},
 		ReducerArn: arn(Reducer), DispatcherArn: arn(Scheduler),
-		Limits:   orchestrator.Limits{AllowedTargets: []string{"127.0.0.1"}, MaxRate: 100_000, MaxDuration: time.Hour},
+		// The targets are on this machine: loopback is allowed here, as
+		// BARRAGE_ALLOW_LOOPBACK does for the end-to-end tests.
+		Limits:   orchestrator.Limits{AllowedTargets: []string{"127.0.0.1"}, AllowLoopback: true, MaxRate: 100_000, MaxDuration: time.Hour},
 		LeadTime: o.Lead, ClaimPoll: 250 * time.Millisecond, ReduceGrace: 5 * time.Second, LambdaTimeout: o.LambdaTimeout}
 	sq := servicequotas.New(servicequotas.Options{Region: "us-east-1", BaseEndpoint: aws.String(cloud.URL), Credentials: creds})
 	s.AWS.Quotas = func(ctx context.Context) (plan.Quotas, error) { return launch.ReadQuotas(ctx, lc, sq, Worker, false) }
 	cloud.TaskHandler = func(ctx context.Context, env map[string]string) {
-		rt := &worker.Runtime{Store: s.Store, Kind: events.KindFargate, Engine: eng}
+		rt := &worker.Runtime{Store: s.Store, Kind: events.KindFargate, Engine: eng, Guard: s.AWS.Limits.Guard()}
 		o := ServeOptions
 		o.MaxShards = 0
 		rt.Serve(ctx, s.Fargate, o)
 	}
-	w := &lambdas.Worker{Store: s.Store, Queue: s.Lambda, Serve: ServeOptions, Engine: eng}
+	w := &lambdas.Worker{Store: s.Store, Queue: s.Lambda, Serve: ServeOptions, Engine: eng, Guard: s.AWS.Limits.Guard()}
 	sch := &lambdas.Scheduler{AWS: s.AWS}
 	red := &lambdas.Reducer{Store: s.Store}
 	api := &lambdas.API{AWS: s.AWS}

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 
 	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/launch"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/queue/sqsqueue"
@@ -66,7 +66,7 @@ func FromEnv(ctx context.Context) (*orchestrator.AWS, error) {
 	if c := get(stack.EnvCluster); c != "" {
 		a.Tasks = &launch.Tasks{Cluster: c, TaskDefinition: get(stack.EnvTaskDefinition),
 			Container: get(stack.EnvTaskContainer), SecurityGroup: get(stack.EnvSecurityGroup),
-			Subnets: split(get(stack.EnvSubnets)), Spot: get(stack.EnvSpot) == "true",
+			Subnets: hostguard.Split(get(stack.EnvSubnets)), Spot: get(stack.EnvSpot) == "true",
 			Client: ecs.NewFromConfig(cfg, endpoint[ecs.Options](stack.EnvECSEndpoint, func(o *ecs.Options, e string) { o.BaseEndpoint = &e }))}
 	}
 	if g := get(stack.EnvScheduleGroup); g != "" {
@@ -78,7 +78,7 @@ func FromEnv(ctx context.Context) (*orchestrator.AWS, error) {
 		spot := get(stack.EnvSpot) == "true"
 		a.Quotas = func(ctx context.Context) (plan.Quotas, error) { return launch.ReadQuotas(ctx, lc, sq, f, spot) }
 	}
-	a.Limits.AllowedTargets = split(get(stack.EnvAllowedTargets))
+	a.Limits = LimitsFromEnv()
 	if err := bounds(get, a); err != nil {
 		return nil, err
 	}
@@ -142,6 +142,16 @@ func bounds(get func(string) string, a *orchestrator.AWS) error {
 	return errors.Join(errs...)
 }
 
+// LimitsFromEnv reads the hosts of the deployment's limits from the
+// environment the stack sets: the API checks runs against them, and the
+// workers (the Lambda, the task) guard what they dial with Limits.Guard.
+// Without BARRAGE_ALLOWED_TARGETS no host is allowed. (The caps are read,
+// strictly, by FromEnv.)
+func LimitsFromEnv() orchestrator.Limits {
+	get := os.Getenv
+	return orchestrator.Limits{AllowedTargets: hostguard.Split(get(stack.EnvAllowedTargets)), AllowLoopback: get(stack.EnvAllowLoopback) == "true"}
+}
+
 // endpoint returns a client option that overrides the endpoint with the
 // environment variable env, when it is set.
 func endpoint[O any](env string, set func(*O, string)) func(*O) {
@@ -150,14 +160,4 @@ func endpoint[O any](env string, set func(*O, string)) func(*O) {
 			set(o, e)
 		}
 	}
-}
-
-func split(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }

@@ -23,8 +23,14 @@ func stored(t *testing.T) (store.Store, []events.ShardMessage, *atomic.Int64) {
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
 	t.Cleanup(srv.Close)
+	st, msgs := storedAt(t, srv.URL)
+	return st, msgs, &hits
+}
+
+// storedAt plans a run of two shards, 20 arrivals in 1 s, against url.
+func storedAt(t *testing.T, url string) (store.Store, []events.ShardMessage) {
 	st := store.Dir{Root: t.TempDir()}
-	s := events.RunSpec{Targets: []events.Target{{URL: srv.URL}}, Load: events.Load{Shape: events.ShapeConstant, Rate: 20},
+	s := events.RunSpec{Targets: []events.Target{{URL: url}}, Load: events.Load{Shape: events.ShapeConstant, Rate: 20},
 		Duration: events.Duration(time.Second), Workers: 2}.WithDefaults()
 	p, err := plan.Make(s, plan.Options{RunID: "r", Backend: plan.BackendLocal, Now: time.Now(), Workers: 2, LocalCPUs: 2})
 	if err != nil {
@@ -34,7 +40,7 @@ func stored(t *testing.T) (store.Store, []events.ShardMessage, *atomic.Int64) {
 		b, _ := json.Marshal(v)
 		st.Put(context.Background(), k, b, store.PutOptions{})
 	}
-	return st, plan.Messages(p, s, store.SpecKey("r")), &hits
+	return st, plan.Messages(p, s, store.SpecKey("r"))
 }
 
 // TestWorkerSQSEvent runs the shard an SQS event carries (batch size 1:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/queue"
 	"github.com/barrage-load/barrage/pkg/store"
 	"github.com/barrage-load/barrage/pkg/worker"
@@ -30,6 +31,9 @@ type Worker struct {
 	Serve worker.ServeOptions
 	// Engine adjusts each shard's engine configuration (tests).
 	Engine func(*engine.Config)
+	// Guard is the deployment's host guard (orchestrator.Limits.Guard):
+	// its allow-list, and no loopback.
+	Guard hostguard.Guard
 }
 
 // DefaultServe is how an asynchronous invocation takes shards: until one
@@ -40,7 +44,7 @@ var DefaultServe = worker.ServeOptions{MaxShards: 1, IdleExit: 30 * time.Second,
 
 // Handle implements the function.
 func (w *Worker) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
-	rt := &worker.Runtime{Store: w.Store, Kind: events.KindLambda, Log: w.Log, Engine: w.Engine}
+	rt := &worker.Runtime{Store: w.Store, Kind: events.KindLambda, Log: w.Log, Engine: w.Engine, Guard: w.Guard}
 	if d, ok := ctx.Deadline(); ok {
 		rt.Deadline = d
 	}

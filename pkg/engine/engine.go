@@ -15,6 +15,7 @@ import (
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/errclass"
 	"github.com/barrage-load/barrage/pkg/health"
+	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/pacer"
 )
 
@@ -81,13 +82,19 @@ type Config struct {
 	// by it.
 	Index func(local int64) int64
 	// Dial, if set, opens connections instead of a net.Dialer: for tests
-	// with in-memory connections (net.Pipe) under testing/synctest.
+	// with in-memory connections (net.Pipe) under testing/synctest. It is
+	// given addresses the guard checked, or a target's host name that
+	// Resolve left unresolved (after the guard checked the name).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Redact, if set, hides secrets in the error messages the result keeps
 	// (Counts.ErrorMessages): the worker passes its secret.Redactor's
 	// Message. nil keeps them as they are; the engine's own errors hold no
 	// URL or header, but a journey's may.
 	Redact func(string) string
+	// Guard decides which hosts and addresses connections may go to, the
+	// journeys' included; the zero value refuses only the addresses that
+	// are never contacted (link-local, instance metadata).
+	Guard hostguard.Guard
 }
 
 // Progress is a running summary for a progress display.
@@ -137,6 +144,9 @@ type Engine struct {
 	// the most there have been since the sampler last took it (inflight.go).
 	inflight, peak atomic.Int64
 	msgs           *messages // the error messages kept (messages.go)
+	// guard dials the journeys' connections, and the engine's to a host
+	// name it could not resolve in New (see dialProto).
+	guard hostguard.Dialer
 
 	mu      sync.Mutex
 	idle    []*worker // LIFO: the most recently used slot (and its warm connection) goes first
@@ -170,6 +180,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Proc == nil {
 		cfg.Proc = &health.Proc{}
 	}
+	resolve := cfg.Resolve
 	if cfg.Resolve == nil {
 		cfg.Resolve = resolveSystem
 	}
@@ -197,6 +208,13 @@ func New(cfg Config) (*Engine, error) {
 		tdrops: make([]atomic.Int64, len(names)), tlate: make([]atomic.Int64, len(names)),
 		names: names, kinds: kinds, groups: groups, jbase: jbase,
 		abortCtx: context.Background(), msgs: newMessages(cfg.Redact)}
+	e.guard = hostguard.Dialer{Guard: cfg.Guard, Dial: e.dialCounted}
+	if resolve != nil {
+		e.guard.Resolve = func(_ context.Context, host string) ([]netip.Addr, error) { return resolve(host), nil }
+	}
+	for _, ep := range eps {
+		ep.refused = refusal(cfg.Guard, ep)
+	}
 	for i := range cfg.Targets {
 		e.items = append(e.items, int32(i))
 	}
@@ -224,6 +242,23 @@ func New(cfg Config) (*Engine, error) {
 		e.stripes = append(e.stripes, newStripe(len(names)))
 	}
 	return e, nil
+}
+
+// refusal is why g refuses endpoint ep: its host name, or one of the
+// addresses it resolved to (which are what the engine dials); nil if g
+// allows it. The check is made once, as the endpoint's host and addresses
+// do not change, and returned by every dial (see dialProto).
+func refusal(g hostguard.Guard, ep *endpoint) error {
+	err := g.Host(ep.serverName)
+	for _, a := range ep.addrs {
+		if err == nil {
+			err = g.Addr(ep.serverName, a.Addr())
+		}
+	}
+	if err != nil {
+		return &net.OpError{Op: "dial", Net: "tcp", Err: err}
+	}
+	return nil
 }
 
 func resolveSystem(host string) []netip.Addr {

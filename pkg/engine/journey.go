@@ -59,21 +59,15 @@ type Iteration struct {
 }
 
 // Dial opens a TCP connection the way the engine's own requests do:
-// counted in the dials, connection and error figures of the health samples,
-// and cut off when the run is aborted.
+// through the engine's guard (the host name, then every address it
+// resolves to with Config.Resolve or the system resolver; a refusal sends
+// nothing and has the class forbidden_host), counted in the dials,
+// connection and error figures of the health samples, and cut off when the
+// run is aborted.
 func (it *Iteration) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	e := it.w.e
-	e.dials.Add(1)
-	var nc net.Conn
-	var err error
-	if dial := e.cfg.Dial; dial != nil {
-		nc, err = dial(ctx, network, addr)
-	} else {
-		var d net.Dialer
-		nc, err = d.DialContext(ctx, network, addr)
-	}
+	nc, err := e.guard.DialContext(ctx, network, addr)
 	if err != nil {
-		e.dialErrs.Add(1)
 		return nil, err
 	}
 	e.conns.Add(1)

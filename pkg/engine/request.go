@@ -39,6 +39,7 @@ type endpoint struct {
 	serverName string
 	dialAddr   string           // IP:port when the host resolved, else host:port
 	addrs      []netip.AddrPort // resolved addresses, for TIME_WAIT accounting
+	refused    error            // why the guard refuses the host or one of its addresses; nil if it does not
 	tlsH1      *tls.Config      // for https: ALPN http/1.1
 	tlsH2      *tls.Config      // for https: ALPN h2
 }

@@ -166,19 +166,22 @@ func (e *Engine) dial(ep int, deadline time.Time) (net.Conn, error) {
 // ALPN when h2 is set. Aborting the run cancels the dial.
 func (e *Engine) dialProto(epi int, deadline time.Time, h2 bool) (net.Conn, error) {
 	ep := e.eps[epi]
-	e.dials.Add(1)
+	if ep.refused != nil {
+		return nil, ep.refused // the guard refuses the host, or what it resolved to: nothing is sent
+	}
 	ctx, cancel := context.WithDeadline(e.abortCtx, deadline)
 	defer cancel()
 	var nc net.Conn
 	var err error
-	if dial := e.cfg.Dial; dial != nil {
-		nc, err = dial(ctx, "tcp", ep.dialAddr)
-	} else {
-		var d net.Dialer
-		nc, err = d.DialContext(ctx, "tcp", ep.dialAddr)
+	switch {
+	case len(ep.addrs) > 0:
+		nc, err = e.dialCounted(ctx, "tcp", ep.dialAddr) // an address the guard checked
+	case e.cfg.Dial != nil:
+		nc, err = e.dialCounted(ctx, "tcp", ep.dialAddr) // in memory (tests): a name, which the guard checked
+	default:
+		nc, err = e.guard.DialContext(ctx, "tcp", ep.dialAddr) // a name: resolved and checked now
 	}
 	if err != nil {
-		e.dialErrs.Add(1)
 		return nil, err
 	}
 	e.conns.Add(1)
@@ -197,6 +200,25 @@ func (e *Engine) dialProto(epi int, deadline time.Time, h2 bool) (net.Conn, erro
 		return nil, err
 	}
 	return tc, nil
+}
+
+// dialCounted opens a TCP connection to addr (Config.Dial, else a
+// net.Dialer), counted in the dials and dial errors of the health
+// samples. Callers check addr with the guard first.
+func (e *Engine) dialCounted(ctx context.Context, network, addr string) (net.Conn, error) {
+	e.dials.Add(1)
+	var nc net.Conn
+	var err error
+	if dial := e.cfg.Dial; dial != nil {
+		nc, err = dial(ctx, network, addr)
+	} else {
+		var d net.Dialer
+		nc, err = d.DialContext(ctx, network, addr)
+	}
+	if err != nil {
+		e.dialErrs.Add(1)
+	}
+	return nc, err
 }
 
 // closeConn closes c's connection and forgets it.

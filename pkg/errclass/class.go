@@ -27,6 +27,7 @@ const (
 	Unexpected                    // a journey step answered with a status it does not expect: "unexpected_status"
 	Extract                       // a value a later journey step needs was not in a response: "extract"
 	Protocol                      // the peer does not speak the protocol asked for, or breaks it: "protocol"
+	ForbiddenHost                 // the host or its address may not be contacted (pkg/hostguard): "forbidden_host"
 
 	// NumClasses is the number of classes, for arrays indexed by Class:
 	// var counts [errclass.NumClasses]int64.
@@ -52,6 +53,7 @@ var names = [NumClasses]string{
 	Unexpected:       "unexpected_status",
 	Extract:          "extract",
 	Protocol:         "protocol",
+	ForbiddenHost:    "forbidden_host",
 }
 
 // String returns the contract's name of c, such as "connect_refused", or

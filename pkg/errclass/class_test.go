@@ -14,7 +14,7 @@ import (
 // contractNames is the list of error classes in CONTRACT.md, in its order.
 var contractNames = []string{"timeout", "connect_refused", "connect_timeout", "addr_in_use",
 	"too_many_open_files", "dns", "tls", "reset", "eof", "goaway", "refused_stream", "canceled", "other",
-	"unexpected_status", "extract", "protocol"}
+	"unexpected_status", "extract", "protocol", "forbidden_host"}
 
 func TestNamesAreTheContracts(t *testing.T) {
 	if got, want := int(NumClasses), len(contractNames)+1; got != want {

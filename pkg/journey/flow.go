@@ -129,6 +129,35 @@ type Discovery struct {
 	AuthorizationEndpoint string `json:"authorization_endpoint"`
 	TokenEndpoint         string `json:"token_endpoint"`
 	EndSessionEndpoint    string `json:"end_session_endpoint"`
+	// Endpoints are every endpoint the document lists, by key: each
+	// "…_endpoint", jwks_uri, and mtls_endpoint_aliases' as
+	// "mtls_endpoint_aliases.KEY". Each must be allowed, used or not.
+	Endpoints map[string]string `json:"-"`
+}
+
+// endpoints lists the endpoints of a discovery document (see
+// Discovery.Endpoints).
+func endpoints(b []byte) map[string]string {
+	var doc map[string]json.RawMessage
+	json.Unmarshal(b, &doc)
+	out := map[string]string{}
+	var add func(prefix string, doc map[string]json.RawMessage)
+	add = func(prefix string, doc map[string]json.RawMessage) {
+		for k, raw := range doc {
+			var s string
+			switch {
+			case k == "mtls_endpoint_aliases" && prefix == "":
+				var inner map[string]json.RawMessage
+				if json.Unmarshal(raw, &inner) == nil {
+					add(k+".", inner)
+				}
+			case (strings.HasSuffix(k, "_endpoint") || k == "jwks_uri") && json.Unmarshal(raw, &s) == nil && s != "":
+				out[prefix+k] = s
+			}
+		}
+	}
+	add("", doc)
+	return out
 }
 
 // discover fetches issuer/.well-known/openid-configuration.
@@ -159,5 +188,6 @@ func discover(ctx context.Context, client *http.Client, issuer string) (*Discove
 	if d.TokenEndpoint == "" {
 		return nil, fmt.Errorf("discovery: GET %s: no token_endpoint", u)
 	}
+	d.Endpoints = endpoints(b)
 	return &d, nil
 }

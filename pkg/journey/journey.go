@@ -15,6 +15,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/scenario"
 	"github.com/barrage-load/barrage/pkg/secret"
 )
@@ -28,6 +29,9 @@ type Options struct {
 	Secrets *secret.Resolver
 	// Debug, if set, dumps the first steps (redacted).
 	Debug *Debug
+	// Guard decides which hosts the journey may contact: discovery, the
+	// endpoints it returns, redirects, and every connection it dials.
+	Guard hostguard.Guard
 }
 
 // Journey is a compiled scenario: an engine.Journey.
@@ -273,9 +277,17 @@ func (j *Journey) Prepare(ctx context.Context) error {
 		j.consts[i] = v
 	}
 	if f := j.sc.Flow; f != nil {
-		d, err := discover(ctx, &http.Client{Transport: j.transport(nil)}, f.Issuer)
+		client := &http.Client{Transport: j.transport(nil), CheckRedirect: redirectCheck(j.opts.Guard)}
+		d, err := discover(ctx, client, f.Issuer)
+		client.CloseIdleConnections()
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", j.sc.Name, err)
+		}
+		// Every endpoint the document lists must be allowed before the
+		// flow's first request (the dialer would refuse each request too,
+		// one by one).
+		if errs := d.check(j.opts.Guard); len(errs) > 0 {
+			return fmt.Errorf("scenario %s: discovery of %s: %w", j.sc.Name, f.Issuer, errors.Join(errs...))
 		}
 		for name, v := range map[string]string{VarTokenEndpoint: d.TokenEndpoint,
 			VarAuthorizationEndpoint: d.AuthorizationEndpoint, VarEndSessionEndpoint: d.EndSessionEndpoint} {

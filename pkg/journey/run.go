@@ -18,6 +18,7 @@ import (
 
 	"github.com/barrage-load/barrage/pkg/engine"
 	"github.com/barrage-load/barrage/pkg/errclass"
+	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/scenario"
 )
 
@@ -41,16 +42,26 @@ var builtins = []string{VarIteration, VarUUID, VarState, VarNonce, VarPKCEVerifi
 // is read and discarded.
 const MaxBody = 1 << 20
 
-// transport makes an HTTP transport dialing through it (or directly).
+// transport makes an HTTP transport dialing through it (the engine's
+// dialer, which the engine's guard checks), or without an iteration
+// (discovery) through a dialer of the journey's guard.
 func (j *Journey) transport(it *engine.Iteration) *http.Transport {
-	t := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: j.opts.Insecure},
-		ForceAttemptHTTP2: j.opts.HTTP2, MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second,
-		DisableCompression: true, TLSHandshakeTimeout: 30 * time.Second}
-	if !j.opts.HTTP2 {
-		t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	if it == nil {
+		return guardedTransport(&hostguard.Dialer{Guard: j.opts.Guard}, j.opts.Insecure, j.opts.HTTP2)
 	}
-	if it != nil {
-		t.DialContext = it.Dial
+	t := newTransport(j.opts.Insecure, j.opts.HTTP2)
+	t.DialContext = it.Dial
+	return t
+}
+
+// newTransport makes an HTTP transport without a dialer: TLS verified
+// unless insecure, HTTP/2 offered by ALPN only with h2, no proxy.
+func newTransport(insecure, h2 bool) *http.Transport {
+	t := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: insecure},
+		ForceAttemptHTTP2: h2, MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second,
+		DisableCompression: true, TLSHandshakeTimeout: 30 * time.Second}
+	if !h2 {
+		t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	}
 	return t
 }
@@ -182,7 +193,7 @@ func (j *Journey) send(ctx context.Context, c *http.Client, s *step, v *scenario
 	if !s.follow {
 		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	} else {
-		c.CheckRedirect = nil
+		c.CheckRedirect = redirectCheck(j.opts.Guard) // each Location's host, before it is followed
 	}
 	rec.BytesOut = int64(len(payload))
 	res, err := c.Do(req)

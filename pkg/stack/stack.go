@@ -62,4 +62,8 @@ const (
 	// EnvLeadTime shortens the planner's lead before the start (10 s for
 	// Lambda, 90 s for Fargate cold starts) where workers start at once.
 	EnvLeadTime = "BARRAGE_LEAD_TIME"
+	// EnvAllowLoopback, "true", lets runs contact loopback addresses, which
+	// the API and the workers otherwise refuse: the end-to-end tests'
+	// targets are on this machine. The stack never sets it.
+	EnvAllowLoopback = "BARRAGE_ALLOW_LOOPBACK"
 )

@@ -6,6 +6,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/secret"
 )
@@ -24,8 +25,10 @@ func resolver(secrets *secret.Resolver, debug *journey.Debug) *secret.Resolver {
 }
 
 // journeys compiles and prepares the spec's scenarios: secrets resolved and
-// issuers discovered once per shard. close releases their kept connections.
-func journeys(ctx context.Context, s *events.RunSpec, secrets *secret.Resolver, debug *journey.Debug) (js []engine.Journey, close func(), err error) {
+// issuers discovered once per shard, through guard (every endpoint the
+// discovery returns must be allowed). close releases their kept
+// connections.
+func journeys(ctx context.Context, s *events.RunSpec, secrets *secret.Resolver, debug *journey.Debug, guard hostguard.Guard) (js []engine.Journey, close func(), err error) {
 	var compiled []*journey.Journey
 	close = func() {
 		for _, j := range compiled {
@@ -33,7 +36,7 @@ func journeys(ctx context.Context, s *events.RunSpec, secrets *secret.Resolver, 
 		}
 	}
 	for i, sc := range s.Scenarios {
-		j, err := journey.Compile(sc, journey.Options{Insecure: s.Insecure, HTTP2: s.HTTP2, Secrets: secrets, Debug: debug})
+		j, err := journey.Compile(sc, journey.Options{Insecure: s.Insecure, HTTP2: s.HTTP2, Secrets: secrets, Debug: debug, Guard: guard})
 		if err != nil {
 			return nil, close, fmt.Errorf("scenarios[%d]: %w", i, err)
 		}

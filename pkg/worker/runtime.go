@@ -14,6 +14,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/secret"
@@ -59,6 +60,10 @@ type Runtime struct {
 	Secrets *secret.Resolver
 	// Debug, if set, dumps the scenarios' first steps, redacted.
 	Debug *journey.Debug
+	// Guard is the deployment's host guard (on AWS: its allow-list, and no
+	// loopback); a spec's allow_hosts narrows it for its shards. The zero
+	// value allows every host but the addresses never contacted.
+	Guard hostguard.Guard
 	// Engine, if set, adjusts each engine configuration (tests: Dial, CoarseTimer).
 	Engine func(*engine.Config)
 	// Log receives one line per shard; nil discards.
@@ -210,7 +215,8 @@ func (r *Runtime) run(ctx context.Context, m events.ShardMessage, spec events.Ru
 	// Error messages go into the result: hide what the journeys' secrets
 	// and URLs may hold.
 	cfg.Redact = secrets.Redactor().Message
-	js, closeJourneys, err := journeys(ctx, &spec, secrets, r.Debug)
+	cfg.Guard = r.Guard.With(spec.AllowHosts)
+	js, closeJourneys, err := journeys(ctx, &spec, secrets, r.Debug, cfg.Guard)
 	defer closeJourneys()
 	if err != nil {
 		return nil, fmt.Errorf("shard %s: %w", m.ShardID, err)

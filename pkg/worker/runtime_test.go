@@ -36,15 +36,15 @@ func target(t *testing.T) (string, *atomic.Int64) {
 // plan, and returns its shard messages.
 func stored(t *testing.T, st store.Store, url string, rate float64, d time.Duration, workers int) []events.ShardMessage {
 	t.Helper()
-	s := events.RunSpec{Targets: []events.Target{{URL: url}}, Load: events.Load{Shape: events.ShapeConstant, Rate: rate},
-		Duration: events.Duration(d), Workers: workers}.WithDefaults()
-	return storeSpec(t, st, s)
+	return storedSpec(t, st, events.RunSpec{Targets: []events.Target{{URL: url}}, Load: events.Load{Shape: events.ShapeConstant, Rate: rate},
+		Duration: events.Duration(d), Workers: workers})
 }
 
-// storeSpec plans a local run of spec s, stores its spec and plan, and
-// returns its shard messages.
-func storeSpec(t *testing.T, st store.Store, s events.RunSpec) []events.ShardMessage {
+// storedSpec plans s (defaults applied) as the local run "r", stores its
+// spec and plan, and returns its shard messages.
+func storedSpec(t *testing.T, st store.Store, s events.RunSpec) []events.ShardMessage {
 	t.Helper()
+	s = s.WithDefaults()
 	p, err := plan.Make(s, plan.Options{RunID: "r", Backend: plan.BackendLocal, Now: time.Now(), Workers: s.Workers, LocalCPUs: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +251,7 @@ func TestErrorMessagesRedacted(t *testing.T) {
 	s := events.RunSpec{Scenarios: []events.Scenario{{Name: "sc", Secrets: map[string]string{"pw": "env:BARRAGE_TEST_PW"},
 		Steps: []events.ScenarioStep{{Name: "cb", URL: "http://" + addr + "/u/{{pw}}/%zz?code=" + code}}}},
 		Load: events.Load{Shape: events.ShapeConstant, Rate: 20}, Duration: events.Duration(250 * time.Millisecond), Workers: 1}.WithDefaults()
-	m := storeSpec(t, st, s)[0]
+	m := storedSpec(t, st, s)[0]
 	rt := &Runtime{Store: st, Kind: events.KindLocal, Engine: lenient}
 	if _, err := rt.RunShard(context.Background(), m); err != nil {
 		t.Fatal(err)

@@ -55,6 +55,12 @@ func exitStatus(err error, stderr io.Writer) int {
 	if errors.Is(err, errHelp) {
 		return exitOK
 	}
+	if re, ok := errors.AsType[*refusedError](err); ok { // bad input, a line per problem
+		for _, l := range re.lines {
+			fmt.Fprintln(stderr, "barrage: "+l)
+		}
+		return exitBadInput
+	}
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
 	fmt.Fprintln(stderr, "barrage: "+msg)
 	var ue *usageError

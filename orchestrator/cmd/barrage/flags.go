@@ -41,6 +41,7 @@ type runFlags struct {
 	debug       int
 	kind        string
 	specName    string // the SPEC file's name, "stdin", or "flags"
+	allowHosts  string
 	aws         awsFlags
 	quotas      quotaFlags // barrage plan --backend aws
 	fs          *flagSet   // where they were parsed
@@ -80,6 +81,7 @@ func (f *runFlags) requestFlags(fs *flagSet) {
 	fs.StringVar(&f.body, "body", "", "the request body: `STRING`, or @FILE to read it from FILE")
 	fs.TextVar(&f.timeout, "timeout", &f.timeout, "the per-request timeout: a duration `D` such as 2s or 500ms")
 	fs.StringVar(&f.name, "name", "", "a `NAME` for the run in reports")
+	fs.StringVar(&f.allowHosts, "allow-hosts", "", "the only hosts the run may contact, comma-separated: `HOSTS` such as api.example.com,*.example.net (the spec's allow_hosts)")
 }
 
 // loadFlags: the arrival rate and how long it lasts. They set the numbers

@@ -12,6 +12,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/report"
@@ -91,6 +92,9 @@ func localBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (_ *orchestr
 	}
 	if err := journey.CheckSecrets(context.Background(), s, nil); err != nil {
 		return nil, nil, badInput("%s: %v", f.specName, err)
+	}
+	if err := checkHosts(s, f.specName); err != nil {
+		return nil, nil, err
 	}
 	var debug *journey.Debug
 	if f.debug > 0 {
@@ -270,6 +274,9 @@ func applyFlags(s *events.RunSpec, f *runFlags, set map[string]bool) error {
 	}
 	if set["name"] {
 		s.Name = f.name
+	}
+	if set["allow-hosts"] {
+		s.AllowHosts = hostguard.Split(f.allowHosts)
 	}
 	if s.Duration.D() < 0 || s.Duration == 0 && !s.Load.Staged() {
 		return badInput("--duration must be positive, got %s", s.Duration)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/orchestrator/lambdas"
 	"github.com/barrage-load/barrage/pkg/queue"
 	"github.com/barrage-load/barrage/pkg/queue/sqsqueue"
 	"github.com/barrage-load/barrage/pkg/store"
@@ -63,6 +64,9 @@ func cmdWorker(w workerFlags, stderr io.Writer) error {
 	rt := &worker.Runtime{Store: st, Kind: w.kind, Log: workerLog(stderr, w.quiet), ProgressEvery: time.Second}
 	if w.kind != events.KindLocal {
 		rt.ProgressEvery = worker.DefaultProgressEvery
+		// On AWS: the deployment's allow-list, and no loopback, as the
+		// functions and the task have.
+		rt.Guard = lambdas.LimitsFromEnv().Guard()
 	}
 	_, err = rt.Serve(sched, q, worker.ServeOptions{MaxShards: w.maxShards, IdleExit: w.idle})
 	return err
