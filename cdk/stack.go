@@ -154,7 +154,10 @@ func (b *builder) function(id, name string, timeout, memory float64, env map[str
 func (b *builder) functions() {
 	bucket := b.bucket.BucketName()
 	b.worker = b.function("Worker", "worker", stack.WorkerTimeoutSeconds, b.p.WorkerMemoryMB, map[string]*string{
-		stack.EnvBucket: bucket, stack.EnvLambdaQueueURL: b.lambdaQueue.QueueUrl()})
+		stack.EnvBucket: bucket, stack.EnvLambdaQueueURL: b.lambdaQueue.QueueUrl(),
+		// The workers guard what they dial with the deployment's allow-list
+		// (pkg/hostguard): without it they contact no host.
+		stack.EnvAllowedTargets: b.allowedTargets()})
 	cfn := b.worker.Node().DefaultChild().(awslambda.CfnFunction)
 	if b.p.WorkerConcurrency > 0 {
 		cfn.SetReservedConcurrentExecutions(&b.p.WorkerConcurrency)
@@ -207,7 +210,8 @@ func (b *builder) fargate() {
 		StopTimeout: awscdk.Duration_Seconds(jsii.Number(120)),
 		Ulimits:     &[]*awsecs.Ulimit{{Name: awsecs.UlimitName_NOFILE, SoftLimit: jsii.Number(65536), HardLimit: jsii.Number(65536)}},
 		Logging:     awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{StreamPrefix: jsii.String("worker"), LogGroup: logs}),
-		Environment: &map[string]*string{stack.EnvBucket: b.bucket.BucketName(), stack.EnvFargateQueueURL: b.fargateQueue.QueueUrl()},
+		Environment: &map[string]*string{stack.EnvBucket: b.bucket.BucketName(), stack.EnvFargateQueueURL: b.fargateQueue.QueueUrl(),
+			stack.EnvAllowedTargets: b.allowedTargets()},
 	})
 	b.grantShardWorker(b.task.TaskRole(), b.fargateQueue)
 }
@@ -299,7 +303,7 @@ func (b *builder) runEnv() map[string]*string {
 		stack.EnvScheduleGroup:  b.group.Name(),
 		stack.EnvSpot:           jsii.String(strconv.FormatBool(b.p.FargateSpot)),
 		stack.EnvTaskVCPU:       b.taskVCPU(),
-		stack.EnvAllowedTargets: jsii.String(strings.Join(b.p.AllowedTargets, ",")),
+		stack.EnvAllowedTargets: b.allowedTargets(),
 		stack.EnvMaxRate:        jsii.String(strconv.FormatFloat(b.p.MaxRate, 'g', -1, 64)),
 		stack.EnvMaxDuration:    jsii.String(b.p.MaxDuration.String()),
 		stack.EnvWorkerMemoryMB: jsii.String(strconv.Itoa(int(b.p.WorkerMemoryMB))),
@@ -374,3 +378,6 @@ func (b *builder) outputs() {
 // OutDLQURL is the output that names the dead-letter queue, for people
 // (the command line does not read it).
 const OutDLQURL = "DeadLetterQueueUrl"
+
+// allowedTargets is the allow-list as the functions and the task read it.
+func (b *builder) allowedTargets() *string { return jsii.String(strings.Join(b.p.AllowedTargets, ",")) }

@@ -300,8 +300,17 @@ func TestFunctions(t *testing.T) {
 				worker["ReservedConcurrentExecutions"] = assertions.Match_Absent()
 			}
 			worker["Environment"] = map[string]any{"Variables": map[string]any{
-				stack.EnvBucket: assertions.Match_AnyValue(), stack.EnvLambdaQueueURL: assertions.Match_AnyValue()}}
+				stack.EnvBucket: assertions.Match_AnyValue(), stack.EnvLambdaQueueURL: assertions.Match_AnyValue(),
+				stack.EnvAllowedTargets: s.env(t, "Api")[stack.EnvAllowedTargets]}}
 			has(t, s, "AWS::Lambda::Function", worker)
+			// The task guards what it dials with the same list; loopback is
+			// never let through (that switch is for the local tests).
+			has(t, s, "AWS::ECS::TaskDefinition", map[string]any{"ContainerDefinitions": []any{map[string]any{
+				"Environment": assertions.Match_ArrayWith(&[]any{map[string]any{"Name": stack.EnvAllowedTargets,
+					"Value": s.env(t, "Api")[stack.EnvAllowedTargets]}})}}})
+			if b, _ := json.Marshal(s.resources("AWS::Lambda::Function")); strings.Contains(string(b), stack.EnvAllowLoopback) {
+				t.Errorf("a function sets %s", stack.EnvAllowLoopback)
+			}
 		})
 	}
 }
