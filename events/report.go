@@ -74,6 +74,12 @@ type Report struct {
 	// any of them failed (true when there are none).
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	Passed     bool              `json:"passed"`
+	// NothingSucceeded: arrivals were sent (or dropped) and not one of them
+	// succeeded: no request of a plain target got a 2xx/3xx answer, no
+	// scenario iteration completed. Warnings then start with it, and Passed
+	// is false unless ExpectFailures, the spec's expect_failures, is set.
+	NothingSucceeded bool `json:"nothing_succeeded,omitempty"`
+	ExpectFailures   bool `json:"expect_failures,omitempty"`
 }
 
 // Latency summarises a histogram, in milliseconds.

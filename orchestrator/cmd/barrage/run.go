@@ -137,7 +137,7 @@ func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan st
 	if out.Stopped != "" {
 		return &thresholdError{out.Stopped}
 	}
-	return failedThresholds(out.Report)
+	return verdict(out.Report)
 }
 
 // specFromArgs reads a command line of run or plan: flags and an optional
