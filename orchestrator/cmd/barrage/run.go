@@ -131,9 +131,6 @@ func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan st
 	if err != nil {
 		return err
 	}
-	if out.Report.Requests == 0 && out.Report.Dropped == 0 {
-		return fmt.Errorf("%w: no request was sent", orchestrator.ErrNoResult)
-	}
 	if out.Stopped != "" {
 		return &thresholdError{out.Stopped}
 	}

@@ -130,3 +130,31 @@ func TestExpectFailuresBadInput(t *testing.T) {
 		t.Errorf("exit %d, %d requests sent\nstderr: %s", r.code, n.Load(), r.stderr)
 	}
 }
+
+// TestVerdict: what barrage run and barrage report make of a finished
+// run's report, the one mapping both use.
+func TestVerdict(t *testing.T) {
+	failed := []events.ThresholdResult{{Metric: "p99", Op: "<", Value: 100, Unit: "ms", Actual: 200}}
+	for _, tt := range []struct {
+		name string
+		r    events.Report
+		want int
+		says string
+	}{
+		{"fine", events.Report{Requests: 10, Success: 10}, exitOK, ""},
+		{"no arrival", events.Report{}, exitNoResult, "no request was sent"},
+		{"nothing succeeded", events.Report{Requests: 10, NothingSucceeded: true, Warnings: []string{"nothing succeeded: x"}},
+			exitThreshold, "nothing succeeded: x"},
+		{"expected", events.Report{Requests: 10, NothingSucceeded: true, ExpectFailures: true, Warnings: []string{"nothing succeeded, as"}},
+			exitOK, ""},
+		{"both", events.Report{Requests: 10, NothingSucceeded: true, Warnings: []string{"nothing succeeded: x"}, Thresholds: failed},
+			exitThreshold, "nothing succeeded: x; 1 of 1 thresholds failed: p99 < 100.0 ms: 200.0 ms"},
+		// A report of an older barrage, without the field: judged as it was.
+		{"older report", events.Report{Requests: 10, Warnings: []string{}}, exitOK, ""},
+	} {
+		var stderr strings.Builder
+		if code := exitStatus(verdict(&tt.r), &stderr); code != tt.want || !strings.Contains(stderr.String(), tt.says) {
+			t.Errorf("%s: exit %d, %q; want %d, %q", tt.name, code, stderr.String(), tt.want, tt.says)
+		}
+	}
+}
