@@ -155,7 +155,7 @@ type HealthSummary struct {
 	// MaxLagP99Ms is the highest per-second p99 scheduling lag.
 	MaxLagP99Ms float64 `json:"max_lag_p99_ms"`
 	// MinAchievedRatio is the lowest achieved/planned rate over full seconds
-	// (1 when not rate-limited or in a closed loop).
+	// of the send window (1 when not rate-limited or in a closed loop).
 	MinAchievedRatio float64 `json:"min_achieved_ratio"`
 	// MaxInflight, MaxOpenConns, MaxTimeWait, MaxOpenFDs are peaks.
 	MaxInflight  int64 `json:"max_inflight"`
