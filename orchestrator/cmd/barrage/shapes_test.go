@@ -233,30 +233,53 @@ func TestThresholdExitCodes(t *testing.T) {
 	}
 }
 
-// TestThresholdAbort: a target 300 ms slow breaks p99 < 100 ms from the
-// first second; with abort after 2 s, a 30 s run stops within seconds and
-// exits 1.
+// TestThresholdAbort: a threshold broken from the first second, with abort
+// after 2 s, stops a 30 s run within seconds, and it exits 1: p99 < 100 ms
+// against a target 300 ms slow, and error_ratio < 0.1 against one that
+// answers every request 404 (no transport error: live, as in the report,
+// a status outside 2xx/3xx is a failure), whose report also says first that
+// nothing succeeded.
 func TestThresholdAbort(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(300 * time.Millisecond)
 	}))
-	t.Cleanup(srv.Close)
-	spec := writeSpec(t, `
-targets: [{url: `+srv.URL+`/}]
-load: {rate: 20}
-duration: 30s
-thresholds:
-  - {metric: p99, value: 100ms, abort: {after: 2s}}
-`)
-	start := time.Now()
-	r := barrage(t, 40*time.Second, "run", spec, "--json", "--out", t.TempDir())
-	took := time.Since(start)
-	if r.code != exitThreshold || !strings.Contains(r.stderr, "threshold p99 < 100ms broken for 2s") {
-		t.Fatalf("exit %d; want 1, a run stopped by its threshold\nstderr:\n%s", r.code, r.stderr)
-	}
-	rep := decodeReport(t, r)
-	if took > 15*time.Second || rep.DurationS > 10 || rep.Shards[0].Status != events.StatusTruncated {
-		t.Errorf("the run took %v, sent for %.1f s, shard %s; want it stopped within seconds", took, rep.DurationS, rep.Shards[0].Status)
+	t.Cleanup(slow.Close)
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notFound.Close)
+	for _, tc := range []struct {
+		name, url, threshold, says string
+		check                      func(t *testing.T, rep events.Report)
+	}{
+		{"p99", slow.URL, "{metric: p99, value: 100ms, abort: {after: 2s}}", "threshold p99 < 100ms broken for 2s", nil},
+		{"error_ratio of statuses", notFound.URL, "{metric: error_ratio, value: 0.1, abort: {after: 2s}}",
+			"threshold error_ratio < 0.1 broken for 2s", func(t *testing.T, rep events.Report) {
+				if len(rep.Thresholds) != 1 || rep.Thresholds[0].Pass || rep.Thresholds[0].Actual != 1 {
+					t.Errorf("thresholds %+v; want error_ratio failed with 1", rep.Thresholds)
+				}
+				if len(rep.Warnings) == 0 || !strings.HasPrefix(rep.Warnings[0], "nothing succeeded") || !strings.Contains(rep.Warnings[0], "404") {
+					t.Errorf("warnings %q; want first that nothing succeeded (404)", rep.Warnings)
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := writeSpec(t, "targets: [{url: "+tc.url+"/}]\nload: {rate: 20}\nduration: 30s\nthresholds:\n  - "+tc.threshold+"\n")
+			start := time.Now()
+			r := barrage(t, 60*time.Second, "run", spec, "--json", "--out", t.TempDir())
+			took := time.Since(start)
+			if r.code != exitThreshold || !strings.Contains(r.stderr, tc.says) {
+				t.Fatalf("exit %d after %v; want 1, a run stopped by its threshold\nstderr:\n%s", r.code, took, r.stderr)
+			}
+			rep := decodeReport(t, r)
+			// Progress comes about once a second locally: the abort fires
+			// about 3 s in; 10 s leaves a busy machine room and is a third of
+			// the run.
+			if took > 20*time.Second || rep.DurationS > 10 || rep.Shards[0].Status != events.StatusTruncated {
+				t.Errorf("the run took %v, sent for %.1f s, shard %s; want it stopped within seconds", took, rep.DurationS, rep.Shards[0].Status)
+			}
+			if tc.check != nil {
+				tc.check(t, rep)
+			}
+		})
 	}
 }
 
