@@ -72,8 +72,9 @@ func TestErrorRatioAbortOnStatuses(t *testing.T) {
 	if r.DurationS > 30 || Count(r)[events.StatusTruncated] != 2 {
 		t.Errorf("sent for %.1f s, shards %v; want both stopped well before the 40 s%s", r.DurationS, Count(r), Reasons(r))
 	}
-	if r.Success != 0 || r.StatusCodes["404"] != r.Requests || r.Passed {
-		t.Errorf("requests %d, success %d, statuses %v, passed %v; want every one a 404, the run failed",
-			r.Requests, r.Success, r.StatusCodes, r.Passed)
+	// (A request in flight at the abort may end canceled rather than 404.)
+	if r.Success != 0 || r.StatusCodes["404"] == 0 || !r.NothingSucceeded || r.Passed {
+		t.Errorf("requests %d, success %d, statuses %v, nothing_succeeded %v, passed %v; want 404s only, the run failed",
+			r.Requests, r.Success, r.StatusCodes, r.NothingSucceeded, r.Passed)
 	}
 }
