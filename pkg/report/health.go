@@ -91,15 +91,15 @@ func summarizeAll(shards []events.ShardReport) events.HealthSummary {
 	return s
 }
 
-// rateSeconds returns the indices of the samples that judge a worker's achieved rate: whole
-// seconds (the last, partial one is not) with a planned rate, that ended by
-// the end of the shard's send window, sendS seconds after its start (0: not
-// known). Samples are consecutive from the start, so each starts where the
-// ones before it end. After a shard stopped early (interrupted, aborted by
-// a threshold or a find-max staircase that ended) its sampler goes on while
-// requests in flight finish, and the schedule goes on planning arrivals the
-// shard was no longer asked to send: those seconds are not short of
-// anything.
+// rateSeconds returns the indices of the samples that judge a worker's
+// achieved rate: whole seconds (the last, partial one is not) with a planned
+// rate, that ended by the end of the shard's send window, sendS seconds
+// after its start (0: not known). Samples are consecutive from the start, so
+// each starts where the ones before it end. After a shard stopped early
+// (interrupted, aborted by a threshold or a find-max staircase that ended)
+// its sampler goes on while requests in flight finish, and the schedule goes
+// on planning arrivals the shard was no longer asked to send: those seconds
+// are not short of anything.
 func rateSeconds(samples []events.HealthSample, sendS float64) []int {
 	var out []int
 	end := 0.0
