@@ -81,6 +81,12 @@ type Report struct {
 	// any of them failed (true when there are none).
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	Passed     bool              `json:"passed"`
+	// NothingSucceeded: arrivals were sent (or dropped) and not one of them
+	// succeeded: no request of a plain target got a 2xx/3xx answer, no
+	// scenario iteration completed. Warnings then start with it, and Passed
+	// is false unless ExpectFailures, the spec's expect_failures, is set.
+	NothingSucceeded bool `json:"nothing_succeeded,omitempty"`
+	ExpectFailures   bool `json:"expect_failures,omitempty"`
 }
 
 // Latency summarises a histogram, in milliseconds.
@@ -156,7 +162,7 @@ type HealthSummary struct {
 	// MaxLagP99Ms is the highest per-second p99 scheduling lag.
 	MaxLagP99Ms float64 `json:"max_lag_p99_ms"`
 	// MinAchievedRatio is the lowest achieved/planned rate over full seconds
-	// (1 when not rate-limited or in a closed loop).
+	// of the send window (1 when not rate-limited or in a closed loop).
 	MinAchievedRatio float64 `json:"min_achieved_ratio"`
 	// MaxInflight, MaxOpenConns, MaxTimeWait, MaxOpenFDs are peaks.
 	MaxInflight  int64 `json:"max_inflight"`

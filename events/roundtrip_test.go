@@ -47,7 +47,10 @@ func TestRoundTrip(t *testing.T) {
 			"RunSpec.AllowHosts":  "in runspec.json",
 		})},
 		{"shardresult.json", new(ShardResult), nil},
-		{"report.json", new(Report), nil},
+		{"report.json", new(Report), map[string]string{
+			"Report.NothingSucceeded": "the fixture's run succeeded; pkg/report TestNothingSucceeded",
+			"Report.ExpectFailures":   "the spec's, set with nothing_succeeded",
+		}},
 		{"dispatch.json", new(Dispatch), nil},
 	}
 	for _, tt := range tests {

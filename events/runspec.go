@@ -58,6 +58,11 @@ type RunSpec struct {
 	// Thresholds are pass/fail criteria judged on the merged report; a
 	// failed one makes `barrage run` exit 1.
 	Thresholds []Threshold `json:"thresholds,omitempty" yaml:"thresholds"`
+	// ExpectFailures says that a run in which nothing succeeds is what the
+	// test is for (a target that refuses, a rate limiter that answers 429):
+	// its report still says so, first, but `barrage run` does not fail it
+	// (exit 0 rather than 1) for that alone.
+	ExpectFailures bool `json:"expect_failures,omitempty" yaml:"expect_failures"`
 	// Workers is the number of shards; 0 lets the planner decide.
 	Workers int `json:"workers,omitempty" yaml:"workers"`
 	// KeepAlive reuses connections when true (the default); false dials a new

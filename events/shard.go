@@ -136,6 +136,10 @@ type ShardProgress struct {
 	Requests int64 `json:"requests"`
 	Errors   int64 `json:"errors"`
 	Dropped  int64 `json:"dropped"`
+	// Failed counts the requests so far that were not a success (transport
+	// errors, statuses outside 2xx/3xx), as the report's error ratio does;
+	// it includes Errors. Absent from a worker older than it.
+	Failed int64 `json:"failed,omitempty"`
 	// Rate is requests sent per second in the last interval.
 	Rate float64 `json:"rate"`
 	// P99Ms is the 99th percentile latency so far, from the intended send.

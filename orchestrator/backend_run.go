@@ -249,7 +249,7 @@ func (w *liveWatch) see(st *Status) (stop string, broke *events.Step, why string
 		}
 		w.seen[l.Shard] = l.T
 		if w.ths != nil && stop == "" {
-			stop = w.ths.Update(l.Shard, seconds(l.ElapsedS), report.Live{Requests: l.Requests, Errors: l.Errors, P99: millis(l.P99Ms)})
+			stop = w.ths.Update(l.Shard, seconds(l.ElapsedS), report.Live{Requests: l.Requests, Errors: l.Errors, Failed: l.Failed, P99: millis(l.P99Ms)})
 		}
 		if s, sw, ok := w.steps.update(l); ok {
 			broke, why = &s, sw

@@ -62,6 +62,9 @@ type ShardLive struct {
 	ElapsedS float64   `json:"elapsed_s"`
 	Requests int64     `json:"requests"`
 	Errors   int64     `json:"errors"`
+	// Failed counts the requests that were not a success, transport
+	// errors included (events.ShardProgress.Failed).
+	Failed int64 `json:"failed"`
 	// Dropped counts arrivals the shard did not send (every slot busy, or
 	// reached too late): a generator that cannot keep up.
 	Dropped int64   `json:"dropped"`
@@ -128,7 +131,7 @@ func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*
 			s.Rate += sp.Rate
 		}
 		s.Live = append(s.Live, ShardLive{Shard: i, T: sp.T, ElapsedS: p.Shards[i].WindowFrom.D().Seconds() + sp.ElapsedS,
-			Requests: sp.Requests, Errors: sp.Errors, Dropped: sp.Dropped, P99Ms: sp.P99Ms, IntervalRequests: sp.IntervalRequests,
+			Requests: sp.Requests, Errors: sp.Errors, Failed: sp.Failed, Dropped: sp.Dropped, P99Ms: sp.P99Ms, IntervalRequests: sp.IntervalRequests,
 			IntervalSuccess: sp.IntervalSuccess, IntervalP99Ms: sp.IntervalP99Ms})
 	}
 	covered := s.Shards.Reported+s.Shards.Missed == s.Shards.Planned

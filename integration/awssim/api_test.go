@@ -205,4 +205,8 @@ func TestSubmitChecks(t *testing.T) {
 	if ok, _ := s.Store.Exists(ctx, store.SpecKey("unreadable-1")); ok {
 		t.Error("a refused run was stored")
 	}
+	// The accepted run goes on in the background (dispatch, workers, the
+	// reducer) and writes to the store: follow it to its report, so that
+	// nothing writes into the test's folder while it is removed.
+	s.Follow(t, res.RunID, res.Plan, time.Now(), time.Minute)
 }

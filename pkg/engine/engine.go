@@ -108,6 +108,11 @@ type Progress struct {
 	// completed, successful ones, and their p99 from the intended send.
 	IntervalRequests, IntervalSuccess int64
 	IntervalP99                       time.Duration
+
+	// Failed counts the completed requests so far that were not a success:
+	// transport errors and statuses outside 2xx/3xx, as the report's
+	// error ratio counts them (Requests − success).
+	Failed int64
 }
 
 // Engine runs one shard's schedule against its targets.

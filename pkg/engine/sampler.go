@@ -28,6 +28,7 @@ type sampler struct {
 	lastCPU             time.Duration
 	lastHost            health.HostCPU
 	requests, errors    int64
+	failed              int64 // requests that were not a success
 
 	dst      []netip.AddrPort // target addresses, for TIME_WAIT counts
 	timeWait int              // the last count
@@ -123,6 +124,7 @@ func (s *sampler) close(at time.Duration, final bool) {
 	s.lag.Reset()
 	s.requests += req
 	s.errors += errs
+	s.failed += req - succ
 	s.lastAt, s.lastSent, s.lastDrops = at, sent, drops
 	s.k++
 	if f := e.cfg.Progress; f != nil && !tail {
@@ -131,7 +133,7 @@ func (s *sampler) close(at time.Duration, final bool) {
 			length = e.cfg.Pacer.Length()
 		}
 		f(Progress{Elapsed: at, Length: length, Requests: s.requests, Errors: s.errors,
-			Dropped: drops, Rate: hs.AchievedRate, P99: s.cum.Quantile(0.99),
+			Failed: s.failed, Dropped: drops, Rate: hs.AchievedRate, P99: s.cum.Quantile(0.99),
 			IntervalRequests: req, IntervalSuccess: succ, IntervalP99: ivP99})
 	}
 }

@@ -40,7 +40,7 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 		return nil, err
 	}
 	in := report.Input{RunID: run, Name: spec.Name, Mode: Mode(&spec), Missed: map[string]bool{},
-		Load: spec.Load, Thresholds: spec.Thresholds, Reasons: Reasons(ctx, st, &p, state)}
+		Load: spec.Load, Thresholds: spec.Thresholds, ExpectFailures: spec.ExpectFailures, Reasons: Reasons(ctx, st, &p, state)}
 	var keys []string
 	for _, s := range p.Shards {
 		in.Planned = append(in.Planned, report.Shard{ShardID: s.ShardID, Kind: s.Kind, PlannedRate: s.Rate})

@@ -37,12 +37,15 @@ type Input struct {
 	Load events.Load
 	// Thresholds are judged on the report once built (threshold.go).
 	Thresholds []events.Threshold
+	// ExpectFailures is the spec's expect_failures: a run in which nothing
+	// succeeded still passes (verdict.go).
+	ExpectFailures bool
 }
 
 // Build merges the results into a report.
 func Build(in Input) (*events.Report, error) {
 	r := &events.Report{Version: events.ReportVersion, RunID: in.RunID, Name: in.Name, Mode: in.Mode,
-		StatusCodes: map[string]int64{}, Errors: map[string]int64{}}
+		StatusCodes: map[string]int64{}, Errors: map[string]int64{}, ExpectFailures: in.ExpectFailures}
 	byID := map[string]*events.ShardResult{}
 	for _, res := range in.Results {
 		if _, dup := byID[res.ShardID]; dup {
@@ -93,6 +96,11 @@ func Build(in Input) (*events.Report, error) {
 	r.Health = summarizeAll(r.Shards)
 	r.Warnings = warnings(r, in.Results)
 	r.Thresholds, r.Passed = Judge(r, in.Thresholds)
+	nothing, why := nothingSucceeded(r)
+	if nothing { // the first thing to know
+		r.NothingSucceeded, r.Warnings = true, append([]string{why}, r.Warnings...)
+		r.Passed = r.Passed && r.ExpectFailures
+	}
 	return r, nil
 }
 

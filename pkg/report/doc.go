@@ -11,7 +11,10 @@
 // Warnings say when the generator, not the target, may have limited or
 // distorted the run: dropped arrivals, scheduling lag, CPU saturation,
 // ephemeral-port and file-descriptor pressure, errors that only a generator
-// causes (addr_in_use, too_many_open_files), HTTP/2 GOAWAYs, lost shards.
+// causes (addr_in_use, too_many_open_files), HTTP/2 GOAWAYs, lost shards, a
+// worker's second short of its planned arrivals by more than counting and
+// timing explain (shortSecond works it out). Before them all comes the one
+// thing that makes every figure moot: that nothing succeeded (verdict.go).
 //
 // # Steps
 //

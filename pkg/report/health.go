@@ -8,18 +8,19 @@ import (
 func shardReport(res *events.ShardResult) events.ShardReport {
 	sr := events.ShardReport{ShardID: res.ShardID, Kind: res.Kind, Status: res.Status,
 		PlannedRate: res.PlannedRate, Requests: res.Counts.Requests, Dropped: res.Counts.Dropped,
-		StartSkewMs: res.StartSkewMs, Health: summarize(&res.Health), Reason: res.StopReason}
+		StartSkewMs: res.StartSkewMs, Health: summarize(&res.Health, res.SendSeconds), Reason: res.StopReason}
 	if res.SendSeconds > 0 {
 		sr.AchievedRate = float64(res.Counts.Requests) / res.SendSeconds
 	}
 	return sr
 }
 
-// summarize takes the worst of a shard's health samples. A sample covering
-// less than half a second (the last one, usually) counts for the peaks of
-// gauges (in flight, connections, memory), not for rates and CPU shares,
-// which are noise over so short an interval.
-func summarize(h *events.Health) events.HealthSummary {
+// summarize takes the worst of a shard's health samples; sendS is the
+// shard's send window in seconds. A sample covering less than half a second
+// (the last one, usually) counts for the peaks of gauges (in flight,
+// connections, memory), not for rates and CPU shares, which are noise over
+// so short an interval. The achieved ratio is of rateSeconds only.
+func summarize(h *events.Health, sendS float64) events.HealthSummary {
 	s := events.HealthSummary{FDLimit: h.FDLimit, Dials: h.Dials, DialErrors: h.DialErrors,
 		GoAways: addMap(nil, h.GoAways), MinAchievedRatio: 1}
 	if h.PortRangeHigh > 0 {
@@ -41,9 +42,10 @@ func summarize(h *events.Health) events.HealthSummary {
 		s.MaxStealPercent = max(s.MaxStealPercent, x.StealPercent)
 		cpuSum += x.CPUPercent
 		s.MaxLagP99Ms = max(s.MaxLagP99Ms, x.LagP99Ms)
-		if x.PlannedRate > 0 && x.IntervalS >= 0.99 {
-			s.MinAchievedRatio = min(s.MinAchievedRatio, x.AchievedRate/x.PlannedRate)
-		}
+	}
+	for _, i := range rateSeconds(h.Samples, sendS) {
+		x := &h.Samples[i]
+		s.MinAchievedRatio = min(s.MinAchievedRatio, x.AchievedRate/x.PlannedRate)
 	}
 	if n > 0 {
 		s.MeanCPUPercent = cpuSum / float64(n)
@@ -87,4 +89,29 @@ func summarizeAll(shards []events.ShardReport) events.HealthSummary {
 		s.MeanCPUPercent /= float64(n)
 	}
 	return s
+}
+
+// rateSeconds returns the indices of the samples that judge a worker's
+// achieved rate: whole seconds (the last, partial one is not) with a planned
+// rate, that ended by the end of the shard's send window, sendS seconds
+// after its start (0: not known). Samples are consecutive from the start, so
+// each starts where the ones before it end. After a shard stopped early
+// (interrupted, aborted by a threshold or a find-max staircase that ended)
+// its sampler goes on while requests in flight finish, and the schedule goes
+// on planning arrivals the shard was no longer asked to send: those seconds
+// are not short of anything.
+func rateSeconds(samples []events.HealthSample, sendS float64) []int {
+	var out []int
+	end := 0.0
+	for i := range samples {
+		x := &samples[i]
+		end += x.IntervalS
+		if sendS > 0 && end > sendS+0.001 { // a millisecond for the sum's rounding
+			break
+		}
+		if x.PlannedRate > 0 && x.IntervalS >= 0.99 {
+			out = append(out, i)
+		}
+	}
+	return out
 }

@@ -17,7 +17,10 @@ const maxSeriesRows = 30
 // page is a report laid out once for every format: a title, labelled
 // summary lines, tables and warnings.
 type page struct {
-	Title    string
+	Title string
+	// Alert is the warning shown above everything else (nothing
+	// succeeded), and then not again among Warnings.
+	Alert    string
 	Summary  []field
 	Tables   []table
 	Warnings []string
@@ -37,6 +40,9 @@ type table struct {
 
 func layout(r *events.Report) page {
 	p := page{Title: "barrage run " + r.RunID, Warnings: r.Warnings}
+	if r.NothingSucceeded && len(r.Warnings) > 0 {
+		p.Alert, p.Warnings = r.Warnings[0], r.Warnings[1:]
+	}
 	if r.Name != "" {
 		p.Title += " (" + r.Name + ")"
 	}

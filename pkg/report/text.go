@@ -14,6 +14,9 @@ import (
 func Text(w io.Writer, r *events.Report) error {
 	p := layout(r)
 	fmt.Fprintln(w, p.Title)
+	if p.Alert != "" {
+		fmt.Fprintln(w, "!! "+p.Alert)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, f := range p.Summary {
 		note := ""
@@ -54,7 +57,11 @@ func Text(w io.Writer, r *events.Report) error {
 func Markdown(w io.Writer, r *events.Report) error {
 	p := layout(r)
 	cell := strings.NewReplacer("|", `\|`, "\n", " ")
-	fmt.Fprintf(w, "# %s\n\n| | |\n|---|---|\n", p.Title)
+	fmt.Fprintf(w, "# %s\n\n", p.Title)
+	if p.Alert != "" {
+		fmt.Fprintf(w, "> **Warning:** %s\n\n", p.Alert)
+	}
+	fmt.Fprint(w, "| | |\n|---|---|\n")
 	for _, f := range p.Summary {
 		v := cell.Replace(f.Value)
 		if f.Note != "" {
@@ -98,6 +105,7 @@ var htmlPage = template.Must(template.New("report").Parse(`<!doctype html>
 td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}td:first-child,th:first-child{text-align:left}
 .note{color:#666}.warn{color:#a40}</style></head><body>
 <h1>{{.Title}}</h1>
+{{if .Alert}}<p class="warn"><strong>{{.Alert}}</strong></p>{{end}}
 <table>{{range .Summary}}<tr><th>{{.Label}}</th><td style="text-align:left">{{.Value}}{{if .Note}} <span class="note">({{.Note}})</span>{{end}}</td></tr>
 {{end}}</table>
 {{range .Tables}}<h2>{{.Title}}</h2><table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>

@@ -11,6 +11,9 @@ import (
 type Live struct {
 	// Requests and Errors (transport errors and timeouts) completed so far.
 	Requests, Errors int64
+	// Failed counts the requests so far that were not a success: Errors and
+	// the statuses outside 2xx/3xx (0 from a worker that does not count it).
+	Failed int64
 	// P99 is the shard's p99 latency so far, from the intended send.
 	P99 time.Duration
 }
@@ -25,9 +28,10 @@ type Live struct {
 //   - p99: the lowest p99 so far of the shards. A quantile of merged
 //     histograms is at least the lowest of their quantiles, so when even the
 //     best shard is above the limit, the run's p99 so far is too.
-//   - error_ratio: transport errors over requests, all shards added up: a
-//     lower bound of the report's error ratio, which also counts statuses
-//     other than 2xx/3xx.
+//   - error_ratio: failed requests (transport errors and statuses other
+//     than 2xx/3xx, Live.Failed) over requests, all shards added up: the
+//     report's error ratio so far. A shard whose progress does not count
+//     failures (an older worker) adds its transport errors, a lower bound.
 type Watch struct {
 	ths    []events.Threshold
 	since  []time.Duration // when each threshold was first seen broken; -1 while it holds
@@ -87,7 +91,7 @@ func (w *Watch) live(metric string) (float64, bool) {
 			return 0, false
 		}
 		requests += l.Requests
-		errs += l.Errors
+		errs += max(l.Failed, l.Errors)
 		if best < 0 || l.P99 < best {
 			best = l.P99
 		}

@@ -53,6 +53,20 @@ func TestWatch(t *testing.T) {
 			{1, 1 * s, Live{Requests: 100}, ""},
 			{1, 3 * s, Live{Requests: 100}, "threshold error_ratio <= 0.1 broken for 2s (0.15 so far)"},
 		}},
+		// Failed requests count as the report counts them: a 404 is not a
+		// success although no transport error happened.
+		{"statuses", []events.Threshold{errs}, []upd{
+			{0, 1 * s, Live{Requests: 100, Failed: 100}, ""},
+			{1, 1 * s, Live{Requests: 100, Failed: 100}, ""},
+			{1, 3 * s, Live{Requests: 300, Failed: 300}, "threshold error_ratio <= 0.1 broken for 2s (1 so far)"},
+		}},
+		// A progress without the failed count (a worker older than it)
+		// is judged on its transport errors, which failed includes.
+		{"errors without failed", []events.Threshold{errs}, []upd{
+			{0, 1 * s, Live{Requests: 100, Errors: 30}, ""},
+			{1, 1 * s, Live{Requests: 100, Errors: 10, Failed: 20}, ""},
+			{1, 3 * s, Live{Requests: 100, Errors: 10, Failed: 20}, "(0.25 so far)"},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,7 +47,7 @@ func (p *progressWriter) update(pr engine.Progress) {
 	}
 	p.busy, p.last = true, now
 	sp := events.ShardProgress{T: now.UTC(), ElapsedS: pr.Elapsed.Seconds(), Requests: pr.Requests,
-		Errors: pr.Errors, Dropped: pr.Dropped, Rate: pr.Rate, P99Ms: float64(pr.P99) / 1e6,
+		Errors: pr.Errors, Failed: pr.Failed, Dropped: pr.Dropped, Rate: pr.Rate, P99Ms: float64(pr.P99) / 1e6,
 		IntervalRequests: p.pendReq, IntervalSuccess: p.pendOK, IntervalP99Ms: float64(p.pendP99) / 1e6}
 	p.pendReq, p.pendOK, p.pendP99 = 0, 0, 0
 	p.mu.Unlock()

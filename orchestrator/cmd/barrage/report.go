@@ -50,7 +50,7 @@ func cmdReport(pos []string, format, dir string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return failedThresholds(r)
+	return verdict(r)
 }
 
 // openRun finds a run from a folder (DIR/runs/ID), a run id under dir, or

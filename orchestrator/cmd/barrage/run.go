@@ -151,7 +151,7 @@ func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan st
 	if out.Stopped != "" {
 		return &thresholdError{out.Stopped}
 	}
-	return failedThresholds(out.Report)
+	return verdict(out.Report)
 }
 
 // specFromFlags reads the spec of run or plan: the parsed flags f and an

@@ -35,6 +35,41 @@ func queueServer(t *testing.T, capacity float64) *httptest.Server {
 	return srv
 }
 
+// rateServer admits capacity requests per second and answers the rest 503
+// at once: a token bucket that refills at capacity per second up to burst
+// tokens, each admitted request taking one. Its verdicts do not depend on
+// how fast this machine is, only on the rate the requests arrive at, which
+// the generator sets:
+//
+//   - at a rate R above capacity C the bucket empties after burst/(R − C)
+//     seconds, and from then on R − C requests a second fail, whenever they
+//     arrive: requests arriving in bunches only empty it sooner;
+//   - at R below C the bucket stays full, and a request fails only when a
+//     bunch of more than burst requests arrives at once. The generator never
+//     sends one (an arrival it reaches more than 10 ms late is dropped), so
+//     only a stall of this server of burst/R seconds, while the generator
+//     goes on, makes one.
+func rateServer(t *testing.T, capacity, burst float64) *httptest.Server {
+	var mu sync.Mutex
+	tokens, last := burst, time.Now()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		now := time.Now()
+		tokens = min(burst, tokens+capacity*now.Sub(last).Seconds())
+		last = now
+		ok := tokens >= 1
+		if ok {
+			tokens--
+		}
+		mu.Unlock()
+		if !ok {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
@@ -198,49 +233,77 @@ func TestThresholdExitCodes(t *testing.T) {
 	}
 }
 
-// TestThresholdAbort: a target 300 ms slow breaks p99 < 100 ms from the
-// first second; with abort after 2 s, a 30 s run stops within seconds and
-// exits 1.
+// TestThresholdAbort: a threshold broken from the first second, with abort
+// after 2 s, stops a 30 s run within seconds, and it exits 1: p99 < 100 ms
+// against a target 300 ms slow, and error_ratio < 0.1 against one that
+// answers every request 404 (no transport error: live, as in the report,
+// a status outside 2xx/3xx is a failure), whose report also says first that
+// nothing succeeded.
 func TestThresholdAbort(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(300 * time.Millisecond)
 	}))
-	t.Cleanup(srv.Close)
-	spec := writeSpec(t, `
-targets: [{url: `+srv.URL+`/}]
-load: {rate: 20}
-duration: 30s
-thresholds:
-  - {metric: p99, value: 100ms, abort: {after: 2s}}
-`)
-	start := time.Now()
-	r := barrage(t, 40*time.Second, "run", spec, "--json", "--out", t.TempDir())
-	took := time.Since(start)
-	if r.code != exitThreshold || !strings.Contains(r.stderr, "threshold p99 < 100ms broken for 2s") {
-		t.Fatalf("exit %d; want 1, a run stopped by its threshold\nstderr:\n%s", r.code, r.stderr)
-	}
-	rep := decodeReport(t, r)
-	if took > 15*time.Second || rep.DurationS > 10 || rep.Shards[0].Status != events.StatusTruncated {
-		t.Errorf("the run took %v, sent for %.1f s, shard %s; want it stopped within seconds", took, rep.DurationS, rep.Shards[0].Status)
+	t.Cleanup(slow.Close)
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notFound.Close)
+	for _, tc := range []struct {
+		name, url, threshold, says string
+		check                      func(t *testing.T, rep events.Report)
+	}{
+		{"p99", slow.URL, "{metric: p99, value: 100ms, abort: {after: 2s}}", "threshold p99 < 100ms broken for 2s", nil},
+		{"error_ratio of statuses", notFound.URL, "{metric: error_ratio, value: 0.1, abort: {after: 2s}}",
+			"threshold error_ratio < 0.1 broken for 2s", func(t *testing.T, rep events.Report) {
+				if len(rep.Thresholds) != 1 || rep.Thresholds[0].Pass || rep.Thresholds[0].Actual != 1 {
+					t.Errorf("thresholds %+v; want error_ratio failed with 1", rep.Thresholds)
+				}
+				if len(rep.Warnings) == 0 || !strings.HasPrefix(rep.Warnings[0], "nothing succeeded") || !strings.Contains(rep.Warnings[0], "404") {
+					t.Errorf("warnings %q; want first that nothing succeeded (404)", rep.Warnings)
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := writeSpec(t, "targets: [{url: "+tc.url+"/}]\nload: {rate: 20}\nduration: 30s\nthresholds:\n  - "+tc.threshold+"\n")
+			start := time.Now()
+			r := barrage(t, 60*time.Second, "run", spec, "--json", "--out", t.TempDir())
+			took := time.Since(start)
+			if r.code != exitThreshold || !strings.Contains(r.stderr, tc.says) {
+				t.Fatalf("exit %d after %v; want 1, a run stopped by its threshold\nstderr:\n%s", r.code, took, r.stderr)
+			}
+			rep := decodeReport(t, r)
+			// Progress comes about once a second locally: the abort fires
+			// about 3 s in; 10 s leaves a busy machine room and is a third of
+			// the run.
+			if took > 20*time.Second || rep.DurationS > 10 || rep.Shards[0].Status != events.StatusTruncated {
+				t.Errorf("the run took %v, sent for %.1f s, shard %s; want it stopped within seconds", took, rep.DurationS, rep.Shards[0].Status)
+			}
+			if tc.check != nil {
+				tc.check(t, rep)
+			}
+		})
 	}
 }
 
-// TestFindMaxSearch: a staircase 100, 200, 300/s against a server of
-// capacity 230/s breaks the SLO at 300/s; two binary-search runs follow, at
-// 250/s (above the capacity: fails) and 225/s (below: passes), and narrow
-// the conclusion to 225/s sustained, broken at 250/s. The stored report is
-// rewritten with the search.
+// TestFindMaxSearch: a staircase 100, 200, 400/s against a server that
+// admits 275 requests a second (rateServer, with a burst of 55, 200 ms of
+// its capacity) breaks the SLO (1 % errors) at 400/s; two binary-search runs
+// follow, at 300/s (above the capacity: from 2.2 s on, 25 of every 300
+// requests fail, 7 % of the judged seconds) and 250/s (below it: none fail
+// unless this server stalls 220 ms while the generator sends), and narrow
+// the conclusion to 250/s sustained, broken at 300/s. The rates stand
+// 25/s or more from the capacity and the errors do not depend on this
+// machine's speed, so any other staircase or search is a defect. The stored
+// report is rewritten with the search.
 func TestFindMaxSearch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 20 s run")
 	}
-	srv := queueServer(t, 230)
+	srv := rateServer(t, 275, 55)
 	spec := writeSpec(t, `
 name: search
 targets: [{url: `+srv.URL+`/}]
 load:
   shape: find-max
-  find_max: {start: 100, increment: 100, step: 3s, warmup: 1s, max: 300, slo: {p99: 100ms}, search: 2}
+  find_max: {start: 100, factor: 2, step: 3s, warmup: 1s, max: 400, slo: {error_ratio: 0.01}, search: 2}
 `)
 	out := t.TempDir()
 	r := barrage(t, 60*time.Second, "run", spec, "--json", "--quiet", "--out", out)
@@ -252,8 +315,13 @@ load:
 	if f == nil || len(rep.Steps) != 4 {
 		t.Fatalf("report: %s", r.stdout)
 	}
+	for _, s := range rep.Steps {
+		t.Logf("step %d %v/s: judged %d s, sent %.1f/s, ok %.1f/s, errors %.2f%%, %s %v", s.Step, s.Rate, s.JudgedS,
+			s.SentRate, s.OKRate, 100*s.ErrorRatio, s.Verdict, s.Reasons)
+	}
 	if rep.Steps[1].Verdict != events.VerdictPass || rep.Steps[2].Verdict != events.VerdictPass || rep.Steps[3].Verdict != events.VerdictFail {
-		t.Skipf("the staircase did not come out pass, pass, fail on this machine (%s): nothing to search", f.Conclusion)
+		t.Fatalf("the staircase came out %s, %s, %s; want pass, pass, fail (%s)", rep.Steps[1].Verdict,
+			rep.Steps[2].Verdict, rep.Steps[3].Verdict, f.Conclusion)
 	}
 	var rates []float64
 	var verdicts []string
@@ -264,18 +332,11 @@ load:
 		}
 	}
 	t.Logf("search %v %v: %s", rates, verdicts, f.Conclusion)
-	if len(rates) == 0 || rates[0] != 250 {
-		t.Fatalf("search rates %v, want 250 first (between 200 and 300)", rates)
+	if len(rates) != 2 || rates[0] != 300 || rates[1] != 250 || verdicts[0] != events.VerdictFail || verdicts[1] != events.VerdictPass {
+		t.Fatalf("search %v %v; want 300/s (between 200 and 400) to fail, then 250/s to pass", rates, verdicts)
 	}
-	switch {
-	case len(rates) == 2 && rates[1] == 225 && verdicts[0] == events.VerdictFail && verdicts[1] == events.VerdictPass:
-		if f.MaxSustainableRate != 225 || f.FirstFailingRate != 250 {
-			t.Errorf("find_max %+v, want 225/s sustained, broken at 250/s", *f)
-		}
-	case verdicts[len(verdicts)-1] == events.VerdictGenerator:
-		t.Logf("the generator limited a search step (a busy machine)")
-	default:
-		t.Errorf("search %v %v, want 250/s fail then 225/s pass", rates, verdicts)
+	if f.MaxSustainableRate != 250 || f.FirstFailingRate != 300 {
+		t.Errorf("find_max %+v, want 250/s sustained, broken at 300/s", *f)
 	}
 	if !strings.Contains(f.Conclusion, "binary search") {
 		t.Errorf("conclusion %q does not tell of the search", f.Conclusion)
