@@ -98,7 +98,7 @@ func (p *progress) Update(u orchestrator.Update) {
 	var p99 float64
 	for _, l := range p.last {
 		requests += l.Requests
-		errs += l.Errors
+		errs += max(l.Failed, l.Errors) // failed counts statuses outside 2xx/3xx too (workers before it: errors only)
 		dropped += l.Dropped
 		p99 = max(p99, l.P99Ms)
 	}
@@ -106,7 +106,7 @@ func (p *progress) Update(u orchestrator.Update) {
 		p.rate = st.Rate // a reported run has none: keep the last
 	}
 	el := p.elapsed()
-	line := fmt.Sprintf("%s/%s  %s%s  %.0f/s  p99 %s  %d requests  %d errors  shards: %d claimed, %d reported of %d",
+	line := fmt.Sprintf("%s/%s  %s%s  %.0f/s  p99 %s  %d requests  %d failed  shards: %d claimed, %d reported of %d",
 		el, p.length, p.step(el), st.State, p.rate, time.Duration(p99*1e6).Round(10*time.Microsecond),
 		max(requests, st.Requests), errs, st.Shards.Claimed, st.Shards.Reported, st.Shards.Planned)
 	if dropped > 0 {
