@@ -47,7 +47,9 @@ type Report struct {
 	LatencyMs            Latency `json:"latency_ms"`
 	LatencyUncorrectedMs Latency `json:"latency_uncorrected_ms"`
 	LagMs                Latency `json:"lag_ms"`
-	// StatusCodes, Errors and ErrorDetails are as in Counts.
+	// StatusCodes and Errors are as in Counts; ErrorDetails are, by error
+	// class, the most frequent of the class's details (at most
+	// MaxErrorDetails), as "class detail": n.
 	StatusCodes  map[string]int64 `json:"status_codes"`
 	Errors       map[string]int64 `json:"errors"`
 	ErrorDetails map[string]int64 `json:"error_details,omitempty"`
@@ -115,6 +117,12 @@ type TargetReport struct {
 	LatencyMs    Latency          `json:"latency_ms"`
 	StatusCodes  map[string]int64 `json:"status_codes"`
 	Errors       map[string]int64 `json:"errors"`
+	// ErrorDetails and ErrorMessages say what the target's errors were, as
+	// the run's do (Report.ErrorDetails, Report.ErrorMessages): a scenario's
+	// iterations name the step that failed ("unexpected_status STEP:
+	// STATUS", "extract STEP: VARIABLE").
+	ErrorDetails  map[string]int64          `json:"error_details,omitempty"`
+	ErrorMessages map[string][]ErrorMessage `json:"error_messages,omitempty"`
 }
 
 // ShardReport is one shard of the run.

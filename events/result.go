@@ -110,6 +110,11 @@ type Counts struct {
 // by each shard (the first ones), and in the report (the most frequent).
 const MaxErrorMessages = 5
 
+// MaxErrorDetails bounds the distinct details a report keeps per error
+// class, for the run and for each target: the most frequent. Shards keep
+// them all (a detail comes from a bounded set).
+const MaxErrorDetails = 5
+
 // ErrorMessage is one distinct error message and how many failed requests
 // had it.
 type ErrorMessage struct {

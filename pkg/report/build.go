@@ -115,7 +115,7 @@ type merger struct {
 	byName        map[string]*targetAcc
 	series        map[int64]*seriesAcc
 	health        map[int64]*healthAcc
-	msgs          map[string]map[string]int64 // error class → message → count
+	errs          errorAcc
 }
 
 type targetAcc struct {
@@ -123,6 +123,7 @@ type targetAcc struct {
 	kind     string
 	group    string
 	counts   events.Counts
+	errs     errorAcc
 	lat, unc *hist.Histogram
 }
 
@@ -137,8 +138,7 @@ type seriesAcc struct {
 
 func newMerger() *merger {
 	return &merger{lat: hist.New(), unc: hist.New(), lag: hist.New(),
-		byName: map[string]*targetAcc{}, series: map[int64]*seriesAcc{}, health: map[int64]*healthAcc{},
-		msgs: map[string]map[string]int64{}}
+		byName: map[string]*targetAcc{}, series: map[int64]*seriesAcc{}, health: map[int64]*healthAcc{}}
 }
 
 // mergeEncoded decodes b (empty means no samples) and merges it into dst.
@@ -162,14 +162,7 @@ func (m *merger) add(res *events.ShardResult) error {
 	}
 	m.addHealth(&res.Health)
 	addCounts(&m.counts, &res.Counts)
-	for class, list := range res.Counts.ErrorMessages {
-		if m.msgs[class] == nil {
-			m.msgs[class] = map[string]int64{}
-		}
-		for _, x := range list {
-			m.msgs[class][x.Message] += x.Count
-		}
-	}
+	m.errs.add(&res.Counts)
 	if err := mergeEncoded(m.lat, res.Latency, "latency"); err != nil {
 		return err
 	}
@@ -187,6 +180,7 @@ func (m *merger) add(res *events.ShardResult) error {
 			m.targets = append(m.targets, acc)
 		}
 		addCounts(&acc.counts, &t.Counts)
+		acc.errs.add(&t.Counts)
 		if err := mergeEncoded(acc.lat, t.Latency, "target latency"); err != nil {
 			return err
 		}
@@ -220,7 +214,6 @@ func addCounts(dst, src *events.Counts) {
 	dst.BytesOut += src.BytesOut
 	dst.StatusCodes = addMap(dst.StatusCodes, src.StatusCodes)
 	dst.Errors = addMap(dst.Errors, src.Errors)
-	dst.ErrorDetails = addMap(dst.ErrorDetails, src.ErrorDetails)
 }
 
 func addMap(dst, src map[string]int64) map[string]int64 {
@@ -249,14 +242,13 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 	}
 	r.StatusCodes = addMap(r.StatusCodes, c.StatusCodes)
 	r.Errors = addMap(r.Errors, c.Errors)
-	r.ErrorDetails = c.ErrorDetails
-	r.ErrorMessages = topMessages(m.msgs, events.MaxErrorMessages)
+	r.ErrorDetails, r.ErrorMessages = m.errs.detailCounts(), m.errs.messages()
 	r.LatencyMs, r.LatencyUncorrectedMs, r.LagMs = Summarize(m.lat), Summarize(m.unc), Summarize(m.lag)
 	for _, t := range m.targets {
 		tr := events.TargetReport{Name: t.name, Kind: t.kind, Group: t.group, Requests: t.counts.Requests, Success: t.counts.Success,
 			SuccessRatio: ratio(t.counts.Success, t.counts.Requests), Dropped: t.counts.Dropped,
 			LatencyMs: Summarize(t.lat), StatusCodes: addMap(map[string]int64{}, t.counts.StatusCodes),
-			Errors: addMap(map[string]int64{}, t.counts.Errors)}
+			Errors: addMap(map[string]int64{}, t.counts.Errors), ErrorDetails: t.errs.detailCounts(), ErrorMessages: t.errs.messages()}
 		r.Targets = append(r.Targets, tr)
 	}
 	ts := make([]int64, 0, len(m.series))
@@ -290,21 +282,6 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 		r.FindMax = findMax(r.Steps, load.FindMax)
 	}
 	return nil
-}
-
-// topMessages keeps, per class, the n most frequent messages, most
-// frequent first (ties by text): the same whatever order the shards came in.
-func topMessages(msgs map[string]map[string]int64, n int) map[string][]events.ErrorMessage {
-	var out map[string][]events.ErrorMessage
-	for class, counts := range msgs {
-		for _, text := range byCount(counts)[:min(n, len(counts))] {
-			if out == nil {
-				out = map[string][]events.ErrorMessage{}
-			}
-			out[class] = append(out[class], events.ErrorMessage{Message: text, Count: counts[text]})
-		}
-	}
-	return out
 }
 
 func ratio(a, b int64) float64 {

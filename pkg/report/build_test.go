@@ -274,7 +274,7 @@ func TestErrorMessages(t *testing.T) {
 		}
 		for _, s := range []string{
 			`other`, `70: "m6" ×20; "m1" ×14; "m2" ×6; "m3" ×5; "m4" ×5; 20 more with other messages`,
-			`protocol`, `10 (http1_response: 10): "h2c: the server answered the HTTP/2 preface with HTTP/1.1" ×10`,
+			`protocol`, `10 (http1_response ×10): "h2c: the server answered the HTTP/2 preface with HTTP/1.1" ×10`,
 		} {
 			if !strings.Contains(w.String(), s) {
 				t.Errorf("%s report lacks %q:\n%s", tc.name, s, w.String())

@@ -35,7 +35,21 @@ type table struct {
 	Title  string
 	Header []string
 	Rows   [][]string
-	Note   string
+	// Notes are lines shown under a row, by the row's index: what a
+	// target's errors were.
+	Notes map[int][]string
+	Note  string
+}
+
+// note adds lines under the table's last row.
+func (t *table) note(lines []string) {
+	if len(lines) == 0 {
+		return
+	}
+	if t.Notes == nil {
+		t.Notes = map[int][]string{}
+	}
+	t.Notes[len(t.Rows)-1] = lines
 }
 
 func layout(r *events.Report) page {
@@ -77,8 +91,9 @@ func layout(r *events.Report) page {
 	add("Lag (ms)", "actual send minus intended send", "p50 %s, p99 %s, max %s; %s", num(r.LagMs.P50), num(r.LagMs.P99), num(r.LagMs.Max), late)
 	add("Status codes", "", "%s", countsLine(r.StatusCodes))
 	add("Errors", "", "%s", countsLine(r.Errors))
+	run := runFailures(r)
 	for _, class := range byCount(r.Errors) {
-		add("  "+class, "", "%s", errorLine(r, class))
+		add("  "+class, "", "%s", run.line(class))
 	}
 	add("Bytes", "", "%d in, %d out", r.BytesIn, r.BytesOut)
 	h := r.Health
@@ -99,6 +114,7 @@ func layout(r *events.Report) page {
 			}
 			t.Rows = append(t.Rows, []string{name, itoa(x.Requests), fmt.Sprintf("%.2f", 100*x.SuccessRatio),
 				itoa(x.Dropped), num(x.LatencyMs.P50), num(x.LatencyMs.P99), num(x.LatencyMs.Max), countsLine(x.Errors)})
+			t.note(targetFailures(&x).notes())
 		}
 		p.Tables = append(p.Tables, t)
 	}
@@ -188,36 +204,6 @@ func byCount(m map[string]int64) []string {
 		return keys[i] < keys[j]
 	})
 	return keys
-}
-
-// errorLine says what the errors of one class were: "N (detail: n, …):
-// "message" ×n; …; K more with other messages".
-func errorLine(r *events.Report, class string) string {
-	n := r.Errors[class]
-	line := itoa(n)
-	details := map[string]int64{}
-	for k, v := range r.ErrorDetails {
-		if c, d, ok := strings.Cut(k, " "); ok && c == class {
-			details[d] += v
-		}
-	}
-	if len(details) > 0 {
-		line += " (" + countsLine(details) + ")"
-	}
-	msgs := r.ErrorMessages[class]
-	if len(msgs) == 0 {
-		return line
-	}
-	parts := make([]string, len(msgs))
-	for i, m := range msgs {
-		parts[i] = fmt.Sprintf("%q ×%d", m.Message, m.Count)
-		n -= m.Count
-	}
-	line += ": " + strings.Join(parts, "; ")
-	if n > 0 {
-		line += fmt.Sprintf("; %d more with other messages", n)
-	}
-	return line
 }
 
 // stoppedBy says what ended a find-max search.
