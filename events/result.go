@@ -96,8 +96,9 @@ type Counts struct {
 	// "goaway ENHANCE_YOUR_CALM" or "reset ECONNRESET".
 	ErrorDetails map[string]int64 `json:"error_details,omitempty"`
 	// ErrorMessages holds, by error class, the first distinct messages of
-	// the class's errors (at most MaxErrorMessages), with how many failed
-	// requests had each. Messages are redacted: no secret values, no
+	// the class's errors (at most MaxErrorMessages; a shard keeps them per
+	// target, and its totals the first of its targets'), with how many
+	// failed requests had each. Messages are redacted: no secret values, no
 	// passwords in URLs, no tokens in their queries. The class's other
 	// requests (Errors[class] less these counts) had messages not kept.
 	ErrorMessages map[string][]ErrorMessage `json:"error_messages,omitempty"`

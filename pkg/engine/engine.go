@@ -212,7 +212,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, reqs: reqs, eps: eps, table: weightTable(weights),
 		tdrops: make([]atomic.Int64, len(names)), tlate: make([]atomic.Int64, len(names)),
 		names: names, kinds: kinds, groups: groups, jbase: jbase,
-		abortCtx: context.Background(), msgs: newMessages(cfg.Redact)}
+		abortCtx: context.Background(), msgs: newMessages(cfg.Redact, len(names))}
 	e.guard = hostguard.Dialer{Guard: cfg.Guard, Dial: e.dialCounted}
 	if resolve != nil {
 		e.guard.Resolve = func(_ context.Context, host string) ([]netip.Addr, error) { return resolve(host), nil }
@@ -402,5 +402,5 @@ var errAborted = fmt.Errorf("engine: aborted: %w", context.Canceled)
 // fail records request error err in o: its class, detail and message.
 func (e *Engine) fail(o *outcome, err error) {
 	o.class, o.detail = errclass.Classify(err)
-	o.msg = e.msgs.number(o.class, err)
+	o.msg = e.msgs.number(o.target, o.class, err)
 }

@@ -9,11 +9,13 @@ import (
 )
 
 // Error messages. Besides its class and bounded detail, a failed request's
-// message is kept, so that a report says what "other: 1500" was: per class,
-// the first events.MaxErrorMessages distinct messages of the shard, each
-// with its count. The set is shared by the shard's workers, so that the
-// first messages and their counts are exact whichever stripe recorded them;
-// the stripes count by message number (outcome.msg).
+// message is kept, so that a report says what "other: 1500" was: per target
+// and class, the first events.MaxErrorMessages distinct messages, each with
+// its count, so that one target's errors never take another's room. The
+// set is shared by the shard's workers, so that the first messages and
+// their counts are exact whichever stripe recorded them; the stripes count
+// by message number (outcome.msg), and the shard's totals keep, per class,
+// the first events.MaxErrorMessages of its targets' messages.
 //
 // A message is redacted (Config.Redact) and cut to maxMessageLen once, when
 // first seen. Later errors with the same text find its number by the raw
@@ -27,12 +29,13 @@ const (
 )
 
 type msgKey struct {
-	class errclass.Class
-	text  string
+	target int // the statistics target (Engine.names)
+	class  errclass.Class
+	text   string
 }
 
-// messages numbers the distinct error messages of a shard from 1; 0 is a
-// message not kept (its class had its share).
+// messages numbers the distinct error messages of a shard from 1, per
+// target; 0 is a message not kept (its target's class had its share).
 type messages struct {
 	redact func(string) string
 
@@ -40,29 +43,32 @@ type messages struct {
 	byRaw   map[msgKey]int32 // raw text → number (0: not kept)
 	byText  map[msgKey]int32 // kept (redacted) text → number
 	kept    []msgKey         // by number - 1
-	inClass [errclass.NumClasses]int
+	inClass [][errclass.NumClasses]int
 }
 
-func newMessages(redact func(string) string) *messages {
-	return &messages{redact: redact, byRaw: map[msgKey]int32{}, byText: map[msgKey]int32{}}
+// newMessages keeps the messages of targets targets.
+func newMessages(redact func(string) string, targets int) *messages {
+	return &messages{redact: redact, byRaw: map[msgKey]int32{}, byText: map[msgKey]int32{},
+		inClass: make([][errclass.NumClasses]int, targets)}
 }
 
-// number returns the number of err's message in class c, keeping the
-// message if it is new and the class has room; 0 when it is not kept.
-func (m *messages) number(c errclass.Class, err error) int32 {
-	raw := msgKey{c, err.Error()}
+// number returns the number of err's message in class c of target t,
+// keeping the message if it is new and the target's class has room; 0 when
+// it is not kept.
+func (m *messages) number(t int, c errclass.Class, err error) int32 {
+	raw := msgKey{t, c, err.Error()}
 	m.mu.RLock()
 	n, ok := m.byRaw[raw]
 	m.mu.RUnlock()
 	if ok {
 		return n
 	}
-	text := msgKey{c, m.clean(raw.text)}
+	text := msgKey{t, c, m.clean(raw.text)}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n, ok = m.byText[text]
-	if !ok && m.inClass[c] < events.MaxErrorMessages {
-		m.inClass[c]++
+	if !ok && m.inClass[t][c] < events.MaxErrorMessages {
+		m.inClass[t][c]++
 		m.kept = append(m.kept, text)
 		n = int32(len(m.kept))
 		m.byText[text] = n
@@ -89,7 +95,9 @@ func (m *messages) clean(s string) string {
 }
 
 // toEvents lists the kept messages with their counts (by number), by class
-// in the order they were first seen.
+// in the order they were first seen: the first events.MaxErrorMessages
+// distinct texts of each class, a text kept for several targets (a
+// shard's totals) counted once with all their counts.
 func (m *messages) toEvents(counts map[int32]int64) map[string][]events.ErrorMessage {
 	if len(counts) == 0 {
 		return nil
@@ -97,9 +105,17 @@ func (m *messages) toEvents(counts map[int32]int64) map[string][]events.ErrorMes
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	out := map[string][]events.ErrorMessage{}
+	at := map[msgKey]int{} // a text of a class (target 0) → its index in out
 	for i, k := range m.kept {
-		if n := counts[int32(i+1)]; n > 0 {
-			c := k.class.String()
+		n := counts[int32(i+1)]
+		if n == 0 {
+			continue
+		}
+		c, text := k.class.String(), msgKey{class: k.class, text: k.text}
+		if j, ok := at[text]; ok {
+			out[c][j].Count += n
+		} else if len(out[c]) < events.MaxErrorMessages {
+			at[text] = len(out[c])
 			out[c] = append(out[c], events.ErrorMessage{Message: k.text, Count: n})
 		}
 	}
