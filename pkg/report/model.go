@@ -19,7 +19,7 @@ const maxSeriesRows = 30
 type page struct {
 	Title string
 	// Alert is the warning shown above everything else (nothing
-	// succeeded), and then not again among Warnings.
+	// succeeded, or nothing was sent), and then not again among Warnings.
 	Alert    string
 	Summary  []field
 	Tables   []table
@@ -54,7 +54,7 @@ func (t *table) note(lines []string) {
 
 func layout(r *events.Report) page {
 	p := page{Title: "barrage run " + r.RunID, Warnings: r.Warnings}
-	if r.NothingSucceeded && len(r.Warnings) > 0 {
+	if len(r.Warnings) > 0 && (r.NothingSucceeded || r.Warnings[0] == NothingSent(r)) {
 		p.Alert, p.Warnings = r.Warnings[0], r.Warnings[1:]
 	}
 	if r.Name != "" {

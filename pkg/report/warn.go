@@ -33,6 +33,11 @@ const (
 func warnings(r *events.Report, results []*events.ShardResult) []string {
 	w := []string{}
 	add := func(format string, args ...any) { w = append(w, fmt.Sprintf(format, args...)) }
+	// A run that sent nothing says why first, once for all its shards.
+	nothing := NothingSent(r)
+	if nothing != "" {
+		add("%s", nothing)
+	}
 
 	var lost []events.ShardReport
 	for _, s := range r.Shards {
@@ -92,7 +97,7 @@ func warnings(r *events.Report, results []*events.ShardResult) []string {
 		add("the server sent HTTP/2 GOAWAY %v; connections were replaced (ENHANCE_YOUR_CALM means it throttled the client: spread streams over more --connections or workers)", codes)
 	}
 	for _, res := range results {
-		if res.StopReason != "" {
+		if res.StopReason != "" && nothing == "" {
 			add("shard %s stopped early (%s) after %.1f s; its figures cover only the part it ran",
 				res.ShardID, res.StopReason, res.SendSeconds)
 		}
@@ -104,24 +109,7 @@ func warnings(r *events.Report, results []*events.ShardResult) []string {
 // reason: a thousand shards missed for one reason make one line, not a
 // thousand.
 func unreported(shards []events.ShardReport) string {
-	type group struct {
-		status, reason string
-		ids            []string
-		rate           float64
-	}
-	var groups []*group
-	by := map[[2]string]*group{}
-	for _, s := range shards {
-		k := [2]string{s.Status, s.Reason}
-		g := by[k]
-		if g == nil {
-			g = &group{status: s.Status, reason: s.Reason}
-			by[k] = g
-			groups = append(groups, g)
-		}
-		g.ids = append(g.ids, s.ShardID)
-		g.rate += s.PlannedRate
-	}
+	groups := groupShards(shards, func(s events.ShardReport) (string, string) { return s.Status, s.Reason })
 	parts := make([]string, len(groups))
 	for i, g := range groups {
 		ids := g.ids

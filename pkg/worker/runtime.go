@@ -171,6 +171,14 @@ func (r *Runtime) empty(m events.ShardMessage, why string) *events.ShardResult {
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
 
+// startError is why a claimed shard could not start, as its stop reason and
+// the report say it: on one line, redacted (no secret values, no passwords
+// in URLs), and without the shard's id, which its result names, so that
+// shards that fail alike say the same and a report says it once.
+func startError(err error, redact func(string) string) error {
+	return errors.New(redact(oneLine(err)))
+}
+
 // claim creates the shard's claim and reports whether it is this worker's.
 // A create that fails because the claim exists may still be ours: a store
 // retries a create whose answer was lost, and the retry finds the object
@@ -219,7 +227,7 @@ func (r *Runtime) run(ctx context.Context, m events.ShardMessage, spec events.Ru
 	js, closeJourneys, err := journeys(ctx, &spec, secrets, r.Debug, cfg.Guard)
 	defer closeJourneys()
 	if err != nil {
-		return nil, fmt.Errorf("shard %s: %w", m.ShardID, err)
+		return nil, startError(err, cfg.Redact)
 	}
 	cfg.Journeys = js
 	if r.Engine != nil {
@@ -247,7 +255,7 @@ func (r *Runtime) run(ctx context.Context, m events.ShardMessage, spec events.Ru
 	cfg.Progress = prog.update
 	e, err := engine.New(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("shard %s: %w", m.ShardID, err)
+		return nil, startError(err, cfg.Redact)
 	}
 	res, err := e.Run(sched, abort)
 	prog.stop()

@@ -145,8 +145,8 @@ func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan st
 	if out.Interrupted {
 		return errInterrupted
 	}
-	if out.Report.Requests == 0 && out.Report.Dropped == 0 {
-		return fmt.Errorf("%w: no request was sent", orchestrator.ErrNoResult)
+	if err := noRequest(out.Report); err != nil {
+		return err
 	}
 	if out.Stopped != "" {
 		return &thresholdError{out.Stopped}

@@ -12,15 +12,14 @@ import (
 )
 
 // verdict judges a finished run by its report r, the same for barrage run
-// and barrage report: orchestrator.ErrNoResult (exit 3) when it had no
-// arrival at all; a *thresholdError (exit 1) when nothing succeeded and the
-// spec did not expect it (the report's first warning says so), or when
-// thresholds failed; else nil. It reads nothing_succeeded and
-// thresholds[].pass rather than passed, so a report written before either
-// existed never fails.
+// and barrage report: noRequest's error (exit 3) when it had no arrival at
+// all; a *thresholdError (exit 1) when nothing succeeded and the spec did
+// not expect it (the report's first warning says so), or when thresholds
+// failed; else nil. It reads nothing_succeeded and thresholds[].pass rather
+// than passed, so a report written before either existed never fails.
 func verdict(r *events.Report) error {
-	if r.Requests == 0 && r.Dropped == 0 {
-		return fmt.Errorf("%w: no request was sent", orchestrator.ErrNoResult)
+	if err := noRequest(r); err != nil {
+		return err
 	}
 	var why []string
 	if r.NothingSucceeded && !r.ExpectFailures && len(r.Warnings) > 0 {
@@ -34,6 +33,23 @@ func verdict(r *events.Report) error {
 	}
 	return &thresholdError{strings.Join(why, "; ")}
 }
+
+// noRequest returns, for a run that sent no request and dropped no
+// arrival, an error that wraps orchestrator.ErrNoResult (exit 3) and says
+// why, from the report: "no request was sent: 2 of 2 shards failed: …"
+// (report.NothingSent). It returns nil for a run that sent anything.
+func noRequest(r *events.Report) error {
+	if why := report.NothingSent(r); why != "" {
+		return &noResultError{why}
+	}
+	return nil
+}
+
+// noResultError is a run without a result, and why (exit 3).
+type noResultError struct{ why string }
+
+func (e *noResultError) Error() string { return e.why }
+func (e *noResultError) Unwrap() error { return orchestrator.ErrNoResult }
 
 // failedThresholds returns a *thresholdError naming the thresholds of r
 // that failed, or nil.
