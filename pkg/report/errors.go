@@ -102,11 +102,7 @@ func (f failures) line(class string) string {
 		}
 	}
 	if len(details) > 0 {
-		parts := make([]string, 0, len(details))
-		for _, d := range byCount(details) {
-			parts = append(parts, fmt.Sprintf("%s ×%d", d, details[d]))
-		}
-		line += " (" + strings.Join(parts, ", ") + ")"
+		line += " (" + timesLine(details) + ")"
 	}
 	msgs := f.messages[class]
 	if len(msgs) == 0 {
@@ -136,14 +132,20 @@ func (f failures) notes() []string {
 		}
 	}
 	if len(failed) > 0 {
-		parts := make([]string, 0, len(failed))
-		for _, code := range byCount(failed) {
-			parts = append(parts, fmt.Sprintf("%s ×%d", code, failed[code]))
-		}
-		out = append(out, "status "+strings.Join(parts, ", "))
+		out = append(out, "status "+timesLine(failed))
 	}
 	for _, class := range byCount(f.errors) {
 		out = append(out, class+" "+f.line(class))
 	}
 	return out
+}
+
+// timesLine renders a count map as "k ×n, …", largest first: details,
+// whose text may hold a colon ("second: 403 ×7").
+func timesLine(m map[string]int64) string {
+	parts := make([]string, 0, len(m))
+	for _, k := range byCount(m) {
+		parts = append(parts, fmt.Sprintf("%s ×%d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
 }
