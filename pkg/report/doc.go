@@ -14,7 +14,14 @@
 // causes (addr_in_use, too_many_open_files), HTTP/2 GOAWAYs, lost shards, a
 // worker's second short of its planned arrivals by more than counting and
 // timing explain (shortSecond works it out). Before them all comes the one
-// thing that makes every figure moot: that nothing succeeded (verdict.go).
+// thing that makes every figure moot: that nothing was sent, and why, from
+// what became of the shards (NothingSent), or that nothing succeeded
+// (verdict.go).
+//
+// Errors are broken down the same way for the run and for each target
+// (errors.go): by class, detail and message, the counts of what is kept
+// exact over the shards and at most events.MaxErrorDetails details and
+// events.MaxErrorMessages messages kept per class, the most frequent.
 //
 // # Steps
 //
