@@ -13,6 +13,7 @@ import (
 	"github.com/barrage-load/barrage/pkg/engine"
 	"github.com/barrage-load/barrage/pkg/errclass"
 	"github.com/barrage-load/barrage/pkg/scenario"
+	"github.com/barrage-load/barrage/pkg/secret"
 )
 
 // This file runs the flows' steps that a browser makes of several
@@ -64,6 +65,7 @@ type hop struct {
 	method string
 	url    *url.URL
 	form   string // the body of a POST, form-encoded
+	shown  string // the form as a debug dump shows it: the password hidden
 	origin string // of the page whose form is posted
 }
 
@@ -85,9 +87,12 @@ func (c *chain) send(h hop) (*answer, error) {
 	c.n++
 	ctx, cancel := context.WithTimeout(r.ctx, r.it.Timeout)
 	defer cancel()
-	var payload []byte
+	var payload, shown []byte
 	if h.method == http.MethodPost {
 		payload = []byte(h.form)
+		if h.shown != "" {
+			shown = []byte(h.shown)
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, h.method, h.url.String(), bytesReader(payload))
 	now := time.Now()
@@ -107,7 +112,7 @@ func (c *chain) send(h hop) (*answer, error) {
 		req.Header.Set("Origin", h.origin)
 	}
 	r.client.CheckRedirect = noRedirects
-	res, err := r.j.exchange(r.client, req, payload, c.name, true, &c.rec, &r.body)
+	res, err := r.j.exchange(r.client, req, payload, shown, c.name, true, &c.rec, &r.body)
 	if err != nil {
 		return nil, err
 	}
@@ -170,8 +175,9 @@ func (r *iteration) allowed(u *url.URL) error {
 	return nil
 }
 
-// submit returns the request that submits form f of page a.
-func (r *iteration) submit(a *answer, f *scenario.Form, values url.Values) (hop, error) {
+// submit returns the request that submits form f of page a, whose
+// password, if any, is the value of the field password.
+func (r *iteration) submit(a *answer, f *scenario.Form, values url.Values, password string) (hop, error) {
 	u, err := a.url.Parse(f.Action)
 	if err != nil {
 		return hop{}, err
@@ -179,6 +185,10 @@ func (r *iteration) submit(a *answer, f *scenario.Form, values url.Values) (hop,
 	h := hop{method: f.Method, url: u, origin: a.url.Scheme + "://" + a.url.Host}
 	if f.Method == http.MethodPost {
 		h.form = values.Encode()
+		if password != "" && values.Has(password) {
+			values.Set(password, secret.Redacted)
+			h.shown = strings.Replace(values.Encode(), url.QueryEscape(secret.Redacted), secret.Redacted, 1)
+		}
 	} else {
 		q := *u
 		q.RawQuery = values.Encode()
@@ -288,7 +298,7 @@ func (r *iteration) login(s *step, due time.Time) (time.Time, error) {
 			part = s.ids[1] // login/consent
 		}
 		posted[kind]++
-		next, err := r.submit(a, form, opts.Submission(form, kind, user, password))
+		next, err := r.submit(a, form, opts.Submission(form, kind, user, password), opts.PasswordName(form, kind))
 		if err == nil {
 			err = r.allowed(next.url)
 		}
@@ -398,7 +408,7 @@ func (r *iteration) logout(s *step, due time.Time) (time.Time, error) {
 			return c.record(nil), nil // logged out, as far as a page can say
 		}
 		confirmed++
-		next, err := r.submit(a, form, (scenario.LoginForm{}).Submission(form, kind, "", ""))
+		next, err := r.submit(a, form, (scenario.LoginForm{}).Submission(form, kind, "", ""), "")
 		if err == nil {
 			err = r.allowed(next.url)
 		}

@@ -258,3 +258,41 @@ func TestBrowserLogin(t *testing.T) {
 		t.Errorf("the host off the allow-list accepted %d connections; want 0", n)
 	}
 }
+
+// TestDebugRedactsLogin: --debug shows a browser login's and a logout's
+// requests, one dump each, without the ID token (as id_token_hint), the
+// code, the state, the nonce, the password or the PKCE verifier.
+func TestDebugRedactsLogin(t *testing.T) {
+	p := newBrowserIdP(t)
+	var out strings.Builder
+	var mu sync.Mutex
+	w := writerFunc(func(b []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(b) })
+	dbg := NewDebug(w, 100, nil)
+	sc := events.Scenario{Name: "b", Users: &events.UsersData{Count: 100, Start: 1}, Flow: &events.Flow{
+		Grant: events.GrantAuthorizationCode, Issuer: p.URL, ClientID: "app", RedirectURI: "http://127.0.0.1:9/callback",
+		Logout: events.Logout{Enabled: true}}}
+	j, err := Compile(sc, Options{Debug: dbg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := targets(runJourney(t, j, 4, 500*time.Millisecond))
+	if n := sent(t, tg, "b", 2); tg["b"].Counts.Success != n {
+		t.Fatalf("iterations %+v", tg["b"].Counts)
+	}
+	mu.Lock()
+	dump := out.String()
+	mu.Unlock()
+	for _, want := range []string{"--- b/login/authorize\n> GET " + p.URL + "/authorize?", "--- b/login/form\n> POST ",
+		"--- b/login/consent\n> POST ", "--- b/logout\n> GET " + p.URL + "/logout?", "id_token_hint=[REDACTED]", "state=[REDACTED]",
+		"nonce=[REDACTED]", "code=[REDACTED]", "code_verifier=[REDACTED]", "secret=[REDACTED]"} {
+		if !strings.Contains(dump, want) {
+			t.Errorf("dump lacks %q:\n%s", want, dump)
+		}
+	}
+	// The ID token; the password in a field not named password.
+	for _, leak := range []string{"eyJhbGciOiJub25lIn0", "pass-"} {
+		if strings.Contains(dump, leak) {
+			t.Errorf("dump shows %q:\n%s", leak, dump)
+		}
+	}
+}

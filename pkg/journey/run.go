@@ -229,7 +229,7 @@ func (j *Journey) send(ctx context.Context, c *http.Client, s *step, v *scenario
 	} else {
 		c.CheckRedirect = redirectCheck(j.opts.Guard) // each Location's host, before it is followed
 	}
-	res, err := j.exchange(c, req, payload, s.name, len(s.extract) > 0, &rec, body)
+	res, err := j.exchange(c, req, payload, nil, s.name, len(s.extract) > 0, &rec, body)
 	if err != nil {
 		return rec, nil, err
 	}
@@ -241,16 +241,20 @@ func (j *Journey) send(ctx context.Context, c *http.Client, s *step, v *scenario
 // reads its answer into rec: its end, status and bytes (added to those of
 // the step's earlier requests), and a transport error, which it returns.
 // It keeps up to MaxBody of the answer's body in *body when read is set,
-// and discards the rest; with Debug, it dumps the exchange.
-func (j *Journey) exchange(c *http.Client, req *http.Request, payload []byte, name string, read bool,
+// and discards the rest; with Debug, it dumps the exchange, showing shown
+// for the payload unless it is nil.
+func (j *Journey) exchange(c *http.Client, req *http.Request, payload, shown []byte, name string, read bool,
 	rec *engine.Step, body *[]byte) (*http.Response, error) {
+	if shown == nil {
+		shown = payload
+	}
 	rec.BytesOut += int64(len(payload))
 	res, err := c.Do(req)
 	debug := j.opts.Debug.take()
 	if err != nil {
 		rec.End, rec.Err = time.Now(), unwrapURL(err)
 		if debug {
-			j.opts.Debug.dump(j.sc.Name, name, req, payload, nil, nil, rec.Err)
+			j.opts.Debug.dump(j.sc.Name, name, req, shown, nil, nil, rec.Err)
 		}
 		return nil, rec.Err
 	}
@@ -259,7 +263,7 @@ func (j *Journey) exchange(c *http.Client, req *http.Request, payload []byte, na
 		*body, err = readAtMost(*body, res.Body, MaxBody)
 	}
 	if debug {
-		j.opts.Debug.dump(j.sc.Name, name, req, payload, res, *body, err)
+		j.opts.Debug.dump(j.sc.Name, name, req, shown, res, *body, err)
 	}
 	n, err2 := io.Copy(io.Discard, res.Body)
 	res.Body.Close()

@@ -220,6 +220,18 @@ func formScore(f *Form) int {
 	return n
 }
 
+// PasswordName is the name of the input of form f (of a page of kind k)
+// that Submission fills with the password, or "".
+func (l LoginForm) PasswordName(f *Form, k PageKind) string {
+	if k != LoginPage {
+		return ""
+	}
+	if i := l.password(f); i >= 0 {
+		return f.Fields[i].Name
+	}
+	return l.Password
+}
+
 // Submission returns what form f of a page of kind k submits, as a browser would when the user fills in user and password (on a login
 // page; the user alone on an identifier page) and clicks the most
 // accepting of its submit buttons (the first of equals): every other
