@@ -28,7 +28,7 @@ import (
 // secret, a dataset column, an extracted value, a built-in variable) is
 // refused: its host could be anything. What the issuers' discovery returns is checked by
 // CheckDiscovery, and again by Prepare in the worker; a login form's
-// action and redirects are checked when they are followed and dialed.
+// action and redirects are checked before they are contacted, and dialed.
 // CheckHosts sends nothing; g is the deployment's guard, already narrowed
 // by s.AllowHosts.
 func CheckHosts(s *events.RunSpec, g hostguard.Guard) error {

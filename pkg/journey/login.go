@@ -131,6 +131,13 @@ func (c *chain) record(err error) time.Time {
 	return c.rec.End
 }
 
+// unsent records the chain's step as a request that could not be made
+// (its URL does not parse), ended by err.
+func (c *chain) unsent(err error) time.Time {
+	c.rec.Sent, c.rec.End, c.rec.Err = c.rec.Due, c.rec.Due, err
+	return c.record(err)
+}
+
 // fail ends the iteration at the chain's step: what the step got (its
 // status), and why that is not the way on.
 func (c *chain) fail(why string) error {
@@ -235,6 +242,61 @@ func endpointURL(endpoint string, q url.Values) (*url.URL, error) {
 	return u, nil
 }
 
+// pageFunc decides what a chain does on a page (an answer that is not a
+// redirect): submit a form (the request, and the step it is part of),
+// stop there (done), or end the iteration (an error).
+type pageFunc func(c *chain, a *answer) (next hop, part int, done bool, err error)
+
+// walk runs a chain from request h, recorded from c on: it sends each
+// request, follows redirects (each Location's host checked first) until
+// one goes to stop, which it returns without requesting it, and hands
+// every other answer to page. Each part of the chain is recorded as its
+// step; walk returns the last, which has ended.
+func (r *iteration) walk(c *chain, h hop, stop *url.URL, page pageFunc) (*chain, *url.URL, error) {
+	for sent := 0; ; sent++ {
+		if sent == MaxChainRequests {
+			err := c.fail(fmt.Sprintf("more than %d requests", MaxChainRequests))
+			c.record(err)
+			return c, nil, err
+		}
+		a, err := c.send(h)
+		if err != nil {
+			c.record(err)
+			return c, nil, err
+		}
+		var next hop
+		switch {
+		case isRedirect(a.status):
+			if next, err = r.follow(h, a); err != nil {
+				err = c.fail(err.Error())
+			} else if stop != nil && sameEndpoint(next.url, stop) {
+				c.record(nil)
+				return c, next.url, nil
+			}
+		default:
+			var part int
+			var done bool
+			next, part, done, err = page(c, a)
+			if done || err != nil {
+				c.record(err)
+				return c, nil, err
+			}
+			if part != c.id {
+				c.record(nil)
+				c = r.chain(part, c.rec.End)
+			}
+		}
+		if err == nil {
+			err = r.allowed(next.url)
+		}
+		if err != nil {
+			c.record(err)
+			return c, nil, err
+		}
+		h = next
+	}
+}
+
 // login runs a browser login (see the top of this file), its first
 // request due at due, and sets the variable code.
 func (r *iteration) login(s *step, due time.Time) (time.Time, error) {
@@ -245,72 +307,36 @@ func (r *iteration) login(s *step, due time.Time) (time.Time, error) {
 	first, err := endpointURL(r.get(VarAuthorizationEndpoint), q)
 	c := r.chain(s.id, due)
 	if err != nil {
-		c.rec.Sent, c.rec.End, c.rec.Err = due, due, err
-		return c.record(err), err
+		return c.unsent(err), err
 	}
 	back, _ := url.Parse(f.RedirectURI)
 	opts := scenario.LoginForm{Selector: f.FormSelector, Username: f.UsernameField, Password: f.PasswordField}
 	user, password := r.get("username"), r.get("password")
-	h := hop{method: http.MethodGet, url: first}
 	posted := map[scenario.PageKind]int{}
-	for {
-		if c.n == MaxChainRequests {
-			err := c.fail(fmt.Sprintf("more than %d requests", MaxChainRequests))
-			return c.record(err), err
-		}
-		a, err := c.send(h)
-		if err != nil {
-			return c.record(err), err
-		}
-		if isRedirect(a.status) {
-			next, err := r.follow(h, a)
-			if err != nil {
-				err = c.fail(err.Error())
-				return c.record(err), err
-			}
-			if back != nil && sameEndpoint(next.url, back) {
-				end := c.record(nil)
-				return end, r.code(c, next.url)
-			}
-			if err := r.allowed(next.url); err != nil {
-				return c.record(err), err
-			}
-			h = next
-			continue
-		}
+	c, at, err := r.walk(c, hop{method: http.MethodGet, url: first}, back, func(c *chain, a *answer) (hop, int, bool, error) {
 		if a.status != http.StatusOK {
-			err := c.fail("")
-			return c.record(err), err
+			return hop{}, 0, false, c.fail("")
 		}
 		form, kind := opts.Pick(scenario.ParseForms(a.body))
 		part := s.ids[0] // login/form
 		switch {
 		case kind == scenario.NoForm && c.id == s.id:
-			err := c.fail("no login form")
-			return c.record(err), err
+			return hop{}, 0, false, c.fail("no login form")
 		case kind == scenario.NoForm, posted[kind] > 0 && kind != scenario.ConsentPage, posted[kind] > 2:
-			err := c.fail("no redirect to the redirect_uri")
-			return c.record(err), err
+			return hop{}, 0, false, c.fail("no redirect to the redirect_uri")
 		case kind == scenario.ConsentPage && f.Consent == events.ConsentFail:
-			err := c.fail("a consent page; consent: fail")
-			return c.record(err), err
+			return hop{}, 0, false, c.fail("a consent page; consent: fail")
 		case kind == scenario.ConsentPage:
 			part = s.ids[1] // login/consent
 		}
 		posted[kind]++
 		next, err := r.submit(a, form, opts.Submission(form, kind, user, password), opts.PasswordName(form, kind))
-		if err == nil {
-			err = r.allowed(next.url)
-		}
-		if err != nil {
-			return c.record(err), err
-		}
-		if part != c.id {
-			c.record(nil)
-			c = r.chain(part, c.rec.End)
-		}
-		h = next
+		return next, part, false, err
+	})
+	if err == nil {
+		err = r.code(c, at)
 	}
+	return c.rec.End, err
 }
 
 // code reads the authorization response at the redirect to the client:
@@ -345,9 +371,9 @@ func clip40(s string) string {
 // 1.0), due at due: a GET of the end_session_endpoint with id_token_hint,
 // post_logout_redirect_uri, client_id and state (or a form POST of them,
 // logout: {method: POST}); it follows redirects and submits confirmation
-// pages (a form that asks for nothing typed), and stops at the redirect to
-// the post_logout_redirect_uri (never requested) or at a 200 or 204 that
-// asks for nothing. Its requests are one step, logout.
+// pages (a form that asks for nothing typed, twice at most), and stops at
+// the redirect to the post_logout_redirect_uri (never requested) or at a
+// 200 or 204 that asks for nothing. Its requests are one step, logout.
 func (r *iteration) logout(s *step, due time.Time) (time.Time, error) {
 	f := r.j.sc.Flow
 	q := url.Values{"client_id": {f.ClientID}, "state": {r.get(VarState)}}
@@ -368,53 +394,27 @@ func (r *iteration) logout(s *step, due time.Time) (time.Time, error) {
 		h.url, err = endpointURL(r.get(VarEndSessionEndpoint), q)
 	}
 	if err != nil {
-		c.rec.Sent, c.rec.End, c.rec.Err = due, due, err
-		return c.record(err), err
+		return c.unsent(err), err
 	}
-	back, _ := url.Parse(post)
+	var back *url.URL
+	if post != "" {
+		back, _ = url.Parse(post)
+	}
 	confirmed := 0
-	for {
-		if c.n == MaxChainRequests {
-			err := c.fail(fmt.Sprintf("more than %d requests", MaxChainRequests))
-			return c.record(err), err
-		}
-		a, err := c.send(h)
-		if err != nil {
-			return c.record(err), err
-		}
+	c, _, err = r.walk(c, h, back, func(c *chain, a *answer) (hop, int, bool, error) {
 		switch {
-		case isRedirect(a.status):
-			next, err := r.follow(h, a)
-			if err != nil {
-				err = c.fail(err.Error())
-				return c.record(err), err
-			}
-			if back != nil && post != "" && sameEndpoint(next.url, back) {
-				return c.record(nil), nil
-			}
-			if err := r.allowed(next.url); err != nil {
-				return c.record(err), err
-			}
-			h = next
-			continue
 		case a.status == http.StatusNoContent:
-			return c.record(nil), nil
+			return hop{}, 0, true, nil
 		case a.status != http.StatusOK:
-			err := c.fail("")
-			return c.record(err), err
+			return hop{}, 0, false, c.fail("")
 		}
 		form, kind := (scenario.LoginForm{}).Pick(scenario.ParseForms(a.body))
 		if kind != scenario.ConsentPage || confirmed == 2 {
-			return c.record(nil), nil // logged out, as far as a page can say
+			return hop{}, 0, true, nil // logged out, as far as a page can say
 		}
 		confirmed++
 		next, err := r.submit(a, form, (scenario.LoginForm{}).Submission(form, kind, "", ""), "")
-		if err == nil {
-			err = r.allowed(next.url)
-		}
-		if err != nil {
-			return c.record(err), err
-		}
-		h = next
-	}
+		return next, c.id, false, err
+	})
+	return c.rec.End, err
 }
