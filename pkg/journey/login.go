@@ -77,8 +77,8 @@ type answer struct {
 	url    *url.URL
 }
 
-// send sends h, recording it in the chain's step, and reads the answer's
-// body unless it is a redirect.
+// send sends h, recording it in the chain's step, and reads up to
+// MaxBody of the answer's body.
 func (c *chain) send(h hop) (*answer, error) {
 	r := c.r
 	if c.n > 0 {
@@ -159,8 +159,7 @@ func isRedirect(status int) bool {
 
 // follow returns the request a browser sends after answer a to h, a
 // redirect: to its Location, resolved against h's URL, with h's method and
-// body for 307 and 308, as a GET otherwise. The Location's host is checked
-// against the allow-list first.
+// body for 307 and 308, as a GET otherwise. walk checks its host.
 func (r *iteration) follow(h hop, a *answer) (hop, error) {
 	loc := a.header.Get("Location")
 	u, err := a.url.Parse(loc)
