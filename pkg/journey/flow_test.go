@@ -114,6 +114,7 @@ func TestFlowsKeycloak(t *testing.T) {
 					t.Errorf("step %s: %+v, want %d successful", step, c, per*n)
 				}
 			}
+			t.Logf("barrage: %d iterations; provider: %+v", n, kc.Stats())
 			tt.check(t, kc.Stats(), n)
 		})
 	}
