@@ -2,7 +2,6 @@ package events
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 )
@@ -114,37 +113,6 @@ type CSVData struct {
 	Seed    uint64 `json:"seed,omitempty" yaml:"seed"`
 }
 
-// Grants of the built-in flows.
-const (
-	GrantClientCredentials = "client_credentials"
-	GrantPassword          = "password"           // Keycloak's direct access grants
-	GrantAuthorizationCode = "authorization_code" // browser login through the login form, with PKCE
-)
-
-// Flow is a built-in OpenID Connect journey against Issuer, whose endpoints
-// come from Issuer/.well-known/openid-configuration (fetched once per
-// worker). Keycloak's issuer is https://HOST/realms/REALM.
-type Flow struct {
-	// Grant is client_credentials, password or authorization_code.
-	Grant  string `json:"grant" yaml:"grant"`
-	Issuer string `json:"issuer" yaml:"issuer"`
-	// ClientID is the client; ClientSecret a secret reference (env:NAME,
-	// file:, ssm:, secretsmanager:) for a confidential client, empty for a
-	// public one.
-	ClientID     string `json:"client_id" yaml:"client_id"`
-	ClientSecret string `json:"client_secret,omitempty" yaml:"client_secret"`
-	// Scope is sent with the grant; default "openid" for the user grants.
-	Scope string `json:"scope,omitempty" yaml:"scope"`
-	// RedirectURI is the client's registered redirect URI (authorization_code).
-	RedirectURI string `json:"redirect_uri,omitempty" yaml:"redirect_uri"`
-	// Refreshes is how many refresh_token grants follow a login (Keycloak's
-	// sizing guide assumes about 8 per login), Think apart.
-	Refreshes int      `json:"refreshes,omitempty" yaml:"refreshes"`
-	Think     Duration `json:"think,omitempty" yaml:"think"`
-	// Logout ends the session at the end_session endpoint.
-	Logout bool `json:"logout,omitempty" yaml:"logout"`
-}
-
 // MaxSteps bounds a scenario's steps (after repeats).
 const MaxSteps = 1000
 
@@ -183,29 +151,7 @@ func (sc *Scenario) validate(field string, p *problems) {
 		p.add(field, "give steps or a flow, not both")
 	}
 	if sc.Flow != nil {
-		f := sc.Flow
-		if !slices.Contains([]string{GrantClientCredentials, GrantPassword, GrantAuthorizationCode}, f.Grant) {
-			p.add(field+".flow.grant", "%q is not a grant (want %s, %s or %s)", f.Grant,
-				GrantClientCredentials, GrantPassword, GrantAuthorizationCode)
-		}
-		if !strings.HasPrefix(f.Issuer, "http://") && !strings.HasPrefix(f.Issuer, "https://") {
-			p.add(field+".flow.issuer", "%q is not an http(s) URL", f.Issuer)
-		}
-		if f.ClientID == "" {
-			p.add(field+".flow.client_id", "required")
-		}
-		if f.Grant == GrantAuthorizationCode && f.RedirectURI == "" {
-			p.add(field+".flow.redirect_uri", "required for the authorization_code grant")
-		}
-		if f.Grant == GrantClientCredentials && (f.Refreshes > 0 || f.Logout) {
-			p.add(field+".flow", "client_credentials has no refresh token and no session: no refreshes or logout")
-		}
-		if f.Grant != GrantClientCredentials && sc.Users == nil && sc.CSV == nil {
-			p.add(field+".users", "the %s grant logs users in: give users or a csv with username and password columns", f.Grant)
-		}
-		if f.Refreshes < 0 || f.Refreshes > MaxSteps {
-			p.add(field+".flow.refreshes", "%d is out of range (0 ≤ refreshes ≤ %d)", f.Refreshes, MaxSteps)
-		}
+		sc.Flow.validate(field, sc, p)
 	}
 	steps := 0
 	for i, st := range sc.Steps {

@@ -144,7 +144,8 @@ func (a *AWS) Submit(ctx context.Context, spec events.RunSpec, id, kind string, 
 	// allow-list is a 400 rather than a shard failing later. The API does
 	// not resolve host names: its resolver need not be the workers' (a
 	// Fargate task's private zone), which refuse what they dial anyway.
-	if err := journey.CheckDiscovery(ctx, &spec, &hostguard.Dialer{Guard: a.Limits.Guard().With(spec.AllowHosts)}); err != nil {
+	notes, err := journey.CheckDiscovery(ctx, &spec, &hostguard.Dialer{Guard: a.Limits.Guard().With(spec.AllowHosts)})
+	if err != nil {
 		return nil, false, err
 	}
 	var q plan.Quotas
@@ -160,6 +161,7 @@ func (a *AWS) Submit(ctx context.Context, spec events.RunSpec, id, kind string, 
 	if err != nil {
 		return nil, false, err
 	}
+	p.Reasons = append(p.Reasons, notes...) // what the providers' discovery changed in the flows
 	b, _ := json.Marshal(spec)
 	err = a.Store.Put(ctx, store.SpecKey(id), b, store.PutOptions{IfAbsent: true, ContentType: "application/json"})
 	if errors.Is(err, store.ErrExists) {

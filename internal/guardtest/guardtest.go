@@ -51,8 +51,18 @@ func Listen(t testing.TB, ip string) *Listener {
 // endpoints (key → URL), and returns its issuer URL.
 func Issuer(t testing.TB, endpoints map[string]string) string {
 	t.Helper()
+	doc := map[string]any{}
+	for k, v := range endpoints {
+		doc[k] = v
+	}
+	return IssuerDoc(t, doc)
+}
+
+// IssuerDoc is Issuer with a discovery document of any fields.
+func IssuerDoc(t testing.TB, doc map[string]any) string {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		json.NewEncoder(w).Encode(endpoints)
+		json.NewEncoder(w).Encode(doc)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/realms/x"

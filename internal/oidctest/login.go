@@ -2,6 +2,8 @@ package oidctest
 
 import (
 	"crypto/rand"
+	"encoding/json"
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-jose/go-jose/v3"
 	"github.com/google/uuid"
 	"github.com/ory/fosite"
 )
@@ -186,14 +189,21 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	p.oauth2.WriteAuthorizeResponse(ctx, found{w}, ar, resp)
 }
 
-// browserLogout is the RP-initiated logout of a browser: it ends the user
-// session of the KEYCLOAK_SESSION cookie and redirects to
-// post_logout_redirect_uri when client_id names a client that registered it.
-// Keycloak would first ask "Do you want to log out?" without an
-// id_token_hint; this one does not ask.
+// browserLogout is the RP-initiated logout (OpenID Connect RP-Initiated
+// Logout 1.0), a GET or a form POST: it ends the user session of the
+// id_token_hint (its sid; an ID token this realm did not sign is refused
+// with 400, as Keycloak refuses it) and that of the KEYCLOAK_SESSION
+// cookie, and redirects to post_logout_redirect_uri when client_id names a
+// client that registered it. Keycloak would first ask "Do you want to log
+// out?" without an id_token_hint; this one does not ask.
 func (p *Provider) browserLogout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	q := r.URL.Query()
+	if err := r.ParseForm(); err != nil {
+		p.stats.logouts.count(false)
+		p.renderError(w, http.StatusBadRequest, "Invalid Request")
+		return
+	}
+	q := r.Form
 	var target *url.URL
 	if raw := q.Get("post_logout_redirect_uri"); raw != "" {
 		client, err := p.store.GetClient(ctx, q.Get("client_id"))
@@ -205,6 +215,15 @@ func (p *Provider) browserLogout(w http.ResponseWriter, r *http.Request) {
 			p.renderError(w, http.StatusBadRequest, "Invalid redirect uri")
 			return
 		}
+	}
+	if hint := r.Form.Get("id_token_hint"); hint != "" {
+		sid, err := p.hintSession(hint, r.Form.Get("client_id"))
+		if err != nil {
+			p.stats.logouts.count(false)
+			p.renderError(w, http.StatusBadRequest, "Invalid IDToken")
+			return
+		}
+		p.endUserSession(sid)
 	}
 	if c, err := r.Cookie(CookieSession); err == nil {
 		p.endUserSession(c.Value)
@@ -221,6 +240,33 @@ func (p *Provider) browserLogout(w http.ResponseWriter, r *http.Request) {
 		target.RawQuery = v.Encode()
 	}
 	http.Redirect(w, r, target.String(), http.StatusFound)
+}
+
+// hintSession returns the user session (sid) of an ID token this realm
+// signed, issued to clientID when that is not empty.
+func (p *Provider) hintSession(token, clientID string) (string, error) {
+	jws, err := jose.ParseSigned(token)
+	if err != nil {
+		return "", err
+	}
+	key, err := signingKey()
+	if err != nil {
+		return "", err
+	}
+	payload, err := jws.Verify(&key.PublicKey)
+	if err != nil {
+		return "", err
+	}
+	var c struct {
+		Iss, Sid, Azp string
+	}
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return "", err
+	}
+	if c.Iss != p.Issuer() || c.Sid == "" || clientID != "" && c.Azp != clientID {
+		return "", errors.New("not an ID token of this realm's session for the client")
+	}
+	return c.Sid, nil
 }
 
 // found turns fosite's 303 redirects into Keycloak's 302.

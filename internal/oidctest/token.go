@@ -175,7 +175,8 @@ func isSessionNotActive(err error) bool {
 
 // logout is Keycloak's back-channel logout: the client posts its credentials
 // and a refresh token; the user session ends, the refresh token is revoked,
-// and the answer is 204 No Content.
+// and the answer is 204 No Content. A post with an id_token_hint and no
+// refresh token is the RP-initiated logout (browserLogout).
 func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	fail := func(status int, code, desc string) {
@@ -184,6 +185,10 @@ func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := r.ParseForm(); err != nil {
 		fail(http.StatusBadRequest, "invalid_request", "Malformed form")
+		return
+	}
+	if r.PostForm.Get("refresh_token") == "" && r.PostForm.Get("id_token_hint") != "" {
+		p.browserLogout(w, r) // the RP-initiated logout, as a form post
 		return
 	}
 	client, err := p.oauth2.AuthenticateClient(ctx, r, r.PostForm)

@@ -96,16 +96,33 @@ type Step struct {
 	Due, Sent, End time.Time
 	Status         int
 	// Err is the transport error, if any; an unexpected status is not one.
-	Err               error
+	Err error
+	// BytesIn and BytesOut count the step's requests, Hops included.
 	BytesIn, BytesOut int64
+	// Hops are the statuses of the requests the step sent before its last
+	// one, whose outcome the other fields are: the redirects of a login
+	// chain. Each counts as a request of the step and of the totals, with
+	// its status, but not as a latency: the step's latency, from Due to
+	// End, covers the whole chain.
+	Hops []int
+	// Expected marks a status outside 2xx/3xx that the step asked for (a
+	// refresh refused after a logout): it counts as a success.
+	Expected bool
 }
 
 // Record adds the outcome of step i (in Steps' order).
 func (it *Iteration) Record(i int, s Step) {
 	e := it.w.e
 	o := &it.w.o
-	*o = outcome{target: it.base + 1 + i, due: e.since(s.Due), sent: e.since(s.Sent), end: e.since(s.End),
-		status: s.Status, bytesIn: s.BytesIn, bytesOut: s.BytesOut}
+	target := it.base + 1 + i
+	for _, status := range s.Hops {
+		*o = outcome{target: target, due: e.since(s.Sent), sent: e.since(s.Sent), end: e.since(s.End),
+			status: status, hop: true}
+		e.sent.Add(1)
+		it.w.st.record(o)
+	}
+	*o = outcome{target: target, due: e.since(s.Due), sent: e.since(s.Sent), end: e.since(s.End),
+		status: s.Status, bytesIn: s.BytesIn, bytesOut: s.BytesOut, expected: s.Expected}
 	if s.Err != nil {
 		e.fail(o, s.Err)
 	}

@@ -168,3 +168,48 @@ func TestWeightedMixAcrossShards(t *testing.T) {
 		}
 	}
 }
+
+// chainJourney records, without sending anything, one step that followed
+// two redirects (302, 303, then 200, 30 ms in all) and one step whose 401
+// it expected.
+type chainJourney struct{}
+
+func (chainJourney) Name() string    { return "chain" }
+func (chainJourney) Weight() int     { return 1 }
+func (chainJourney) Steps() []string { return []string{"login", "verify"} }
+func (chainJourney) Hosts() []string { return nil }
+
+func (chainJourney) Iterate(_ context.Context, it *Iteration) error {
+	end := it.Due.Add(30 * time.Millisecond)
+	it.Record(0, Step{Due: it.Due, Sent: it.Due, End: end, Status: 200, Hops: []int{302, 303}, BytesIn: 300})
+	it.Record(1, Step{Due: end, Sent: end, End: end.Add(time.Millisecond), Status: 401, Expected: true})
+	return nil
+}
+
+// TestJourneyHops: a step's hops count as requests of the step and of the
+// totals, with their statuses, while the step keeps one latency, that of
+// the whole chain; an expected status outside 2xx/3xx is a success.
+func TestJourneyHops(t *testing.T) {
+	res := run(t, Config{Journeys: []Journey{chainJourney{}}, Pacer: pacer.Constant{R: 20, D: time.Second},
+		MaxInflight: 10, Timeout: time.Second})
+	byName := map[string]events.TargetResult{}
+	for _, tr := range res.Targets {
+		byName[tr.Name] = tr
+	}
+	n := byName["chain"].Counts.Requests
+	login, verify := byName["chain/login"], byName["chain/verify"]
+	if n == 0 || login.Counts.Requests != 3*n || login.Counts.Success != 3*n ||
+		login.Counts.StatusCodes["302"] != n || login.Counts.StatusCodes["303"] != n || login.Counts.StatusCodes["200"] != n {
+		t.Errorf("login: %+v; want 3 requests per iteration (%d), one of each status", login.Counts, n)
+	}
+	lat := decode(t, login.Latency)
+	if lat.Count() != n || lat.Min() < 27*time.Millisecond {
+		t.Errorf("login: %d latencies, least %v; want one per iteration, of the whole chain (30ms)", lat.Count(), lat.Min())
+	}
+	if c := verify.Counts; c.Requests != n || c.Success != n || c.StatusCodes["401"] != n {
+		t.Errorf("verify: %+v; want its expected 401 counted a success", c)
+	}
+	if res.Counts.Requests != 4*n || res.Counts.Success != 4*n || res.Counts.BytesIn != 300*n {
+		t.Errorf("totals: %+v; want 4 requests per iteration, all successes", res.Counts)
+	}
+}

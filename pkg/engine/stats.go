@@ -127,6 +127,10 @@ type outcome struct {
 	// iteration marks a journey's iteration: kept in its own target only,
 	// out of the per-second series and the lag, which are about requests.
 	iteration bool
+	// hop marks a request a later one of its journey step continues (a
+	// redirect followed): a request without a latency or a lag of its own
+	// (Step.Hops). expected counts its status as a success (Step.Expected).
+	hop, expected bool
 }
 
 // record adds an outcome. It allocates only the first time a target records
@@ -155,10 +159,14 @@ func (s *stripe) record(o *outcome) {
 		} else {
 			t.status[0]++
 		}
-		if o.status >= 200 && o.status < 400 {
+		if o.status >= 200 && o.status < 400 || o.expected {
 			t.success++
 			s.iv.success++
 		}
+	}
+	if o.hop {
+		s.mu.Unlock()
+		return
 	}
 	// Latency is recorded for requests that got a response and for those
 	// that timed out (at the time barrage gave up): a fast failure such as a

@@ -5,6 +5,13 @@
 // (a new user), variables from a dataset row, earlier responses and
 // resolved secrets.
 //
+// Flows. A built-in flow's token requests, refreshes and Keycloak's logout
+// are steps as a user would write them (flow.go); its browser login and
+// standard logout are chains of requests a browser would send, redirects
+// followed and forms submitted, each part of a chain one step of the
+// report (login.go; the pages' forms are read by pkg/scenario's
+// LoginForm).
+//
 // Timing. Step 1 is due when its arrival was due; step k+1 when step k ended
 // plus its think time. Each step's latency is measured from its due time, so
 // a generator that falls behind shows in the figures rather than hiding.

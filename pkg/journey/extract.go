@@ -27,6 +27,12 @@ type extractor struct {
 	x     events.Extract
 	slot  int
 	inner *scenario.Extractor // nil for FromQuery
+	// keep: an answer without the value leaves the variable as it was
+	// (a refresh answer without a new refresh token). missing is the
+	// detail of the iteration's end when the value is missing, if not the
+	// variable's name.
+	keep    bool
+	missing string
 }
 
 func compileExtract(x events.Extract, names *scenario.Names) (*extractor, error) {
@@ -48,11 +54,24 @@ func compileExtract(x events.Extract, names *scenario.Names) (*extractor, error)
 	return &extractor{x: x, slot: in.Var(), inner: in}, nil
 }
 
-func (e *extractor) varName() string { return e.x.Var }
+// detail is the detail of an iteration that ends because the value is
+// missing.
+func (e *extractor) detail() string {
+	if e.missing != "" {
+		return e.missing
+	}
+	return e.x.Var
+}
 
 var errNoParam = errors.New("query parameter not found")
 
 func (e *extractor) apply(r *response, v *scenario.Vars) error {
+	if e.keep && e.inner != nil {
+		if val, err := e.inner.Extract(&r.Response); err == nil {
+			v.Set(e.slot, val)
+		}
+		return nil
+	}
 	if e.inner != nil {
 		return e.inner.Apply(&r.Response, v)
 	}

@@ -1,13 +1,9 @@
 package journey
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/barrage-load/barrage/events"
 )
@@ -20,174 +16,197 @@ const (
 	VarEndSessionEndpoint    = "end_session_endpoint"
 	VarClientID              = "client_id"
 	VarClientSecret          = "client_secret"
+	VarClientBasic           = "client_basic" // base64 of client_id:client_secret, for client_auth: basic
 	VarScope                 = "scope"
 	VarRedirectURI           = "redirect_uri"
+	VarPostLogoutRedirectURI = "post_logout_redirect_uri"
 	VarAccessToken           = "access_token"
 	VarRefreshToken          = "refresh_token"
-	VarLoginAction           = "login_action"
+	VarIDToken               = "id_token"
 	VarCode                  = "code"
 )
 
 // Step names of the built-in flows, as they appear in reports
-// (SCENARIO/STEP).
+// (SCENARIO/STEP). A browser login's steps each cover a part of its chain
+// of requests, redirects included (see login.go).
 const (
-	StepToken     = "token"     // client_credentials, or the code exchange
-	StepLogin     = "login"     // password grant, or the login form's POST
-	StepAuthorize = "authorize" // GET of the authorization endpoint (the login page)
-	StepRefresh   = "refresh"
-	StepLogout    = "logout"
+	StepToken          = "token"           // client_credentials
+	StepLogin          = "login"           // the password grant
+	StepLoginAuthorize = "login/authorize" // the authorization request and its redirects, to the login page
+	StepLoginForm      = "login/form"      // the login form's post (and a two-step login's), to the redirect_uri or a consent page
+	StepLoginConsent   = "login/consent"   // a consent page's post, to the redirect_uri
+	StepLoginToken     = "login/token"     // the code exchange, with the PKCE verifier
+	StepRefresh        = "refresh"
+	StepLogout         = "logout"        // the end-session request (and its redirects)
+	StepLogoutVerify   = "logout/verify" // one refresh after the logout, which must be refused
 )
 
-// expand returns the steps of a built-in flow, written as a user would
-// write them by hand; the flow's settings become variables (flowVars).
+// stepKind says how a step is sent.
+type stepKind int
+
+const (
+	sendStep     stepKind = iota // one request, as written
+	browserLogin                 // the authorization request's chain, to the code (login.go)
+	endSession                   // the standard logout's chain (login.go)
+)
+
+// stepSpec is a step to compile: one a spec writes, or one a built-in flow
+// generates, with what only the flows need.
+type stepSpec struct {
+	events.ScenarioStep
+	kind stepKind
+	// also names the other steps a browser login records.
+	also []string
+	// uses lists variables the step reads besides its templates'.
+	uses []string
+	// keep lists extracted variables that an answer without them leaves as
+	// they were; missing gives, by variable, the detail of an iteration
+	// that ends because the answer lacks it (default "VARIABLE").
+	keep    []string
+	missing map[string]string
+	// refusal: the step must be refused (400 or 401, counted a success); a
+	// 2xx ends the iteration with the detail "logout_not_effective".
+	refusal bool
+}
+
+// flowSteps returns the steps of a built-in flow, written as a user would
+// write them by hand where they can be; the flow's settings become
+// variables (flowVars).
 //
-// client_credentials   token
-// password             login, refresh × Refreshes, logout
-// authorization_code   authorize (GET the login page, read the form's action),
+//	client_credentials   token
+//	password             login, refresh × Refreshes, logout, logout/verify
+//	authorization_code   login/authorize, login/form, login/consent (the
+//	                     browser login's chain, to the code), login/token
+//	                     (the code exchange with the PKCE verifier),
+//	                     refresh × Refreshes, logout, logout/verify
 //
-//	login (POST the credentials; 302 to redirect_uri?code=…), token (exchange the code
-//	with the PKCE verifier), refresh × Refreshes, logout
-//
-// These are Keycloak's endpoints and forms (realm issuer
-// https://HOST/realms/REALM); any OpenID provider whose login page is an
-// HTML form with username and password inputs works the same way.
-func expand(f *events.Flow) []events.ScenarioStep {
-	secret := f.ClientSecret != ""
-	form := func(kv ...string) map[string]string {
-		m := map[string]string{"client_id": "{{client_id}}"}
-		if secret {
-			m["client_secret"] = "{{client_secret}}"
+// logout is the standard RP-initiated logout (a GET, or a form POST, of
+// the end_session_endpoint with id_token_hint, post_logout_redirect_uri,
+// client_id and state), or Keycloak's (a POST of the refresh token with
+// the client's credentials); logout/verify is sent with verify: true.
+func flowSteps(f *events.Flow) []stepSpec {
+	basic := f.ClientAuth == events.ClientAuthBasic
+	// client authenticates a request to the token endpoint.
+	client := func(s events.ScenarioStep) events.ScenarioStep {
+		if basic {
+			s.Header = map[string]string{"Authorization": "Basic {{" + VarClientBasic + "}}"}
+			return s
 		}
+		s.Form["client_id"] = "{{client_id}}"
+		if f.ClientSecret != "" {
+			s.Form["client_secret"] = "{{client_secret}}"
+		}
+		return s
+	}
+	post := func(name string, kv ...string) events.ScenarioStep {
+		form := map[string]string{}
 		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
+			form[kv[i]] = kv[i+1]
 		}
-		return m
+		return client(events.ScenarioStep{Name: name, Method: http.MethodPost, URL: "{{token_endpoint}}",
+			Form: form, Expect: []int{200}})
 	}
-	tokens := []events.Extract{
-		{Var: VarAccessToken, From: "json", Expr: "$.access_token"},
-		{Var: VarRefreshToken, From: "json", Expr: "$.refresh_token"},
+	// tokens reads a token response: the access token always; the refresh
+	// and ID tokens when the flow needs them (a refresh answer without them
+	// keeps those of the login).
+	tokens := func(s events.ScenarioStep, login bool) stepSpec {
+		sp := stepSpec{ScenarioStep: s, missing: map[string]string{}}
+		read := func(v string) { sp.Extract = append(sp.Extract, events.Extract{Var: v, From: "json", Expr: "$." + v}) }
+		read(VarAccessToken)
+		if f.Grant == events.GrantClientCredentials {
+			return sp
+		}
+		if f.NeedsRefreshToken() {
+			read(VarRefreshToken)
+			sp.missing[VarRefreshToken] = "no refresh_token in the response (ask for offline_access?)"
+			if !login {
+				sp.keep = append(sp.keep, VarRefreshToken)
+			}
+		}
+		if f.StandardLogout() {
+			read(VarIDToken)
+			sp.missing[VarIDToken] = "no id_token in the response (ask for the openid scope?)"
+			if !login {
+				sp.keep = append(sp.keep, VarIDToken)
+			}
+		}
+		return sp
 	}
-	post := func(name, url string, form map[string]string, expect []int, ex []events.Extract) events.ScenarioStep {
-		return events.ScenarioStep{Name: name, Method: http.MethodPost, URL: url, Form: form, Expect: expect, Extract: ex}
-	}
-	var steps []events.ScenarioStep
+	var steps []stepSpec
 	switch f.Grant {
 	case events.GrantClientCredentials:
-		fm := form("grant_type", "client_credentials")
+		s := post(StepToken, "grant_type", "client_credentials")
 		if f.Scope != "" {
-			fm["scope"] = "{{scope}}"
+			s.Form["scope"] = "{{scope}}"
 		}
-		return []events.ScenarioStep{post(StepToken, "{{token_endpoint}}", fm, []int{200}, tokens[:1])}
+		return []stepSpec{tokens(s, true)}
 	case events.GrantPassword:
-		steps = append(steps, post(StepLogin, "{{token_endpoint}}",
-			form("grant_type", "password", "username", "{{username}}", "password", "{{password}}", "scope", "{{scope}}"),
-			[]int{200}, tokens))
+		steps = append(steps, tokens(post(StepLogin, "grant_type", "password", "username", "{{username}}",
+			"password", "{{password}}", "scope", "{{scope}}"), true))
 	case events.GrantAuthorizationCode:
 		steps = append(steps,
-			events.ScenarioStep{Name: StepAuthorize, Method: http.MethodGet, Expect: []int{200},
-				URL: "{{authorization_endpoint}}?response_type=code&client_id={{client_id | urlencode}}" +
-					"&redirect_uri={{redirect_uri | urlencode}}&scope={{scope | urlencode}}&state={{state}}&nonce={{nonce}}" +
-					"&code_challenge={{pkce_challenge}}&code_challenge_method=S256",
-				Extract: []events.Extract{{Var: VarLoginAction, From: "form", Expr: "form.action"}}},
-			// The login form posts back to the page's action; the answer is
-			// a redirect to the client with the code in its query.
-			events.ScenarioStep{Name: StepLogin, Method: http.MethodPost, URL: "{{login_action}}", Expect: []int{302, 303},
-				Form:    map[string]string{"username": "{{username}}", "password": "{{password}}", "credentialId": ""},
-				Extract: []events.Extract{{Var: VarCode, From: FromQuery, Expr: "code"}}},
-			post(StepToken, "{{token_endpoint}}",
-				form("grant_type", "authorization_code", "code", "{{code}}", "redirect_uri", "{{redirect_uri}}",
-					"code_verifier", "{{pkce_verifier}}"),
-				[]int{200}, tokens))
+			stepSpec{ScenarioStep: events.ScenarioStep{Name: StepLoginAuthorize}, kind: browserLogin,
+				also: []string{StepLoginForm, StepLoginConsent},
+				uses: []string{VarState, VarNonce, VarPKCEChallenge, "username", "password"}},
+			tokens(post(StepLoginToken, "grant_type", "authorization_code", "code", "{{code}}",
+				"redirect_uri", "{{redirect_uri}}", "code_verifier", "{{pkce_verifier}}"), true))
 	}
 	if f.Refreshes > 0 {
-		s := post(StepRefresh, "{{token_endpoint}}", form("grant_type", "refresh_token", "refresh_token", "{{refresh_token}}"),
-			[]int{200}, tokens)
+		s := tokens(post(StepRefresh, "grant_type", "refresh_token", "refresh_token", "{{refresh_token}}"), false)
 		s.Repeat, s.Think = f.Refreshes, f.Think
 		steps[len(steps)-1].Think = f.Think
 		steps = append(steps, s)
 	}
-	if f.Logout {
-		steps = append(steps, post(StepLogout, "{{end_session_endpoint}}",
-			form("refresh_token", "{{refresh_token}}"), []int{200, 204, 302}, nil))
+	switch {
+	case !f.Logout.Enabled:
+	case f.Logout.Standard():
+		steps = append(steps, stepSpec{ScenarioStep: events.ScenarioStep{Name: StepLogout}, kind: endSession,
+			uses: []string{VarIDToken, VarState}})
+	default:
+		s := post(StepLogout, "refresh_token", "{{refresh_token}}")
+		s.URL, s.Expect = "{{end_session_endpoint}}", []int{200, 204, 302}
+		steps = append(steps, stepSpec{ScenarioStep: s})
+	}
+	if f.Logout.Enabled && f.Logout.Verify {
+		steps = append(steps, stepSpec{ScenarioStep: post(StepLogoutVerify, "grant_type", "refresh_token",
+			"refresh_token", "{{refresh_token}}"), refusal: true})
 	}
 	return steps
 }
 
 // flowVars are the constant variables of a flow, before discovery.
 func flowVars(f *events.Flow) map[string]string {
-	scope := f.Scope
-	if scope == "" && f.Grant != events.GrantClientCredentials {
-		scope = "openid"
+	post := f.PostLogoutRedirectURI
+	if post == "" {
+		post = f.RedirectURI
 	}
-	return map[string]string{VarClientID: f.ClientID, VarScope: scope, VarRedirectURI: f.RedirectURI,
-		VarTokenEndpoint: "", VarAuthorizationEndpoint: "", VarEndSessionEndpoint: ""}
+	return map[string]string{VarClientID: f.ClientID, VarScope: baseScope(f), VarRedirectURI: f.RedirectURI,
+		VarPostLogoutRedirectURI: post, VarTokenEndpoint: "", VarAuthorizationEndpoint: "", VarEndSessionEndpoint: ""}
 }
 
-// Discovery is the part of an OpenID provider's configuration the flows use.
-type Discovery struct {
-	Issuer                string `json:"issuer"`
-	AuthorizationEndpoint string `json:"authorization_endpoint"`
-	TokenEndpoint         string `json:"token_endpoint"`
-	EndSessionEndpoint    string `json:"end_session_endpoint"`
-	// Endpoints are every endpoint the document lists, by key: each
-	// "…_endpoint", jwks_uri, and mtls_endpoint_aliases' as
-	// "mtls_endpoint_aliases.KEY". Each must be allowed, used or not.
-	Endpoints map[string]string `json:"-"`
+// baseScope is the scope a flow asks for before discovery: the spec's, or
+// openid for the user grants.
+func baseScope(f *events.Flow) string {
+	if f.Scope == "" && f.Grant != events.GrantClientCredentials {
+		return "openid"
+	}
+	return f.Scope
 }
 
-// endpoints lists the endpoints of a discovery document (see
-// Discovery.Endpoints).
-func endpoints(b []byte) map[string]string {
-	var doc map[string]json.RawMessage
-	json.Unmarshal(b, &doc)
-	out := map[string]string{}
-	var add func(prefix string, doc map[string]json.RawMessage)
-	add = func(prefix string, doc map[string]json.RawMessage) {
-		for k, raw := range doc {
-			var s string
-			switch {
-			case k == "mtls_endpoint_aliases" && prefix == "":
-				var inner map[string]json.RawMessage
-				if json.Unmarshal(raw, &inner) == nil {
-					add(k+".", inner)
-				}
-			case (strings.HasSuffix(k, "_endpoint") || k == "jwks_uri") && json.Unmarshal(raw, &s) == nil && s != "":
-				out[prefix+k] = s
-			}
-		}
-	}
-	add("", doc)
-	return out
-}
+// OfflineAccess is the scope that asks for a refresh token where a
+// provider gives none without it (zitadel, hydra, Auth0, Okta).
+const OfflineAccess = "offline_access"
 
-// discover fetches issuer/.well-known/openid-configuration.
-func discover(ctx context.Context, client *http.Client, issuer string) (*Discovery, error) {
-	u := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("discovery: %w", err)
+// flowScope returns the scope flow f asks for from a provider that lists
+// supported among its scopes, and whether offline_access was added to
+// the default: when f needs a refresh token, the spec sets no scope, and
+// the provider lists offline_access. (On Keycloak it makes the sessions
+// offline sessions: write scope: openid to keep them online.)
+func flowScope(f *events.Flow, supported []string) (string, bool) {
+	s := baseScope(f)
+	if f.Scope != "" || !f.NeedsRefreshToken() || !slices.Contains(supported, OfflineAccess) ||
+		slices.Contains(strings.Fields(s), OfflineAccess) {
+		return s, false
 	}
-	res, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("discovery: %w", err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("discovery: GET %s: %w", u, err)
-	}
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("discovery: GET %s: %s", u, res.Status)
-	}
-	var d Discovery
-	if err := json.Unmarshal(b, &d); err != nil {
-		return nil, fmt.Errorf("discovery: GET %s: not a JSON document: %w", u, err)
-	}
-	if d.TokenEndpoint == "" {
-		return nil, fmt.Errorf("discovery: GET %s: no token_endpoint", u)
-	}
-	d.Endpoints = endpoints(b)
-	return &d, nil
+	return s + " " + OfflineAccess, true
 }

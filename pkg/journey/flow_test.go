@@ -64,19 +64,38 @@ func TestFlowsKeycloak(t *testing.T) {
 					t.Errorf("client_credentials grants %+v", s.ClientCredentials)
 				}
 			}},
-		{"password, 3 refreshes, logout", events.Flow{Grant: events.GrantPassword, Issuer: issuer,
-			ClientID: "cli", ClientSecret: "env:KC_CLI_SECRET", Refreshes: 3, Logout: true},
-			map[string]int64{"login": 1, "refresh": 3, "logout": 1}, func(t *testing.T, s oidctest.Stats, n int64) {
-				if s.Password.OK != n || s.RefreshToken.OK != 3*n || s.Logouts.OK != n {
-					t.Errorf("password %+v, refresh %+v, logout %+v", s.Password, s.RefreshToken, s.Logouts)
+		// Keycloak's own logout, a POST of the refresh token, verified: the
+		// refresh after it is refused (a success of logout/verify).
+		{"password, 3 refreshes, keycloak logout, verified", events.Flow{Grant: events.GrantPassword, Issuer: issuer,
+			ClientID: "cli", ClientSecret: "env:KC_CLI_SECRET", Scope: "openid", Refreshes: 3,
+			Logout: events.Logout{Enabled: true, Mode: events.LogoutKeycloak, Verify: true}},
+			map[string]int64{"login": 1, "refresh": 3, "logout": 1, "logout/verify": 1}, func(t *testing.T, s oidctest.Stats, n int64) {
+				if s.Password.OK != n || s.RefreshToken.OK != 3*n || s.RefreshToken.Failed != n || s.Logouts.OK != n {
+					t.Errorf("password %+v, refresh %+v (the verifying ones failed), logout %+v", s.Password, s.RefreshToken, s.Logouts)
 				}
 			}},
-		{"browser login with PKCE, 2 refreshes, logout", events.Flow{Grant: events.GrantAuthorizationCode, Issuer: issuer,
-			ClientID: "web", ClientSecret: "env:KC_WEB_SECRET", RedirectURI: "http://127.0.0.1/callback", Refreshes: 2, Logout: true},
-			map[string]int64{"authorize": 1, "login": 1, "token": 1, "refresh": 2, "logout": 1}, func(t *testing.T, s oidctest.Stats, n int64) {
-				if s.LoginPages != n || s.Logins.OK != n || s.AuthorizationCode.OK != n || s.RefreshToken.OK != 2*n || s.Logouts.OK != n {
+		// The browser login through kc-form-login (posted with its hidden
+		// credentialId and its login button), the standard logout with the
+		// ID token, verified.
+		{"browser login with PKCE, 2 refreshes, standard logout, verified", events.Flow{Grant: events.GrantAuthorizationCode, Issuer: issuer,
+			ClientID: "web", ClientSecret: "env:KC_WEB_SECRET", Scope: "openid", RedirectURI: "http://127.0.0.1/callback", Refreshes: 2,
+			Logout: events.Logout{Enabled: true, Verify: true}},
+			map[string]int64{"login/authorize": 1, "login/form": 1, "login/consent": 0, "login/token": 1, "refresh": 2, "logout": 1,
+				"logout/verify": 1}, func(t *testing.T, s oidctest.Stats, n int64) {
+				if s.LoginPages != n || s.Logins.OK != n || s.AuthorizationCode.OK != n || s.RefreshToken.OK != 2*n ||
+					s.RefreshToken.Failed != n || s.Logouts.OK != n || s.Logouts.Failed != 0 {
 					t.Errorf("pages %d, logins %+v, codes %+v, refresh %+v, logout %+v",
 						s.LoginPages, s.Logins, s.AuthorizationCode, s.RefreshToken, s.Logouts)
+				}
+			}},
+		// The same with client_secret_basic and the logout as a form POST.
+		{"browser login, basic client auth, logout posted", events.Flow{Grant: events.GrantAuthorizationCode, Issuer: issuer,
+			ClientID: "web", ClientSecret: "env:KC_WEB_SECRET", ClientAuth: events.ClientAuthBasic, Scope: "openid",
+			RedirectURI: "http://127.0.0.1/callback", Refreshes: 1, Logout: events.Logout{Enabled: true, Method: "POST", Verify: true}},
+			map[string]int64{"login/authorize": 1, "login/form": 1, "login/token": 1, "refresh": 1, "logout": 1, "logout/verify": 1},
+			func(t *testing.T, s oidctest.Stats, n int64) {
+				if s.AuthorizationCode.OK != n || s.RefreshToken.OK != n || s.RefreshToken.Failed != n || s.Logouts.OK != n {
+					t.Errorf("codes %+v, refresh %+v, logout %+v", s.AuthorizationCode, s.RefreshToken, s.Logouts)
 				}
 			}},
 	}
@@ -95,13 +114,14 @@ func TestFlowsKeycloak(t *testing.T) {
 					t.Errorf("step %s: %+v, want %d successful", step, c, per*n)
 				}
 			}
+			t.Logf("barrage: %d iterations; provider: %+v", n, kc.Stats())
 			tt.check(t, kc.Stats(), n)
 		})
 	}
 }
 
 // TestFlowWrongPassword: the login form comes back (200) instead of the
-// redirect, and the iteration ends at the login step.
+// redirect, and the iteration ends at the login form's step, saying so.
 func TestFlowWrongPassword(t *testing.T) {
 	kc := keycloak(t)
 	t.Setenv("KC_WEB_SECRET", "web-secret")
@@ -110,10 +130,10 @@ func TestFlowWrongPassword(t *testing.T) {
 		&events.UsersData{Count: 50, Start: 1, PasswordPattern: "wrong"})
 	tg := targets(runJourney(t, j, 10, 500*time.Millisecond))
 	n := sent(t, tg, "kc", 5)
-	if c := tg["kc"].Counts; c.Success != 0 || c.ErrorDetails["unexpected_status login: 200"] != n {
+	if c := tg["kc"].Counts; c.Success != 0 || c.ErrorDetails["unexpected_status login/form: 200 (no redirect to the redirect_uri)"] != n {
 		t.Errorf("iterations %+v", c)
 	}
-	if n := tg["kc/token"].Counts.Requests; n != 0 {
+	if n := tg["kc/login/token"].Counts.Requests; n != 0 {
 		t.Errorf("token exchanged %d times without a code", n)
 	}
 }
@@ -193,6 +213,7 @@ func TestKeycloakExample(t *testing.T) {
 	logins := ran["browser-login"] + ran["password-login"]
 	if st.ClientCredentials.OK != ran["client-credentials"] || st.Logins.OK != ran["browser-login"] ||
 		st.Password.OK != ran["password-login"]+ran["userinfo"] || st.RefreshToken.OK != 8*logins ||
+		st.RefreshToken.Failed != ran["password-login"] || // its logout is verified
 		st.Logouts.OK != logins || st.UserInfo.OK != ran["userinfo"] {
 		t.Errorf("provider saw %+v for iterations %v", st, ran)
 	}

@@ -28,7 +28,7 @@ import (
 // secret, a dataset column, an extracted value, a built-in variable) is
 // refused: its host could be anything. What the issuers' discovery returns is checked by
 // CheckDiscovery, and again by Prepare in the worker; a login form's
-// action and redirects are checked when they are followed and dialed.
+// action and redirects are checked before they are contacted, and dialed.
 // CheckHosts sends nothing; g is the deployment's guard, already narrowed
 // by s.AllowHosts.
 func CheckHosts(s *events.RunSpec, g hostguard.Guard) error {
@@ -60,8 +60,9 @@ func CheckHosts(s *events.RunSpec, g hostguard.Guard) error {
 // specHost is a host a spec names, in field.
 type specHost struct {
 	field, host string
-	issuer      string // a flow's issuer URL
-	err         error  // the host cannot be known before the run
+	issuer      string       // a flow's issuer URL
+	flow        *events.Flow // the flow of that issuer
+	err         error        // the host cannot be known before the run
 }
 
 // hostsOf lists the hosts of s's targets, flow issuers and scenario
@@ -77,7 +78,7 @@ func hostsOf(s *events.RunSpec) []specHost {
 		field := fmt.Sprintf("scenarios[%d]", i)
 		if f := sc.Flow; f != nil {
 			if u, err := url.Parse(f.Issuer); err == nil && u.Host != "" {
-				out = append(out, specHost{field: field + ".flow.issuer", host: u.Hostname(), issuer: f.Issuer})
+				out = append(out, specHost{field: field + ".flow.issuer", host: u.Hostname(), issuer: f.Issuer, flow: f})
 			}
 			continue
 		}
@@ -163,12 +164,17 @@ const PreflightTimeout = 10 * time.Second
 
 // CheckDiscovery fetches the discovery document of each of s's flows
 // through d (its guard checks the issuer, its redirects and every address
-// dialed) and reports every endpoint it returns that d's guard refuses, as
-// an *events.FieldError of the flow's issuer. A document that cannot be
-// fetched is no refusal: the issuer may be reachable from the workers
-// only (a private network); their Prepare checks it again before the
-// flow's first request. Call it once CheckHosts passed.
-func CheckDiscovery(ctx context.Context, s *events.RunSpec, d *hostguard.Dialer) error {
+// dialed) and reports, each an *events.FieldError, every endpoint it
+// returns that d's guard refuses (under the flow's issuer) and every
+// endpoint the flow needs that it does not list (under the setting that
+// needs it: scenarios[i].flow.logout for the end_session_endpoint). A
+// document that cannot be fetched is no refusal: the issuer may be
+// reachable from the workers only (a private network); their Prepare
+// checks it again before the flow's first request. It returns notes, one
+// line each, on what the documents change in the flows: the scope
+// offline_access added for the refresh tokens a flow needs. Call it once
+// CheckHosts passed.
+func CheckDiscovery(ctx context.Context, s *events.RunSpec, d *hostguard.Dialer) ([]string, error) {
 	var issuers []specHost
 	for _, h := range hostsOf(s) {
 		if h.issuer != "" {
@@ -177,7 +183,8 @@ func CheckDiscovery(ctx context.Context, s *events.RunSpec, d *hostguard.Dialer)
 	}
 	client := &http.Client{Transport: guardedTransport(d, s.Insecure, false), CheckRedirect: redirectCheck(d.Guard)}
 	defer client.CloseIdleConnections()
-	return preflight(ctx, issuers, func(ctx context.Context, h specHost) error {
+	notes := make([]string, len(issuers))
+	err := preflight(ctx, issuers, func(ctx context.Context, i int, h specHost) error {
 		doc, err := discover(ctx, client, h.issuer)
 		if err != nil {
 			if hostguard.IsRefusal(err) {
@@ -189,8 +196,12 @@ func CheckDiscovery(ctx context.Context, s *events.RunSpec, d *hostguard.Dialer)
 		for _, err := range doc.check(d.Guard) {
 			errs = append(errs, &events.FieldError{Field: h.field, Msg: "discovery lists " + err.Error()})
 		}
+		flow := strings.TrimSuffix(h.field, ".issuer")
+		errs = append(errs, doc.missing(h.flow, flow, h.issuer)...)
+		notes[i] = doc.scopeNote(h.flow, flow)
 		return errors.Join(errs...)
 	})
+	return slices.DeleteFunc(notes, func(n string) bool { return n == "" }), err
 }
 
 // CheckAddresses resolves each host name of s through d and reports every
@@ -209,7 +220,7 @@ func CheckAddresses(ctx context.Context, s *events.RunSpec, d *hostguard.Dialer)
 			names = append(names, h)
 		}
 	}
-	return preflight(ctx, names, func(ctx context.Context, h specHost) error {
+	return preflight(ctx, names, func(ctx context.Context, _ int, h specHost) error {
 		if _, err := d.Lookup(ctx, h.host); hostguard.IsRefusal(err) {
 			return &events.FieldError{Field: h.field, Msg: err.Error()}
 		}
@@ -219,7 +230,7 @@ func CheckAddresses(ctx context.Context, s *events.RunSpec, d *hostguard.Dialer)
 
 // preflight runs check on each host, a few at a time, within
 // PreflightTimeout, and joins the problems in the hosts' order.
-func preflight(ctx context.Context, hosts []specHost, check func(context.Context, specHost) error) error {
+func preflight(ctx context.Context, hosts []specHost, check func(context.Context, int, specHost) error) error {
 	ctx, cancel := context.WithTimeout(ctx, PreflightTimeout)
 	defer cancel()
 	errs := make([]error, len(hosts))
@@ -231,7 +242,7 @@ func preflight(ctx context.Context, hosts []specHost, check func(context.Context
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			errs[i] = check(ctx, h)
+			errs[i] = check(ctx, i, h)
 		}()
 	}
 	wg.Wait()

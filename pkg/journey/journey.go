@@ -2,6 +2,7 @@ package journey
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"maps"
@@ -45,8 +46,12 @@ type Journey struct {
 	secrets map[int]string // variable → reference, resolved by Prepare
 	data    *scenario.Binding
 	built   map[string]int // built-in variable → index, when used
-	hosts   []string
-	shared  bool
+	// basic and code are the variables client_basic and code of a flow
+	// that uses them, else -1.
+	basic, code int
+	issuer      string // the flow's issuer, as its discovery names it
+	hosts       []string
+	shared      bool
 
 	vars    sync.Pool // *scenario.Vars
 	mu      sync.Mutex
@@ -58,6 +63,8 @@ var _ engine.Journey = (*Journey)(nil)
 type step struct {
 	name    string
 	id      int // index in stepIDs
+	kind    stepKind
+	ids     []int // a browser login's: login/authorize, login/form, login/consent
 	method  *scenario.Template
 	url     *scenario.Template
 	header  []headerTmpl
@@ -65,8 +72,10 @@ type step struct {
 	form    []formField
 	expect  []int
 	extract []*extractor
+	uses    []int // variables read besides the templates'
 	think   time.Duration
 	follow  bool
+	refusal bool // see stepSpec
 }
 
 type headerTmpl struct {
@@ -84,7 +93,7 @@ type formField struct {
 func Compile(sc events.Scenario, opts Options) (*Journey, error) {
 	j := &Journey{sc: sc, opts: opts, names: new(scenario.Names), consts: map[int]string{},
 		secrets: map[int]string{}, built: map[string]int{}, perSlot: map[int]*http.Transport{},
-		shared: sc.Connection == events.ConnectionShared}
+		shared: sc.Connection == events.ConnectionShared, basic: -1, code: -1}
 	var errs []error
 	fail := func(field string, err error) { errs = append(errs, prefix(field, err)) }
 	declare := func(field, name string) int {
@@ -94,23 +103,32 @@ func Compile(sc events.Scenario, opts Options) (*Journey, error) {
 		}
 		return i
 	}
-	specSteps := sc.Steps
+	var specSteps []stepSpec
+	for _, st := range sc.Steps {
+		specSteps = append(specSteps, stepSpec{ScenarioStep: st})
+	}
 	vars := maps.Clone(sc.Vars)
-	if sc.Flow != nil {
-		specSteps = expand(sc.Flow)
+	if f := sc.Flow; f != nil {
+		specSteps = flowSteps(f)
 		if vars == nil {
 			vars = map[string]string{}
 		}
-		for k, v := range flowVars(sc.Flow) {
+		for k, v := range flowVars(f) {
 			if _, ok := vars[k]; !ok {
 				vars[k] = v
 			}
 		}
-		if sc.Flow.ClientSecret != "" {
-			if err := secret.Check(sc.Flow.ClientSecret); err != nil {
+		if f.ClientSecret != "" {
+			if err := secret.Check(f.ClientSecret); err != nil {
 				fail("flow.client_secret", err)
 			}
-			j.secrets[declare("flow.client_secret", VarClientSecret)] = sc.Flow.ClientSecret
+			j.secrets[declare("flow.client_secret", VarClientSecret)] = f.ClientSecret
+		}
+		if f.ClientAuth == events.ClientAuthBasic {
+			j.basic = declare("flow.client_auth", VarClientBasic)
+		}
+		if f.Grant == events.GrantAuthorizationCode {
+			j.code = declare("flow", VarCode)
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
@@ -140,6 +158,7 @@ func Compile(sc events.Scenario, opts Options) (*Journey, error) {
 				fail(fmt.Sprintf("steps[%d].extract[%d]", i, k), err)
 				continue
 			}
+			ex.keep, ex.missing = slices.Contains(st.keep, x.Var), st.missing[x.Var]
 			extractors[i] = append(extractors[i], ex)
 		}
 	}
@@ -149,7 +168,16 @@ func Compile(sc events.Scenario, opts Options) (*Journey, error) {
 		if sc.Flow != nil {
 			field = "flow (" + st.Name + ")"
 		}
-		s := step{name: st.Name, expect: st.Expect, extract: extractors[i], think: st.Think.D(), follow: st.FollowRedirects}
+		s := step{name: st.Name, kind: st.kind, expect: st.Expect, extract: extractors[i], think: st.Think.D(),
+			follow: st.FollowRedirects, refusal: st.refusal}
+		for _, name := range st.uses {
+			k, ok := j.names.Index(name)
+			if !ok {
+				fail(field, fmt.Errorf("needs the variable %s (give users, or a csv with a %s column)", name, name))
+				continue
+			}
+			s.uses = append(s.uses, k)
+		}
 		tmpl := func(f, src string) *scenario.Template {
 			t, err := scenario.Compile(src, j.names)
 			if err != nil {
@@ -165,7 +193,7 @@ func Compile(sc events.Scenario, opts Options) (*Journey, error) {
 			}
 		}
 		s.method, s.url = tmpl("method", method), tmpl("url", st.URL)
-		if s.url != nil {
+		if s.url != nil && st.kind == sendStep {
 			if u, ok := s.url.Static(); ok {
 				if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 					fail(field+".url", fmt.Errorf("%q is not an absolute http(s) URL", u))
@@ -186,12 +214,10 @@ func Compile(sc events.Scenario, opts Options) (*Journey, error) {
 		for _, k := range slices.Sorted(maps.Keys(st.Form)) {
 			s.form = append(s.form, formField{k, tmpl("form."+k, st.Form[k])})
 		}
-		id := slices.Index(j.stepIDs, s.name)
-		if id < 0 {
-			id = len(j.stepIDs)
-			j.stepIDs = append(j.stepIDs, s.name)
+		s.id = j.stepID(s.name)
+		for _, name := range st.also {
+			s.ids = append(s.ids, j.stepID(name))
 		}
-		s.id = id
 		for range max(st.Repeat, 1) {
 			j.steps = append(j.steps, s)
 		}
@@ -210,7 +236,17 @@ func Compile(sc events.Scenario, opts Options) (*Journey, error) {
 	return j, nil
 }
 
-// usedBuiltins keeps only the built-in variables some template uses.
+// stepID returns the index of the step named name in Steps, adding it.
+func (j *Journey) stepID(name string) int {
+	id := slices.Index(j.stepIDs, name)
+	if id < 0 {
+		id = len(j.stepIDs)
+		j.stepIDs = append(j.stepIDs, name)
+	}
+	return id
+}
+
+// usedBuiltins keeps only the built-in variables some step uses.
 func (j *Journey) usedBuiltins() {
 	used := map[int]bool{}
 	for _, s := range j.steps {
@@ -218,6 +254,9 @@ func (j *Journey) usedBuiltins() {
 			for _, i := range t.Uses() {
 				used[i] = true
 			}
+		}
+		for _, i := range s.uses {
+			used[i] = true
 		}
 	}
 	for b, i := range j.built {
@@ -298,12 +337,20 @@ func (j *Journey) Prepare(ctx context.Context) error {
 				j.hosts = append(j.hosts, hostPort(u))
 			}
 		}
-		if f.Grant == events.GrantAuthorizationCode && d.AuthorizationEndpoint == "" {
-			return fmt.Errorf("scenario %s: discovery of %s lists no authorization_endpoint", j.sc.Name, f.Issuer)
+		if errs := d.missing(f, "flow", f.Issuer); len(errs) > 0 {
+			return fmt.Errorf("scenario %s: %w", j.sc.Name, errors.Join(errs...))
 		}
-		if f.Logout && d.EndSessionEndpoint == "" {
-			return fmt.Errorf("scenario %s: discovery of %s lists no end_session_endpoint for logout", j.sc.Name, f.Issuer)
+		scope, _ := flowScope(f, d.ScopesSupported)
+		if i, ok := j.names.Index(VarScope); ok {
+			j.consts[i] = scope
 		}
+		if j.basic >= 0 {
+			// RFC 6749 2.3.1: each form-encoded, then joined by a colon.
+			si, _ := j.names.Index(VarClientSecret)
+			j.consts[j.basic] = base64.StdEncoding.EncodeToString([]byte(
+				url.QueryEscape(f.ClientID) + ":" + url.QueryEscape(j.consts[si])))
+		}
+		j.issuer = d.Issuer
 	}
 	return nil
 }

@@ -101,6 +101,18 @@ func (j *Journey) Close() {
 // end of scheduling) before its next step.
 var errStopped = fmt.Errorf("journey: the run ended before the next step: %w", context.Canceled)
 
+// iteration is what the steps of one iteration share.
+type iteration struct {
+	j      *Journey
+	ctx    context.Context
+	it     *engine.Iteration
+	client *http.Client
+	v      *scenario.Vars
+	buf    []byte
+	body   []byte
+	base   *url.URL // the last response's URL, for relative URLs such as a form's action
+}
+
 // Iterate implements engine.Journey.
 func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 	v := j.vars.Get().(*scenario.Vars)
@@ -115,9 +127,7 @@ func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 	j.setBuiltins(v, it.Index)
 	client, done := j.client(it)
 	defer done()
-	buf := make([]byte, 0, 512)
-	var body []byte
-	var base *url.URL // the last response's URL, for relative URLs such as a form's action
+	r := &iteration{j: j, ctx: ctx, it: it, client: client, v: v, buf: make([]byte, 0, 512)}
 	due := it.Due
 	for k := range j.steps {
 		s := &j.steps[k]
@@ -129,24 +139,48 @@ func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 				return err
 			}
 		}
-		rec, resp, err := j.send(ctx, client, s, v, base, it.Timeout, &buf, &body)
-		rec.Due = due
-		it.Record(s.id, rec)
+		var end time.Time
+		var err error
+		switch s.kind {
+		case browserLogin:
+			end, err = r.login(s, due)
+		case endSession:
+			end, err = r.logout(s, due)
+		default:
+			end, err = r.step(s, due)
+		}
 		if err != nil {
 			return err
 		}
-		if !s.passes(resp.Status) {
-			return &engine.IterationError{Step: s.name, Class: errclass.Unexpected, Detail: strconv.Itoa(resp.Status)}
-		}
-		base = resp.url
-		for _, x := range s.extract {
-			if err := x.apply(resp, v); err != nil {
-				return &engine.IterationError{Step: s.name, Class: errclass.Extract, Detail: x.varName()}
-			}
-		}
-		due = rec.End.Add(s.think)
+		due = end.Add(s.think)
 	}
 	return nil
+}
+
+// step sends step s, due at due, and reads what it extracts; it returns
+// when the step ended.
+func (r *iteration) step(s *step, due time.Time) (time.Time, error) {
+	rec, resp, err := r.j.send(r.ctx, r.client, s, r.v, r.base, r.it.Timeout, &r.buf, &r.body)
+	rec.Due = due
+	refused := resp != nil && (resp.Status == http.StatusBadRequest || resp.Status == http.StatusUnauthorized)
+	rec.Expected = s.refusal && refused
+	r.it.Record(s.id, rec)
+	switch {
+	case err != nil:
+		return rec.End, err
+	case s.refusal && resp.Status >= 200 && resp.Status < 300:
+		// The refresh token outlived the logout.
+		return rec.End, &engine.IterationError{Step: s.name, Class: errclass.Unexpected, Detail: "logout_not_effective"}
+	case s.refusal && !refused, !s.refusal && !s.passes(resp.Status):
+		return rec.End, &engine.IterationError{Step: s.name, Class: errclass.Unexpected, Detail: strconv.Itoa(resp.Status)}
+	}
+	r.base = resp.url
+	for _, x := range s.extract {
+		if err := x.apply(resp, r.v); err != nil {
+			return rec.End, &engine.IterationError{Step: s.name, Class: errclass.Extract, Detail: x.detail()}
+		}
+	}
+	return rec.End, nil
 }
 
 // send renders and sends step s, reading up to MaxBody of the answer.
@@ -195,22 +229,41 @@ func (j *Journey) send(ctx context.Context, c *http.Client, s *step, v *scenario
 	} else {
 		c.CheckRedirect = redirectCheck(j.opts.Guard) // each Location's host, before it is followed
 	}
-	rec.BytesOut = int64(len(payload))
+	res, err := j.exchange(c, req, payload, nil, s.name, len(s.extract) > 0, &rec, body)
+	if err != nil {
+		return rec, nil, err
+	}
+	return rec, &response{Response: scenario.Response{Status: res.StatusCode, Header: res.Header, Body: *body},
+		url: res.Request.URL}, nil
+}
+
+// exchange sends req (whose body is payload) for the step named name and
+// reads its answer into rec: its end, status and bytes (added to those of
+// the step's earlier requests), and a transport error, which it returns.
+// It keeps up to MaxBody of the answer's body in *body when read is set,
+// and discards the rest; with Debug, it dumps the exchange, showing shown
+// for the payload unless it is nil.
+func (j *Journey) exchange(c *http.Client, req *http.Request, payload, shown []byte, name string, read bool,
+	rec *engine.Step, body *[]byte) (*http.Response, error) {
+	if shown == nil {
+		shown = payload
+	}
+	rec.BytesOut += int64(len(payload))
 	res, err := c.Do(req)
 	debug := j.opts.Debug.take()
 	if err != nil {
 		rec.End, rec.Err = time.Now(), unwrapURL(err)
 		if debug {
-			j.opts.Debug.dump(j.sc.Name, s.name, req, payload, nil, nil, rec.Err)
+			j.opts.Debug.dump(j.sc.Name, name, req, shown, nil, nil, rec.Err)
 		}
-		return rec, nil, rec.Err
+		return nil, rec.Err
 	}
 	*body = (*body)[:0]
-	if len(s.extract) > 0 || debug {
+	if read || debug {
 		*body, err = readAtMost(*body, res.Body, MaxBody)
 	}
 	if debug {
-		j.opts.Debug.dump(j.sc.Name, s.name, req, payload, res, *body, err)
+		j.opts.Debug.dump(j.sc.Name, name, req, shown, res, *body, err)
 	}
 	n, err2 := io.Copy(io.Discard, res.Body)
 	res.Body.Close()
@@ -218,13 +271,12 @@ func (j *Journey) send(ctx context.Context, c *http.Client, s *step, v *scenario
 		err = err2
 	}
 	rec.End, rec.Status = time.Now(), res.StatusCode
-	rec.BytesIn = int64(len(*body)) + n
+	rec.BytesIn += int64(len(*body)) + n
 	if err != nil {
 		rec.Err = err
-		return rec, nil, err
+		return nil, err
 	}
-	return rec, &response{Response: scenario.Response{Status: res.StatusCode, Header: res.Header, Body: *body},
-		url: res.Request.URL}, nil
+	return res, nil
 }
 
 func (s *step) passes(status int) bool {

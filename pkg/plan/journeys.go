@@ -85,10 +85,16 @@ func scenarioShape(sc events.Scenario) (steps int, think float64, hosts int, tls
 		case events.GrantPassword:
 			steps = 1
 		case events.GrantAuthorizationCode:
-			steps = 3
+			// The login page, the form's post and the code exchange, and
+			// the redirects between them: 3 requests on Keycloak, 5 on
+			// zitadel's example, 8 on hydra with its consent page.
+			steps = 5
 		}
 		steps += f.Refreshes
-		if f.Logout {
+		if f.Logout.Enabled {
+			steps++
+		}
+		if f.Logout.Verify {
 			steps++
 		}
 		think = float64(f.Refreshes) * f.Think.D().Seconds()

@@ -19,7 +19,7 @@ func TestJourneyCost(t *testing.T) {
 		Targets: []events.Target{{URL: "http://a.example.com/", Weight: 2}},
 		Scenarios: []events.Scenario{{Name: "login", Weight: 2, Flow: &events.Flow{Grant: events.GrantPassword,
 			Issuer: "https://idp.example.com/realms/r", ClientID: "c", Refreshes: 8,
-			Think: events.Duration(15 * time.Second), Logout: true}}},
+			Think: events.Duration(15 * time.Second), Logout: events.Logout{Enabled: true}}}},
 	}
 	c := journeyCost(spec, CapKeepAlive, false)
 	// The scenario: 10 requests, 8·15 s + 15 s of think time, 1 host.

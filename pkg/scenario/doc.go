@@ -36,6 +36,15 @@
 // without allocating, and stops at the value: see BenchmarkExtractJSON, which
 // also measures encoding/json for comparison.
 //
+// # Login forms
+//
+// ParseForms reads an HTML page's forms as a browser would submit them, and
+// LoginForm decides what a browser login does on a page of its chain (Pick:
+// a login page, the first page of a two-step login, a consent page, or
+// nothing to submit) and what it posts there (Submission: the user and the
+// password filled in, every other control as served, the accepting
+// button).
+//
 // # Datasets
 //
 // Users generates numbered users; CSV reads a file whose header names the

@@ -3,6 +3,7 @@ package secret
 import (
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,14 +69,30 @@ func (r *Redactor) Len() int {
 	return len(r.known)
 }
 
-// String returns s with every occurrence of a known value replaced by
-// Redacted. Overlapping or adjacent occurrences become one Redacted, so
-// that no part of either value shows.
+// tokenShaped matches what looks like a JSON Web Token (a JWS of three
+// base64url parts, a JWE of five), whoever's it is: its header, base64url
+// JSON, begins with eyJ ({").
+var tokenShaped = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?`)
+
+// String returns s with every occurrence of a known value, and every
+// token-shaped value (a JWT: an ID token, an id_token_hint, a client
+// assertion), replaced by Redacted. Overlapping or adjacent occurrences
+// become one Redacted, so that no part of either value shows.
 func (r *Redactor) String(s string) string {
-	if r == nil {
-		return s
-	}
 	var hide []bool // hide[i]: byte i of s is part of a known value
+	if strings.Contains(s, "eyJ") {
+		for _, m := range tokenShaped.FindAllStringIndex(s, -1) {
+			if hide == nil {
+				hide = make([]bool, len(s))
+			}
+			for k := m[0]; k < m[1]; k++ {
+				hide[k] = true
+			}
+		}
+	}
+	if r == nil {
+		return redactMask(s, hide)
+	}
 	r.mu.RLock()
 	for _, v := range r.known {
 		for i := 0; i+len(v) <= len(s); {
@@ -93,6 +110,12 @@ func (r *Redactor) String(s string) string {
 		}
 	}
 	r.mu.RUnlock()
+	return redactMask(s, hide)
+}
+
+// redactMask returns s with each run of the bytes hide marks replaced by
+// Redacted.
+func redactMask(s string, hide []bool) string {
 	if hide == nil {
 		return s
 	}
@@ -111,9 +134,6 @@ func (r *Redactor) String(s string) string {
 // Bytes is String for a byte slice. It returns b itself when b holds no
 // known value.
 func (r *Redactor) Bytes(b []byte) []byte {
-	if r == nil {
-		return b
-	}
 	s := string(b)
 	if out := r.String(s); out != s {
 		return []byte(out)

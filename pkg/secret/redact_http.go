@@ -10,10 +10,12 @@ import (
 
 // sensitiveFields are the JSON and form fields whose values Body and URL
 // hide, compared without regard to case: OAuth 2 and OpenID Connect tokens,
-// codes and client credentials (RFC 6749, 7636, 7523, 8693) and passwords.
+// codes, client credentials and the values that bind a login to its
+// browser (RFC 6749, 7636, 7523, 8693; OpenID Connect Core and
+// RP-Initiated Logout), and passwords.
 var sensitiveFields = []string{
-	"access_token", "refresh_token", "id_token", "token", "subject_token",
-	"client_secret", "client_assertion", "password", "code", "code_verifier",
+	"access_token", "refresh_token", "id_token", "token", "subject_token", "id_token_hint",
+	"client_secret", "client_assertion", "password", "code", "code_verifier", "state", "nonce",
 }
 
 // jsonField matches a sensitive field of a JSON object with its string or
@@ -79,8 +81,8 @@ func cookiePair(p string) string {
 
 // Body returns body, of the given Content-Type, for debug output: the
 // values of sensitive fields (access_token, refresh_token, id_token,
-// token, subject_token, client_secret, client_assertion, password, code,
-// code_verifier) are Redacted in a JSON body, at any depth, and in a form
+// token, subject_token, id_token_hint, client_secret, client_assertion,
+// password, code, code_verifier, state, nonce) are Redacted in a JSON body, at any depth, and in a form
 // body (application/x-www-form-urlencoded, or a body without a Content-Type
 // that looks like one), and known values are redacted throughout. JSON
 // fields are found by pattern, not by decoding, so that a truncated body

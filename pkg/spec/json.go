@@ -137,7 +137,7 @@ func (c *jsonChecker) value(t reflect.Type, path string) *Error {
 		}
 		return c.errorf(path, "want %s, got number %s", want(t, syntaxJSON), tok)
 	case bool:
-		if t == nil || t.Kind() == reflect.Bool {
+		if t == nil || t.Kind() == reflect.Bool || orBool(t) {
 			return nil
 		}
 		return c.errorf(path, "want %s, got %v", want(t, syntaxJSON), tok)

@@ -26,6 +26,10 @@ var textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 // isText reports whether t reads itself from a string (events.Duration).
 func isText(t reflect.Type) bool { return reflect.PointerTo(t).Implements(textUnmarshalerType) }
 
+// orBool reports whether struct type t may be written as a boolean too
+// (events.Logout: true, false or an object).
+func orBool(t reflect.Type) bool { return t == reflect.TypeFor[events.Logout]() }
+
 // fieldName is the name under which f is written in syn, or "" if f is never
 // read.
 func fieldName(f reflect.StructField, syn syntax) string {
@@ -159,10 +163,14 @@ func want(t reflect.Type, syn syntax) string {
 		}
 		return "a list"
 	case reflect.Struct:
-		if syn == syntaxJSON {
-			return "an object of " + t.Name() + " fields"
+		or := ""
+		if orBool(t) {
+			or = "true, false or "
 		}
-		return "a mapping of " + t.Name() + " fields"
+		if syn == syntaxJSON {
+			return or + "an object of " + t.Name() + " fields"
+		}
+		return or + "a mapping of " + t.Name() + " fields"
 	case reflect.Map:
 		if syn == syntaxJSON {
 			return "an object"

@@ -171,6 +171,15 @@ func TestDecode(t *testing.T) {
 		// A late limit of 0 (never drop) is set, not left out.
 		{"x.yaml", "late_limit: 0\n", events.RunSpec{LateLimit: new(events.Duration)}},
 		{"x.json", `{"late_limit": "25ms"}`, events.RunSpec{LateLimit: new(events.Duration(25 * time.Millisecond))}},
+		// A flow's logout is a boolean (true: the standard logout) or a
+		// mapping, in both formats.
+		{"x.yaml", "scenarios: [{flow: {logout: true}}, {flow: {logout: no}}, {flow: {logout: {mode: keycloak, verify: true}}}, {flow: {logout: {}}}]\n",
+			events.RunSpec{Scenarios: []events.Scenario{{Flow: &events.Flow{Logout: events.Logout{Enabled: true}}},
+				{Flow: &events.Flow{}}, {Flow: &events.Flow{Logout: events.Logout{Enabled: true, Mode: "keycloak", Verify: true}}},
+				{Flow: &events.Flow{Logout: events.Logout{Enabled: true}}}}}},
+		{"x.json", `{"scenarios": [{"flow": {"logout": true}}, {"flow": {"logout": {"method": "POST"}}}]}`,
+			events.RunSpec{Scenarios: []events.Scenario{{Flow: &events.Flow{Logout: events.Logout{Enabled: true}}},
+				{Flow: &events.Flow{Logout: events.Logout{Enabled: true, Method: "POST"}}}}}},
 	}
 	for _, tt := range tests {
 		got, err := Decode([]byte(tt.in), tt.name)
@@ -205,6 +214,14 @@ func TestDecodeErrors(t *testing.T) {
 		// Booleans.
 		{"x.yaml", "keepalive: maybe\n", `x.yaml:1: keepalive: want true or false, got string "maybe"`},
 		{"x.json", `{"http2": "yes"}`, `x.json:1: http2: want true or false, got string "yes"`},
+		// A logout that is neither a boolean nor a mapping, or has a field
+		// it does not know.
+		{"x.yaml", "scenarios: [{flow: {logout: maybe}}]\n",
+			`x.yaml:1: scenarios[0].flow.logout: want true, false or a mapping of Logout fields, got string "maybe"`},
+		{"x.json", `{"scenarios": [{"flow": {"logout": "yes"}}]}`,
+			`x.json:1: scenarios[0].flow.logout: want true, false or an object of Logout fields, got string "yes"`},
+		{"x.yaml", "scenarios: [{flow: {logout: {veify: true}}}]\n",
+			`x.yaml:1: scenarios[0].flow.logout: field "veify" is not a Logout field (did you mean verify?)`},
 		// Header values are strings.
 		{"x.yaml", "targets: [{headers: {A: [1]}}]\n", `x.yaml:1: targets[0].headers["A"]: want a string, got a list`},
 		// YAML that is not UTF-8, or has control characters, or !!binary that is not text.

@@ -191,6 +191,11 @@ func (c *yamlChecker) check(n *yaml.Node, t reflect.Type, path string) *Error {
 			return errorf(n, path, "%v", err)
 		}
 		return nil
+	case orBool(t) && n.Kind == yaml.ScalarNode:
+		if c.scalar(n, reflect.TypeFor[bool](), path) != nil {
+			return errorf(n, path, "want %s, got %s", want(t, syntaxYAML), got(n))
+		}
+		return nil
 	case t.Kind() == reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			return errorf(n, path, "want %s, got %s", want(t, syntaxYAML), got(n))

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 
 	"github.com/barrage-load/barrage/events"
@@ -14,14 +16,22 @@ import (
 // contact against its allow_hosts (--allow-hosts; none allows every host)
 // and the addresses never contacted: the names it writes
 // (journey.CheckHosts), the addresses they resolve to here, where the
-// local workers resolve them too, and what the flows' discovery returns.
-// Each refusal is a line of its own, prefixed by name.
-func checkHosts(s *events.RunSpec, name string) error {
+// local workers resolve them too, and what the flows' discovery returns
+// (with the endpoints the flows need). Each refusal is a line of its own,
+// prefixed by name; what discovery changes in the flows is a line on
+// stderr.
+func checkHosts(s *events.RunSpec, name string, stderr io.Writer) error {
 	g := hostguard.Guard{}.With(s.AllowHosts)
 	err := journey.CheckHosts(s, g)
 	if err == nil {
 		ctx, d := context.Background(), &hostguard.Dialer{Guard: g}
-		err = errors.Join(journey.CheckAddresses(ctx, s, d), journey.CheckDiscovery(ctx, s, d))
+		notes, derr := journey.CheckDiscovery(ctx, s, d)
+		err = errors.Join(journey.CheckAddresses(ctx, s, d), derr)
+		if err == nil {
+			for _, n := range notes {
+				fmt.Fprintf(stderr, "%s: %s\n", name, n)
+			}
+		}
 	}
 	if err == nil {
 		return nil

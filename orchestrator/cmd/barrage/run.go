@@ -93,7 +93,7 @@ func localBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (_ *orchestr
 	if err := journey.CheckSecrets(context.Background(), s, nil); err != nil {
 		return nil, nil, badInput("%s: %v", f.specName, err)
 	}
-	if err := checkHosts(s, f.specName); err != nil {
+	if err := checkHosts(s, f.specName, stderr); err != nil {
 		return nil, nil, err
 	}
 	var debug *journey.Debug
