@@ -60,6 +60,8 @@ func checkSteps(t *testing.T, rep *events.Report, scenario string, steps ...stri
 		switch {
 		case tr.Name == "":
 			t.Errorf("the report has no step %s/%s; its targets: %s", scenario, s, strings.Join(names, ", "))
+		case tr.Requests == 0:
+			t.Errorf("%s: no request: every iteration stopped before it (the step before did not pass)", tr.Name)
 		case tr.Success != tr.Requests:
 			t.Errorf("%s: %d of %d requests succeeded; statuses %v, errors %v", tr.Name, tr.Success, tr.Requests,
 				tr.StatusCodes, tr.Errors)
@@ -184,16 +186,37 @@ func checkRevoked(t *testing.T, h *Hydra, grants grantLog) {
 	}
 }
 
-// detail sums the report's error details that end with what (such as
-// logout_not_effective).
-func detail(rep *events.Report, what string) int64 {
+// detail counts the failures the report gives as what (such as
+// logout_not_effective): the error details naming it, else the error
+// messages, else the error classes of the scenario's targets. It also
+// returns where it looked, for failure messages.
+func detail(rep *events.Report, scenario, what string) (int64, string) {
 	var n int64
 	for k, v := range rep.ErrorDetails {
-		if strings.HasSuffix(k, what) {
+		if strings.Contains(k, what) {
 			n += v
 		}
 	}
-	return n
+	if n > 0 {
+		return n, "error_details"
+	}
+	for _, msgs := range rep.ErrorMessages {
+		for _, m := range msgs {
+			if strings.Contains(m.Message, what) {
+				n += m.Count
+			}
+		}
+	}
+	if n > 0 {
+		return n, "error_messages"
+	}
+	for _, tr := range rep.Targets {
+		if tr.Group == scenario {
+			n += tr.Errors[what]
+		}
+	}
+	return n, fmt.Sprintf("error_details %v, error_messages %v, %s's iteration errors %v", rep.ErrorDetails,
+		rep.ErrorMessages, scenario, step(rep, scenario, "").Errors)
 }
 
 // grantLog is what the tap saw at hydra's token endpoint.
