@@ -86,11 +86,18 @@ type HydraOptions struct {
 	KeepTokensOnLogout bool
 }
 
-// StartHydra starts hydra (serve all --dev, DSN memory, which migrates at
-// start), the login-and-consent app and the tap, registers the clients, and
+// StartHydra starts hydra (serve all --dev, DSN memory: an in-memory SQLite
+// it migrates at start), the login-and-consent app and the tap, registers the clients, and
 // warms discovery (hydra makes its signing keys on the first request). The
 // binary is $BARRAGE_HYDRA, else integration/.deps/bin/hydra (where
 // install.sh builds it), else hydra on PATH; it must be HydraVersion.
+//
+// Hydra on SQLite does not take concurrent logins: in memory, overlapping
+// transactions fail ("Unable to serialize access due to a concurrent update
+// in another session"), and with a database file (WAL, a busy timeout, any
+// pool size) the code exchanges of 24 concurrent logins hang on its
+// signing keys until they time out. Send one iteration at a time
+// (max_inflight: 1); for concurrency, hydra needs PostgreSQL.
 func StartHydra(t testing.TB, opts HydraOptions) *Hydra {
 	t.Helper()
 	bin := find(t, "hydra", envOr(HydraEnv, filepath.Join(depsDir(), "bin", "hydra"), "hydra")...)
@@ -105,19 +112,15 @@ func StartHydra(t testing.TB, opts HydraOptions) *Hydra {
 	client := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
 	h.RedirectURI, h.PostLogoutRedirectURI = client+"/callback", client+"/logged-out"
 
+	cfg := filepath.Join(t.TempDir(), "hydra.yaml")
 	var public string
 	for try := 0; ; try++ { // hydra's two free ports may be taken before it binds them
 		pub, adm := freePort(t), freePort(t)
 		public, h.AdminURL = fmt.Sprintf("http://127.0.0.1:%d", pub), fmt.Sprintf("http://127.0.0.1:%d", adm)
-		cfg := filepath.Join(t.TempDir(), "hydra.yaml")
 		if err := os.WriteFile(cfg, []byte(hydraConfig(h, pub, adm)), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(bin, "serve", "all", "--dev", "--sqa-opt-out", "--config", cfg)
-		// hydra reads any setting from the environment too (DSN, URLS_…),
-		// over the file: it gets none of ours.
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()}
-		h.p = startProc(t, "hydra", cmd, newTail(""))
+		h.p = startProc(t, "hydra", hydraCommand(bin, "serve", "all", "--dev", "--sqa-opt-out", "--config", cfg), newTail(""))
 		why := waitHTTP(h.AdminURL+"/health/ready", h.p, 60*time.Second)
 		if why == "" {
 			break
@@ -154,6 +157,15 @@ func hydraVersion(bin string) string {
 		}
 	}
 	return "(no Version line)"
+}
+
+// hydraCommand is the command hydra args. Hydra reads any setting from the
+// environment too (DSN, URLS_…), over its configuration file: it gets none
+// of ours.
+func hydraCommand(bin string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()}
+	return cmd
 }
 
 // hydraConfig is hydra's configuration file (keys of v2.3.0's
