@@ -95,9 +95,10 @@ type HydraOptions struct {
 // Hydra on SQLite does not take concurrent logins: in memory, overlapping
 // transactions fail ("Unable to serialize access due to a concurrent update
 // in another session"), and with a database file (WAL, a busy timeout, any
-// pool size) the code exchanges of 24 concurrent logins hang on its
-// signing keys until they time out. Send one iteration at a time
-// (max_inflight: 1); for concurrency, hydra needs PostgreSQL.
+// pool size) the authorization responses of 24 concurrent logins hung
+// until they timed out, hydra saying it could not ensure its signing keys.
+// Send one iteration at a time (max_inflight: 1); for concurrency, hydra
+// needs PostgreSQL.
 func StartHydra(t testing.TB, opts HydraOptions) *Hydra {
 	t.Helper()
 	bin := find(t, "hydra", envOr(HydraEnv, filepath.Join(depsDir(), "bin", "hydra"), "hydra")...)
