@@ -106,6 +106,19 @@ func (a *consentApp) request(kind, challenge string) (*hydraRequest, error) {
 	return &req, err
 }
 
+// pending reads the request (kind) whose challenge the URL carries, as
+// hydra sends the browser to a page; if hydra does not give it, it answers
+// 400 and returns nil.
+func (a *consentApp) pending(w http.ResponseWriter, r *http.Request, kind string) (string, *hydraRequest) {
+	challenge := r.URL.Query().Get(kind + "_challenge")
+	req, err := a.request(kind, challenge)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return challenge, nil
+	}
+	return challenge, req
+}
+
 // decide accepts or rejects a request (kind, challenge) with body and sends
 // the browser where hydra says; it reports whether hydra took the decision.
 func (a *consentApp) decide(w http.ResponseWriter, r *http.Request, kind, verb, challenge string, body any) bool {
@@ -122,10 +135,8 @@ func (a *consentApp) decide(w http.ResponseWriter, r *http.Request, kind, verb, 
 }
 
 func (a *consentApp) loginPage(w http.ResponseWriter, r *http.Request) {
-	challenge := r.URL.Query().Get("login_challenge")
-	req, err := a.request("login", challenge)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	challenge, req := a.pending(w, r, "login")
+	if req == nil {
 		return
 	}
 	if req.Skip {
@@ -168,10 +179,8 @@ func userOK(user, password string) bool {
 }
 
 func (a *consentApp) consentPage(w http.ResponseWriter, r *http.Request) {
-	challenge := r.URL.Query().Get("consent_challenge")
-	req, err := a.request("consent", challenge)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	challenge, req := a.pending(w, r, "consent")
+	if req == nil {
 		return
 	}
 	if req.Skip || req.Client.SkipConsent {
@@ -217,19 +226,21 @@ func (a *consentApp) acceptConsent(w http.ResponseWriter, r *http.Request, chall
 // logout accepts a logout request and, with revoke, revokes the subject's
 // consent to the client, and with it the tokens hydra issued them.
 func (a *consentApp) logout(w http.ResponseWriter, r *http.Request) {
-	challenge := r.URL.Query().Get("logout_challenge")
-	req, err := a.request("logout", challenge)
-	if err == nil && a.revoke {
+	challenge, req := a.pending(w, r, "logout")
+	if req == nil {
+		a.logouts.Count(false)
+		return
+	}
+	if a.revoke {
 		q := url.Values{"subject": {req.Subject}, "client": {req.Client.ID}}
 		if req.Client.ID == "" { // logout without id_token_hint: every client
 			q = url.Values{"subject": {req.Subject}, "all": {"true"}}
 		}
-		err = a.admin.do(http.MethodDelete, "/admin/oauth2/auth/sessions/consent", q, nil, nil)
-	}
-	if err != nil {
-		a.logouts.Count(false)
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
+		if err := a.admin.do(http.MethodDelete, "/admin/oauth2/auth/sessions/consent", q, nil, nil); err != nil {
+			a.logouts.Count(false)
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
 	}
 	a.logouts.Count(a.decide(w, r, "logout", "accept", challenge, nil))
 }

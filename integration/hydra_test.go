@@ -70,7 +70,9 @@ func testHydraHandMade(t *testing.T, bin string) {
 			skippedConsent: "consent", token: "token"})
 }
 
-const hydraHandMadeSpec = `name: hydra hand-made
+// hydraHandMadeSpec: a browser login as steps; each scenario's vars name
+// the issuer, client_id, scope and redirect_uri its shared steps use.
+var hydraHandMadeSpec = `name: hydra hand-made
 ` + hydraLoad + `scenarios:
   - name: browser
     weight: 2
@@ -78,25 +80,13 @@ const hydraHandMadeSpec = `name: hydra hand-made
     vars:
       issuer: "$ISSUER"
       client_id: "` + HydraBasicWebClient + `"
+      scope: openid offline_access
       redirect_uri: "$REDIRECT_URI"
       post_logout: "$POST_LOGOUT_REDIRECT_URI"
     secrets: {basic: "env:HYDRA_BASIC_AUTH"}
     steps:
-      # hydra sends the browser to the login app: the login page
-      - name: authorize
-        url: "{{issuer}}/oauth2/auth?response_type=code&client_id={{client_id}}&redirect_uri={{redirect_uri | urlencode}}&scope=openid+offline_access&state={{state}}&nonce={{nonce}}&code_challenge={{pkce_challenge}}&code_challenge_method=S256"
-        follow_redirects: true
-        expect: [200]
-        extract:
-          - {var: action, from: form, expr: "#login-form.action"}
-          - {var: challenge, from: form, expr: challenge}
-          - {var: csrf, from: form, expr: csrf}
-      # the app accepts the login; hydra sends the browser on to the consent page
-      - name: form
-        method: POST
-        url: "{{action}}"
-        form: {challenge: "{{challenge}}", csrf: "{{csrf}}", login: "{{username}}", password: "{{password}}"}
-        follow_redirects: true
+` + hydraAuthorize + `      # the app accepts the login; hydra sends the browser on to the consent page
+` + hydraLoginPost + `        follow_redirects: true
         expect: [200]
         extract:
           - {var: action, from: form, expr: "#consent-form.action"}
@@ -109,11 +99,7 @@ const hydraHandMadeSpec = `name: hydra hand-made
         expect: [302]
         extract: [{var: next, from: header, expr: Location}]
       # hydra's answer to the consent verifier: the redirect_uri (never served) with the code
-      - name: callback
-        url: "{{next}}"
-        expect: [302, 303]
-        extract: [{var: code, from: query, expr: code}]
-      - name: token
+` + hydraHop("callback", "code") + `      - name: token
         method: POST
         url: "{{issuer}}/oauth2/token"
         headers: {Authorization: "Basic {{basic}}"}
@@ -122,14 +108,7 @@ const hydraHandMadeSpec = `name: hydra hand-made
         extract:
           - {var: refresh_token, from: json, expr: $.refresh_token}
           - {var: id_token, from: json, expr: $.id_token}
-      - name: refresh
-        method: POST
-        url: "{{issuer}}/oauth2/token"
-        headers: {Authorization: "Basic {{basic}}"}
-        form: {grant_type: refresh_token, refresh_token: "{{refresh_token}}"}
-        expect: [200]
-        extract: [{var: refresh_token, from: json, expr: $.refresh_token}]
-        repeat: 2
+` + hydraRefresh("refresh", false) + `        repeat: 2
       # RP-initiated logout: hydra sends the browser to the logout app, which
       # accepts, back to hydra, which ends the session and sends it to
       # post_logout_redirect_uri (never served)
@@ -137,63 +116,83 @@ const hydraHandMadeSpec = `name: hydra hand-made
         url: "{{issuer}}/oauth2/sessions/logout?id_token_hint={{id_token}}&post_logout_redirect_uri={{post_logout | urlencode}}&state={{state}}"
         expect: [302]
         extract: [{var: next, from: header, expr: Location}]
-      - name: logout-app
-        url: "{{next}}"
-        expect: [302]
-        extract: [{var: next, from: header, expr: Location}]
-      - name: logout-done
-        url: "{{next}}"
-        expect: [302]
-      # the session's refresh token no longer works
-      - name: verify
-        method: POST
-        url: "{{issuer}}/oauth2/token"
-        headers: {Authorization: "Basic {{basic}}"}
-        form: {grant_type: refresh_token, refresh_token: "{{refresh_token}}"}
-        expect: [400, 401]
-  - name: first-party
+` + hydraHop("logout-app", "") + hydraHop("logout-done", "") + `      # the session's refresh token no longer works
+` + hydraRefresh("verify", true) + `  - name: first-party
     weight: 1
     users: ` + hydraUsers + `
     vars:
       issuer: "$ISSUER"
       client_id: "` + HydraFirstPartyClient + `"
+      scope: openid
       redirect_uri: "$REDIRECT_URI"
     secrets: {client_secret: "env:HYDRA_FIRST_PARTY_SECRET"}
     steps:
-      - name: authorize
-        url: "{{issuer}}/oauth2/auth?response_type=code&client_id={{client_id}}&redirect_uri={{redirect_uri | urlencode}}&scope=openid&state={{state}}&nonce={{nonce}}&code_challenge={{pkce_challenge}}&code_challenge_method=S256"
+` + hydraAuthorize + `      # hop by hop: the login app, hydra, the consent app (no form: the
+      # client skips consent), hydra, and the redirect_uri with the code
+` + hydraLoginPost + `        expect: [302]
+        extract: [{var: next, from: header, expr: Location}]
+` + hydraHop("login-verifier", "") + hydraHop("consent", "") + hydraHop("callback", "code") + `      - name: token
+        method: POST
+        url: "{{issuer}}/oauth2/token"
+        form: {grant_type: authorization_code, code: "{{code}}", redirect_uri: "{{redirect_uri}}", code_verifier: "{{pkce_verifier}}", client_id: "{{client_id}}", client_secret: "{{client_secret}}"}
+        expect: [200]
+`
+
+// hydraAuthorize is the authorization request with PKCE, whose redirects
+// lead to the login page; it reads the login form.
+const hydraAuthorize = `      - name: authorize
+        url: "{{issuer}}/oauth2/auth?response_type=code&client_id={{client_id}}&redirect_uri={{redirect_uri | urlencode}}&scope={{scope | urlencode}}&state={{state}}&nonce={{nonce}}&code_challenge={{pkce_challenge}}&code_challenge_method=S256"
         follow_redirects: true
         expect: [200]
         extract:
           - {var: action, from: form, expr: "#login-form.action"}
           - {var: challenge, from: form, expr: challenge}
           - {var: csrf, from: form, expr: csrf}
-      # hop by hop: the login app, hydra, the consent app (no form: the
-      # client skips consent), hydra, and the redirect_uri with the code
-      - name: form
+`
+
+// hydraLoginPost posts the login form hydraAuthorize read, with the user
+// in the input named login.
+const hydraLoginPost = `      - name: form
         method: POST
         url: "{{action}}"
         form: {challenge: "{{challenge}}", csrf: "{{csrf}}", login: "{{username}}", password: "{{password}}"}
-        expect: [302]
-        extract: [{var: next, from: header, expr: Location}]
-      - name: login-verifier
+`
+
+// hydraHop is a step that goes where the last answer redirected ({{next}})
+// and expects a redirect on, to {{next}} again, and with param, a query
+// parameter of it into the variable of that name.
+func hydraHop(name, param string) string {
+	s := `      - name: ` + name + `
         url: "{{next}}"
         expect: [302, 303]
-        extract: [{var: next, from: header, expr: Location}]
-      - name: consent
-        url: "{{next}}"
-        expect: [302]
-        extract: [{var: next, from: header, expr: Location}]
-      - name: callback
-        url: "{{next}}"
-        expect: [302, 303]
-        extract: [{var: code, from: query, expr: code}]
-      - name: token
+        extract:
+          - {var: next, from: header, expr: Location}
+`
+	if param != "" {
+		s += `          - {var: ` + param + `, from: query, expr: ` + param + `}
+`
+	}
+	return s
+}
+
+// hydraRefresh is a refresh_token grant of the browser scenario's client
+// (HTTP Basic) that expects 200 and keeps the new refresh token, or with
+// refused, expects hydra to refuse it.
+func hydraRefresh(name string, refused bool) string {
+	s := `      - name: ` + name + `
         method: POST
         url: "{{issuer}}/oauth2/token"
-        form: {grant_type: authorization_code, code: "{{code}}", redirect_uri: "{{redirect_uri}}", code_verifier: "{{pkce_verifier}}", client_id: "{{client_id}}", client_secret: "{{client_secret}}"}
-        expect: [200]
+        headers: {Authorization: "Basic {{basic}}"}
+        form: {grant_type: refresh_token, refresh_token: "{{refresh_token}}"}
 `
+	if refused {
+		return s + `        expect: [400, 401]
+`
+	}
+	return s + `        expect: [200]
+        extract: [{var: refresh_token, from: json, expr: $.refresh_token}]
+`
+}
 
 // testHydraClientCredentials runs the built-in client_credentials flow:
 // every token barrage counts, hydra issued, and it is active.
