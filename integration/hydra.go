@@ -86,9 +86,11 @@ type HydraOptions struct {
 	KeepTokensOnLogout bool
 }
 
-// StartHydra starts hydra (serve all --dev, DSN memory: an in-memory SQLite
-// it migrates at start), the login-and-consent app and the tap, registers the clients, and
-// warms discovery (hydra makes its signing keys on the first request). The
+// StartHydra starts hydra (serve all --dev, DSN memory: an in-memory
+// SQLite it migrates at start), the login-and-consent app and the tap,
+// registers the clients, and warms discovery (hydra makes its signing keys
+// on the first request). A port hydra loses between freePort and its bind
+// (its output says "address already in use") is tried again, twice. The
 // binary is $BARRAGE_HYDRA, else integration/.deps/bin/hydra (where
 // install.sh builds it), else hydra on PATH; it must be HydraVersion.
 //
@@ -160,9 +162,9 @@ func hydraVersion(bin string) string {
 	return "(no Version line)"
 }
 
-// hydraCommand is the command hydra args. Hydra reads any setting from the
-// environment too (DSN, URLS_…), over its configuration file: it gets none
-// of ours.
+// hydraCommand runs hydra with args and none of our environment: hydra
+// reads any setting from the environment too (DSN, URLS_…), over its
+// configuration file.
 func hydraCommand(bin string, args ...string) *exec.Cmd {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()}
