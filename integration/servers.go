@@ -34,9 +34,10 @@ const (
 	NodeEnv  = "BARRAGE_NODE"             // the node binary that runs fauxqs
 	DepsEnv  = "BARRAGE_INTEGRATION_DEPS" // the folder holding node_modules/fauxqs
 	RIEEnv   = "BARRAGE_RIE"              // AWS's Lambda runtime interface emulator, aws-lambda-rie
+	HydraEnv = "BARRAGE_HYDRA"            // ory/hydra v2.3.0 built with -tags sqlite (install.sh)
 )
 
-const installHint = "run integration/install.sh (or set " + MinIOEnv + ", " + NodeEnv + ", " + DepsEnv + ", " + RIEEnv + ")"
+const installHint = "run integration/install.sh (or set " + MinIOEnv + ", " + NodeEnv + ", " + DepsEnv + ", " + RIEEnv + ", " + HydraEnv + ")"
 
 // RIE returns the path of aws-lambda-rie, AWS's Lambda runtime interface
 // emulator, which runs the functions' bootstraps as Lambda does.

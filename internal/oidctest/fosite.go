@@ -295,12 +295,12 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 		s, _ = ar.GetSession().(*session)
 	}
 	if s == nil || (s.SessionState != "" && !p.sessionActive(s.SessionState)) {
-		p.stats.userInfo.count(false)
+		p.stats.userInfo.Count(false)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="`+p.Realm+`", error="invalid_token", error_description="Token verification failed"`)
 		writeJSON(w, http.StatusUnauthorized, oauthError{"invalid_token", "Token verification failed"})
 		return
 	}
-	p.stats.userInfo.count(true)
+	p.stats.userInfo.Count(true)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"sub":                s.GetSubject(),
 		"preferred_username": s.GetUsername(),
@@ -311,7 +311,7 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	resp, err := p.oauth2.NewIntrospectionRequest(ctx, r, newSession(p.kid))
-	p.stats.introspection.count(err == nil)
+	p.stats.introspection.Count(err == nil)
 	if err != nil {
 		p.oauth2.WriteIntrospectionError(ctx, w, err)
 		return
@@ -322,7 +322,7 @@ func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
 func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	err := p.oauth2.NewRevocationRequest(ctx, r)
-	p.stats.revocation.count(err == nil)
+	p.stats.revocation.Count(err == nil)
 	p.oauth2.WriteRevocationResponse(ctx, w, err)
 }
 

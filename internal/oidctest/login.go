@@ -53,7 +53,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = checkPKCE(ar)
 	}
-	p.stats.authorize.count(err == nil)
+	p.stats.authorize.Count(err == nil)
 	if err != nil {
 		p.oauth2.WriteAuthorizeError(ctx, found{w}, ar, err)
 		return
@@ -120,13 +120,13 @@ func (p *Provider) authenticate(w http.ResponseWriter, r *http.Request) {
 		p.mu.Unlock()
 	}
 	if as == nil || time.Since(as.created) > DefaultLoginTimeout {
-		p.stats.logins.count(false)
+		p.stats.logins.Count(false)
 		p.renderError(w, http.StatusBadRequest, MsgCookieNotFound)
 		return
 	}
 	q := r.URL.Query()
 	if q.Get("tab_id") != as.tabID || q.Get("execution") != as.execution || q.Get("client_id") != as.ar.GetClient().GetID() {
-		p.stats.logins.count(false)
+		p.stats.logins.Count(false)
 		p.renderError(w, http.StatusBadRequest, "Invalid Request")
 		return
 	}
@@ -135,13 +135,13 @@ func (p *Provider) authenticate(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	username := r.PostFormValue("username")
 	if stale {
-		p.stats.logins.count(false)
+		p.stats.logins.Count(false)
 		p.renderLogin(w, as, username, MsgExpiredAction)
 		return
 	}
 	u, ok := p.store.checkUser(ctx, username, r.PostFormValue("password"))
 	if !ok {
-		p.stats.logins.count(false)
+		p.stats.logins.Count(false)
 		p.renderLogin(w, as, username, MsgInvalidCredentials)
 		return
 	}
@@ -151,11 +151,11 @@ func (p *Provider) authenticate(w http.ResponseWriter, r *http.Request) {
 	delete(p.auths, as.id)
 	p.mu.Unlock()
 	if !live {
-		p.stats.logins.count(false)
+		p.stats.logins.Count(false)
 		p.renderError(w, http.StatusBadRequest, "You are already logged in.")
 		return
 	}
-	p.stats.logins.count(true)
+	p.stats.logins.Count(true)
 	us := p.newUserSession(u.subject, u.name, time.Now())
 	http.SetCookie(w, &http.Cookie{
 		Name: CookieSession, Value: us.id, Path: "/realms/" + p.Realm + "/",
@@ -211,7 +211,7 @@ func (p *Provider) browserLogout(w http.ResponseWriter, r *http.Request) {
 			target, err = fosite.MatchRedirectURIWithClientRedirectURIs(raw, client)
 		}
 		if err != nil {
-			p.stats.logouts.count(false)
+			p.stats.logouts.Count(false)
 			p.renderError(w, http.StatusBadRequest, "Invalid redirect uri")
 			return
 		}
@@ -229,7 +229,7 @@ func (p *Provider) browserLogout(w http.ResponseWriter, r *http.Request) {
 		p.endUserSession(c.Value)
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieSession, Path: "/realms/" + p.Realm + "/", MaxAge: -1})
-	p.stats.logouts.count(true)
+	p.stats.logouts.Count(true)
 	if target == nil {
 		p.renderError(w, http.StatusOK, "You are logged out")
 		return

@@ -59,10 +59,13 @@ func (s Stats) Tokens() Outcome {
 	return t
 }
 
-// outcome is the live, concurrently updated form of Outcome.
-type outcome struct{ ok, failed atomic.Int64 }
+// Counter is the live, concurrently updated form of Outcome, for servers
+// that count what they served: this package's, and the integration
+// harness's login-and-consent app in front of ory/hydra.
+type Counter struct{ ok, failed atomic.Int64 }
 
-func (o *outcome) count(ok bool) {
+// Count counts one request: a success if ok, else a failure.
+func (o *Counter) Count(ok bool) {
 	if ok {
 		o.ok.Add(1)
 	} else {
@@ -70,18 +73,19 @@ func (o *outcome) count(ok bool) {
 	}
 }
 
-func (o *outcome) load() Outcome { return Outcome{OK: o.ok.Load(), Failed: o.failed.Load()} }
+// Load returns the counts so far.
+func (o *Counter) Load() Outcome { return Outcome{OK: o.ok.Load(), Failed: o.failed.Load()} }
 
 // counters is the live form of Stats.
 type counters struct {
 	discovery, jwks, loginPages, sso                  atomic.Int64
-	authorize, logins, logouts                        outcome
-	clientCredentials, password, refresh, code, other outcome
-	userInfo, introspection, revocation               outcome
+	authorize, logins, logouts                        Counter
+	clientCredentials, password, refresh, code, other Counter
+	userInfo, introspection, revocation               Counter
 }
 
 // grant returns the counter for a grant_type.
-func (c *counters) grant(grantType string) *outcome {
+func (c *counters) grant(grantType string) *Counter {
 	switch grantType {
 	case GrantClientCredentials:
 		return &c.clientCredentials
@@ -101,16 +105,16 @@ func (c *counters) snapshot() Stats {
 		JWKS:              c.jwks.Load(),
 		LoginPages:        c.loginPages.Load(),
 		SSO:               c.sso.Load(),
-		Authorize:         c.authorize.load(),
-		Logins:            c.logins.load(),
-		ClientCredentials: c.clientCredentials.load(),
-		Password:          c.password.load(),
-		RefreshToken:      c.refresh.load(),
-		AuthorizationCode: c.code.load(),
-		OtherGrants:       c.other.load(),
-		Logouts:           c.logouts.load(),
-		UserInfo:          c.userInfo.load(),
-		Introspection:     c.introspection.load(),
-		Revocation:        c.revocation.load(),
+		Authorize:         c.authorize.Load(),
+		Logins:            c.logins.Load(),
+		ClientCredentials: c.clientCredentials.Load(),
+		Password:          c.password.Load(),
+		RefreshToken:      c.refresh.Load(),
+		AuthorizationCode: c.code.Load(),
+		OtherGrants:       c.other.Load(),
+		Logouts:           c.logouts.Load(),
+		UserInfo:          c.userInfo.Load(),
+		Introspection:     c.introspection.Load(),
+		Revocation:        c.revocation.Load(),
 	}
 }

@@ -63,7 +63,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = p.decorate(ctx, ar, resp)
 	}
-	n.count(err == nil)
+	n.Count(err == nil)
 	if err != nil {
 		p.writeTokenError(ctx, w, ar, grant, err)
 		return
@@ -180,7 +180,7 @@ func isSessionNotActive(err error) bool {
 func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	fail := func(status int, code, desc string) {
-		p.stats.logouts.count(false)
+		p.stats.logouts.Count(false)
 		writeJSON(w, status, oauthError{code, desc})
 	}
 	if err := r.ParseForm(); err != nil {
@@ -221,6 +221,6 @@ func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusInternalServerError, "server_error", err.Error())
 		return
 	}
-	p.stats.logouts.count(true)
+	p.stats.logouts.Count(true)
 	w.WriteHeader(http.StatusNoContent)
 }
