@@ -199,7 +199,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 func (p *Provider) browserLogout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
-		p.stats.logouts.count(false)
+		p.stats.logouts.Count(false)
 		p.renderError(w, http.StatusBadRequest, "Invalid Request")
 		return
 	}
@@ -219,7 +219,7 @@ func (p *Provider) browserLogout(w http.ResponseWriter, r *http.Request) {
 	if hint := r.Form.Get("id_token_hint"); hint != "" {
 		sid, err := p.hintSession(hint, r.Form.Get("client_id"))
 		if err != nil {
-			p.stats.logouts.count(false)
+			p.stats.logouts.Count(false)
 			p.renderError(w, http.StatusBadRequest, "Invalid IDToken")
 			return
 		}
