@@ -24,6 +24,34 @@ type loginScenario struct {
 	// token exchanges the code; refresh refreshes; logout reaches the
 	// logout app; verify is a refresh after logout that must be refused.
 	authorize, form, consent, skippedConsent, token, refresh, logout, verify string
+	// chain: the steps are the built-in flow's, each following its
+	// redirects, so a step's requests and successes count every hop; a
+	// step's passes are then the iterations that got past it (passes).
+	chain bool
+}
+
+// passes returns how many times the scenario's step name was passed: its
+// successes for hand-made steps (one request each); for a built-in flow,
+// whose steps follow redirects, the iterations run less those that failed
+// at name or a step before it in flowSteps (the iteration's error details
+// say which step: "class STEP: …").
+func passes(rep *events.Report, s loginScenario, name string) int64 {
+	if !s.chain {
+		return step(rep, s.name, name).Success
+	}
+	it := step(rep, s.name, "")
+	n := it.Requests
+	for _, st := range flowSteps {
+		for k, v := range it.ErrorDetails {
+			if _, detail, _ := strings.Cut(k, " "); strings.HasPrefix(detail, st+":") {
+				n -= v
+			}
+		}
+		if st == name {
+			break
+		}
+	}
+	return n
 }
 
 // step returns the report's target SCENARIO/STEP, or the scenario's
@@ -88,17 +116,23 @@ func checkLogins(t *testing.T, h *Hydra, rep *events.Report, scenarios ...loginS
 	t.Helper()
 	st := h.Stats()
 	// sum counts, over the scenarios, the step each names.
-	sum := func(stepOf func(loginScenario) string, count func(events.TargetReport) int64) int64 {
+	sum := func(stepOf func(loginScenario) string, count func(loginScenario, string) int64) int64 {
 		var n int64
 		for _, s := range scenarios {
 			if name := stepOf(s); name != "" {
-				n += count(step(rep, s.name, name))
+				n += count(s, name)
 			}
 		}
 		return n
 	}
-	ok := func(tr events.TargetReport) int64 { return tr.Success }
-	failed := func(tr events.TargetReport) int64 { return tr.Requests - tr.Success }
+	ok := func(s loginScenario, name string) int64 { return passes(rep, s, name) }
+	failed := func(s loginScenario, name string) int64 {
+		if s.chain { // a failed hop fails the iteration: its details say where
+			return passes(rep, s, previous(name)) - passes(rep, s, name)
+		}
+		tr := step(rep, s.name, name)
+		return tr.Requests - tr.Success
+	}
 	authorize := func(s loginScenario) string { return s.authorize }
 	form := func(s loginScenario) string { return s.form }
 	consent := func(s loginScenario) string { return s.consent }
@@ -127,19 +161,19 @@ func checkLogins(t *testing.T, h *Hydra, rep *events.Report, scenarios ...loginS
 		}
 		code := grantsOf(grants, "", "authorization_code")
 		figure(t, fmt.Sprintf("%s: code exchanges: barrage's %s successes, hydra's 200 answers", s.name, s.token),
-			step(rep, s.name, s.token).Success, int64(len(code.answered(200))))
+			passes(rep, s, s.token), int64(len(code.answered(200))))
 		if s.refresh == "" {
 			continue
 		}
 		refresh := grantsOf(grants, "", "refresh_token")
 		figure(t, fmt.Sprintf("%s: refreshes: barrage's %s successes, hydra's 200 answers", s.name, s.refresh),
-			step(rep, s.name, s.refresh).Success, int64(len(refresh.answered(200))))
+			step(rep, s.name, s.refresh).Success, int64(len(refresh.answered(200)))) // one request a refresh
 		if s.logout == "" {
 			continue
 		}
 		refused := refresh.refused()
 		figure(t, fmt.Sprintf("%s: refreshes after logout: barrage's %s successes, hydra's refusals", s.name, s.logout),
-			step(rep, s.name, s.logout).Success, int64(len(refused)))
+			passes(rep, s, s.logout), int64(len(refused)))
 		if s.verify != "" {
 			var refusals int64 // a refused refresh passes the step, but the report counts 2xx/3xx as successes
 			for code, n := range step(rep, s.name, s.verify).StatusCodes {
@@ -211,6 +245,16 @@ func detail(rep *events.Report, scenario, what string) (int64, string) {
 		return n, "error_messages"
 	}
 	for _, tr := range rep.Targets {
+		for k, v := range tr.ErrorDetails {
+			if tr.Group == scenario && strings.Contains(k, what) {
+				n += v
+			}
+		}
+	}
+	if n > 0 {
+		return n, scenario + "'s targets' error_details"
+	}
+	for _, tr := range rep.Targets {
 		if tr.Group == scenario {
 			n += tr.Errors[what]
 		}
@@ -241,4 +285,14 @@ func (l grantLog) answered(status int) grantLog {
 // refused keeps the grants hydra did not answer with 200.
 func (l grantLog) refused() grantLog {
 	return slices.DeleteFunc(slices.Clone(l), func(g TokenGrant) bool { return g.Status == 200 })
+}
+
+// previous returns the step before name in flowSteps ("" for the first).
+func previous(name string) string {
+	for i, st := range flowSteps {
+		if st == name && i > 0 {
+			return flowSteps[i-1]
+		}
+	}
+	return ""
 }
