@@ -33,25 +33,20 @@ gobin="$(go env GOBIN)"
 if [ -z "$gobin" ]; then
   gobin="$(go env GOPATH | cut -d: -f1)/bin"
 fi
-if [ -x "$gobin/minio" ]; then
-  echo "MinIO: $gobin/minio (already installed)"
-else
-  echo "MinIO: building $minio_version into $gobin (about 3.5 min the first time)"
-  t0=$SECONDS
-  GOFLAGS=-buildvcs=false go install "github.com/minio/minio@$minio_version"
-  echo "MinIO: built in $((SECONDS - t0)) s"
-fi
-
-rie_module=github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
-rie_version=v0.0.0-20261030222936-bef5c4ba774d
-if [ -x "$gobin/aws-lambda-rie" ]; then
-  echo "aws-lambda-rie: $gobin/aws-lambda-rie (already installed)"
-else
-  echo "aws-lambda-rie: building $rie_version into $gobin"
-  t0=$SECONDS
-  GOFLAGS=-buildvcs=false go install "$rie_module@$rie_version"
-  echo "aws-lambda-rie: built in $((SECONDS - t0)) s"
-fi
+# go_install NAME MODULE@VERSION [WHEN]: go install the pinned module into
+# $gobin once; WHEN says how long the first build takes.
+go_install() {
+  if [ -x "$gobin/$1" ]; then
+    echo "$1: $gobin/$1 (already installed)"
+    return
+  fi
+  echo "$1: building ${2#*@} into $gobin${3:+ ($3)}"
+  local t0=$SECONDS
+  GOFLAGS=-buildvcs=false go install "$2"
+  echo "$1: built in $((SECONDS - t0)) s"
+}
+go_install minio "github.com/minio/minio@$minio_version" "about 3.5 min the first time"
+go_install aws-lambda-rie "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
 
 deps="$here/.deps"
 
