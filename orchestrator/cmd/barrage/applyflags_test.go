@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +121,40 @@ targets:
 				t.Errorf("spec\n got %+v\nwant %+v", got, want)
 			}
 		})
+	}
+}
+
+// TestOverridesCoverFlags: every flag of run and plan either overrides a
+// field of the spec through a row of specOverrides, or is named below as
+// one that does something else; and every row names a flag of both. A new
+// flag fails this test until it is given its place.
+func TestOverridesCoverFlags(t *testing.T) {
+	elsewhere := map[string]string{ // flag → what handles it
+		"target": "applyFlags", "targets": "applyFlags",
+		"rate": "applyLoadFlags", "ramp-to": "applyLoadFlags", "duration": "applyLoadFlags",
+		"backend": "not the spec", "kind": "not the spec", "stack": "not the spec", "api": "not the spec",
+		"out": "not the spec", "procs": "not the spec", "json": "not the spec", "quiet": "not the spec",
+		"demo": "not the spec", "debug": "not the spec",
+		"lambda-concurrency": "not the spec", "fargate-vcpu": "not the spec",
+	}
+	rows := map[string]bool{}
+	for _, o := range specOverrides {
+		if rows[o.flag] {
+			t.Errorf("specOverrides: two rows for --%s", o.flag)
+		}
+		rows[o.flag] = true
+	}
+	for _, cmd := range []string{"run", "plan"} {
+		names := flagNames(cmd)
+		for _, n := range names {
+			if _, ok := elsewhere[n]; !rows[n] && !ok {
+				t.Errorf("%s --%s: neither a row of specOverrides nor handled elsewhere", cmd, n)
+			}
+		}
+		for row := range rows {
+			if !slices.Contains(names, row) {
+				t.Errorf("specOverrides' row --%s is not a flag of %s", row, cmd)
+			}
+		}
 	}
 }

@@ -7,17 +7,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
-	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/report"
 	"github.com/barrage-load/barrage/pkg/spec"
-	"github.com/barrage-load/barrage/pkg/targets"
 )
 
 func defineRun(fs *flagSet) runner {
@@ -152,139 +149,6 @@ func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan st
 		return &thresholdError{out.Stopped}
 	}
 	return verdict(out.Report)
-}
-
-// specFromFlags reads the spec of run or plan: the parsed flags f and an
-// optional SPEC file (pos), flags overriding the file. It does not
-// validate: the caller applies defaults and checks.
-func specFromFlags(f *runFlags, pos []string, stdin io.Reader) (events.RunSpec, error) {
-	if len(pos) > 1 {
-		return events.RunSpec{}, badInput("at most one SPEC file, got %d: %s", len(pos), strings.Join(pos, " "))
-	}
-	var s events.RunSpec
-	f.specName = "flags"
-	if len(pos) == 1 {
-		f.specName = pos[0]
-		if pos[0] == "-" {
-			f.specName = "stdin"
-		}
-		var err error
-		if s, err = spec.LoadFrom(pos[0], stdin); err != nil {
-			return events.RunSpec{}, badInput("%v", err)
-		}
-	}
-	if err := applyFlags(&s, f, f.set()); err != nil {
-		return events.RunSpec{}, err
-	}
-	return s, nil
-}
-
-// applyFlags overrides s with the flags that were set.
-func applyFlags(s *events.RunSpec, f *runFlags, set map[string]bool) error {
-	var body string
-	if set["body"] {
-		body = f.body
-		if rest, ok := strings.CutPrefix(f.body, "@"); ok {
-			b, err := os.ReadFile(rest)
-			if err != nil {
-				var pe *os.PathError
-				if errors.As(err, &pe) {
-					err = pe.Err
-				}
-				return badInput("--body: cannot read body file %s: %v", rest, err)
-			}
-			body = string(b)
-		}
-	}
-	headers := map[string]string{}
-	for _, h := range f.headers {
-		k, v, ok := strings.Cut(h, ":")
-		if !ok || strings.TrimSpace(k) == "" {
-			return badInput("--header %q: want \"Name: value\"", h)
-		}
-		k = strings.TrimSpace(k)
-		v = strings.TrimSpace(v)
-		if old, dup := headers[k]; dup {
-			v = old + ", " + v
-		}
-		headers[k] = v
-	}
-	var fromFlags []events.Target
-	for _, u := range f.targets {
-		fromFlags = append(fromFlags, events.Target{URL: u})
-	}
-	if set["targets"] {
-		ts, err := targets.ParseFile(f.targetsFile)
-		if err != nil {
-			return badInput("%v", err)
-		}
-		fromFlags = append(fromFlags, ts...)
-	}
-	if len(fromFlags) > 0 {
-		s.Targets = fromFlags
-	}
-	for i := range s.Targets {
-		t := &s.Targets[i]
-		if set["method"] {
-			t.Method = f.method
-		}
-		if set["body"] {
-			t.Body, t.BodyFile = body, ""
-		}
-		if len(headers) > 0 {
-			m := make(map[string]string, len(t.Headers)+len(headers))
-			for k, v := range t.Headers {
-				m[k] = v
-			}
-			for k, v := range headers {
-				m[k] = v
-			}
-			t.Headers = m
-		}
-	}
-	if err := applyLoadFlags(s, f, set); err != nil {
-		return err
-	}
-	if set["timeout"] || s.Timeout == 0 {
-		s.Timeout = f.timeout
-	}
-	if set["workers"] {
-		s.Workers = f.workers
-	}
-	if set["keepalive"] {
-		s.KeepAlive = &f.keepalive
-	}
-	if set["http2"] {
-		s.HTTP2 = f.http2
-	}
-	if set["h2c"] {
-		s.H2C = f.h2c
-	}
-	if set["insecure"] {
-		s.Insecure = f.insecure
-	}
-	if set["max-inflight"] {
-		s.MaxInflight = f.maxInflight
-	}
-	if set["late-limit"] {
-		s.LateLimit = &f.lateLimit
-	}
-	if set["connections"] {
-		s.Connections = f.connections
-	}
-	if set["name"] {
-		s.Name = f.name
-	}
-	if set["allow-hosts"] {
-		s.AllowHosts = hostguard.Split(f.allowHosts)
-	}
-	if s.Duration.D() < 0 || s.Duration == 0 && !s.Load.Staged() {
-		return badInput("--duration must be positive, got %s", s.Duration)
-	}
-	if s.Timeout.D() <= 0 {
-		return badInput("--timeout must be positive, got %s", s.Timeout)
-	}
-	return nil
 }
 
 // interrupts returns a channel that carries each SIGINT or SIGTERM to
