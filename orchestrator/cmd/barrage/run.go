@@ -23,42 +23,63 @@ func defineRun(fs *flagSet) runner {
 	return func(pos []string, std stdio) error { return cmdRun(f, pos, std) }
 }
 
-// cmdRun runs a test to its report: barrage run [SPEC] [flags].
+// cmdRun runs a test to its report: barrage run [SPEC] [flags]. Its flags
+// are parsed (defineRun); then it reads the spec (specFromFlags), chooses
+// the backend and prepares the spec for it (newBackend), and runs it to
+// its report, prints the report and says what the exit status is (runOn).
 func cmdRun(f *runFlags, pos []string, std stdio) error {
-	stdout, stderr := std.out, std.err
 	s, err := specFromFlags(f, pos, std.in)
 	if err != nil {
 		return err
 	}
-	var b orchestrator.Backend
+	b, stop, err := newBackend(&s, f, std.err)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	ints, stopInts := interrupts(std.err, f.backend)
+	defer stopInts()
+	defer startProfiling()()
+	return runOn(b, s, f, ints, std.out, std.err)
+}
+
+// newBackend returns the backend --backend names, with s prepared for it:
+// its defaults and checks (awsBackend), and locally also the demo target,
+// the secrets and the hosts (localBackend). stop releases what it started.
+func newBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (_ orchestrator.Backend, stop func(), err error) {
 	switch f.backend {
 	case "aws":
-		if f.demo || f.procs {
-			return badInput("--demo and --procs are for the local backend")
-		}
-		s = s.WithDefaults()
-		if err := spec.Check(s, f.specName); err != nil {
-			return badInput("%v", err)
-		}
-		c, err := f.aws.client(context.Background())
+		b, err := awsBackend(s, f)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		b = &orchestrator.APIBackend{Client: c, Kind: f.kind}
+		return b, func() {}, nil
 	case "local":
-		lb, stop, err := localBackend(&s, f, stderr)
+		lb, stop, err := localBackend(s, f, stderr)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		defer stop()
-		b = lb
-	default:
-		return badInput("unknown backend %q (want local or aws)", f.backend)
+		return lb, stop, nil
 	}
-	ints, stop := interrupts(stderr, f.backend)
-	defer stop()
-	defer startProfiling()()
-	return runOn(b, s, f, ints, stdout, stderr)
+	return nil, nil, badInput("unknown backend %q (want local or aws)", f.backend)
+}
+
+// awsBackend prepares a deployed run of s: defaults and the checks of
+// the spec; the deployment's API checks the rest (hosts, secrets, quotas)
+// when the run is submitted.
+func awsBackend(s *events.RunSpec, f *runFlags) (*orchestrator.APIBackend, error) {
+	if f.demo || f.procs {
+		return nil, badInput("--demo and --procs are for the local backend")
+	}
+	*s = s.WithDefaults()
+	if err := spec.Check(*s, f.specName); err != nil {
+		return nil, badInput("%v", err)
+	}
+	c, err := f.aws.client(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return &orchestrator.APIBackend{Client: c, Kind: f.kind}, nil
 }
 
 // localBackend prepares a local run of s: the demo target if asked for,
@@ -104,10 +125,25 @@ func localBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (_ *orchestr
 		Log: workerLog(stderr, f.quiet), Debug: debug}}, closeDemo, nil
 }
 
-// runOn runs s on b to its report (orchestrator.Execute), prints the
-// report, and returns what decides the exit status.
+// runOn runs s on b to its report (execute), prints the report (render),
+// and returns what decides the exit status (exitError).
 func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan struct{}, stdout, stderr io.Writer) error {
 	local, _ := b.(*orchestrator.LocalBackend)
+	out, err := execute(b, local, s, f, ints, stderr)
+	if err != nil {
+		return err
+	}
+	if err := render(stdout, out, f, local); err != nil {
+		return err
+	}
+	return exitError(out)
+}
+
+// execute runs s on b to its report (orchestrator.Execute), showing its
+// plan and progress on stderr. local is b when it is the local backend.
+// The error says why there is no report, and where to look.
+func execute(b orchestrator.Backend, local *orchestrator.LocalBackend, s events.RunSpec, f *runFlags,
+	ints <-chan struct{}, stderr io.Writer) (*orchestrator.Outcome, error) {
 	show := func(sub *orchestrator.Submitted) orchestrator.Display {
 		if local == nil {
 			fmt.Fprint(stderr, plan.Summary(sub.Plan))
@@ -123,22 +159,34 @@ func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan st
 	var late *orchestrator.NotFinishedError
 	switch {
 	case errors.As(err, &rejected):
-		return badInput("%v", err)
+		return nil, badInput("%v", err)
 	case errors.As(err, &late) && local != nil:
-		return fmt.Errorf("%w; see the run folder %s", err, local.Folder(late.RunID))
+		return nil, fmt.Errorf("%w; see the run folder %s", err, local.Folder(late.RunID))
 	case errors.As(err, &late):
-		return fmt.Errorf("%w; see: barrage status %s", err, late.RunID)
+		return nil, fmt.Errorf("%w; see: barrage status %s", err, late.RunID)
 	case err != nil:
-		return err
+		return nil, err
 	}
+	return out, nil
+}
+
+// render prints a run's report to stdout: report.json with --json, else
+// the text report and, for a local run, where its folder is.
+func render(stdout io.Writer, out *orchestrator.Outcome, f *runFlags, local *orchestrator.LocalBackend) error {
 	if f.json {
-		err = writeJSON(stdout, out.Report)
-	} else if err = report.Text(stdout, out.Report); err == nil && local != nil {
-		_, err = fmt.Fprintf(stdout, "\nRun folder: %s\n", local.Folder(out.RunID))
+		return writeJSON(stdout, out.Report)
 	}
-	if err != nil {
+	if err := report.Text(stdout, out.Report); err != nil || local == nil {
 		return err
 	}
+	_, err := fmt.Fprintf(stdout, "\nRun folder: %s\n", local.Folder(out.RunID))
+	return err
+}
+
+// exitError is what decides the exit status of a run with a report
+// (exitStatus): interrupted (130), nothing sent (3), stopped by a
+// threshold's abort or a threshold failed (1), else nil (0).
+func exitError(out *orchestrator.Outcome) error {
 	if out.Interrupted {
 		return errInterrupted
 	}
