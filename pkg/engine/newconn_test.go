@@ -43,7 +43,9 @@ func TestNewConnectionPerRequest(t *testing.T) {
 			before := fdCount(t)
 
 			res := run(t, Config{Targets: []events.Target{target(srv.URL + "/")},
-				Pacer: pacer.Constant{R: 50, D: 400 * time.Millisecond}, MaxInflight: 10,
+				// A slot for every arrival: a handshake slowed by a loaded
+				// machine must not drop one.
+				Pacer: pacer.Constant{R: 50, D: 400 * time.Millisecond}, MaxInflight: n,
 				Timeout: 2 * time.Second, KeepAlive: false, Protocol: tt.protocol, Insecure: true})
 
 			c := res.Counts
