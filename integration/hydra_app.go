@@ -15,8 +15,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-
-	"github.com/barrage-load/barrage/internal/oidctest"
 )
 
 // HydraStats is what the login-and-consent app has done: the provider's own
@@ -28,7 +26,7 @@ type HydraStats struct {
 	// Logins counts login form posts: OK those hydra accepted, Failed the
 	// others (a bad CSRF token, an unknown user, a wrong password, hydra
 	// refusing).
-	Logins oidctest.Outcome
+	Logins Outcome
 	// LoginsSkipped counts login requests hydra said to skip (it knew the
 	// browser's session), accepted without a form.
 	LoginsSkipped int64
@@ -36,14 +34,37 @@ type HydraStats struct {
 	ConsentPages int64
 	// Consents counts consent form posts: OK approved and accepted by
 	// hydra, Failed denied, or refused.
-	Consents oidctest.Outcome
+	Consents Outcome
 	// ConsentsSkipped counts consent requests accepted without a form: a
 	// client with skip_consent, or a consent hydra remembered.
 	ConsentsSkipped int64
 	// Logouts counts logout requests accepted (and, unless
 	// HydraOptions.KeepTokensOnLogout, the tokens revoked): OK, or Failed.
-	Logouts oidctest.Outcome
+	Logouts Outcome
 }
+
+// Outcome counts the requests of one kind that the app accepted and those
+// it did not. (internal/oidctest has a type like it for its providers; that
+// package is a module of its own, which the root module does not require.)
+type Outcome struct {
+	// OK counts the requests accepted; Failed the others.
+	OK, Failed int64
+}
+
+// counter is the live form of an Outcome, safe for concurrent use.
+type counter struct{ ok, failed atomic.Int64 }
+
+// Count counts one request: accepted if ok, else failed.
+func (c *counter) Count(ok bool) {
+	if ok {
+		c.ok.Add(1)
+		return
+	}
+	c.failed.Add(1)
+}
+
+// Load returns the counts so far.
+func (c *counter) Load() Outcome { return Outcome{OK: c.ok.Load(), Failed: c.failed.Load()} }
 
 // consentApp is hydra's login, consent and logout UI, following hydra's
 // documented flow: each page reads its request from the admin API by its
@@ -62,7 +83,7 @@ type consentApp struct {
 	revoke bool
 
 	loginPages, loginsSkipped, consentPages, consentsSkipped atomic.Int64
-	logins, consents, logouts                                oidctest.Counter
+	logins, consents, logouts                                counter
 }
 
 func newConsentApp(t testing.TB, ln net.Listener, admin *hydraAdmin, revoke bool) *consentApp {

@@ -20,4 +20,11 @@
 //
 // Both servers bind the loopback interface only and are closed by
 // tb.Cleanup.
+//
+// This directory is a module of its own: fosite, zitadel/oidc and the ~90
+// modules they require stay out of barrage's go.mod, which every user
+// downloads. The tests that need the providers live in it too, in
+// package flows (barrage's login flows, through its exported API and its
+// built command); the module requires barrage through replace ../.., so they
+// test this checkout. Run them with `cd internal/oidctest && go test ./...`.
 package oidctest

@@ -151,6 +151,10 @@ func (p *Provider) compose(key *rsa.PrivateKey) error {
 		compose.OAuth2AuthorizeExplicitFactory,
 		compose.OAuth2ClientCredentialsGrantFactory,
 		compose.OAuth2RefreshTokenGrantFactory,
+		// fosite deprecates the password grant (ROPC) to discourage it, and
+		// has nothing to replace it with; this provider offers it on purpose,
+		// because Keycloak does and barrage's users test it there.
+		//lint:ignore SA1019 the password grant is offered deliberately, like Keycloak's
 		compose.OAuth2ResourceOwnerPasswordCredentialsFactory,
 		compose.OpenIDConnectExplicitFactory,
 		compose.OpenIDConnectRefreshFactory,

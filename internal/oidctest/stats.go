@@ -60,8 +60,7 @@ func (s Stats) Tokens() Outcome {
 }
 
 // Counter is the live, concurrently updated form of Outcome, for servers
-// that count what they served: this package's, and the integration
-// harness's login-and-consent app in front of ory/hydra.
+// that count what they served.
 type Counter struct{ ok, failed atomic.Int64 }
 
 // Count counts one request: a success if ok, else a failure.

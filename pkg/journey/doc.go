@@ -10,7 +10,9 @@
 // standard logout are chains of requests a browser would send, redirects
 // followed and forms submitted, each part of a chain one step of the
 // report (login.go; the pages' forms are read by pkg/scenario's
-// LoginForm).
+// LoginForm). The flows are tested against real providers (ory/fosite
+// dressed as Keycloak, zitadel/oidc) in internal/oidctest/flows, a module
+// of its own that keeps those providers out of barrage's go.mod.
 //
 // Timing. Step 1 is due when its arrival was due; step k+1 when step k ended
 // plus its think time. Each step's latency is measured from its due time, so

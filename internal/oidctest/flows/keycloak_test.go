@@ -1,4 +1,4 @@
-package journey
+package flows
 
 import (
 	"context"
@@ -9,12 +9,13 @@ import (
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/internal/oidctest"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/pacer"
 	"github.com/barrage-load/barrage/pkg/spec"
 )
 
 // The OIDC flows run against servers others wrote: a Keycloak-shaped
-// provider composed with ory/fosite (internal/oidctest: Keycloak's paths,
+// provider composed with ory/fosite (package oidctest: Keycloak's paths,
 // login form and logout; bcrypt-hashed client secrets, at cost 4 here to
 // keep the tests quick), and zitadel/oidc's example provider.
 
@@ -32,13 +33,13 @@ func keycloak(t *testing.T) *oidctest.Provider {
 		}})
 }
 
-func flowJourney(t *testing.T, f events.Flow, users *events.UsersData) *Journey {
+func flowJourney(t *testing.T, f events.Flow, users *events.UsersData) *journey.Journey {
 	t.Helper()
 	sc := events.Scenario{Name: "kc", Flow: &f, Users: users, Secrets: nil}
 	if err := (&events.RunSpec{Scenarios: []events.Scenario{sc}}).Validate(); err != nil {
 		t.Fatal(err)
 	}
-	j, err := Compile(sc, Options{})
+	j, err := journey.Compile(sc, journey.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func TestKeycloakExample(t *testing.T) {
 	for k, v := range map[string]string{"KC_SERVICE_SECRET": "service-secret", "KC_WEB_SECRET": "web-secret", "KC_CLI_SECRET": "cli-secret"} {
 		t.Setenv(k, v)
 	}
-	s, err := spec.Load("../../examples/keycloak.yaml")
+	s, err := spec.Load("../../../examples/keycloak.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func TestKeycloakExample(t *testing.T) {
 		if sc.Vars["realm"] != "" {
 			sc.Vars = map[string]string{"realm": kc.Issuer()}
 		}
-		j, err := Compile(sc, Options{})
+		j, err := journey.Compile(sc, journey.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
