@@ -45,8 +45,8 @@ type localRun struct {
 	live *handedProgress
 }
 
-// localPoll is how often Follow reads a local run's status: shards write
-// their progress about once a second, and reading faster misses none.
+// localPoll is how often Follow reads a local run's status: shards make
+// their progress about once a second, and reading faster sees each soon.
 const localPoll = 250 * time.Millisecond
 
 func (l *LocalBackend) store() store.Store {

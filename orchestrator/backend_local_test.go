@@ -85,3 +85,32 @@ func (d *liveCount) Update(u Update) {
 }
 func (*liveCount) Note(string) {}
 func (*liveCount) End()        {}
+
+// TestHandedProgress: the progress in-process workers hand over is read
+// as each shard's latest; a progress not read before the next one arrives
+// adds its interval to it, so the reader still sees every request; the
+// progress of another run is not this run's.
+func TestHandedProgress(t *testing.T) {
+	h := &handedProgress{run: "r"}
+	p := func(requests, interval int64) events.ShardProgress {
+		return events.ShardProgress{Requests: requests, IntervalRequests: interval, IntervalSuccess: interval}
+	}
+	if got := h.take(context.Background(), []string{"s0"}); got[0] != nil {
+		t.Fatalf("progress %+v before any was handed over", got[0])
+	}
+	h.put("r", "s0", p(10, 10))
+	h.put("r", "s1", p(5, 5))
+	if got := h.take(context.Background(), []string{"s1", "s0"}); got[0] == nil || *got[0] != p(5, 5) || got[1] == nil || *got[1] != p(10, 10) {
+		t.Fatalf("took %v; want s1's and s0's progress, in that order", got)
+	}
+	h.put("r", "s0", p(20, 10))
+	h.put("r", "s0", p(35, 15))
+	h.put("other", "s0", p(99, 99))
+	got := h.take(context.Background(), []string{"s0", "s2"})
+	if got[0] == nil || *got[0] != p(35, 25) || got[1] != nil {
+		t.Errorf("took %v; want s0 at 35 requests with the 25 since the last read, nothing of s2", got)
+	}
+	if again := h.take(context.Background(), []string{"s0"}); again[0] == nil || *again[0] != p(35, 25) {
+		t.Errorf("read again %v; want the same latest progress", again)
+	}
+}

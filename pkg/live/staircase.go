@@ -26,14 +26,8 @@ type staircase struct {
 	settle time.Duration
 	slo    events.SLO
 
-	ivs    map[int][]interval // by step index in steps
+	ivs    map[int][]events.ShardProgress // the intervals of each step, by index in steps
 	broken bool
-}
-
-// interval is one shard's live interval within a step.
-type interval struct {
-	requests, success int64
-	p99               time.Duration
 }
 
 // newStaircase returns the judge of a find-max load, or nil for another.
@@ -41,7 +35,7 @@ func newStaircase(l events.Load) *staircase {
 	if l.Shape != events.ShapeFindMax || l.FindMax == nil {
 		return nil
 	}
-	return &staircase{steps: l.Steps(), settle: l.FindMax.SettleTime(), slo: l.FindMax.SLO, ivs: map[int][]interval{}}
+	return &staircase{steps: l.Steps(), settle: l.FindMax.SettleTime(), slo: l.FindMax.SLO, ivs: map[int][]events.ShardProgress{}}
 }
 
 // add adds one shard's progress; it returns the step that broke, and why,
@@ -55,7 +49,7 @@ func (w *staircase) add(p events.ShardProgress) (events.Step, string, bool) {
 		if s.Warmup || mid < s.From+w.settle || mid >= s.To {
 			continue
 		}
-		w.ivs[i] = append(w.ivs[i], interval{p.IntervalRequests, p.IntervalSuccess, p.IntervalP99.D()})
+		w.ivs[i] = append(w.ivs[i], p)
 		if why := w.judge(w.ivs[i]); why != "" {
 			w.broken = true
 			return s, why, true
@@ -64,11 +58,13 @@ func (w *staircase) add(p events.ShardProgress) (events.Step, string, bool) {
 	return events.Step{}, "", false
 }
 
-func (w *staircase) judge(ivs []interval) string {
+// judge says why a step whose intervals so far are ivs clearly broke the
+// SLO, or "".
+func (w *staircase) judge(ivs []events.ShardProgress) string {
 	if lim := w.slo.P99.D(); lim > 0 && len(ivs) >= 2 {
 		over := true
 		for _, s := range ivs[len(ivs)-2:] {
-			over = over && s.p99 > 2*lim
+			over = over && s.IntervalP99.D() > 2*lim
 		}
 		if over {
 			return fmt.Sprintf("p99 above %s for 2 s", 2*lim)
@@ -76,7 +72,7 @@ func (w *staircase) judge(ivs []interval) string {
 	}
 	var req, ok int64
 	for _, s := range ivs {
-		req, ok = req+s.requests, ok+s.success
+		req, ok = req+s.IntervalRequests, ok+s.IntervalSuccess
 	}
 	if lim := w.slo.ErrorRatioLimit(); req >= 20 && float64(req-ok)/float64(req) > 2*lim {
 		return fmt.Sprintf("%.1f%% of requests failed", 100*float64(req-ok)/float64(req))
