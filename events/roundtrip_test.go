@@ -52,6 +52,8 @@ func TestRoundTrip(t *testing.T) {
 			"Report.ExpectFailures":   "the spec's, set with nothing_succeeded",
 		}},
 		{"dispatch.json", new(Dispatch), nil},
+		{"progress.json", new(ShardProgress), nil},
+		{"liveshard.json", new(LiveShard), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

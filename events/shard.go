@@ -125,33 +125,6 @@ type Prices struct {
 	S3Get      float64 `json:"s3_get"`
 }
 
-// ShardProgress is a running shard's interim figures, overwritten every few
-// seconds (runs/{run}/shards/{shard}/progress.json) for live displays.
-type ShardProgress struct {
-	// T is when the figures were taken.
-	T time.Time `json:"t"`
-	// ElapsedS is how far into its window the shard is, in seconds.
-	ElapsedS float64 `json:"elapsed_s"`
-	// Requests, Errors and Dropped are totals so far.
-	Requests int64 `json:"requests"`
-	Errors   int64 `json:"errors"`
-	Dropped  int64 `json:"dropped"`
-	// Failed counts the requests so far that were not a success (transport
-	// errors, statuses outside 2xx/3xx), as the report's error ratio does;
-	// it includes Errors. Absent from a worker older than it.
-	Failed int64 `json:"failed,omitempty"`
-	// Rate is requests sent per second in the last interval.
-	Rate float64 `json:"rate"`
-	// P99Ms is the 99th percentile latency so far, from the intended send.
-	P99Ms float64 `json:"p99_ms"`
-	// IntervalRequests, IntervalSuccess and IntervalP99Ms are the last
-	// interval's (about a second ending at ElapsedS): for live judgements,
-	// such as ending a find-max staircase once a step broke its SLO.
-	IntervalRequests int64   `json:"interval_requests,omitempty"`
-	IntervalSuccess  int64   `json:"interval_success,omitempty"`
-	IntervalP99Ms    float64 `json:"interval_p99_ms,omitempty"`
-}
-
 // Claim is what a worker writes when it claims a shard.
 type Claim struct {
 	// Worker identifies the claimant: host, process, kind.

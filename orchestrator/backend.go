@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/live"
 )
 
 // Backend runs tests somewhere, on this host (LocalBackend) or on a
@@ -47,10 +48,12 @@ type Submitted struct {
 // Update is one look at a run being followed: its status, or why it could
 // not be read this time.
 type Update struct {
-	// Status is the run's state, shard counts and live progress; nil when
-	// Err is set. Status.Live[i].ElapsedS counts from the run's start (the
-	// plan's start_at) on every backend, whatever the shard's window.
+	// Status is the run's state, shard counts and live progress (each
+	// running shard's latest, events.ShardProgress); nil when Err is set.
 	Status *Status
+	// Totals, set by Execute for its display, merge every shard's latest
+	// live progress seen so far (pkg/live): what the run has done.
+	Totals live.Totals
 	Err    error
 }
 

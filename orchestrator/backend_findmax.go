@@ -4,90 +4,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/barrage-load/barrage/events"
 )
-
-// A find-max staircase goes on "until an SLO breaks": once a step has
-// clearly broken it, the steps above would only hammer a target already
-// past its capacity. stepWatch sees each shard's live interval figures and
-// picks the step to stop after; the run then ends at that step's end, so
-// the reducer judges the broken step whole (the exact verdicts are the
-// report's: this only decides when to stop) and the steps after it are
-// "not-run".
-//
-// Clearly broken, from the step's live seconds after its settle time:
-// the last two seconds (of any shard) each had an interval p99 above
-// twice the SLO's p99, or the seconds so far (with at least 20 requests)
-// failed more than twice the SLO's error ratio. Twice, because live
-// figures are per shard and per second, and a borderline step is for the
-// reducer to judge, not for the watch to cut short.
-type stepWatch struct {
-	steps  []events.Step
-	settle time.Duration
-	slo    events.SLO
-
-	secs   map[int][]liveSecond // by step index in steps
-	broken bool
-}
-
-type liveSecond struct {
-	requests, success int64
-	p99               time.Duration
-}
-
-// newStepWatch returns the watch of a find-max load, or nil for another.
-func newStepWatch(l events.Load) *stepWatch {
-	if l.Shape != events.ShapeFindMax || l.FindMax == nil {
-		return nil
-	}
-	return &stepWatch{steps: l.Steps(), settle: l.FindMax.SettleTime(), slo: l.FindMax.SLO, secs: map[int][]liveSecond{}}
-}
-
-// update adds one shard's progress (its elapsed time from the run's
-// start); it returns the step that broke, and why, the first time one
-// does.
-func (w *stepWatch) update(l ShardLive) (events.Step, string, bool) {
-	if w == nil || w.broken || l.IntervalRequests == 0 {
-		return events.Step{}, "", false
-	}
-	mid := seconds(l.ElapsedS) - 500*time.Millisecond // the middle of the interval
-	for i, s := range w.steps {
-		if s.Warmup || mid < s.From+w.settle || mid >= s.To {
-			continue
-		}
-		w.secs[i] = append(w.secs[i], liveSecond{l.IntervalRequests, l.IntervalSuccess, millis(l.IntervalP99Ms)})
-		if why := w.judge(w.secs[i]); why != "" {
-			w.broken = true
-			return s, why, true
-		}
-	}
-	return events.Step{}, "", false
-}
-
-func (w *stepWatch) judge(secs []liveSecond) string {
-	if lim := w.slo.P99.D(); lim > 0 && len(secs) >= 2 {
-		over := true
-		for _, s := range secs[len(secs)-2:] {
-			over = over && s.p99 > 2*lim
-		}
-		if over {
-			return fmt.Sprintf("p99 above %s for 2 s", 2*lim)
-		}
-	}
-	var req, ok int64
-	for _, s := range secs {
-		req, ok = req+s.requests, ok+s.success
-	}
-	if lim := w.slo.ErrorRatioLimit(); req >= 20 && float64(req-ok)/float64(req) > 2*lim {
-		return fmt.Sprintf("%.1f%% of requests failed", 100*float64(req-ok)/float64(req))
-	}
-	return ""
-}
-
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
-func millis(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
 
 // searchMax narrows a find-max run's conclusion by binary search, when its
 // spec asks for find_max.search steps and the staircase ended on a broken

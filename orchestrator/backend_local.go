@@ -22,6 +22,8 @@ type LocalBackend struct {
 
 	mu   sync.Mutex
 	runs map[string]*localRun
+	// wrap, if set, wraps the run folder's store (tests).
+	wrap func(store.Store) store.Store
 }
 
 var (
@@ -38,13 +40,21 @@ type localRun struct {
 	// done is closed once the report is written, or err says why not.
 	done chan struct{}
 	err  error
+	// live keeps the progress its in-process workers hand over; nil when
+	// they are processes, whose progress is read from the store.
+	live *handedProgress
 }
 
-// localPoll is how often Follow reads a local run's status: shards write
-// their progress about once a second, and reading faster misses none.
+// localPoll is how often Follow reads a local run's status: shards make
+// their progress about once a second, and reading faster sees each soon.
 const localPoll = 250 * time.Millisecond
 
-func (l *LocalBackend) store() store.Store { return store.Dir{Root: l.Options.Dir} }
+func (l *LocalBackend) store() store.Store {
+	if l.wrap != nil {
+		return l.wrap(store.Dir{Root: l.Options.Dir})
+	}
+	return store.Dir{Root: l.Options.Dir}
+}
 
 // Folder is the run folder of run id.
 func (l *LocalBackend) Folder(id string) string { return filepath.Join(l.Options.Dir, "runs", id) }
@@ -71,6 +81,7 @@ func (l *LocalBackend) Submit(ctx context.Context, spec events.RunSpec) (*Submit
 	abort, cutOff := context.WithCancel(context.Background())
 	stopMarker := context.AfterFunc(abort, func() { st.Put(context.Background(), store.AbortKey(id), nil, store.PutOptions{}) })
 	end := func() { stopMarker(); stopSched(); cutOff(); q.Close() }
+	r := &localRun{stopSched: stopSched, cutOff: cutOff, done: make(chan struct{})}
 	var workersDone <-chan struct{}
 	if l.Options.Procs {
 		if workersDone, err = startProcs(sched, abort, q, l.Options, len(msgs)); err != nil {
@@ -78,9 +89,9 @@ func (l *LocalBackend) Submit(ctx context.Context, spec events.RunSpec) (*Submit
 			return nil, err
 		}
 	} else {
-		workersDone = startGoroutines(sched, q, st, l.Options, len(msgs))
+		r.live = &handedProgress{run: id}
+		workersDone = startGoroutines(sched, q, st, l.Options, len(msgs), r.live.put)
 	}
-	r := &localRun{stopSched: stopSched, cutOff: cutOff, done: make(chan struct{})}
 	l.mu.Lock()
 	if l.runs == nil {
 		l.runs = map[string]*localRun{}
@@ -106,7 +117,9 @@ func (l *LocalBackend) run(id string) (*localRun, error) {
 }
 
 // Follow reads the run's status from its folder, as the API reads a
-// deployed run's from S3, four times a second.
+// deployed run's from S3, four times a second. The live progress of
+// in-process workers comes from them directly (handedProgress), never
+// from the store; that of worker processes from their progress.json.
 func (l *LocalBackend) Follow(ctx context.Context, id string) <-chan Update {
 	r, err := l.run(id)
 	return pollStatus(ctx, localPoll, func(ctx context.Context) (*Status, bool, error) {
@@ -120,9 +133,55 @@ func (l *LocalBackend) Follow(ctx context.Context, id string) <-chan Update {
 			}
 		default:
 		}
-		st, err := RunStatus(ctx, l.store(), id, time.Now())
+		if r.live == nil {
+			st, err := RunStatus(ctx, l.store(), id, time.Now())
+			return st, false, err
+		}
+		st, err := runStatus(ctx, l.store(), id, time.Now(), r.live.take)
 		return st, false, err
 	})
+}
+
+// handedProgress keeps the latest live progress of each shard of a run
+// that its in-process workers handed over (worker.Runtime.Progress). It is
+// safe for concurrent use.
+type handedProgress struct {
+	run string
+
+	mu     sync.Mutex
+	latest map[string]events.ShardProgress // by shard id
+	taken  map[string]bool                 // latest was read by take
+}
+
+// put keeps p as shard's latest progress; one that was not read yet adds
+// its intervals to p, so that the reader still sees every request.
+func (h *handedProgress) put(run, shard string, p events.ShardProgress) {
+	if run != h.run {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.latest == nil {
+		h.latest, h.taken = map[string]events.ShardProgress{}, map[string]bool{}
+	}
+	if prev, ok := h.latest[shard]; ok && !h.taken[shard] {
+		p = p.Since(prev)
+	}
+	h.latest[shard], h.taken[shard] = p, false
+}
+
+// take returns the latest progress of shards (progressOf).
+func (h *handedProgress) take(_ context.Context, shards []string) []*events.ShardProgress {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]*events.ShardProgress, len(shards))
+	for j, id := range shards {
+		if p, ok := h.latest[id]; ok {
+			out[j] = &p
+			h.taken[id] = true
+		}
+	}
+	return out
 }
 
 // Abort stops scheduling the first time, as a first Ctrl-C does, and cuts

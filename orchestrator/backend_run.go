@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
-	"github.com/barrage-load/barrage/pkg/report"
+	"github.com/barrage-load/barrage/pkg/live"
 	"github.com/barrage-load/barrage/pkg/stack"
 )
 
@@ -139,7 +139,8 @@ type executor struct {
 }
 
 // run submits spec and follows the run to its report; watch judges its
-// live progress (thresholds, the staircase), which search runs skip.
+// live progress (thresholds, the staircase: pkg/live), which search runs
+// skip.
 func (x *executor) run(ctx context.Context, spec events.RunSpec, watch bool) (*Submitted, *events.Report, error) {
 	sub, err := x.b.Submit(ctx, spec)
 	if err != nil {
@@ -149,9 +150,9 @@ func (x *executor) run(ctx context.Context, spec events.RunSpec, watch bool) (*S
 		return nil, nil, fmt.Errorf("run %s: submitted without a plan", sub.RunID)
 	}
 	sub.Load = spec.Load
-	w := &liveWatch{seen: map[int]time.Time{}}
+	w := live.New(len(sub.Plan.Shards), nil, events.Load{})
 	if watch {
-		w.ths, w.steps = report.NewWatch(spec.Thresholds, len(sub.Plan.Shards)), newStepWatch(spec.Load)
+		w = live.New(len(sub.Plan.Shards), spec.Thresholds, spec.Load)
 	}
 	var d Display = noDisplay{x.opt.Log}
 	if x.opt.Show != nil {
@@ -164,7 +165,9 @@ func (x *executor) run(ctx context.Context, spec events.RunSpec, watch bool) (*S
 
 // follow reads the run's updates until its state is final, then its
 // report.
-func (x *executor) follow(ctx context.Context, sub *Submitted, w *liveWatch, d Display) (*events.Report, error) {
+// Each update's live progress goes to w, which judges it (its thresholds,
+// the staircase) and merges it for the display (Update.Totals).
+func (x *executor) follow(ctx context.Context, sub *Submitted, w *live.Run, d Display) (*events.Report, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	id := sub.RunID
@@ -204,21 +207,25 @@ func (x *executor) follow(ctx context.Context, sub *Submitted, w *liveWatch, d D
 				}
 				return nil, fmt.Errorf("run %s: %w", id, lastErr)
 			}
+			var v live.Verdict
+			if u.Err == nil {
+				v = w.See(u.Status.Live)
+				u.Totals = w.Totals()
+			}
 			d.Update(u)
 			if lastErr = u.Err; u.Err != nil {
 				continue
 			}
 			last = u.Status
-			why, step, stepWhy := w.see(u.Status)
-			if why != "" {
-				x.stopped = why
-				d.Note(why)
+			if v.Stop != "" {
+				x.stopped = v.Stop
+				d.Note(v.Stop)
 				stop(1)
 			}
-			if step != nil {
+			if step := v.Broke; step != nil {
 				left := max(time.Until(sub.Plan.StartAt.Add(step.To)), 0)
 				d.Note(fmt.Sprintf("find-max: step %d (%g/s) broke the SLO (%s): the staircase ends with it, in %s",
-					step.Index, step.Rate, stepWhy, left.Round(time.Second)))
+					step.Index, step.Rate, v.Why, left.Round(time.Second)))
 				t := time.NewTimer(left) // a step breaks once
 				defer t.Stop()
 				stepEnd = t.C
@@ -228,37 +235,6 @@ func (x *executor) follow(ctx context.Context, sub *Submitted, w *liveWatch, d D
 			}
 		}
 	}
-}
-
-// liveWatch judges a run's live progress: its thresholds that have an
-// abort, and a find-max staircase's steps.
-type liveWatch struct {
-	ths   *report.Watch // nil: no threshold to watch (any more)
-	steps *stepWatch    // nil: not a find-max staircase
-	seen  map[int]time.Time
-}
-
-// see feeds each shard's progress that is new in st (a shard's progress
-// seen before is skipped) to the watches. It returns, each once, why a
-// threshold stops the run, and the staircase's step that broke its SLO
-// with why.
-func (w *liveWatch) see(st *Status) (stop string, broke *events.Step, why string) {
-	for _, l := range st.Live {
-		if !l.T.After(w.seen[l.Shard]) {
-			continue
-		}
-		w.seen[l.Shard] = l.T
-		if w.ths != nil && stop == "" {
-			stop = w.ths.Update(l.Shard, seconds(l.ElapsedS), report.Live{Requests: l.Requests, Errors: l.Errors, Failed: l.Failed, P99: millis(l.P99Ms)})
-		}
-		if s, sw, ok := w.steps.update(l); ok {
-			broke, why = &s, sw
-		}
-	}
-	if stop != "" {
-		w.ths = nil
-	}
-	return stop, broke, why
 }
 
 // noDisplay shows only notes, on a log.

@@ -4,5 +4,6 @@
 // (goroutines or `barrage worker` processes), APIBackend on a deployed stack
 // through its REST API (AWS Lambda and Fargate, dispatched by AWS). Execute is
 // the one follow loop of `barrage run` over either: its deadline, the live
-// threshold aborts and the find-max staircase's early stop and search.
+// threshold aborts and the find-max staircase's early stop (judged by package
+// pkg/live, on the status's live progress: see there) and search.
 package orchestrator

@@ -105,7 +105,10 @@ func awaitLocal(st store.Store, p *events.Plan, workersDone <-chan struct{}) {
 // stays empty (a killed sibling's shard is not worth waiting for).
 var localServe = worker.ServeOptions{MaxShards: 1, IdleExit: 2 * time.Second, Wait: time.Second, Visibility: 60 * time.Second}
 
-func startGoroutines(sched context.Context, q queue.Queue, st store.Store, opt LocalOptions, n int) <-chan struct{} {
+// startGoroutines starts n workers in this process that serve q, each
+// handing its shard's live progress to progress as well as to st.
+func startGoroutines(sched context.Context, q queue.Queue, st store.Store, opt LocalOptions, n int,
+	progress func(run, shard string, p events.ShardProgress)) <-chan struct{} {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	for range n {
@@ -113,7 +116,7 @@ func startGoroutines(sched context.Context, q queue.Queue, st store.Store, opt L
 		go func() {
 			defer wg.Done()
 			rt := &worker.Runtime{Store: st, Kind: events.KindLocal, ProgressEvery: time.Second,
-				AbortPoll: time.Second, Log: opt.Log, Engine: opt.Engine, Debug: opt.Debug}
+				AbortPoll: time.Second, Log: opt.Log, Engine: opt.Engine, Debug: opt.Debug, Progress: progress}
 			rt.Serve(sched, q, localServe)
 		}()
 	}

@@ -39,9 +39,9 @@ type Status struct {
 	Rate     float64 `json:"rate"`
 	StartAt  string  `json:"start_at"`
 	Deadline string  `json:"deadline"`
-	// Live is each running shard's latest progress, for live judgements
-	// (thresholds with an abort).
-	Live []ShardLive `json:"live,omitempty"`
+	// Live is each running shard's latest progress (pkg/live judges it:
+	// thresholds with an abort, a find-max staircase's end).
+	Live []events.LiveShard `json:"live,omitempty"`
 	// Overdue: the run has no report although it should have one: every
 	// shard reported or was missed, or its deadline is past (AWS.Status).
 	Overdue  bool `json:"-"`
@@ -53,30 +53,40 @@ type Status struct {
 // take before a status read hands the run to the reducer itself.
 const DefaultReduceGrace = time.Minute
 
-// ShardLive is one running shard's latest progress.
-type ShardLive struct {
-	// Shard is the shard's index in the plan; ElapsedS how far into the
-	// run (not only its window) its progress was taken.
-	Shard    int       `json:"shard"`
-	T        time.Time `json:"t"`
-	ElapsedS float64   `json:"elapsed_s"`
-	Requests int64     `json:"requests"`
-	Errors   int64     `json:"errors"`
-	// Failed counts the requests that were not a success, transport
-	// errors included (events.ShardProgress.Failed).
-	Failed int64 `json:"failed"`
-	// Dropped counts arrivals the shard did not send (every slot busy, or
-	// reached too late): a generator that cannot keep up.
-	Dropped int64   `json:"dropped"`
-	P99Ms   float64 `json:"p99_ms"`
-	// The figures since the shard's previous progress (events.ShardProgress).
-	IntervalRequests int64   `json:"interval_requests"`
-	IntervalSuccess  int64   `json:"interval_success"`
-	IntervalP99Ms    float64 `json:"interval_p99_ms"`
+// RunStatus reads the state of run id from the store, with its running
+// shards' latest progress (their progress.json).
+func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*Status, error) {
+	return runStatus(ctx, st, id, now, func(ctx context.Context, shards []string) []*events.ShardProgress {
+		return storedProgress(ctx, st, id, shards)
+	})
 }
 
-// RunStatus reads the state of run id from the store.
-func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*Status, error) {
+// progressOf returns the latest progress of the shards named (nil where
+// there is none yet), in their order.
+type progressOf func(ctx context.Context, shards []string) []*events.ShardProgress
+
+// storedProgress reads the progress of run id's shards from the store, in
+// parallel: a thousand shards read one by one from S3 would take longer
+// than a status answer may.
+func storedProgress(ctx context.Context, st store.Store, id string, shards []string) []*events.ShardProgress {
+	keys := make([]string, len(shards))
+	for j, sh := range shards {
+		keys[j] = store.ProgressKey(id, sh)
+	}
+	bodies, errs := store.GetMany(ctx, st, keys)
+	progress := make([]*events.ShardProgress, len(shards))
+	for j := range shards {
+		var sp events.ShardProgress
+		if errs[j] == nil && json.Unmarshal(bodies[j], &sp) == nil {
+			progress[j] = &sp
+		}
+	}
+	return progress
+}
+
+// runStatus reads the state of run id from the store, and its running
+// shards' latest progress from progress.
+func runStatus(ctx context.Context, st store.Store, id string, now time.Time, progress progressOf) (*Status, error) {
 	var p events.Plan
 	b, err := st.Get(ctx, store.PlanKey(id))
 	if err != nil {
@@ -107,22 +117,11 @@ func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*
 			running = append(running, i)
 		}
 	}
-	// The running shards' progress, read in parallel: a thousand shards
-	// read one by one from S3 would take longer than a status answer may.
-	keys := make([]string, len(running))
+	shards := make([]string, len(running))
 	for j, i := range running {
-		keys[j] = store.ProgressKey(id, p.Shards[i].ShardID)
+		shards[j] = p.Shards[i].ShardID
 	}
-	bodies, errs := store.GetMany(ctx, st, keys)
-	progress := make([]*events.ShardProgress, len(running))
-	for j := range running {
-		var sp events.ShardProgress
-		if errs[j] == nil && json.Unmarshal(bodies[j], &sp) == nil {
-			progress[j] = &sp
-		}
-	}
-	for j, i := range running {
-		sp := progress[j]
+	for j, sp := range progress(ctx, shards) {
 		if sp == nil {
 			continue
 		}
@@ -130,9 +129,7 @@ func RunStatus(ctx context.Context, st store.Store, id string, now time.Time) (*
 		if now.Sub(sp.T) < 15*time.Second {
 			s.Rate += sp.Rate
 		}
-		s.Live = append(s.Live, ShardLive{Shard: i, T: sp.T, ElapsedS: p.Shards[i].WindowFrom.D().Seconds() + sp.ElapsedS,
-			Requests: sp.Requests, Errors: sp.Errors, Failed: sp.Failed, Dropped: sp.Dropped, P99Ms: sp.P99Ms, IntervalRequests: sp.IntervalRequests,
-			IntervalSuccess: sp.IntervalSuccess, IntervalP99Ms: sp.IntervalP99Ms})
+		s.Live = append(s.Live, events.LiveShard{Shard: running[j], ShardProgress: *sp})
 	}
 	covered := s.Shards.Reported+s.Shards.Missed == s.Shards.Planned
 	rep, err := reduce.Stored(ctx, st, id)

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
-	"github.com/barrage-load/barrage/pkg/report"
+	"github.com/barrage-load/barrage/pkg/live"
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
@@ -34,19 +34,19 @@ func TestLiveFailuresStopTheRun(t *testing.T) {
 	put(store.ClaimKey("r", "s0"), events.Claim{Worker: "test", At: start})
 	th := events.Threshold{Metric: events.MetricErrorRatio, Value: events.NumberLimit(0.1),
 		Abort: &events.ThresholdAbort{After: events.Duration(2 * time.Second)}}
-	w := &liveWatch{seen: map[int]time.Time{}, ths: report.NewWatch([]events.Threshold{th}, 1)}
+	w := live.New(1, []events.Threshold{th}, events.Load{})
 	var stop string
-	for i, el := range []float64{2, 3, 5} {
-		put(store.ProgressKey("r", "s0"), events.ShardProgress{T: start.Add(time.Duration(el * float64(time.Second))),
-			ElapsedS: el, Requests: int64(20 * el), Failed: int64(20 * el), IntervalRequests: 20})
+	for i, el := range []time.Duration{2 * time.Second, 3 * time.Second, 5 * time.Second} {
+		put(store.ProgressKey("r", "s0"), events.ShardProgress{T: start.Add(el), Elapsed: events.Seconds(el),
+			Requests: int64(20 * el.Seconds()), Failed: int64(20 * el.Seconds()), IntervalRequests: 20})
 		s, err := RunStatus(ctx, st, "r", time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(s.Live) != 1 || s.Live[0].Failed != int64(20*el) || s.Live[0].Errors != 0 {
-			t.Fatalf("status %d: live %+v; want the shard's %d failures", i, s.Live, int(20*el))
+		if len(s.Live) != 1 || s.Live[0].Failed != int64(20*el.Seconds()) || s.Live[0].Errors != 0 || s.Live[0].Elapsed.D() != el {
+			t.Fatalf("status %d: live %+v; want the shard's %d failures at %s", i, s.Live, int(20*el.Seconds()), el)
 		}
-		if stop, _, _ = w.see(s); stop != "" {
+		if stop = w.See(s.Live).Stop; stop != "" {
 			break
 		}
 	}

@@ -97,7 +97,9 @@ type Config struct {
 	Guard hostguard.Guard
 }
 
-// Progress is a running summary for a progress display.
+// Progress is the engine's running summary, timed from the start of its
+// schedule (the shard's window). The worker turns it into the wire's live
+// progress, events.ShardProgress (package pkg/live describes its path).
 type Progress struct {
 	Elapsed, Length time.Duration
 	Requests        int64 // completed

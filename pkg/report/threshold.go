@@ -135,6 +135,10 @@ func ThresholdLine(t events.ThresholdResult) string {
 	return fmt.Sprintf("%s threshold %s %s %s%s: %s", verdict, t.Metric, t.Op, value(t.Value, t.Unit), where, got)
 }
 
+// FormatValue formats v, a figure of metric, as threshold lines do:
+// "700.0 ms", "0.15", "250/s".
+func FormatValue(metric string, v float64) string { return value(v, unitOf(metric)) }
+
 // value formats v in unit.
 func value(v float64, unit string) string {
 	switch unit {

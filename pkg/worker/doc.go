@@ -14,7 +14,10 @@
 //  4. runs the engine, polling the run's abort marker every second and
 //     stopping within two seconds of it, and stopping early enough before
 //     its own deadline (a Lambda's) to upload;
-//  5. writes a small progress object every few seconds while it runs;
+//  5. makes the shard's live progress (events.ShardProgress) every few
+//     seconds while it runs, writes it to the store and hands it to the
+//     Runtime's Progress hook, if any (progress.go; the whole path of live
+//     progress is described in package pkg/live);
 //  6. writes its result once, with a conditional create; the caller then
 //     acknowledges the delivery.
 package worker

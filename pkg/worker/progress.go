@@ -10,19 +10,25 @@ import (
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
-// progressWriter writes the engine's progress to the store at most every
-// ProgressEvery, in the background so a slow store never holds the sampler.
+// progressWriter makes a shard's live progress from the engine's, at most
+// every ProgressEvery, hands it to the Runtime's Progress hook and writes
+// it to the store, in the background so a slow store never holds the
+// sampler. Intervals not yet in a progress (too soon), or in one not
+// written (a write busy), add up into the next, so live judgements see
+// every request.
 type progressWriter struct {
-	r    *Runtime
-	m    events.ShardMessage
+	r *Runtime
+	m events.ShardMessage
+
 	mu   sync.Mutex
 	last time.Time
-	wg   sync.WaitGroup
-	busy bool
-	// Intervals not written (too soon, or a write busy) add up into the
-	// next write, so live judgements see every request.
-	pendReq, pendOK int64
-	pendP99         time.Duration
+	// The engine's intervals since the last progress.
+	ivReq, ivOK int64
+	ivP99       time.Duration
+	// busy: a write is in flight; unwritten, if set, waits for it.
+	busy      bool
+	unwritten *events.ShardProgress
+	wg        sync.WaitGroup
 }
 
 func (r *Runtime) progressWriter(m events.ShardMessage) *progressWriter {
@@ -36,32 +42,67 @@ func (p *progressWriter) update(pr engine.Progress) {
 	}
 	now := time.Now()
 	p.mu.Lock()
-	p.pendReq += pr.IntervalRequests
-	p.pendOK += pr.IntervalSuccess
-	p.pendP99 = max(p.pendP99, pr.IntervalP99)
+	p.ivReq += pr.IntervalRequests
+	p.ivOK += pr.IntervalSuccess
+	p.ivP99 = max(p.ivP99, pr.IntervalP99)
 	// Nine tenths: the sampler's one-second intervals jitter around the
-	// default period, and should not skip every other write.
-	if p.busy || now.Sub(p.last) < every*9/10 {
+	// default period, and should not skip every other progress.
+	if now.Sub(p.last) < every*9/10 {
 		p.mu.Unlock()
 		return
 	}
-	p.busy, p.last = true, now
-	sp := events.ShardProgress{T: now.UTC(), ElapsedS: pr.Elapsed.Seconds(), Requests: pr.Requests,
-		Errors: pr.Errors, Failed: pr.Failed, Dropped: pr.Dropped, Rate: pr.Rate, P99Ms: float64(pr.P99) / 1e6,
-		IntervalRequests: p.pendReq, IntervalSuccess: p.pendOK, IntervalP99Ms: float64(p.pendP99) / 1e6}
-	p.pendReq, p.pendOK, p.pendP99 = 0, 0, 0
+	p.last = now
+	pr.IntervalRequests, pr.IntervalSuccess, pr.IntervalP99 = p.ivReq, p.ivOK, p.ivP99
+	p.ivReq, p.ivOK, p.ivP99 = 0, 0, 0
 	p.mu.Unlock()
+	sp := shardProgress(&p.m, pr, now)
+	if f := p.r.Progress; f != nil {
+		f(p.m.RunID, p.m.ShardID, sp)
+	}
+	p.write(sp)
+}
+
+// shardProgress is the engine's progress pr, taken at now, as the wire
+// carries it: timed from the run's start, the one place where the
+// window's offset is added to the engine's time.
+func shardProgress(m *events.ShardMessage, pr engine.Progress, now time.Time) events.ShardProgress {
+	return events.ShardProgress{T: now.UTC(), Elapsed: events.Seconds(m.WindowFrom.D() + pr.Elapsed),
+		Requests: pr.Requests, Errors: pr.Errors, Failed: pr.Failed, Dropped: pr.Dropped, Rate: pr.Rate,
+		P99: events.Millis(pr.P99), IntervalRequests: pr.IntervalRequests, IntervalSuccess: pr.IntervalSuccess,
+		IntervalP99: events.Millis(pr.IntervalP99)}
+}
+
+// write writes sp to the store, or, while a write is in flight, leaves it
+// (standing for any other left before it) to be written next.
+func (p *progressWriter) write(sp events.ShardProgress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.busy {
+		if p.unwritten != nil {
+			sp = sp.Since(*p.unwritten)
+		}
+		p.unwritten = &sp
+		return
+	}
+	p.busy = true
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		p.r.Store.Put(ctx, store.ProgressKey(p.m.RunID, p.m.ShardID), marshal(sp), store.PutOptions{ContentType: "application/json"})
-		p.mu.Lock()
-		p.busy = false
-		p.mu.Unlock()
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			p.r.Store.Put(ctx, store.ProgressKey(p.m.RunID, p.m.ShardID), marshal(sp), store.PutOptions{ContentType: "application/json"})
+			cancel()
+			p.mu.Lock()
+			if p.unwritten == nil {
+				p.busy = false
+				p.mu.Unlock()
+				return
+			}
+			sp, p.unwritten = *p.unwritten, nil
+			p.mu.Unlock()
+		}
 	}()
 }
 
-// stop waits for a write in progress.
+// stop waits for the writes in flight.
 func (p *progressWriter) stop() { p.wg.Wait() }

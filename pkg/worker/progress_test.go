@@ -61,3 +61,53 @@ func TestProgressCarriesFailures(t *testing.T) {
 		t.Errorf("last progress %+v: no failure counted", last)
 	}
 }
+
+// TestProgressHandedAndWritten: a shard of a run's second window (its
+// window 10 s into the schedule) hands each progress to the Progress hook
+// and writes it to the store; both are timed from the run's start, and
+// both see every request: their intervals add up to the last progress's
+// total.
+func TestProgressHandedAndWritten(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	st := &progressLog{Store: store.Dir{Root: t.TempDir()}}
+	m := stored(t, st.Store, srv.URL+"/", 20, 2500*time.Millisecond, 1)[0]
+	const offset = 10 * time.Second
+	m.StartAt = m.StartAt.Add(-offset) // the window starts when it did
+	m.WindowFrom, m.WindowTo = events.Duration(m.WindowFrom.D()+offset), events.Duration(m.WindowTo.D()+offset)
+	m.Duration = events.Duration(m.Duration.D() + offset)
+	var mu sync.Mutex
+	var handed []events.ShardProgress
+	rt := &Runtime{Store: st, Kind: events.KindLocal, ProgressEvery: 100 * time.Millisecond, Engine: lenient,
+		Progress: func(run, shard string, p events.ShardProgress) {
+			if run != m.RunID || shard != m.ShardID {
+				t.Errorf("progress of %s/%s; want %s/%s", run, shard, m.RunID, m.ShardID)
+			}
+			mu.Lock()
+			handed = append(handed, p)
+			mu.Unlock()
+		}}
+	if out, err := rt.RunShard(context.Background(), m); err != nil || out != Complete {
+		t.Fatalf("outcome %v, %v; want complete", out, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for name, ps := range map[string][]events.ShardProgress{"handed": handed, "written": st.all} {
+		if len(ps) == 0 {
+			t.Errorf("no progress %s", name)
+			continue
+		}
+		var sum int64
+		for i, p := range ps {
+			sum += p.IntervalRequests
+			if el := p.Elapsed.D(); el <= offset || el > offset+3*time.Second {
+				t.Errorf("%s progress %d: %s into the run; want in the window, after %s", name, i, el, offset)
+			}
+		}
+		if last := ps[len(ps)-1]; last.Requests == 0 || sum != last.Requests {
+			t.Errorf("%s: intervals add up to %d requests, the last progress counts %d", name, sum, last.Requests)
+		}
+	}
+}

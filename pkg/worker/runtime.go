@@ -53,8 +53,14 @@ type Runtime struct {
 	UploadMargin time.Duration
 	// AbortPoll is how often the abort marker is checked.
 	AbortPoll time.Duration
-	// ProgressEvery is how often progress.json is written.
+	// ProgressEvery is how often a shard's live progress is made (and
+	// progress.json written).
 	ProgressEvery time.Duration
+	// Progress, if set, is handed each live progress of a shard as it is
+	// made, besides the store's copy: a backend that runs its workers in
+	// its own process learns their progress from it without reading the
+	// store. It is called from the engine's sampler and must not block.
+	Progress func(run, shard string, p events.ShardProgress)
 	// Secrets resolves the scenarios' secret references; nil makes one per
 	// shard (env:, file:, and AWS with the default configuration).
 	Secrets *secret.Resolver

@@ -84,10 +84,11 @@ func (f *fakeBackend) Report(ctx context.Context, id string) (*events.Report, er
 // a p99 (so far and over the last second) of p99ms.
 func running(now, start time.Time, p99ms float64) *orchestrator.Status {
 	st := &orchestrator.Status{State: orchestrator.StateRunning}
-	el := now.Sub(start).Seconds()
+	el := now.Sub(start)
 	if el > 0 {
-		st.Live = []orchestrator.ShardLive{{Shard: 0, T: now, ElapsedS: el, Requests: int64(100 * el), P99Ms: p99ms,
-			IntervalRequests: 100, IntervalSuccess: 100, IntervalP99Ms: p99ms}}
+		p99 := events.Millis(p99ms * float64(time.Millisecond))
+		st.Live = []events.LiveShard{{Shard: 0, ShardProgress: events.ShardProgress{T: now, Elapsed: events.Seconds(el),
+			Requests: int64(100 * el.Seconds()), P99: p99, IntervalRequests: 100, IntervalSuccess: 100, IntervalP99: p99}}}
 	}
 	return st
 }

@@ -22,8 +22,9 @@ import (
 // (whole seconds; the bar is that time over the schedule's length, so the
 // two agree and the bar is full when the schedule ends), a staged load's
 // stage or step with its planned rate, the run's state, and the shards'
-// latest figures added up (p99 is the worst shard's); with --quiet only
-// notes are shown.
+// latest figures added up (Update.Totals: pkg/live's view, the one that
+// judges the run; p99 is the worst shard's); with --quiet only notes are
+// shown.
 type progress struct {
 	w      io.Writer
 	quiet  bool
@@ -35,7 +36,6 @@ type progress struct {
 	every  time.Duration // plain lines: at most one per interval
 
 	mu      sync.Mutex
-	last    map[int]orchestrator.ShardLive
 	lastAt  time.Duration
 	state   string
 	rate    float64 // the latest rate while the run ran
@@ -68,8 +68,7 @@ func terminalWidth(w io.Writer) int {
 // newProgressOn returns the display of sub on w, a terminal width columns
 // wide (0: not a terminal).
 func newProgressOn(w io.Writer, quiet bool, sub *orchestrator.Submitted, width int) *progress {
-	p := &progress{w: w, quiet: quiet, width: width, start: sub.Plan.StartAt, last: map[int]orchestrator.ShardLive{},
-		every: time.Second, steps: sub.Load.Steps(), finder: sub.Load.Shape == events.ShapeFindMax}
+	p := &progress{w: w, quiet: quiet, width: width, start: sub.Plan.StartAt, every: time.Second, steps: sub.Load.Steps(), finder: sub.Load.Shape == events.ShapeFindMax}
 	for _, s := range sub.Plan.Shards {
 		p.length = max(p.length, s.WindowTo.D())
 	}
@@ -90,27 +89,16 @@ func (p *progress) Update(u orchestrator.Update) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	st := u.Status
-	for _, l := range st.Live {
-		p.last[l.Shard] = l
-	}
-	var requests, errs, dropped int64
-	var p99 float64
-	for _, l := range p.last {
-		requests += l.Requests
-		errs += max(l.Failed, l.Errors) // failed counts statuses outside 2xx/3xx too (workers before it: errors only)
-		dropped += l.Dropped
-		p99 = max(p99, l.P99Ms)
-	}
+	st, tot := u.Status, u.Totals
 	if !orchestrator.IsFinal(st.State) {
 		p.rate = st.Rate // a reported run has none: keep the last
 	}
 	el := p.elapsed()
 	line := fmt.Sprintf("%s/%s  %s%s  %.0f/s  p99 %s  %d requests  %d failed  shards: %d claimed, %d reported of %d",
-		el, p.length, p.step(el), st.State, p.rate, time.Duration(p99*1e6).Round(10*time.Microsecond),
-		max(requests, st.Requests), errs, st.Shards.Claimed, st.Shards.Reported, st.Shards.Planned)
-	if dropped > 0 {
-		line += fmt.Sprintf("  %d dropped", dropped)
+		el, p.length, p.step(el), st.State, p.rate, tot.WorstP99.Round(10*time.Microsecond),
+		max(tot.Requests, st.Requests), tot.Failed, st.Shards.Claimed, st.Shards.Reported, st.Shards.Planned)
+	if tot.Dropped > 0 {
+		line += fmt.Sprintf("  %d dropped", tot.Dropped)
 	}
 	if p.width > 0 {
 		p.draw(p.bar(el) + "  " + line)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/live"
 )
 
 // submitted is a run of load whose schedule lasts length, starting now.
@@ -35,8 +36,8 @@ func show(p *progress, length time.Duration) {
 			st.State = orchestrator.StateReducing
 		}
 		st.Shards.Planned, st.Shards.Claimed = 1, 1
-		st.Live = []orchestrator.ShardLive{{Shard: 0, T: time.Now(), ElapsedS: el.Seconds(), Requests: st.Requests, P99Ms: 2}}
-		p.Update(orchestrator.Update{Status: st})
+		p.Update(orchestrator.Update{Status: st, Totals: live.Totals{Shards: 1, Sending: 1, Requests: st.Requests,
+			BestP99: 2 * time.Millisecond, WorstP99: 2 * time.Millisecond}})
 		if st.State == orchestrator.StateComplete {
 			break
 		}
