@@ -55,9 +55,11 @@ type Runtime struct {
 	AbortPoll time.Duration
 	// ProgressEvery is how often progress.json is written.
 	ProgressEvery time.Duration
-	// Secrets resolves the scenarios' secret references; nil makes one per
-	// shard (env:, file:, and AWS with the default configuration).
-	Secrets *secret.Resolver
+	// Secrets reads the scenarios' secret references of kinds other than
+	// env: and file: (the mains pass awsenv.Env.SecretSources: ssm:,
+	// secretsmanager:); nil reads env: and file: only. Each shard resolves
+	// its secrets afresh, with a secret.Resolver of its own.
+	Secrets secret.Sources
 	// Debug, if set, dumps the scenarios' first steps, redacted.
 	Debug *journey.Debug
 	// Guard is the deployment's host guard (on AWS: its allow-list, and no
