@@ -30,10 +30,15 @@ func stored(t *testing.T) (store.Store, []events.ShardMessage, *atomic.Int64) {
 
 // storedAt plans a run of two shards, 20 arrivals in 1 s, against url.
 func storedAt(t *testing.T, url string) (store.Store, []events.ShardMessage) {
+	return storedRun(t, events.RunSpec{Targets: []events.Target{{URL: url}}, Load: events.Load{Shape: events.ShapeConstant, Rate: 20},
+		Duration: events.Duration(time.Second), Workers: 2})
+}
+
+// storedRun plans s (defaults applied) as run r in a new store.
+func storedRun(t *testing.T, s events.RunSpec) (store.Store, []events.ShardMessage) {
 	st := store.Dir{Root: t.TempDir()}
-	s := events.RunSpec{Targets: []events.Target{{URL: url}}, Load: events.Load{Shape: events.ShapeConstant, Rate: 20},
-		Duration: events.Duration(time.Second), Workers: 2}.WithDefaults()
-	p, err := plan.Make(s, plan.Options{RunID: "r", Backend: plan.BackendLocal, Now: time.Now(), Workers: 2, LocalCPUs: 2})
+	s = s.WithDefaults()
+	p, err := plan.Make(s, plan.Options{RunID: "r", Backend: plan.BackendLocal, Now: time.Now(), Workers: s.Workers, LocalCPUs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,19 +159,10 @@ func TestWorkerSecrets(t *testing.T) {
 		{"with the sources", secret.Sources{secret.KindSSM: ssm}, ""},
 		{"without", nil, "failed: scenario api: resolve ssm:/barrage/pw: no source reads this kind of reference here (ssm:)"},
 	} {
-		st := store.Dir{Root: t.TempDir()}
-		s := events.RunSpec{Scenarios: []events.Scenario{{Name: "api", Secrets: map[string]string{"pw": "ssm:/barrage/pw"},
+		st, msgs := storedRun(t, events.RunSpec{Scenarios: []events.Scenario{{Name: "api", Secrets: map[string]string{"pw": "ssm:/barrage/pw"},
 			Steps: []events.ScenarioStep{{Name: "get", URL: srv.URL + "/", Header: map[string]string{"X-Pw": "{{pw}}"}}}}},
-			Load: events.Load{Shape: events.ShapeConstant, Rate: 10}, Duration: events.Duration(500 * time.Millisecond), Workers: 1}.WithDefaults()
-		p, err := plan.Make(s, plan.Options{RunID: "r", Backend: plan.BackendLocal, Now: time.Now(), Workers: 1, LocalCPUs: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range map[string]any{store.SpecKey("r"): s, store.PlanKey("r"): p} {
-			b, _ := json.Marshal(v)
-			st.Put(context.Background(), k, b, store.PutOptions{})
-		}
-		m := plan.Messages(p, s, store.SpecKey("r"))[0]
+			Load: events.Load{Shape: events.ShapeConstant, Rate: 10}, Duration: events.Duration(500 * time.Millisecond), Workers: 1})
+		m := msgs[0]
 		b, _ := json.Marshal(m)
 		payload, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{"messageId": "m", "eventSource": "aws:sqs", "body": string(b)}}})
 		hits.Store(0)

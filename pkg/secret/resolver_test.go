@@ -10,6 +10,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/barrage-load/barrage/internal/secrettest"
 )
 
 // fakeStore is an in-memory Source that counts calls by name. With gate
@@ -253,29 +255,16 @@ func TestResolveSources(t *testing.T) {
 	}
 }
 
-// secretValue is the value the leak tests hide: errors must hold no piece
-// of it of three bytes or more.
-const secretValue = "QZXJ9WQK7V"
-
-func leaks(s string) string {
-	for i := 0; i+3 <= len(secretValue); i++ {
-		if strings.Contains(s, secretValue[i:i+3]) {
-			return secretValue[i : i+3]
-		}
-	}
-	return ""
-}
-
 // TestErrorsNeverHoldTheValue resolves references that fail after the
 // secret was fetched, and checks that no error quotes any of it.
 func TestErrorsNeverHoldTheValue(t *testing.T) {
 	f := newFakeStore(map[string]string{
-		"plain":  secretValue,
-		"broken": `{"a":"` + secretValue + `"x}`,
-		"number": `{"a":` + secretValue[4:5] + `}`,
-		"object": `{"a":{"b":"` + secretValue + `"}}`,
+		"plain":  secrettest.Value,
+		"broken": `{"a":"` + secrettest.Value + `"x}`,
+		"number": `{"a":` + secrettest.Value[4:5] + `}`,
+		"object": `{"a":{"b":"` + secrettest.Value + `"}}`,
 	})
-	t.Setenv("BARRAGE_TEST_SECRET", secretValue)
+	t.Setenv("BARRAGE_TEST_SECRET", secrettest.Value)
 	r := NewResolver(both(f))
 	for _, ref := range []string{
 		"secretsmanager:plain#a",  // not JSON at all
@@ -284,15 +273,15 @@ func TestErrorsNeverHoldTheValue(t *testing.T) {
 		"secretsmanager:object#a", // a field that is an object holding the value
 		"secretsmanager:object#b", // a field that is not at the top
 		"env:BARRAGE_TEST_SECRET#a",
-		"file:" + writeFile(t, secretValue) + "#a",
-		"file:" + writeFile(t, secretValue+strings.Repeat("x", MaxFileSize)),
+		"file:" + writeFile(t, secrettest.Value) + "#a",
+		"file:" + writeFile(t, secrettest.Value+strings.Repeat("x", MaxFileSize)),
 	} {
 		_, err := r.Resolve(context.Background(), ref)
 		if err == nil {
 			t.Errorf("Resolve(%s) succeeded; want an error", ref)
 			continue
 		}
-		if piece := leaks(err.Error()); piece != "" {
+		if piece := secrettest.Leaks(err.Error()); piece != "" {
 			t.Errorf("Resolve(%s): error %q holds %q, part of the value", ref, err, piece)
 		}
 		if !strings.HasPrefix(err.Error(), "resolve ") {

@@ -137,33 +137,34 @@ type clients struct {
 }
 
 func (c *clients) GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
-	c.mu.Lock()
-	if c.ssm == nil {
-		cfg, err := c.config(ctx)
-		if err != nil {
-			c.mu.Unlock()
-			return nil, err
-		}
-		c.ssm = NewSSMClient(cfg, c.ep.SSM)
+	client, err := built(ctx, c, &c.ssm, func(cfg aws.Config) *ssm.Client { return NewSSMClient(cfg, c.ep.SSM) })
+	if err != nil {
+		return nil, err
 	}
-	client := c.ssm
-	c.mu.Unlock()
 	return client.GetParameter(ctx, in, optFns...)
 }
 
 func (c *clients) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	client, err := built(ctx, c, &c.sm, func(cfg aws.Config) *secretsmanager.Client { return NewSecretsManagerClient(cfg, c.ep.SecretsManager) })
+	if err != nil {
+		return nil, err
+	}
+	return client.GetSecretValue(ctx, in, optFns...)
+}
+
+// built returns the client in slot, one of c's, building it from c's
+// configuration first if it has not been.
+func built[C any](ctx context.Context, c *clients, slot **C, build func(aws.Config) *C) (*C, error) {
 	c.mu.Lock()
-	if c.sm == nil {
+	defer c.mu.Unlock()
+	if *slot == nil {
 		cfg, err := c.config(ctx)
 		if err != nil {
-			c.mu.Unlock()
 			return nil, err
 		}
-		c.sm = NewSecretsManagerClient(cfg, c.ep.SecretsManager)
+		*slot = build(cfg)
 	}
-	client := c.sm
-	c.mu.Unlock()
-	return client.GetSecretValue(ctx, in, optFns...)
+	return *slot, nil
 }
 
 // config loads the AWS configuration once; a failed load is tried again

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/barrage-load/barrage/internal/secrettest"
 	"github.com/barrage-load/barrage/pkg/secret"
 )
 
@@ -85,19 +86,6 @@ func staticAWS(region string) func(context.Context) (aws.Config, error) {
 	}
 }
 
-// secretValue is the value the leak tests hide: errors must hold no piece
-// of it of three bytes or more.
-const secretValue = "QZXJ9WQK7V"
-
-func leaks(s string) string {
-	for i := 0; i+3 <= len(secretValue); i++ {
-		if strings.Contains(s, secretValue[i:i+3]) {
-			return secretValue[i : i+3]
-		}
-	}
-	return ""
-}
-
 func ssmAnswer(name, value string) string {
 	b, _ := json.Marshal(map[string]any{"Parameter": map[string]any{
 		"Name": name, "Type": "SecureString", "Value": value, "Version": 3, "DataType": "text"}})
@@ -116,7 +104,7 @@ func TestResolveOverHTTP(t *testing.T) {
 		answers: map[string]string{
 			"/kc/pw":      ssmAnswer("/kc/pw", "ssm-Pa55word"),
 			"/kc/json":    ssmAnswer("/kc/json", `{"password":"ssm-json-Pa55word"}`),
-			"/kc/broken":  `{"Parameter":{"Name":"/kc/broken","Value":"` + secretValue + `"x}}`,
+			"/kc/broken":  `{"Parameter":{"Name":"/kc/broken","Value":"` + secrettest.Value + `"x}}`,
 			"/kc/novalue": `{"Parameter":{"Name":"/kc/novalue"}}`,
 		},
 		errors: map[string]string{"/kc/missing": "ParameterNotFound", "/kc/denied": "AccessDeniedException"}}
@@ -125,7 +113,7 @@ func TestResolveOverHTTP(t *testing.T) {
 			arn:    smAnswer("kc", `{"client_id":"barrage","client_secret":"sm-Pa55word"}`),
 			"kc":   smAnswer("kc", `{"client_id":"barrage","client_secret":"sm-Pa55word"}`),
 			"bin":  `{"Name":"bin","SecretBinary":"UVpYSjlXUUs3Vg=="}`,
-			"fast": smAnswer("fast", secretValue),
+			"fast": smAnswer("fast", secrettest.Value),
 		},
 		errors: map[string]string{"gone": "ResourceNotFoundException"}}
 	r := secret.NewResolver(secret.WithSources(Sources(staticAWS("eu-central-1"), Endpoints{SSM: serve(t, ps), SecretsManager: serve(t, sm)})))
@@ -141,7 +129,7 @@ func TestResolveOverHTTP(t *testing.T) {
 		{ref: "secretsmanager:" + arn + "#client_secret", want: "sm-Pa55word"},
 		{ref: "secretsmanager:" + arn + "#client_id", want: "barrage"},
 		{ref: "secretsmanager:kc#client_secret", want: "sm-Pa55word"},
-		{ref: "secretsmanager:fast", want: secretValue},
+		{ref: "secretsmanager:fast", want: secrettest.Value},
 		// Error answers: not found, and any other.
 		{ref: "ssm:/kc/missing", bad: "resolve ssm:/kc/missing: not found: ", notFound: true},
 		{ref: "secretsmanager:gone", bad: "resolve secretsmanager:gone: not found: ", notFound: true},
@@ -157,7 +145,7 @@ func TestResolveOverHTTP(t *testing.T) {
 				t.Errorf("Resolve(%s) = %q, %v; want an error saying %q (not found: %v)", tc.ref, got, err, tc.bad, tc.notFound)
 			}
 			if err != nil {
-				if piece := leaks(err.Error()); piece != "" {
+				if piece := secrettest.Leaks(err.Error()); piece != "" {
 					t.Errorf("Resolve(%s): error %q holds %q, part of the value", tc.ref, err, piece)
 				}
 			}
@@ -255,7 +243,7 @@ func TestSourcesWithClients(t *testing.T) {
 		bad  string
 	}{
 		// A binary secret: refused, unquoted.
-		{"binary", SecretsManager{getters{value: &secretsmanager.GetSecretValueOutput{SecretBinary: []byte(secretValue)}}}, "no SecretString"},
+		{"binary", SecretsManager{getters{value: &secretsmanager.GetSecretValueOutput{SecretBinary: []byte(secrettest.Value)}}}, "no SecretString"},
 		// Answers that hold nothing.
 		{"nil secret", SecretsManager{getters{}}, "no SecretString"},
 		{"nil parameter", SSM{getters{param: &ssm.GetParameterOutput{}}}, "no parameter value"},
@@ -265,7 +253,7 @@ func TestSourcesWithClients(t *testing.T) {
 		_, err := tc.src.Get(context.Background(), "x")
 		if err == nil || !strings.Contains(err.Error(), tc.bad) {
 			t.Errorf("%s: %v; want an error saying %q", tc.name, err, tc.bad)
-		} else if piece := leaks(err.Error()); piece != "" {
+		} else if piece := secrettest.Leaks(err.Error()); piece != "" {
 			t.Errorf("%s: error %q holds %q, part of the value", tc.name, err, piece)
 		}
 	}
