@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/awsenv"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/queue"
 	"github.com/barrage-load/barrage/pkg/queue/sqsqueue"
+	"github.com/barrage-load/barrage/pkg/stack"
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
@@ -187,24 +189,31 @@ func TestSQSSendFailures(t *testing.T) {
 	t.Logf("missing queue: %v", err)
 }
 
-func TestSQSNewFromURL(t *testing.T) {
+// TestSQSFromEnv: the queue a main opens (awsenv) follows the
+// environment's credentials and BARRAGE_SQS_ENDPOINT; sqsqueue itself reads
+// no environment, only the endpoint it is given.
+func TestSQSFromEnv(t *testing.T) {
 	f := StartFauxqs(t)
 	url := f.CreateQueue(t, "shards")
 	for _, kv := range Env("", f.Endpoint) {
-		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") || k == sqsqueue.EndpointEnv {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") || k == stack.EnvSQSEndpoint {
 			t.Setenv(k, v)
 		}
 	}
 	ctx := context.Background()
-	q, err := sqsqueue.NewFromURL(ctx, url)
+	env, err := awsenv.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := env.Queue(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := q.Send(ctx, [][]byte{[]byte("m")}); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(sqsqueue.EndpointEnv, "http://127.0.0.1:1")
-	q, _ = sqsqueue.NewFromURL(ctx, url, sqsqueue.WithEndpoint(f.Endpoint))
+	t.Setenv(stack.EnvSQSEndpoint, "http://127.0.0.1:1")
+	q, _ = sqsqueue.NewFromConfig(env.Config, url, sqsqueue.WithEndpoint(f.Endpoint))
 	if d := receiveOne(t, q, time.Second, time.Minute); d == nil || string(d.Body) != "m" {
 		t.Errorf("through WithEndpoint: %+v; want m", d)
 	}

@@ -16,8 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/barrage-load/barrage/pkg/queue/sqsqueue"
-	"github.com/barrage-load/barrage/pkg/store/s3store"
+	"github.com/barrage-load/barrage/pkg/stack"
 )
 
 // Credentials and region the servers are started with and the clients use.
@@ -51,7 +50,7 @@ func RIE(t testing.TB) string {
 func Env(s3url, sqsurl string) []string {
 	return append(os.Environ(), "AWS_ACCESS_KEY_ID="+AccessKey, "AWS_SECRET_ACCESS_KEY="+SecretKey,
 		"AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_REGION="+Region, "AWS_EC2_METADATA_DISABLED=true",
-		s3store.EndpointEnv+"="+s3url, sqsqueue.EndpointEnv+"="+sqsurl)
+		stack.EnvS3Endpoint+"="+s3url, stack.EnvSQSEndpoint+"="+sqsurl)
 }
 
 // here is this package's source directory.

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/barrage-load/barrage/pkg/awsenv"
+	"github.com/barrage-load/barrage/pkg/stack"
 	"github.com/barrage-load/barrage/pkg/store"
 	"github.com/barrage-load/barrage/pkg/store/s3store"
 )
@@ -231,15 +233,22 @@ func TestS3StoreLostAnswer(t *testing.T) {
 	}
 }
 
-func TestS3StoreNewFromURL(t *testing.T) {
+// TestS3StoreFromEnv: the store a main opens (awsenv) follows the
+// environment's credentials and BARRAGE_S3_ENDPOINT; s3store itself reads no
+// environment, only the endpoint it is given.
+func TestS3StoreFromEnv(t *testing.T) {
 	m := StartMinIO(t)
 	for _, kv := range Env(m.Endpoint, "") {
-		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") || k == s3store.EndpointEnv {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") || k == stack.EnvS3Endpoint {
 			t.Setenv(k, v)
 		}
 	}
 	ctx := context.Background()
-	st, err := s3store.NewFromURL(ctx, "s3://"+m.Bucket+"/team")
+	env, err := awsenv.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := env.Store("s3://" + m.Bucket + "/team")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,9 +258,9 @@ func TestS3StoreNewFromURL(t *testing.T) {
 	if keys, _ := m.Store("").List(ctx, ""); fmt.Sprint(keys) != "[team/runs/r/abort]" {
 		t.Errorf("bucket holds %v; want team/runs/r/abort", keys)
 	}
-	// WithEndpoint wins over the environment.
-	t.Setenv(s3store.EndpointEnv, "http://127.0.0.1:1")
-	st, _ = s3store.NewFromURL(ctx, "s3://"+m.Bucket+"/team", s3store.WithEndpoint(m.Endpoint))
+	// NewFromConfig takes the endpoint it is given, whatever the environment says.
+	t.Setenv(stack.EnvS3Endpoint, "http://127.0.0.1:1")
+	st, _ = s3store.NewFromConfig(env.Config, "s3://"+m.Bucket+"/team", s3store.WithEndpoint(m.Endpoint))
 	if ok, err := st.Exists(ctx, "runs/r/abort"); !ok || err != nil {
 		t.Errorf("Exists through WithEndpoint = %v, %v", ok, err)
 	}

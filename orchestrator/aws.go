@@ -90,9 +90,11 @@ type AWS struct {
 	Quotas func(ctx context.Context) (plan.Quotas, error)
 	// LeadTime overrides the planner's lead before the start (0: its default).
 	LeadTime time.Duration
-	// Secrets checks that a run's scenario secrets can be read before it is
-	// accepted; nil resolves with the default AWS configuration.
-	Secrets *secret.Resolver
+	// Secrets reads the scenario secrets of kinds other than env: and file:
+	// (awsenv.Env.SecretSources: ssm:, secretsmanager:), to check that a
+	// run's can be read before it is accepted; nil reads env: and file:
+	// only.
+	Secrets secret.Sources
 	// ClaimPoll is how often the dispatcher looks for the shards' claims
 	// while it watches a window start; default 2 s.
 	ClaimPoll time.Duration

@@ -22,6 +22,7 @@ import (
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/queue"
 	"github.com/barrage-load/barrage/pkg/reduce"
+	"github.com/barrage-load/barrage/pkg/secret"
 	"github.com/barrage-load/barrage/pkg/store"
 	"github.com/barrage-load/barrage/pkg/worker"
 )
@@ -43,6 +44,10 @@ type LocalOptions struct {
 	Engine func(*engine.Config)
 	// Debug dumps the scenarios' first steps (in-process workers only).
 	Debug *journey.Debug
+	// Secrets reads the scenarios' ssm: and secretsmanager: references
+	// (in-process workers; awsenv.LazySecretSources); nil reads env: and
+	// file: only. Worker processes wire their own.
+	Secrets secret.Sources
 }
 
 // NewRunID returns a sortable, unique run id: UTC time and 6 random hex digits.
@@ -116,7 +121,8 @@ func startGoroutines(sched context.Context, q queue.Queue, st store.Store, opt L
 		go func() {
 			defer wg.Done()
 			rt := &worker.Runtime{Store: st, Kind: events.KindLocal, ProgressEvery: time.Second,
-				AbortPoll: time.Second, Log: opt.Log, Engine: opt.Engine, Debug: opt.Debug, Progress: progress}
+				AbortPoll: time.Second, Log: opt.Log, Engine: opt.Engine, Debug: opt.Debug, Progress: progress,
+				Secrets: opt.Secrets}
 			rt.Serve(sched, q, localServe)
 		}()
 	}

@@ -10,49 +10,43 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/scheduler"
-	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
-
 	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/awsenv"
 	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/launch"
 	"github.com/barrage-load/barrage/pkg/plan"
-	"github.com/barrage-load/barrage/pkg/queue/sqsqueue"
 	"github.com/barrage-load/barrage/pkg/stack"
-	"github.com/barrage-load/barrage/pkg/store/s3store"
 )
 
-// FromEnv builds the AWS backend from the environment the stack sets (pkg/stack).
-// Pieces whose variables are unset stay nil: a worker needs only its store
-// and queue.
+// FromEnv builds the AWS backend from the environment the stack sets
+// (pkg/stack), over the AWS configuration and endpoint overrides of
+// awsenv.Load. Pieces whose variables are unset stay nil: a worker needs
+// only its store, its queue and the secret sources.
 func FromEnv(ctx context.Context) (*orchestrator.AWS, error) {
 	get := os.Getenv
 	bucket := get(stack.EnvBucket)
 	if bucket == "" {
 		return nil, fmt.Errorf("%s is not set", stack.EnvBucket)
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	env, err := awsenv.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	a := &orchestrator.AWS{ReducerArn: get(stack.EnvReducerArn), DispatcherArn: get(stack.EnvDispatcher)}
-	if a.Store, err = s3store.Open(ctx, "s3://"+bucket); err != nil {
+	a := &orchestrator.AWS{ReducerArn: get(stack.EnvReducerArn), DispatcherArn: get(stack.EnvDispatcher), Secrets: env.SecretSources()}
+	if a.Store, err = env.Store("s3://" + bucket); err != nil {
 		return nil, err
 	}
 	if u := get(stack.EnvLambdaQueueURL); u != "" {
-		if a.LambdaQueue, err = sqsqueue.Open(ctx, u); err != nil {
+		if a.LambdaQueue, err = env.Queue(u); err != nil {
 			return nil, err
 		}
 	}
 	if u := get(stack.EnvFargateQueueURL); u != "" {
-		if a.FargateQueue, err = sqsqueue.Open(ctx, u); err != nil {
+		if a.FargateQueue, err = env.Queue(u); err != nil {
 			return nil, err
 		}
 	}
-	lc := lambda.NewFromConfig(cfg, endpoint[lambda.Options](stack.EnvLambdaEndpoint, func(o *lambda.Options, e string) { o.BaseEndpoint = &e }))
+	lc := env.Lambda()
 	if f := get(stack.EnvWorkerFunction); f != "" {
 		a.Workers = &launch.Lambda{Client: lc, Function: f}
 	}
@@ -67,14 +61,14 @@ func FromEnv(ctx context.Context) (*orchestrator.AWS, error) {
 		a.Tasks = &launch.Tasks{Cluster: c, TaskDefinition: get(stack.EnvTaskDefinition),
 			Container: get(stack.EnvTaskContainer), SecurityGroup: get(stack.EnvSecurityGroup),
 			Subnets: hostguard.Split(get(stack.EnvSubnets)), Spot: get(stack.EnvSpot) == "true",
-			Client: ecs.NewFromConfig(cfg, endpoint[ecs.Options](stack.EnvECSEndpoint, func(o *ecs.Options, e string) { o.BaseEndpoint = &e }))}
+			Client: env.ECS()}
 	}
 	if g := get(stack.EnvScheduleGroup); g != "" {
 		a.Schedules = &launch.Schedules{Group: g, RoleArn: get(stack.EnvSchedulerRole), DeadLetterArn: get(stack.EnvDeadLetterQueue),
-			Client: scheduler.NewFromConfig(cfg, endpoint[scheduler.Options](stack.EnvSchedulerEndpoint, func(o *scheduler.Options, e string) { o.BaseEndpoint = &e }))}
+			Client: env.Scheduler()}
 	}
 	if f := get(stack.EnvWorkerFunction); f != "" {
-		sq := servicequotas.NewFromConfig(cfg, endpoint[servicequotas.Options](stack.EnvQuotasEndpoint, func(o *servicequotas.Options, e string) { o.BaseEndpoint = &e }))
+		sq := env.ServiceQuotas()
 		spot := get(stack.EnvSpot) == "true"
 		a.Quotas = func(ctx context.Context) (plan.Quotas, error) { return launch.ReadQuotas(ctx, lc, sq, f, spot) }
 	}
@@ -150,14 +144,4 @@ func bounds(get func(string) string, a *orchestrator.AWS) error {
 func LimitsFromEnv() orchestrator.Limits {
 	get := os.Getenv
 	return orchestrator.Limits{AllowedTargets: hostguard.Split(get(stack.EnvAllowedTargets)), AllowLoopback: get(stack.EnvAllowLoopback) == "true"}
-}
-
-// endpoint returns a client option that overrides the endpoint with the
-// environment variable env, when it is set.
-func endpoint[O any](env string, set func(*O, string)) func(*O) {
-	return func(o *O) {
-		if e := os.Getenv(env); e != "" {
-			set(o, e)
-		}
-	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/barrage-load/barrage/internal/guardtest"
 	"github.com/barrage-load/barrage/orchestrator"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/secret"
 	"github.com/barrage-load/barrage/pkg/stack"
 	"github.com/barrage-load/barrage/pkg/store"
 )
@@ -137,6 +138,22 @@ func TestFromEnvGuard(t *testing.T) {
 			if err := g.Host(host); (err == nil) != want {
 				t.Errorf("%s=%q %s=%q: %s: %v; want allowed %v", stack.EnvAllowedTargets, tt.list, stack.EnvAllowLoopback, tt.loopback, host, err, want)
 			}
+		}
+	}
+}
+
+// TestFromEnvSecrets: the functions and the task get the ssm: and
+// secretsmanager: sources (awsenv), for the API's check and the workers.
+func TestFromEnvSecrets(t *testing.T) {
+	t.Setenv(stack.EnvBucket, "runs")
+	t.Setenv("AWS_REGION", "us-east-1")
+	a, err := FromEnv(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []secret.Kind{secret.KindSSM, secret.KindSecretsManager} {
+		if a.Secrets[k] == nil {
+			t.Errorf("FromEnv: no source for %s: references", k)
 		}
 	}
 }

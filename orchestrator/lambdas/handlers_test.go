@@ -15,6 +15,7 @@ import (
 	"github.com/barrage-load/barrage/orchestrator"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/reduce"
+	"github.com/barrage-load/barrage/pkg/secret"
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
@@ -29,10 +30,15 @@ func stored(t *testing.T) (store.Store, []events.ShardMessage, *atomic.Int64) {
 
 // storedAt plans a run of two shards, 20 arrivals in 1 s, against url.
 func storedAt(t *testing.T, url string) (store.Store, []events.ShardMessage) {
+	return storedRun(t, events.RunSpec{Targets: []events.Target{{URL: url}}, Load: events.Load{Shape: events.ShapeConstant, Rate: 20},
+		Duration: events.Duration(time.Second), Workers: 2})
+}
+
+// storedRun plans s (defaults applied) as run r in a new store.
+func storedRun(t *testing.T, s events.RunSpec) (store.Store, []events.ShardMessage) {
 	st := store.Dir{Root: t.TempDir()}
-	s := events.RunSpec{Targets: []events.Target{{URL: url}}, Load: events.Load{Shape: events.ShapeConstant, Rate: 20},
-		Duration: events.Duration(time.Second), Workers: 2}.WithDefaults()
-	p, err := plan.Make(s, plan.Options{RunID: "r", Backend: plan.BackendLocal, Now: time.Now(), Workers: 2, LocalCPUs: 2})
+	s = s.WithDefaults()
+	p, err := plan.Make(s, plan.Options{RunID: "r", Backend: plan.BackendLocal, Now: time.Now(), Workers: s.Workers, LocalCPUs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +128,53 @@ func TestRunOfResult(t *testing.T) {
 		"runs/r1/shards/s0000/result.json": "r1", "runs/r1/shards/s0000/claim": "", "runs/r1/plan.json": "", "other/x": ""} {
 		if got := runOfResult(key); got != want {
 			t.Errorf("runOfResult(%q) = %q; want %q", key, got, want)
+		}
+	}
+}
+
+// TestWorkerSecrets: the worker resolves a scenario's ssm: reference with
+// its Secrets (FromEnv's: awssecret's sources); without them the shard
+// fails to start, naming the reference.
+func TestWorkerSecrets(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Pw") != "ssm-Pa55word" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		hits.Add(1)
+	}))
+	defer srv.Close()
+	ssm := secret.SourceFunc(func(_ context.Context, name string) (string, error) {
+		if name != "/barrage/pw" {
+			return "", secret.ErrNotFound
+		}
+		return "ssm-Pa55word", nil
+	})
+	for _, tc := range []struct {
+		name    string
+		secrets secret.Sources
+		want    string // the result's stop reason; "" for a run
+	}{
+		{"with the sources", secret.Sources{secret.KindSSM: ssm}, ""},
+		{"without", nil, "failed: scenario api: resolve ssm:/barrage/pw: no source reads this kind of reference here (ssm:)"},
+	} {
+		st, msgs := storedRun(t, events.RunSpec{Scenarios: []events.Scenario{{Name: "api", Secrets: map[string]string{"pw": "ssm:/barrage/pw"},
+			Steps: []events.ScenarioStep{{Name: "get", URL: srv.URL + "/", Header: map[string]string{"X-Pw": "{{pw}}"}}}}},
+			Load: events.Load{Shape: events.ShapeConstant, Rate: 10}, Duration: events.Duration(500 * time.Millisecond), Workers: 1})
+		m := msgs[0]
+		b, _ := json.Marshal(m)
+		payload, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{"messageId": "m", "eventSource": "aws:sqs", "body": string(b)}}})
+		hits.Store(0)
+		if _, err := (&Worker{Store: st, Secrets: tc.secrets}).Handle(context.Background(), payload); err != nil {
+			t.Fatal(err)
+		}
+		var r events.ShardResult
+		if b, err := st.Get(context.Background(), store.ResultKey("r", m.ShardID)); err != nil || json.Unmarshal(b, &r) != nil {
+			t.Fatalf("%s: no result: %v", tc.name, err)
+		}
+		if r.StopReason != tc.want || (tc.want == "") != (hits.Load() > 0) {
+			t.Errorf("%s: stop reason %q, %d requests with the secret; want %q and requests only with the sources", tc.name, r.StopReason, hits.Load(), tc.want)
 		}
 	}
 }

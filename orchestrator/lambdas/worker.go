@@ -13,6 +13,7 @@ import (
 	"github.com/barrage-load/barrage/pkg/engine"
 	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/queue"
+	"github.com/barrage-load/barrage/pkg/secret"
 	"github.com/barrage-load/barrage/pkg/store"
 	"github.com/barrage-load/barrage/pkg/worker"
 )
@@ -34,6 +35,9 @@ type Worker struct {
 	// Guard is the deployment's host guard (orchestrator.Limits.Guard):
 	// its allow-list, and no loopback.
 	Guard hostguard.Guard
+	// Secrets reads the ssm: and secretsmanager: references of the
+	// scenarios (orchestrator.AWS.Secrets); nil reads env: and file: only.
+	Secrets secret.Sources
 }
 
 // DefaultServe is how an asynchronous invocation takes shards: until one
@@ -44,7 +48,7 @@ var DefaultServe = worker.ServeOptions{MaxShards: 1, IdleExit: 30 * time.Second,
 
 // Handle implements the function.
 func (w *Worker) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
-	rt := &worker.Runtime{Store: w.Store, Kind: events.KindLambda, Log: w.Log, Engine: w.Engine, Guard: w.Guard}
+	rt := &worker.Runtime{Store: w.Store, Kind: events.KindLambda, Log: w.Log, Engine: w.Engine, Guard: w.Guard, Secrets: w.Secrets}
 	if d, ok := ctx.Deadline(); ok {
 		rt.Deadline = d
 	}

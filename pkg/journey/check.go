@@ -23,14 +23,13 @@ func check(sc *events.Scenario, field string) []error {
 	return nil
 }
 
-// CheckSecrets resolves every secret reference of s's scenarios with res
-// (nil: a resolver of its own), so that a run whose secret cannot be read
-// fails before any traffic, each problem naming its field. The values are
-// dropped: workers resolve their own.
-func CheckSecrets(ctx context.Context, s *events.RunSpec, res *secret.Resolver) error {
-	if res == nil {
-		res = secret.NewResolver()
-	}
+// CheckSecrets resolves every secret reference of s's scenarios with a
+// Resolver of its own reading srcs (besides env: and file:; the mains pass
+// the AWS sources, see package awsenv), so that a run whose secret cannot
+// be read fails before any traffic, each problem naming its field. The
+// values are dropped: workers resolve their own.
+func CheckSecrets(ctx context.Context, s *events.RunSpec, srcs secret.Sources) error {
+	res := secret.NewResolver(secret.WithSources(srcs))
 	var errs []error
 	try := func(field, ref string) {
 		if _, err := res.Resolve(ctx, ref); err != nil {

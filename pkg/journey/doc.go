@@ -19,7 +19,9 @@
 // a generator that falls behind shows in the figures rather than hiding.
 //
 // Secrets. Only references travel (env:, file:, ssm:, secretsmanager:);
-// Prepare resolves them once per worker into constant variables. Errors
+// Prepare resolves them once per worker into constant variables, through
+// the secret.Resolver of Options (its ssm: and secretsmanager: sources come
+// from the main: this package never links the AWS SDK). Errors
 // recorded for a step are classes and bounded details, never a URL or a
 // body, so a secret a template puts in a request never reaches a result.
 package journey

@@ -26,7 +26,7 @@ type Options struct {
 	// Insecure skips TLS verification; HTTP2 offers h2 by ALPN on TLS.
 	Insecure, HTTP2 bool
 	// Secrets resolves the scenario's secret references; nil uses a
-	// resolver of its own (env:, file:, and AWS with the default config).
+	// resolver of its own, which reads env: and file: references only.
 	Secrets *secret.Resolver
 	// Debug, if set, dumps the first steps (redacted).
 	Debug *Debug

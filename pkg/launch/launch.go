@@ -3,7 +3,8 @@
 // RunTask for Fargate tasks (at most 10 per call and 20 calls a second,
 // reading failures[] of successful answers), and EventBridge Scheduler
 // one-time schedules (the reducer at a run's deadline, later windows). Like
-// the S3 store and the SQS queue, it is an adapter: it imports the AWS SDK.
+// the S3 store and the SQS queue, it is an adapter: it imports the AWS SDK,
+// and takes its clients from the main (pkg/awsenv builds them).
 package launch
 
 import (

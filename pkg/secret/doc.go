@@ -25,13 +25,13 @@
 // # Resolving
 //
 // A Resolver fetches each secret once, shares a fetch among concurrent
-// callers, and keeps values for its own life. The SSM and Secrets Manager
-// clients it uses are the small interfaces ParameterGetter and
-// SecretValueGetter (tests pass fakes with WithSSM and WithSecretsManager);
-// unless given, they are built from the AWS configuration when an ssm: or
-// secretsmanager: reference is first resolved, so env: and file:
-// references need no AWS configuration at all. EnvSSMEndpoint and
-// EnvSecretsManagerEndpoint point those clients at local servers.
+// callers, and keeps values for its own life. It reads each kind of
+// reference with a Source: env: and file: are built in; ssm: and
+// secretsmanager: are package awssecret's, which the mains pass with
+// WithSources (pkg/awsenv builds them from the process's AWS
+// configuration, loaded when the first such reference is read), so that
+// this package and its users (pkg/journey, pkg/worker) link no AWS SDK. A
+// reference of a kind without a Source fails with ErrNoSource.
 //
 // Errors name the reference and what went wrong, and never the value, nor
 // any part of an answer that might hold it.
@@ -47,6 +47,4 @@
 // of requests and responses, error messages from outside the engine)
 // passes through the Redactor; the shard messages, results and reports
 // hold references only.
-//
-// This is one of the few packages that import the AWS SDK.
 package secret

@@ -70,3 +70,23 @@ func ExampleParse() {
 	// arn:aws:secretsmanager:eu-west-1:1:secret:kc
 	// client_secret
 }
+
+// A main gives its Resolvers a Source for each kind of reference it can
+// read besides env: and file: (on AWS, awssecret's for ssm: and
+// secretsmanager:; here a stand-in).
+func ExampleWithSources() {
+	ssm := secret.SourceFunc(func(_ context.Context, name string) (string, error) {
+		if name == "/barrage/kc" {
+			return `{"client_secret":"s3cr3t-from-ssm"}`, nil
+		}
+		return "", secret.ErrNotFound
+	})
+	r := secret.NewResolver(secret.WithSources(secret.Sources{secret.KindSSM: ssm}))
+	v, _ := r.Resolve(context.Background(), "ssm:/barrage/kc#client_secret")
+	fmt.Println(v)
+	_, err := r.Resolve(context.Background(), "secretsmanager:kc")
+	fmt.Println(err)
+	// Output:
+	// s3cr3t-from-ssm
+	// resolve secretsmanager:kc: no source reads this kind of reference here (secretsmanager:)
+}

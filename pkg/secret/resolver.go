@@ -5,19 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"strings"
+	"maps"
 	"sync"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 )
-
-// MaxFileSize is the largest file a file: reference may name, 64 KiB, the
-// largest SecretString Secrets Manager holds. It keeps a mistaken path
-// (/dev/zero, a log file) from being read into memory whole.
-const MaxFileSize = 64 << 10
 
 // Resolver resolves secret references to their values. It fetches each
 // secret once and keeps it for its own life, shares one fetch among
@@ -29,12 +19,7 @@ const MaxFileSize = 64 << 10
 // so a rotated secret is read afresh by the next shard.
 type Resolver struct {
 	redactor *Redactor
-	loadAWS  func(context.Context) (aws.Config, error)
-
-	awsMu sync.Mutex // guards the three below
-	cfg   *aws.Config
-	ssm   ParameterGetter
-	sm    SecretValueGetter
+	sources  Sources
 
 	mu    sync.Mutex
 	calls map[Ref]*call // by Ref.source()
@@ -47,34 +32,25 @@ type call struct {
 	err  error
 }
 
-// Option adjusts a Resolver; options inject the pieces tests replace.
+// Option adjusts a Resolver: its sources, its Redactor.
 type Option func(*Resolver)
 
-// WithSSM makes the Resolver fetch ssm: references with c instead of a
-// client built from the AWS configuration.
-func WithSSM(c ParameterGetter) Option { return func(r *Resolver) { r.ssm = c } }
-
-// WithSecretsManager makes the Resolver fetch secretsmanager: references
-// with c instead of a client built from the AWS configuration.
-func WithSecretsManager(c SecretValueGetter) Option { return func(r *Resolver) { r.sm = c } }
-
-// WithAWSConfig makes the Resolver build its AWS clients (NewSSMClient,
-// NewSecretsManagerClient) from the configuration load returns instead of
-// LoadAWSConfig's. load is called when an ssm: or secretsmanager:
-// reference is first resolved, and never for env: and file: references.
-func WithAWSConfig(load func(context.Context) (aws.Config, error)) Option {
-	return func(r *Resolver) { r.loadAWS = load }
+// WithSources makes the Resolver read the kinds of reference in srcs
+// with their sources, replacing any it had for those kinds (env: and
+// file: are built in). The mains pass awssecret's for ssm: and
+// secretsmanager:; without them those references fail with ErrNoSource.
+func WithSources(srcs Sources) Option {
+	return func(r *Resolver) { maps.Copy(r.sources, srcs) }
 }
 
 // WithRedactor makes the Resolver tell red, instead of a Redactor of its
 // own, every value it resolves.
 func WithRedactor(red *Redactor) Option { return func(r *Resolver) { r.redactor = red } }
 
-// NewResolver returns a Resolver. Without options it reads the AWS
-// configuration with LoadAWSConfig the first time it needs it, and keeps a
-// new Redactor.
+// NewResolver returns a Resolver. Without options it reads env: and file:
+// references only, and keeps a new Redactor.
 func NewResolver(opts ...Option) *Resolver {
-	r := &Resolver{loadAWS: LoadAWSConfig, calls: map[Ref]*call{}}
+	r := &Resolver{sources: builtin(), calls: map[Ref]*call{}}
 	for _, o := range opts {
 		o(r)
 	}
@@ -94,7 +70,8 @@ func (r *Resolver) Redactor() *Redactor { return r.redactor }
 //
 // Errors name the reference ("resolve ssm:/x: ...") and never hold the
 // value; a reference that names nothing wraps ErrNotFound, one that does
-// not parse wraps ErrBadRef. An empty value is an error.
+// not parse wraps ErrBadRef, one of a kind no Source reads wraps
+// ErrNoSource. An empty value is an error.
 func (r *Resolver) Resolve(ctx context.Context, ref string) (string, error) {
 	p, err := Parse(ref)
 	if err != nil {
@@ -152,48 +129,13 @@ func (r *Resolver) fetch(ctx context.Context, src Ref) (string, error) {
 	}
 }
 
-// get fetches the value of src.
+// get fetches the value of src from the source of its kind.
 func (r *Resolver) get(ctx context.Context, src Ref) (string, error) {
-	switch src.Kind {
-	case KindEnv:
-		v, ok := os.LookupEnv(src.Name)
-		if !ok {
-			return "", fmt.Errorf("%w: variable is not set", ErrNotFound)
-		}
-		return v, nil
-	case KindFile:
-		return readFile(src.Name)
-	case KindSSM:
-		return r.getParameter(ctx, src.Name)
-	case KindSecretsManager:
-		return r.getSecretValue(ctx, src.Name)
+	s, ok := r.sources[src.Kind]
+	if !ok {
+		return "", fmt.Errorf("%w (%s:)", ErrNoSource, src.Kind)
 	}
-	return "", fmt.Errorf("%w: kind %q", ErrBadRef, src.Kind)
-}
-
-// readFile returns the content of the file at path, less one trailing
-// newline ("\n" or "\r\n"), as `echo secret > file` leaves one.
-func readFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("%w: %w", ErrNotFound, err)
-	}
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return "", err
-	}
-	if len(b) > MaxFileSize {
-		return "", fmt.Errorf("file is larger than %d bytes", MaxFileSize)
-	}
-	s := string(b)
-	if t, ok := strings.CutSuffix(s, "\n"); ok {
-		s, _ = strings.CutSuffix(t, "\r")
-	}
-	return s, nil
+	return s.Get(ctx, src.Name)
 }
 
 // field returns the top-level string field name of the JSON object raw.

@@ -11,15 +11,11 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/barrage-load/barrage/internal/secrettest"
 )
 
-// fakeStore is an in-memory SSM and Secrets Manager that counts calls by
-// name. With gate set, each call waits for it to close (or for its ctx).
+// fakeStore is an in-memory Source that counts calls by name. With gate
+// set, each call waits for it to close (or for its ctx).
 type fakeStore struct {
 	mu     sync.Mutex
 	values map[string]string
@@ -27,16 +23,13 @@ type fakeStore struct {
 	gate   chan struct{}
 }
 
-var (
-	_ ParameterGetter   = (*fakeStore)(nil)
-	_ SecretValueGetter = (*fakeStore)(nil)
-)
+var _ Source = (*fakeStore)(nil)
 
 func newFakeStore(values map[string]string) *fakeStore {
 	return &fakeStore{values: values, calls: map[string]int{}}
 }
 
-func (f *fakeStore) get(ctx context.Context, name string) (string, bool, error) {
+func (f *fakeStore) Get(ctx context.Context, name string) (string, error) {
 	f.mu.Lock()
 	f.calls[name]++
 	gate := f.gate
@@ -45,13 +38,16 @@ func (f *fakeStore) get(ctx context.Context, name string) (string, bool, error) 
 		select {
 		case <-gate:
 		case <-ctx.Done():
-			return "", false, ctx.Err()
+			return "", ctx.Err()
 		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	v, ok := f.values[name]
-	return v, ok, nil
+	if !ok {
+		return "", ErrNotFound
+	}
+	return v, nil
 }
 
 func (f *fakeStore) count(name string) int {
@@ -60,40 +56,18 @@ func (f *fakeStore) count(name string) int {
 	return f.calls[name]
 }
 
-func (f *fakeStore) GetParameter(ctx context.Context, in *ssm.GetParameterInput, _ ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
-	if !aws.ToBool(in.WithDecryption) {
-		return nil, errors.New("fake: GetParameter without WithDecryption")
-	}
-	v, ok, err := f.get(ctx, aws.ToString(in.Name))
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, &ssmtypes.ParameterNotFound{Message: aws.String("fake: no such parameter")}
-	}
-	return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Name: in.Name, Value: aws.String(v)}}, nil
+// both makes f the source of ssm: and secretsmanager: references.
+func both(f Source) Option {
+	return WithSources(Sources{KindSSM: f, KindSecretsManager: f})
 }
 
-func (f *fakeStore) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
-	v, ok, err := f.get(ctx, aws.ToString(in.SecretId))
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, &smtypes.ResourceNotFoundException{Message: aws.String("fake: no such secret")}
-	}
-	if v == "<binary>" {
-		return &secretsmanager.GetSecretValueOutput{SecretBinary: []byte("QZXJ9WQK7V")}, nil
-	}
-	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v)}, nil
-}
-
-// noAWS is an AWS configuration loader that fails the test if called.
-func noAWS(t *testing.T) Option {
-	return WithAWSConfig(func(context.Context) (aws.Config, error) {
-		t.Error("the AWS configuration was loaded")
-		return aws.Config{}, errors.New("no AWS here")
-	})
+// untouched is a source of ssm: and secretsmanager: references that fails
+// the test if it is asked anything.
+func untouched(t *testing.T) Option {
+	return both(SourceFunc(func(_ context.Context, name string) (string, error) {
+		t.Errorf("the source was asked for %s", name)
+		return "", errors.New("not here")
+	}))
 }
 
 // writeFile writes content to a file in a new temporary directory and
@@ -118,7 +92,7 @@ func TestResolveEnvAndFile(t *testing.T) {
 	obj := writeFile(t, `{"client_secret": "file-json-Pa55word", "n": 5}`+"\n")
 	big := writeFile(t, strings.Repeat("x", MaxFileSize+1))
 	missing := filepath.Join(t.TempDir(), "missing")
-	r := NewResolver(noAWS(t))
+	r := NewResolver(untouched(t))
 	for _, tc := range []struct {
 		ref, want string
 		bad       string // a fragment of the error; "" if the ref resolves
@@ -162,7 +136,7 @@ func TestResolveEnvAndFile(t *testing.T) {
 
 func TestResolveCaches(t *testing.T) {
 	f := newFakeStore(map[string]string{"/kc/pw": "ssm-Pa55word", "kc": `{"id":"barrage","secret":"sm-Pa55word"}`})
-	r := NewResolver(WithSSM(f), WithSecretsManager(f), noAWS(t))
+	r := NewResolver(both(f))
 	for range 3 {
 		for ref, want := range map[string]string{
 			"ssm:/kc/pw":               "ssm-Pa55word",
@@ -200,7 +174,7 @@ func TestResolveConcurrent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeStore(map[string]string{"kc": `{"a":"sm-Pa55word-a","b":"sm-Pa55word-b"}`, "/p": "ssm-Pa55word"})
 		f.gate = make(chan struct{})
-		r := NewResolver(WithSSM(f), WithSecretsManager(f), noAWS(t))
+		r := NewResolver(both(f))
 		refs := []string{"secretsmanager:kc#a", "secretsmanager:kc#b", "ssm:/p"}
 		wants := []string{"sm-Pa55word-a", "sm-Pa55word-b", "ssm-Pa55word"}
 		var wg sync.WaitGroup
@@ -228,7 +202,7 @@ func TestResolveWaiterOutlivesCancelledFetch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeStore(map[string]string{"/p": "ssm-Pa55word"})
 		f.gate = make(chan struct{})
-		r := NewResolver(WithSSM(f), noAWS(t))
+		r := NewResolver(both(f))
 		// The first caller starts the fetch.
 		ctx, cancel := context.WithCancel(context.Background())
 		first := make(chan error, 1)
@@ -259,65 +233,55 @@ func TestResolveWaiterOutlivesCancelledFetch(t *testing.T) {
 	})
 }
 
-func TestResolveAWSConfigFailure(t *testing.T) {
-	loads := 0
-	r := NewResolver(WithAWSConfig(func(context.Context) (aws.Config, error) {
-		loads++
-		return aws.Config{}, errors.New("no credentials in this test")
-	}))
+// TestResolveSources: references of a kind without a source fail with
+// ErrNoSource, naming it; WithSources adds kinds and replaces built-in ones.
+func TestResolveSources(t *testing.T) {
+	t.Setenv("BARRAGE_TEST_SECRET", "env-Pa55word")
 	for _, ref := range []string{"ssm:/p", "secretsmanager:s"} {
-		_, err := r.Resolve(context.Background(), ref)
-		if want := "resolve " + ref + ": aws config: no credentials in this test"; err == nil || err.Error() != want {
-			t.Errorf("Resolve(%s): %v; want %q", ref, err, want)
+		_, err := NewResolver().Resolve(context.Background(), ref)
+		if want := "resolve " + ref + ": no source reads this kind of reference here (" + strings.SplitN(ref, ":", 2)[0] + ":)"; !errors.Is(err, ErrNoSource) || err.Error() != want {
+			t.Errorf("Resolve(%s) without sources: %v; want %q", ref, err, want)
 		}
 	}
-	if loads != 2 {
-		t.Errorf("loaded the AWS configuration %d times; want once per failed call", loads)
-	}
-}
-
-// secretValue is the value the leak tests hide: errors must hold no piece
-// of it of three bytes or more.
-const secretValue = "QZXJ9WQK7V"
-
-func leaks(s string) string {
-	for i := 0; i+3 <= len(secretValue); i++ {
-		if strings.Contains(s, secretValue[i:i+3]) {
-			return secretValue[i : i+3]
+	f := newFakeStore(map[string]string{"BARRAGE_TEST_SECRET": "from-the-source", "/p": "ssm-Pa55word"})
+	r := NewResolver(WithSources(Sources{KindEnv: f, KindSSM: f}))
+	for ref, want := range map[string]string{"env:BARRAGE_TEST_SECRET": "from-the-source", "ssm:/p": "ssm-Pa55word"} {
+		if got, err := r.Resolve(context.Background(), ref); err != nil || got != want {
+			t.Errorf("Resolve(%s) = %q, %v; want %q", ref, got, err, want)
 		}
 	}
-	return ""
+	if _, err := r.Resolve(context.Background(), "secretsmanager:s"); !errors.Is(err, ErrNoSource) {
+		t.Errorf("Resolve(secretsmanager:s) with an ssm: source only: %v; want ErrNoSource", err)
+	}
 }
 
 // TestErrorsNeverHoldTheValue resolves references that fail after the
 // secret was fetched, and checks that no error quotes any of it.
 func TestErrorsNeverHoldTheValue(t *testing.T) {
 	f := newFakeStore(map[string]string{
-		"plain":  secretValue,
-		"broken": `{"a":"` + secretValue + `"x}`,
-		"number": `{"a":` + secretValue[4:5] + `}`,
-		"object": `{"a":{"b":"` + secretValue + `"}}`,
-		"binary": "<binary>",
+		"plain":  secrettest.Value,
+		"broken": `{"a":"` + secrettest.Value + `"x}`,
+		"number": `{"a":` + secrettest.Value[4:5] + `}`,
+		"object": `{"a":{"b":"` + secrettest.Value + `"}}`,
 	})
-	t.Setenv("BARRAGE_TEST_SECRET", secretValue)
-	r := NewResolver(WithSSM(f), WithSecretsManager(f), noAWS(t))
+	t.Setenv("BARRAGE_TEST_SECRET", secrettest.Value)
+	r := NewResolver(both(f))
 	for _, ref := range []string{
 		"secretsmanager:plain#a",  // not JSON at all
 		"secretsmanager:broken#a", // JSON broken right after the value
 		"secretsmanager:number#a", // a field that is not a string
 		"secretsmanager:object#a", // a field that is an object holding the value
 		"secretsmanager:object#b", // a field that is not at the top
-		"secretsmanager:binary",   // a binary secret
 		"env:BARRAGE_TEST_SECRET#a",
-		"file:" + writeFile(t, secretValue) + "#a",
-		"file:" + writeFile(t, secretValue+strings.Repeat("x", MaxFileSize)),
+		"file:" + writeFile(t, secrettest.Value) + "#a",
+		"file:" + writeFile(t, secrettest.Value+strings.Repeat("x", MaxFileSize)),
 	} {
 		_, err := r.Resolve(context.Background(), ref)
 		if err == nil {
 			t.Errorf("Resolve(%s) succeeded; want an error", ref)
 			continue
 		}
-		if piece := leaks(err.Error()); piece != "" {
+		if piece := secrettest.Leaks(err.Error()); piece != "" {
 			t.Errorf("Resolve(%s): error %q holds %q, part of the value", ref, err, piece)
 		}
 		if !strings.HasPrefix(err.Error(), "resolve ") {

@@ -50,15 +50,18 @@ const (
 	ReducerTimeoutSeconds = 300
 )
 
-// Endpoint overrides, for running the functions against local servers
-// (the end-to-end tests); unset on AWS.
+// Endpoint overrides, for running the functions, the task and the command
+// against local servers (MinIO, fauxqs, integration/awslocal, the tests);
+// unset on AWS. Package awsenv reads them, and only it.
 const (
-	EnvS3Endpoint        = "BARRAGE_S3_ENDPOINT"
-	EnvSQSEndpoint       = "BARRAGE_SQS_ENDPOINT"
-	EnvLambdaEndpoint    = "BARRAGE_LAMBDA_ENDPOINT"
-	EnvECSEndpoint       = "BARRAGE_ECS_ENDPOINT"
-	EnvSchedulerEndpoint = "BARRAGE_SCHEDULER_ENDPOINT"
-	EnvQuotasEndpoint    = "BARRAGE_SERVICEQUOTAS_ENDPOINT"
+	EnvS3Endpoint             = "BARRAGE_S3_ENDPOINT" // path-style addressing with it
+	EnvSQSEndpoint            = "BARRAGE_SQS_ENDPOINT"
+	EnvLambdaEndpoint         = "BARRAGE_LAMBDA_ENDPOINT"
+	EnvECSEndpoint            = "BARRAGE_ECS_ENDPOINT"
+	EnvSchedulerEndpoint      = "BARRAGE_SCHEDULER_ENDPOINT"
+	EnvQuotasEndpoint         = "BARRAGE_SERVICEQUOTAS_ENDPOINT"
+	EnvSSMEndpoint            = "BARRAGE_SSM_ENDPOINT"            // ssm: secret references
+	EnvSecretsManagerEndpoint = "BARRAGE_SECRETSMANAGER_ENDPOINT" // secretsmanager: secret references
 	// EnvLeadTime shortens the planner's lead before the start (10 s for
 	// Lambda, 90 s for Fargate cold starts) where workers start at once.
 	EnvLeadTime = "BARRAGE_LEAD_TIME"

@@ -20,4 +20,9 @@
 //     progress is described in package pkg/live);
 //  6. writes its result once, with a conditional create; the caller then
 //     acknowledges the delivery.
+//
+// The runtime is given what reaches outside the process: its store, its
+// queue and the sources of the scenarios' secrets (Runtime.Secrets). The
+// mains build them (pkg/awsenv on AWS), so that this package links no
+// cloud SDK.
 package worker

@@ -11,17 +11,14 @@ import (
 	"github.com/barrage-load/barrage/pkg/secret"
 )
 
-// resolver returns secrets, or when it is nil a new Resolver that tells
-// debug's Redactor, if any, every value it resolves.
-func resolver(secrets *secret.Resolver, debug *journey.Debug) *secret.Resolver {
-	if secrets != nil {
-		return secrets
-	}
+// resolver returns a new Resolver reading srcs that tells debug's
+// Redactor, if any, every value it resolves.
+func resolver(srcs secret.Sources, debug *journey.Debug) *secret.Resolver {
 	var red *secret.Redactor
 	if debug != nil {
 		red = debug.Redactor()
 	}
-	return secret.NewResolver(secret.WithRedactor(red))
+	return secret.NewResolver(secret.WithSources(srcs), secret.WithRedactor(red))
 }
 
 // journeys compiles and prepares the spec's scenarios: secrets resolved and

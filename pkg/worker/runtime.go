@@ -61,9 +61,11 @@ type Runtime struct {
 	// its own process learns their progress from it without reading the
 	// store. It is called from the engine's sampler and must not block.
 	Progress func(run, shard string, p events.ShardProgress)
-	// Secrets resolves the scenarios' secret references; nil makes one per
-	// shard (env:, file:, and AWS with the default configuration).
-	Secrets *secret.Resolver
+	// Secrets reads the scenarios' secret references of kinds other than
+	// env: and file: (the mains pass awsenv.Env.SecretSources: ssm:,
+	// secretsmanager:); nil reads env: and file: only. Each shard resolves
+	// its secrets afresh, with a secret.Resolver of its own.
+	Secrets secret.Sources
 	// Debug, if set, dumps the scenarios' first steps, redacted.
 	Debug *journey.Debug
 	// Guard is the deployment's host guard (on AWS: its allow-list, and no

@@ -8,10 +8,10 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
 	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/awsenv"
 	"github.com/barrage-load/barrage/pkg/stack"
 )
 
@@ -48,10 +48,11 @@ func firstOf(vs ...string) string {
 
 // client returns an API client with the default AWS configuration.
 func (a *awsFlags) client(ctx context.Context) (*orchestrator.APIClient, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	env, err := awsenv.Load(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("aws configuration: %w", err)
+		return nil, err
 	}
+	cfg := env.Config
 	url := a.apiURL()
 	if url == "" {
 		if url, err = a.output(ctx, cfg, stack.OutApiURL); err != nil {

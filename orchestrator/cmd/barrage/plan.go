@@ -8,12 +8,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/awsenv"
 	"github.com/barrage-load/barrage/pkg/launch"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/spec"
@@ -115,15 +114,15 @@ func (q *quotaFlags) read(ctx context.Context, a *awsFlags) (plan.Quotas, *launc
 // concurrency stands for the worker's.
 func readAccountQuotas(ctx context.Context, a *awsFlags) (plan.Quotas, *launch.QuotaReadError) {
 	all := func(err error) *launch.QuotaReadError { return &launch.QuotaReadError{Lambda: err, Fargate: err} }
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithLogger(logging.Nop{}))
+	env, err := awsenv.Load(ctx, config.WithLogger(logging.Nop{}))
 	if err != nil {
-		return plan.Quotas{}, all(fmt.Errorf("aws configuration: %w", err))
+		return plan.Quotas{}, all(err)
 	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+	if _, err := env.Config.Credentials.Retrieve(ctx); err != nil {
 		return plan.Quotas{}, all(errors.New("no AWS credentials"))
 	}
-	fn, fnErr := a.output(ctx, cfg, stack.OutWorkerFunction)
-	q, err := launch.ReadQuotas(ctx, lambda.NewFromConfig(cfg), servicequotas.NewFromConfig(cfg), fn, false)
+	fn, fnErr := a.output(ctx, env.Config, stack.OutWorkerFunction)
+	q, err := launch.ReadQuotas(ctx, env.Lambda(), env.ServiceQuotas(), fn, false)
 	missed := &launch.QuotaReadError{}
 	if err != nil && !errors.As(err, &missed) {
 		missed = all(err)

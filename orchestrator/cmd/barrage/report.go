@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/awsenv"
 	"github.com/barrage-load/barrage/pkg/report"
 	"github.com/barrage-load/barrage/pkg/store"
 )
@@ -61,7 +62,7 @@ func openRun(arg, dir string) (store.Store, string, error) {
 		if i < 0 {
 			return nil, "", fmt.Errorf("%s: want s3://bucket[/prefix]/runs/RUN_ID", arg)
 		}
-		st, err := openStore(arg[:i])
+		st, err := openStore(arg[:i], &awsenv.Lazy{})
 		return st, arg[i+len("/runs/"):], err
 	}
 	if !isDir(arg) && isDir(filepath.Join(dir, "runs", arg)) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
+	"github.com/barrage-load/barrage/pkg/awsenv"
 	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/report"
@@ -108,7 +109,8 @@ func localBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (_ *orchestr
 	if err := spec.Check(*s, f.specName); err != nil {
 		return nil, nil, badInput("%v", err)
 	}
-	if err := journey.CheckSecrets(context.Background(), s, nil); err != nil {
+	secrets := (&awsenv.Lazy{}).SecretSources() // ssm:, secretsmanager:, with an AWS configuration loaded when one is read
+	if err := journey.CheckSecrets(context.Background(), s, secrets); err != nil {
 		return nil, nil, badInput("%s: %v", f.specName, err)
 	}
 	if err := checkHosts(s, f.specName, stderr); err != nil {
@@ -122,7 +124,7 @@ func localBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (_ *orchestr
 		debug = journey.NewDebug(stderr, f.debug, nil)
 	}
 	return &orchestrator.LocalBackend{Options: orchestrator.LocalOptions{Dir: f.out, Procs: f.procs,
-		Log: workerLog(stderr, f.quiet), Debug: debug}}, closeDemo, nil
+		Log: workerLog(stderr, f.quiet), Debug: debug, Secrets: secrets}}, closeDemo, nil
 }
 
 // runOn runs s on b to its report (execute), prints the report (render),

@@ -13,10 +13,9 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator/lambdas"
+	"github.com/barrage-load/barrage/pkg/awsenv"
 	"github.com/barrage-load/barrage/pkg/queue"
-	"github.com/barrage-load/barrage/pkg/queue/sqsqueue"
 	"github.com/barrage-load/barrage/pkg/store"
-	"github.com/barrage-load/barrage/pkg/store/s3store"
 	"github.com/barrage-load/barrage/pkg/worker"
 )
 
@@ -50,18 +49,22 @@ func cmdWorker(w workerFlags, stderr io.Writer) error {
 	if w.store == "" || w.queue == "" {
 		return badInput("worker needs --store and --queue")
 	}
-	st, err := openStore(w.store)
+	// One AWS configuration for the store, the queue and the secrets,
+	// loaded if one of them needs it.
+	cloud := &awsenv.Lazy{}
+	st, err := openStore(w.store, cloud)
 	if err != nil {
 		return badInput("--store: %v", err)
 	}
-	q, err := openQueue(w.queue)
+	q, err := openQueue(w.queue, cloud)
 	if err != nil {
 		return badInput("--queue: %v", err)
 	}
 	// An interrupt stops scheduling; the abort marker, or SIGKILL, the rest.
 	sched, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rt := &worker.Runtime{Store: st, Kind: w.kind, Log: workerLog(stderr, w.quiet), ProgressEvery: time.Second}
+	rt := &worker.Runtime{Store: st, Kind: w.kind, Log: workerLog(stderr, w.quiet), ProgressEvery: time.Second,
+		Secrets: cloud.SecretSources()}
 	if w.kind != events.KindLocal {
 		rt.ProgressEvery = worker.DefaultProgressEvery
 		// On AWS: the deployment's allow-list, and no loopback, as the
@@ -72,25 +75,34 @@ func cmdWorker(w workerFlags, stderr io.Writer) error {
 	return err
 }
 
-// openStore opens a store: a directory, or s3://bucket/prefix (with the
-// default AWS configuration; BARRAGE_S3_ENDPOINT overrides the endpoint).
-func openStore(u string) (store.Store, error) {
-	if strings.HasPrefix(u, "s3://") {
-		return s3store.Open(context.Background(), u)
+// openStore opens a store: a directory, or s3://bucket/prefix (with cloud's
+// configuration; BARRAGE_S3_ENDPOINT overrides the endpoint).
+func openStore(u string, cloud *awsenv.Lazy) (store.Store, error) {
+	if !strings.HasPrefix(u, "s3://") {
+		return store.Dir{Root: u}, nil
 	}
-	return store.Dir{Root: u}, nil
+	env, err := cloud.Get(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return env.Store(u)
 }
 
 // openQueue opens a queue: the local run's http://127.0.0.1:PORT, or an
-// SQS queue URL (BARRAGE_SQS_ENDPOINT overrides the endpoint).
-func openQueue(u string) (queue.Queue, error) {
+// SQS queue URL (with cloud's configuration; BARRAGE_SQS_ENDPOINT overrides
+// the endpoint).
+func openQueue(u string, cloud *awsenv.Lazy) (queue.Queue, error) {
 	if strings.HasPrefix(u, "http://127.0.0.1:") || strings.HasPrefix(u, "http://[::1]:") {
 		return &queue.HTTPClient{URL: u}, nil
 	}
-	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
-		return sqsqueue.Open(context.Background(), u)
+	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return nil, fmt.Errorf("unsupported queue %q (want http://127.0.0.1:PORT or an SQS queue URL)", u)
 	}
-	return nil, fmt.Errorf("unsupported queue %q (want http://127.0.0.1:PORT or an SQS queue URL)", u)
+	env, err := cloud.Get(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return env.Queue(u)
 }
 
 // workerLog writes the workers' log lines to w, or nowhere when quiet.

@@ -4,5 +4,7 @@
 // report each message's receive count, acknowledgement by deletion and
 // visibility extension.
 //
-// This is one of the few packages that import the AWS SDK.
+// This is one of the few packages that import the AWS SDK. It reads no
+// environment: NewFromConfig takes the process's aws.Config and endpoint,
+// and pkg/awsenv, where the mains wire AWS, calls it.
 package sqsqueue

@@ -223,3 +223,39 @@ func TestSendErrorMessage(t *testing.T) {
 		t.Error("errors.Is(SendError, the cause) = false")
 	}
 }
+
+func TestNewFromConfig(t *testing.T) {
+	const awsURL = "https://sqs.eu-west-1.amazonaws.com/1/shards"
+	for _, tc := range []struct {
+		name     string
+		cfg      aws.Config
+		url      string
+		endpoint string // WithEndpoint's
+		region   string // the client's
+	}{
+		// An AWS queue URL names the region the configuration leaves out.
+		{name: "region from the URL", url: awsURL, region: "eu-west-1"},
+		// A configured region wins; so does the configuration over the URL.
+		{name: "configured region", cfg: aws.Config{Region: "us-west-2"}, url: awsURL, region: "us-west-2"},
+		// An emulator's URL names none: the default.
+		{name: "emulator", url: "http://127.0.0.1:9324/000000000000/shards", endpoint: "http://127.0.0.1:9324", region: DefaultRegion},
+	} {
+		var opts []Option
+		if tc.endpoint != "" {
+			opts = append(opts, WithEndpoint(tc.endpoint))
+		}
+		q, err := NewFromConfig(tc.cfg, tc.url, opts...)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		o := q.client.Options()
+		if aws.ToString(o.BaseEndpoint) != tc.endpoint || o.Region != tc.region || o.Retryer.MaxAttempts() != MaxAttempts || q.URL() != tc.url {
+			t.Errorf("%s: endpoint %q, region %q, %d attempts, URL %s; want %q, %q, %d, %s", tc.name,
+				aws.ToString(o.BaseEndpoint), o.Region, o.Retryer.MaxAttempts(), q.URL(), tc.endpoint, tc.region, MaxAttempts, tc.url)
+		}
+	}
+	if _, err := NewFromConfig(aws.Config{}, "shards"); err == nil {
+		t.Error("NewFromConfig(shards) succeeded; want an error: not a queue URL")
+	}
+}

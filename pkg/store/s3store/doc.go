@@ -16,5 +16,7 @@
 // Callers that must tell the two apart write something of their own into
 // the object (the worker's claim carries a nonce) and read it back.
 //
-// This is one of the few packages that import the AWS SDK.
+// This is one of the few packages that import the AWS SDK. It reads no
+// environment: NewFromConfig takes the process's aws.Config and endpoint,
+// and pkg/awsenv, where the mains wire AWS, calls it.
 package s3store

@@ -1,25 +1,18 @@
 package s3store
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 )
-
-// EndpointEnv names the environment variable that overrides the S3
-// endpoint (MinIO, tests); path-style addressing is used with it.
-const EndpointEnv = "BARRAGE_S3_ENDPOINT"
 
 // DefaultRegion is the region used with an endpoint override when the AWS
 // configuration names none (MinIO ignores it, but requests must be signed
@@ -46,8 +39,8 @@ var conflictCodes = []string{"ConditionalRequestConflict", "OperationAborted"}
 // retryer (5xx, SlowDown and throttling, connection errors) with
 // MaxAttempts attempts, jittered exponential backoff (see BaseBackoff), the
 // 409 conflict codes added, and no client-side retry quota, which would
-// stop retrying altogether after a burst of faults. Its signature suits
-// config.WithRetryer and s3.Options.Retryer.
+// stop retrying altogether after a burst of faults. NewFromConfig's
+// clients use it; so may others, as their s3.Options.Retryer.
 func Retryer() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = MaxAttempts
@@ -85,50 +78,39 @@ func retryConflict(err error) aws.Ternary {
 	return aws.UnknownTernary
 }
 
-// Option adjusts how NewFromURL builds its client.
+// Option adjusts how NewFromConfig builds its client.
 type Option func(*options)
 
 type options struct {
 	endpoint string
-	load     []func(*config.LoadOptions) error
 	client   []func(*s3.Options)
 }
 
 // WithEndpoint sends requests to endpoint (such as http://127.0.0.1:9000)
-// with path-style addressing; it takes precedence over EndpointEnv.
+// with path-style addressing; "" keeps S3's endpoint.
 func WithEndpoint(endpoint string) Option { return func(o *options) { o.endpoint = endpoint } }
-
-// WithLoadOptions passes options to config.LoadDefaultConfig, such as
-// config.WithCredentialsProvider or config.WithRegion.
-func WithLoadOptions(fns ...func(*config.LoadOptions) error) Option {
-	return func(o *options) { o.load = append(o.load, fns...) }
-}
 
 // WithClientOptions adjusts the S3 client's options last.
 func WithClientOptions(fns ...func(*s3.Options)) Option {
 	return func(o *options) { o.client = append(o.client, fns...) }
 }
 
-// NewFromURL returns the Store named by url, s3://bucket or
-// s3://bucket/prefix, with a client built from the default AWS
-// configuration (environment, shared files, roles), Retryer, and the
-// endpoint of WithEndpoint or EndpointEnv if either is set.
-func NewFromURL(ctx context.Context, url string, opts ...Option) (*Store, error) {
+// NewFromConfig returns the Store named by url, s3://bucket or
+// s3://bucket/prefix, with a client built from cfg (the process's AWS
+// configuration: package awsenv loads it), Retryer, and the endpoint of
+// WithEndpoint if given.
+func NewFromConfig(cfg aws.Config, url string, opts ...Option) (*Store, error) {
 	rest, ok := strings.CutPrefix(url, "s3://")
 	bucket, prefix, _ := strings.Cut(rest, "/")
 	if !ok || bucket == "" {
 		return nil, fmt.Errorf("s3store: %q is not s3://bucket[/prefix]", url)
 	}
-	o := options{endpoint: os.Getenv(EndpointEnv)}
+	var o options
 	for _, fn := range opts {
 		fn(&o)
 	}
-	load := append([]func(*config.LoadOptions) error{config.WithRetryer(Retryer)}, o.load...)
-	cfg, err := config.LoadDefaultConfig(ctx, load...)
-	if err != nil {
-		return nil, fmt.Errorf("s3store: aws config: %w", err)
-	}
 	client := s3.NewFromConfig(cfg, func(so *s3.Options) {
+		so.Retryer = Retryer()
 		// MinIO and some proxies send no checksums back; the SDK would log that at every Get.
 		so.DisableLogOutputChecksumValidationSkipped = true
 		if o.endpoint != "" {
@@ -143,9 +125,4 @@ func NewFromURL(ctx context.Context, url string, opts ...Option) (*Store, error)
 		}
 	})
 	return New(client, bucket, prefix), nil
-}
-
-// Open is NewFromURL, by the name the command and the Lambdas call it.
-func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	return NewFromURL(ctx, url, opts...)
 }

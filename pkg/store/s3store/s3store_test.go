@@ -4,18 +4,20 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
-
-	"github.com/barrage-load/barrage/pkg/store"
-	"net/http"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/barrage-load/barrage/pkg/store"
 )
 
 // s3Error builds an error as the SDK returns it for an S3 answer.
@@ -77,9 +79,7 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-func TestNewFromURL(t *testing.T) {
-	t.Setenv(EndpointEnv, "http://127.0.0.1:1")
-	t.Setenv("AWS_REGION", "")
+func TestNewFromConfig(t *testing.T) {
 	for _, tc := range []struct {
 		url, bucket, prefix string
 		bad                 bool
@@ -90,25 +90,30 @@ func TestNewFromURL(t *testing.T) {
 		{url: "s3://", bad: true},
 		{url: "/tmp/runs", bad: true},
 	} {
-		s, err := NewFromURL(context.Background(), tc.url)
+		s, err := NewFromConfig(aws.Config{}, tc.url, WithEndpoint("http://127.0.0.1:1"))
 		if tc.bad {
 			if err == nil {
-				t.Errorf("NewFromURL(%q) succeeded; want an error", tc.url)
+				t.Errorf("NewFromConfig(%q) succeeded; want an error", tc.url)
 			}
 			continue
 		}
 		if err != nil || s.Bucket() != tc.bucket || s.Prefix() != tc.prefix {
-			t.Errorf("NewFromURL(%q) = %q, %q, %v; want %q, %q", tc.url, s.Bucket(), s.Prefix(), err, tc.bucket, tc.prefix)
+			t.Errorf("NewFromConfig(%q) = %q, %q, %v; want %q, %q", tc.url, s.Bucket(), s.Prefix(), err, tc.bucket, tc.prefix)
 			continue
 		}
+		// An endpoint: path style, and a region to sign for.
 		o := s.client.Options()
 		if ep := o.BaseEndpoint; ep == nil || *ep != "http://127.0.0.1:1" || !o.UsePathStyle || o.Region != DefaultRegion {
-			t.Errorf("NewFromURL(%q): endpoint %v, path style %v, region %q", tc.url, ep, o.UsePathStyle, o.Region)
+			t.Errorf("NewFromConfig(%q): endpoint %v, path style %v, region %q", tc.url, ep, o.UsePathStyle, o.Region)
+		}
+		if n := o.Retryer.MaxAttempts(); n != MaxAttempts {
+			t.Errorf("NewFromConfig(%q): %d attempts; want Retryer's %d", tc.url, n, MaxAttempts)
 		}
 	}
-	s, _ := NewFromURL(context.Background(), "s3://b", WithEndpoint("http://127.0.0.1:2"))
-	if ep := s.client.Options().BaseEndpoint; ep == nil || *ep != "http://127.0.0.1:2" {
-		t.Errorf("WithEndpoint: endpoint %v; want it to win over %s", ep, EndpointEnv)
+	// No endpoint: S3's own, virtual-hosted, in the configuration's region.
+	s, _ := NewFromConfig(aws.Config{Region: "eu-west-1"}, "s3://b")
+	if o := s.client.Options(); o.BaseEndpoint != nil || o.UsePathStyle || o.Region != "eu-west-1" {
+		t.Errorf("NewFromConfig without an endpoint: endpoint %v, path style %v, region %q; want none, false, eu-west-1", o.BaseEndpoint, o.UsePathStyle, o.Region)
 	}
 }
 
@@ -141,10 +146,8 @@ func TestForbiddenMissingKey(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	t.Setenv("AWS_ACCESS_KEY_ID", "a")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "b")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	st, err := NewFromURL(context.Background(), "s3://bucket", WithEndpoint(srv.URL))
+	cfg := aws.Config{Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")}
+	st, err := NewFromConfig(cfg, "s3://bucket", WithEndpoint(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package secret
+package awssecret
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,6 +13,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/barrage-load/barrage/internal/secrettest"
+	"github.com/barrage-load/barrage/pkg/secret"
 )
 
 // fakeAWS is an SSM or Secrets Manager endpoint speaking the AWS JSON 1.1
@@ -67,17 +72,18 @@ func (f *fakeAWS) seen() (int, []string) {
 	return f.calls, append([]string(nil), f.regions...)
 }
 
-// serve starts f on 127.0.0.1 and points env at it.
-func serve(t *testing.T, f *fakeAWS, env string) {
+// serve starts f on 127.0.0.1 and returns its URL.
+func serve(t *testing.T, f *fakeAWS) string {
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	t.Setenv(env, srv.URL)
+	return srv.URL
 }
 
-func staticAWS(region string) Option {
-	return WithAWSConfig(func(context.Context) (aws.Config, error) {
+// staticAWS loads a configuration of region with static credentials.
+func staticAWS(region string) func(context.Context) (aws.Config, error) {
+	return func(context.Context) (aws.Config, error) {
 		return aws.Config{Region: region, Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret-key", "")}, nil
-	})
+	}
 }
 
 func ssmAnswer(name, value string) string {
@@ -98,7 +104,7 @@ func TestResolveOverHTTP(t *testing.T) {
 		answers: map[string]string{
 			"/kc/pw":      ssmAnswer("/kc/pw", "ssm-Pa55word"),
 			"/kc/json":    ssmAnswer("/kc/json", `{"password":"ssm-json-Pa55word"}`),
-			"/kc/broken":  `{"Parameter":{"Name":"/kc/broken","Value":"` + secretValue + `"x}}`,
+			"/kc/broken":  `{"Parameter":{"Name":"/kc/broken","Value":"` + secrettest.Value + `"x}}`,
 			"/kc/novalue": `{"Parameter":{"Name":"/kc/novalue"}}`,
 		},
 		errors: map[string]string{"/kc/missing": "ParameterNotFound", "/kc/denied": "AccessDeniedException"}}
@@ -107,12 +113,10 @@ func TestResolveOverHTTP(t *testing.T) {
 			arn:    smAnswer("kc", `{"client_id":"barrage","client_secret":"sm-Pa55word"}`),
 			"kc":   smAnswer("kc", `{"client_id":"barrage","client_secret":"sm-Pa55word"}`),
 			"bin":  `{"Name":"bin","SecretBinary":"UVpYSjlXUUs3Vg=="}`,
-			"fast": smAnswer("fast", secretValue),
+			"fast": smAnswer("fast", secrettest.Value),
 		},
 		errors: map[string]string{"gone": "ResourceNotFoundException"}}
-	serve(t, ps, EnvSSMEndpoint)
-	serve(t, sm, EnvSecretsManagerEndpoint)
-	r := NewResolver(staticAWS("eu-central-1"))
+	r := secret.NewResolver(secret.WithSources(Sources(staticAWS("eu-central-1"), Endpoints{SSM: serve(t, ps), SecretsManager: serve(t, sm)})))
 	for _, tc := range []struct {
 		ref, want string
 		bad       string // a fragment of the error; "" if the ref resolves
@@ -125,7 +129,7 @@ func TestResolveOverHTTP(t *testing.T) {
 		{ref: "secretsmanager:" + arn + "#client_secret", want: "sm-Pa55word"},
 		{ref: "secretsmanager:" + arn + "#client_id", want: "barrage"},
 		{ref: "secretsmanager:kc#client_secret", want: "sm-Pa55word"},
-		{ref: "secretsmanager:fast", want: secretValue},
+		{ref: "secretsmanager:fast", want: secrettest.Value},
 		// Error answers: not found, and any other.
 		{ref: "ssm:/kc/missing", bad: "resolve ssm:/kc/missing: not found: ", notFound: true},
 		{ref: "secretsmanager:gone", bad: "resolve secretsmanager:gone: not found: ", notFound: true},
@@ -137,11 +141,11 @@ func TestResolveOverHTTP(t *testing.T) {
 	} {
 		got, err := r.Resolve(context.Background(), tc.ref)
 		if tc.bad != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.bad) || errors.Is(err, ErrNotFound) != tc.notFound {
+			if err == nil || !strings.Contains(err.Error(), tc.bad) || errors.Is(err, secret.ErrNotFound) != tc.notFound {
 				t.Errorf("Resolve(%s) = %q, %v; want an error saying %q (not found: %v)", tc.ref, got, err, tc.bad, tc.notFound)
 			}
 			if err != nil {
-				if piece := leaks(err.Error()); piece != "" {
+				if piece := secrettest.Leaks(err.Error()); piece != "" {
 					t.Errorf("Resolve(%s): error %q holds %q, part of the value", tc.ref, err, piece)
 				}
 			}
@@ -169,27 +173,93 @@ func TestResolveOverHTTP(t *testing.T) {
 	}
 }
 
-// TestResolveDefaultAWSConfig resolves through LoadAWSConfig, with the
-// credentials in the environment and no region, against an endpoint
-// override.
-func TestResolveDefaultAWSConfig(t *testing.T) {
-	none := filepath.Join(t.TempDir(), "none")
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test-secret-key", "AWS_SESSION_TOKEN": "",
-		"AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "", "AWS_CONFIG_FILE": none,
-		"AWS_SHARED_CREDENTIALS_FILE": none, "AWS_EC2_METADATA_DISABLED": "true",
+// TestResolveNoEndpoint: without an endpoint override, the clients keep
+// AWS's endpoint and the configuration's region.
+func TestResolveNoEndpoint(t *testing.T) {
+	cfg, _ := staticAWS("eu-central-1")(context.Background())
+	for name, o := range map[string]struct {
+		base   *string
+		region string
+	}{
+		"ssm":            {NewSSMClient(cfg, "").Options().BaseEndpoint, NewSSMClient(cfg, "").Options().Region},
+		"secretsmanager": {NewSecretsManagerClient(cfg, "").Options().BaseEndpoint, NewSecretsManagerClient(cfg, "").Options().Region},
 	} {
-		t.Setenv(k, v)
+		if o.base != nil || o.region != "eu-central-1" {
+			t.Errorf("%s client without an override: endpoint %v, region %q; want none and eu-central-1", name, aws.ToString(o.base), o.region)
+		}
 	}
-	ps := &fakeAWS{t: t, target: "AmazonSSM.GetParameter", nameKey: "Name",
-		answers: map[string]string{"/p": ssmAnswer("/p", "ssm-Pa55word")}}
-	serve(t, ps, EnvSSMEndpoint)
-	r := NewResolver()
-	if v, err := r.Resolve(context.Background(), "ssm:/p"); err != nil || v != "ssm-Pa55word" {
-		t.Fatalf("Resolve(ssm:/p) = %q, %v; want the value", v, err)
+	cfg.Region = ""
+	if o := NewSSMClient(cfg, "http://127.0.0.1:1").Options(); aws.ToString(o.BaseEndpoint) != "http://127.0.0.1:1" || o.Region != DefaultRegion {
+		t.Errorf("ssm client with an override and no region: endpoint %v, region %q; want the override and %s", aws.ToString(o.BaseEndpoint), o.Region, DefaultRegion)
 	}
-	if _, regions := ps.seen(); len(regions) != 1 || regions[0] != DefaultRegion {
-		t.Errorf("signed for %v; want %s, the default with an endpoint override", regions, DefaultRegion)
+}
+
+// TestResolveAWSConfigFailure: a configuration that fails to load is an
+// error naming it, and is loaded again at the next fetch; env: and file:
+// references never load it.
+func TestResolveAWSConfigFailure(t *testing.T) {
+	loads := 0
+	srcs := Sources(func(context.Context) (aws.Config, error) {
+		loads++
+		return aws.Config{}, errors.New("no credentials in this test")
+	}, Endpoints{})
+	t.Setenv("BARRAGE_TEST_SECRET", "env-Pa55word")
+	r := secret.NewResolver(secret.WithSources(srcs))
+	if v, err := r.Resolve(context.Background(), "env:BARRAGE_TEST_SECRET"); err != nil || v != "env-Pa55word" || loads != 0 {
+		t.Errorf("Resolve(env:…) = %q, %v after %d loads; want the value and no load", v, err, loads)
+	}
+	for _, ref := range []string{"ssm:/p", "secretsmanager:s"} {
+		_, err := r.Resolve(context.Background(), ref)
+		if want := "resolve " + ref + ": aws config: no credentials in this test"; err == nil || err.Error() != want {
+			t.Errorf("Resolve(%s): %v; want %q", ref, err, want)
+		}
+	}
+	if loads != 2 {
+		t.Errorf("loaded the AWS configuration %d times; want once per failed call", loads)
+	}
+}
+
+// getters are SSM and Secrets Manager clients that answer with out or err.
+type getters struct {
+	param *ssm.GetParameterOutput
+	value *secretsmanager.GetSecretValueOutput
+	err   error
+}
+
+func (g getters) GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+	return g.param, g.err
+}
+
+func (g getters) GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	return g.value, g.err
+}
+
+// TestSourcesWithClients: SSM and SecretsManager over given clients; a
+// binary secret is refused without quoting it, as is an empty answer.
+func TestSourcesWithClients(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		src  secret.Source
+		bad  string
+	}{
+		// A binary secret: refused, unquoted.
+		{"binary", SecretsManager{getters{value: &secretsmanager.GetSecretValueOutput{SecretBinary: []byte(secrettest.Value)}}}, "no SecretString"},
+		// Answers that hold nothing.
+		{"nil secret", SecretsManager{getters{}}, "no SecretString"},
+		{"nil parameter", SSM{getters{param: &ssm.GetParameterOutput{}}}, "no parameter value"},
+		// Other errors pass through.
+		{"error", SSM{getters{err: errors.New("throttled")}}, "throttled"},
+	} {
+		_, err := tc.src.Get(context.Background(), "x")
+		if err == nil || !strings.Contains(err.Error(), tc.bad) {
+			t.Errorf("%s: %v; want an error saying %q", tc.name, err, tc.bad)
+		} else if piece := secrettest.Leaks(err.Error()); piece != "" {
+			t.Errorf("%s: error %q holds %q, part of the value", tc.name, err, piece)
+		}
+	}
+	v, err := SSM{getters{param: &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Value: aws.String("ssm-Pa55word")}}}}.Get(context.Background(), "/p")
+	if err != nil || v != "ssm-Pa55word" {
+		t.Errorf("SSM.Get = %q, %v; want the value", v, err)
 	}
 }
 
