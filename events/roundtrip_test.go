@@ -52,6 +52,12 @@ func TestRoundTrip(t *testing.T) {
 			"Report.ExpectFailures":   "the spec's, set with nothing_succeeded",
 		}},
 		{"dispatch.json", new(Dispatch), nil},
+		{"shardmessage.json", new(ShardMessage), map[string]string{
+			"Load.Rate":    "a ramp reads from and to",
+			"Load.Stages":  "in runspec-stages.json",
+			"Load.FindMax": "in runspec-findmax.json",
+		}},
+		{"plan.json", new(Plan), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
