@@ -207,3 +207,54 @@ func TestDurationText(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyEncodings reads documents as an earlier version of this package
+// wrote them (testdata/legacy: the encoding before ShardMessage and
+// PlanShard shared ShardWindow, which moved their keys) and checks that the
+// wire did not change: each decodes strictly to the value of its current
+// fixture, and re-encodes to the same keys and values, in whatever order.
+func TestLegacyEncodings(t *testing.T) {
+	tests := []struct {
+		file string
+		v    func() any // a pointer to a zero document
+	}{
+		{"shardmessage.json", func() any { return new(ShardMessage) }},
+		{"plan.json", func() any { return new(Plan) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			legacy, err := os.ReadFile(filepath.Join("testdata", "legacy", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			current, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			old, cur := tt.v(), tt.v()
+			if err := decodeStrict(legacy, old); err != nil {
+				t.Fatalf("decode the legacy %s: %v", tt.file, err)
+			}
+			if err := decodeStrict(current, cur); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(old, cur) {
+				t.Errorf("legacy %s decodes to\n%+v\nwant the current fixture's\n%+v", tt.file, old, cur)
+			}
+			enc, err := json.Marshal(old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want any
+			if err := json.Unmarshal(enc, &got); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(legacy, &want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s re-encodes to other keys or values than the legacy encoding:\n got %s\nwant %s", tt.file, enc, legacy)
+			}
+		})
+	}
+}

@@ -61,7 +61,7 @@ func TestAPIBackendNoReport(t *testing.T) {
 				json.Unmarshal(b, &in)
 				start := time.Now().Add(10 * time.Second)
 				plan = &events.Plan{RunID: in.RunID, StartAt: start, Deadline: start.Add(40 * time.Second),
-					Shards: []events.PlanShard{{ShardID: "s0000", WindowTo: events.Duration(5 * time.Second)}}}
+					Shards: []events.PlanShard{{ShardWindow: events.ShardWindow{ShardID: "s0000", WindowTo: events.Duration(5 * time.Second)}}}}
 				w.WriteHeader(http.StatusAccepted)
 				json.NewEncoder(w).Encode(SubmitResult{RunID: in.RunID, New: true, Plan: plan})
 			case r.Method == http.MethodGet && r.URL.Path == "/prod/runs/"+plan.RunID:

@@ -167,7 +167,7 @@ func (a *AWS) watch(ctx context.Context, p *events.Plan, shards []events.PlanSha
 	if poll == 0 {
 		poll = 2 * time.Second
 	}
-	start, notAfter := shards[0].StartAt, shards[0].NotAfter
+	start, notAfter := shards[0].WindowStart, shards[0].NotAfter
 	reinvoked := d.Reinvoked > 0
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
@@ -341,7 +341,7 @@ func (a *AWS) scheduleLater(ctx context.Context, p *events.Plan) error {
 		return err
 	}
 	for w := 1; w < windows(p); w++ {
-		at := windowShards(p, w)[0].StartAt.Add(-plan.WindowLead)
+		at := windowShards(p, w)[0].WindowStart.Add(-plan.WindowLead)
 		if err := a.Schedules.At(ctx, launch.ScheduleName(p.RunID, fmt.Sprintf("w%d", w)), at, a.DispatcherArn,
 			DispatchPayload{Action: "dispatch", RunID: p.RunID, Window: w}); err != nil {
 			return err

@@ -38,7 +38,7 @@ func (f *fakeBackend) Submit(ctx context.Context, spec events.RunSpec) (*orchest
 	}
 	start := time.Now().Add(time.Second)
 	f.plan = &events.Plan{RunID: "r1", Backend: "fake", StartAt: start, Deadline: start.Add(length + 35*time.Second),
-		Shards: []events.PlanShard{{ShardID: "s0000", WindowTo: events.Duration(length)}}}
+		Shards: []events.PlanShard{{ShardWindow: events.ShardWindow{ShardID: "s0000", WindowTo: events.Duration(length)}}}}
 	return &orchestrator.Submitted{RunID: "r1", Plan: f.plan}, nil
 }
 

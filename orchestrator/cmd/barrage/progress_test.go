@@ -17,7 +17,7 @@ import (
 // submitted is a run of load whose schedule lasts length, starting now.
 func submitted(load events.Load, length time.Duration) *orchestrator.Submitted {
 	return &orchestrator.Submitted{RunID: "r1", Load: load, Plan: &events.Plan{RunID: "r1", StartAt: time.Now(),
-		Shards: []events.PlanShard{{ShardID: "s0000", WindowTo: events.Duration(length)}}}}
+		Shards: []events.PlanShard{{ShardWindow: events.ShardWindow{ShardID: "s0000", WindowTo: events.Duration(length)}}}}}
 }
 
 // show feeds p a look at the run every 250 ms, from its start to 2 s past
