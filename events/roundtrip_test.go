@@ -58,6 +58,23 @@ func TestRoundTrip(t *testing.T) {
 			"Load.FindMax": "in runspec-findmax.json",
 		}},
 		{"plan.json", new(Plan), nil},
+		{"invoke-dispatch.json", new(DispatchPayload), nil},
+		{"invoke-reduce.json", new(ReducePayload), nil},
+		{"invoke-worker.json", new(WorkerPayload), nil},
+		{"worker-response.json", new(WorkerResponse), nil},
+		{"invoke-stored-spec.json", new(StoredSpecPayload), nil},
+		{"submit-request.json", new(SubmitRequest), map[string]string{
+			"RunSpec.H2C":    "excludes http2, which the fixture sets",
+			"Load.Rate":      "a ramp reads from and to",
+			"Load.Stages":    "in runspec-stages.json",
+			"Load.FindMax":   "in runspec-findmax.json",
+			"Threshold.Step": "a ramp has no steps; in runspec-stages.json",
+		}},
+		{"submit-response.json", new(SubmitResponse), nil},
+		{"error-body.json", new(ErrorBody), nil},
+		{"run-status.json", new(RunStatus), nil},
+		{"abort-response.json", new(AbortResponse), nil},
+		{"report-link.json", new(ReportLink), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -220,6 +237,7 @@ func TestLegacyEncodings(t *testing.T) {
 	}{
 		{"shardmessage.json", func() any { return new(ShardMessage) }},
 		{"plan.json", func() any { return new(Plan) }},
+		{"submit-response.json", func() any { return new(SubmitResponse) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -231,7 +231,7 @@ thresholds: [{metric: p99, value: 50ms, abort: {after: 2s}}]
 			if err != nil {
 				t.Fatal(err)
 			}
-			var e lambdas.ErrorBody
+			var e events.ErrorBody
 			json.NewDecoder(resp.Body).Decode(&e)
 			resp.Body.Close()
 			if resp.StatusCode != 400 || e.Error == "" || tc.field != "" && e.Field != tc.field {
@@ -260,7 +260,7 @@ thresholds: [{metric: p99, value: 50ms, abort: {after: 2s}}]
 		}
 		waitFor(t, 30*time.Second, func() bool {
 			st, err := api.Status(ctx, res.RunID)
-			return err == nil && st.State == orchestrator.StateRunning && st.Shards.Claimed == 2
+			return err == nil && st.State == events.StateRunning && st.Shards.Claimed == 2
 		})
 		time.Sleep(time.Until(res.Plan.StartAt) + time.Second)
 		if _, errs, err := d.cli(t, 30*time.Second, "abort", res.RunID); err != nil {
@@ -320,7 +320,7 @@ thresholds: [{metric: p99, value: 50ms, abort: {after: 2s}}]
 			t.Fatal(err)
 		}
 		when := time.Now().UTC().Truncate(time.Second)
-		payload, _ := json.Marshal(lambdas.StoredSpecPayload{Schedule: "nightly", SpecKey: "specs/nightly.json", Time: when.Format(time.RFC3339)})
+		payload, _ := json.Marshal(events.StoredSpecPayload{Schedule: "nightly", SpecKey: "specs/nightly.json", Time: when.Format(time.RFC3339)})
 		// EventBridge may deliver a firing twice: one run starts.
 		for range 2 {
 			if _, failed, err := d.cloud.Invoke("scheduler", payload, false); err != nil || failed {
@@ -330,7 +330,7 @@ thresholds: [{metric: p99, value: 50ms, abort: {after: 2s}}]
 		id := lambdas.RunIDFor("nightly", when)
 		waitFor(t, time.Minute, func() bool {
 			st, err := api.Status(ctx, id)
-			return err == nil && (st.State == orchestrator.StateComplete || st.State == orchestrator.StatePartial)
+			return err == nil && (st.State == events.StateComplete || st.State == events.StatePartial)
 		})
 		r, err := api.Report(ctx, id)
 		if err != nil || r.Requests+r.Dropped != 20 {

@@ -27,17 +27,17 @@ func show(p *progress, length time.Duration) {
 	start := time.Now()
 	for {
 		el := time.Since(start)
-		st := &orchestrator.Status{State: orchestrator.StateRunning, Rate: 100, Requests: int64(el.Seconds() * 100)}
+		st := &orchestrator.Status{RunStatus: events.RunStatus{State: events.StateRunning, Rate: 100, Requests: int64(el.Seconds() * 100)}}
 		switch {
 		case el >= length+2*time.Second:
-			st.State = orchestrator.StateComplete
+			st.State = events.StateComplete
 		case el >= length:
-			st.State = orchestrator.StateReducing
+			st.State = events.StateReducing
 		}
 		st.Shards.Planned, st.Shards.Claimed = 1, 1
 		st.Live = []orchestrator.ShardLive{{Shard: 0, T: time.Now(), ElapsedS: el.Seconds(), Requests: st.Requests, P99Ms: 2}}
 		p.Update(orchestrator.Update{Status: st})
-		if st.State == orchestrator.StateComplete {
+		if st.State == events.StateComplete {
 			break
 		}
 		time.Sleep(250 * time.Millisecond)
