@@ -15,6 +15,7 @@
 //     stopping within two seconds of it, and stopping early enough before
 //     its own deadline (a Lambda's) to upload;
 //  5. writes a small progress object every few seconds while it runs;
-//  6. writes its result once, with a conditional create; the caller then
-//     acknowledges the delivery.
+//  6. writes its result once, with a conditional create: the engine's
+//     result in the wire's form (shardResult, the one place histograms are
+//     encoded); the caller then acknowledges the delivery.
 package worker
