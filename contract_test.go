@@ -36,7 +36,13 @@ func section(t *testing.T, head string) string {
 func jsonFields(t reflect.Type) []string {
 	var out []string
 	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			// encoding/json writes an embedded struct's fields as its own.
+			out = append(out, jsonFields(f.Type)...)
+			continue
+		}
 		out = append(out, name)
 	}
 	sort.Strings(out)

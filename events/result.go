@@ -48,7 +48,9 @@ type ShardResult struct {
 	// PlannedArrivals is how many arrivals the shard's schedule held for the
 	// window it actually ran (0 for a closed loop).
 	PlannedArrivals int64 `json:"planned_arrivals"`
-	// StartedAt is when arrival 0 was due: the start of the schedule.
+	// StartedAt is when the shard's window started (time 0 of its own
+	// schedule: ShardMessage.WindowStart, the run's start for a shard of
+	// the first window).
 	StartedAt time.Time `json:"started_at"`
 	// SendSeconds is how long arrivals were scheduled (the send window).
 	SendSeconds float64 `json:"send_s"`

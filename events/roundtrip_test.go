@@ -14,6 +14,17 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from the decoded fixtures")
 
+// runspecUnset lists the fields runspec.json leaves zero, and why; the
+// fixtures that carry its spec (submit-request.json) or its ramp load
+// (shardmessage.json) leave the same.
+var runspecUnset = map[string]string{
+	"RunSpec.H2C":    "excludes http2, which the fixture sets",
+	"Load.Rate":      "a ramp reads from and to",
+	"Load.Stages":    "in runspec-stages.json",
+	"Load.FindMax":   "in runspec-findmax.json",
+	"Threshold.Step": "a ramp has no steps; in runspec-stages.json",
+}
+
 // TestRoundTrip decodes each fixture strictly, checks that it sets every
 // field, and checks that encoding is stable: the fixture re-encoded is the
 // fixture, byte for byte, and decodes to the same value.
@@ -24,13 +35,7 @@ func TestRoundTrip(t *testing.T) {
 		// unset lists fields the fixture leaves zero, and why.
 		unset map[string]string
 	}{
-		{"runspec.json", new(RunSpec), map[string]string{
-			"RunSpec.H2C":    "excludes http2, which the fixture sets",
-			"Load.Rate":      "a ramp reads from and to",
-			"Load.Stages":    "in runspec-stages.json",
-			"Load.FindMax":   "in runspec-findmax.json",
-			"Threshold.Step": "a ramp has no steps; in runspec-stages.json",
-		}},
+		{"runspec.json", new(RunSpec), runspecUnset},
 		{"runspec-stages.json", new(RunSpec), stagedUnset(map[string]string{
 			"Load.FindMax":        "in runspec-findmax.json",
 			"Threshold.Target":    "excludes step; in runspec.json",
@@ -54,6 +59,19 @@ func TestRoundTrip(t *testing.T) {
 		{"dispatch.json", new(Dispatch), nil},
 		{"progress.json", new(ShardProgress), nil},
 		{"liveshard.json", new(LiveShard), nil},
+		{"shardmessage.json", new(ShardMessage), runspecUnset}, // its load is runspec.json's ramp
+		{"plan.json", new(Plan), nil},
+		{"invoke-dispatch.json", new(DispatchPayload), nil},
+		{"invoke-reduce.json", new(ReducePayload), nil},
+		{"invoke-worker.json", new(WorkerPayload), nil},
+		{"worker-response.json", new(WorkerResponse), nil},
+		{"invoke-stored-spec.json", new(StoredSpecPayload), nil},
+		{"submit-request.json", new(SubmitRequest), runspecUnset},
+		{"submit-response.json", new(SubmitResponse), nil},
+		{"error-body.json", new(ErrorBody), nil},
+		{"run-status.json", new(RunStatus), nil},
+		{"abort-response.json", new(AbortResponse), nil},
+		{"report-link.json", new(ReportLink), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -201,5 +219,57 @@ func TestDurationText(t *testing.T) {
 				t.Errorf("MarshalText(%v) = %s, which reads back as %v, %v", d, b, back, err)
 			}
 		}
+	}
+}
+
+// TestLegacyEncodings reads documents as an earlier version of this package
+// wrote them (testdata/legacy: the encoding before ShardMessage and
+// PlanShard shared ShardWindow, which moved their keys) and checks that the
+// wire did not change: each decodes strictly to the value of its current
+// fixture, and re-encodes to the same keys and values, in whatever order.
+func TestLegacyEncodings(t *testing.T) {
+	tests := []struct {
+		file string
+		v    func() any // a pointer to a zero document
+	}{
+		{"shardmessage.json", func() any { return new(ShardMessage) }},
+		{"plan.json", func() any { return new(Plan) }},
+		{"submit-response.json", func() any { return new(SubmitResponse) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			legacy, err := os.ReadFile(filepath.Join("testdata", "legacy", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			current, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			old, cur := tt.v(), tt.v()
+			if err := decodeStrict(legacy, old); err != nil {
+				t.Fatalf("decode the legacy %s: %v", tt.file, err)
+			}
+			if err := decodeStrict(current, cur); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(old, cur) {
+				t.Errorf("legacy %s decodes to\n%+v\nwant the current fixture's\n%+v", tt.file, old, cur)
+			}
+			enc, err := json.Marshal(old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want any
+			if err := json.Unmarshal(enc, &got); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(legacy, &want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s re-encodes to other keys or values than the legacy encoding:\n got %s\nwant %s", tt.file, enc, legacy)
+			}
+		})
 	}
 }

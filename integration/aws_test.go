@@ -226,7 +226,7 @@ func (d *deployment) testBadRequests(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var e lambdas.ErrorBody
+		var e events.ErrorBody
 		json.NewDecoder(resp.Body).Decode(&e)
 		resp.Body.Close()
 		if resp.StatusCode != 400 || e.Error == "" || tc.field != "" && e.Field != tc.field {
@@ -258,7 +258,7 @@ func (d *deployment) testAbort(t *testing.T) {
 	}
 	waitFor(t, 30*time.Second, func() bool {
 		st, err := api.Status(ctx, res.RunID)
-		return err == nil && st.State == orchestrator.StateRunning && st.Shards.Claimed == 2
+		return err == nil && st.State == events.StateRunning && st.Shards.Claimed == 2
 	})
 	time.Sleep(time.Until(res.Plan.StartAt) + time.Second)
 	if _, errs, err := d.cli(t, 30*time.Second, "abort", res.RunID); err != nil {
@@ -314,7 +314,7 @@ func (d *deployment) testSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	when := time.Now().UTC().Truncate(time.Second)
-	payload, _ := json.Marshal(lambdas.StoredSpecPayload{Schedule: "nightly", SpecKey: "specs/nightly.json", Time: when.Format(time.RFC3339)})
+	payload, _ := json.Marshal(events.StoredSpecPayload{Schedule: "nightly", SpecKey: "specs/nightly.json", Time: when.Format(time.RFC3339)})
 	for range 2 {
 		if _, failed, err := d.cloud.Invoke("scheduler", payload, false); err != nil || failed {
 			t.Fatalf("scheduler invocation failed: %v", err)
@@ -323,7 +323,7 @@ func (d *deployment) testSchedule(t *testing.T) {
 	id := lambdas.RunIDFor("nightly", when)
 	waitFor(t, time.Minute, func() bool {
 		st, err := api.Status(ctx, id)
-		return err == nil && (st.State == orchestrator.StateComplete || st.State == orchestrator.StatePartial)
+		return err == nil && (st.State == events.StateComplete || st.State == events.StatePartial)
 	})
 	r, err := api.Report(ctx, id)
 	if err != nil || r.Requests+r.Dropped != 20 {
@@ -363,7 +363,7 @@ func decodeReport(t *testing.T, out, errs string) events.Report {
 }
 
 // shardResults returns the stored result of every shard of a run.
-func (d *deployment) shardResults(t *testing.T, res *orchestrator.SubmitResult) []events.ShardResult {
+func (d *deployment) shardResults(t *testing.T, res *events.SubmitResponse) []events.ShardResult {
 	t.Helper()
 	var out []events.ShardResult
 	for _, sh := range res.Plan.Shards {

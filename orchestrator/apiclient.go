@@ -144,7 +144,10 @@ func (c *APIClient) once(ctx context.Context, method, path string, payload []byt
 		return nil, true, err
 	}
 	if resp.StatusCode >= 300 {
-		var e struct{ Error, Field, Message string }
+		var e struct {
+			events.ErrorBody
+			Message string // API Gateway's own answers
+		}
 		json.Unmarshal(b, &e)
 		msg := e.Error
 		if msg == "" {
@@ -188,26 +191,15 @@ func RegionOfAPIHost(host string) string {
 	return ""
 }
 
-// SubmitResult is the API's answer to a new run.
-type SubmitResult struct {
-	RunID string       `json:"run_id"`
-	New   bool         `json:"new"`
-	Plan  *events.Plan `json:"plan"`
-}
-
 // Submit starts a run: POST /runs. An empty runID gets a new one
 // (NewRunID), chosen before the first attempt so that every retry asks
 // for the same run.
-func (c *APIClient) Submit(ctx context.Context, spec events.RunSpec, runID, kind string) (*SubmitResult, error) {
+func (c *APIClient) Submit(ctx context.Context, spec events.RunSpec, runID, kind string) (*events.SubmitResponse, error) {
 	if runID == "" {
 		runID = NewRunID(time.Now())
 	}
-	body := struct {
-		events.RunSpec
-		RunID string `json:"run_id,omitempty"`
-		Kind  string `json:"kind,omitempty"`
-	}{spec, runID, kind}
-	var out SubmitResult
+	body := events.SubmitRequest{RunSpec: spec, RunID: runID, Kind: kind}
+	var out events.SubmitResponse
 	return &out, c.do(ctx, http.MethodPost, "/runs", body, &out)
 }
 

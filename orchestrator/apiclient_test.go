@@ -42,7 +42,7 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			RunID string `json:"run_id"`
 		}
 		json.Unmarshal(b, &in)
-		json.NewEncoder(w).Encode(SubmitResult{RunID: in.RunID, New: n == 0, Plan: &events.Plan{RunID: in.RunID}})
+		json.NewEncoder(w).Encode(events.SubmitResponse{RunID: in.RunID, New: n == 0, Plan: &events.Plan{RunID: in.RunID}})
 	default:
 		io.WriteString(w, `{"run_id": "r1", "state": "running"}`)
 	}
@@ -122,7 +122,7 @@ func TestTransportErrorRetried(t *testing.T) {
 	defer srv.Close()
 	c := &APIClient{URL: srv.URL, Backoff: time.Millisecond}
 	st, err := c.Status(context.Background(), "r1")
-	if err != nil || st.State != StateComplete || n != 2 {
+	if err != nil || st.State != events.StateComplete || n != 2 {
 		t.Errorf("status %+v, %v after %d requests; want complete after 2", st, err, n)
 	}
 }

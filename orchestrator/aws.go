@@ -205,32 +205,13 @@ func (a *AWS) Handed(ctx context.Context, id string) (bool, error) {
 // HandOver invokes the dispatcher for run id, asynchronously, and records
 // that it did.
 func (a *AWS) HandOver(ctx context.Context, id string) error {
-	if _, err := a.Dispatcher.InvokeAsync(ctx, 1, DispatchPayload{Action: "dispatch", RunID: id}); err != nil {
+	if _, err := a.Dispatcher.InvokeAsync(ctx, 1, events.DispatchPayload{Action: events.ActionDispatch, RunID: id}); err != nil {
 		return err
 	}
 	return a.Store.Put(ctx, handedKey(id), []byte(a.now().UTC().Format(time.RFC3339)), store.PutOptions{})
 }
 
 func handedKey(id string) string { return store.RunPrefix(id) + "dispatch/handed" }
-
-// DispatchPayload is what a dispatcher invocation (a schedule, or the API
-// handing a run over) carries.
-type DispatchPayload struct {
-	Action string `json:"action"` // "dispatch"
-	RunID  string `json:"run_id"`
-	Window int    `json:"window"`
-}
-
-// ReducePayload is what the deadline schedule sends the reducer.
-type ReducePayload struct {
-	RunID string `json:"run_id"`
-}
-
-// WorkerPayload is the asynchronous invocation of a worker Lambda: take a
-// shard of the Lambda queue (RunID is the run it was started for).
-type WorkerPayload struct {
-	RunID string `json:"run_id"`
-}
 
 // TaskRunEnv names, in a Fargate task's environment, the run it serves.
 const TaskRunEnv = "BARRAGE_RUN_ID"
@@ -310,7 +291,7 @@ func (a *AWS) HandToReducer(ctx context.Context, id string) {
 	if a.Reducer == nil {
 		return
 	}
-	if _, err := a.Reducer.InvokeAsync(ctx, 1, ReducePayload{RunID: id}); err != nil {
+	if _, err := a.Reducer.InvokeAsync(ctx, 1, events.ReducePayload{RunID: id}); err != nil {
 		a.log().Error("hand the run to the reducer", "run", id, "err", err)
 		return
 	}

@@ -60,7 +60,7 @@ type Update struct {
 // IsFinal reports whether a run in this state has its report: it will not
 // change any more.
 func IsFinal(state string) bool {
-	return state == StateComplete || state == StatePartial
+	return state == events.StateComplete || state == events.StatePartial
 }
 
 // RejectedError is a spec that a backend refused before sending anything:

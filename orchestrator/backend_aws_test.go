@@ -61,16 +61,16 @@ func TestAPIBackendNoReport(t *testing.T) {
 				json.Unmarshal(b, &in)
 				start := time.Now().Add(10 * time.Second)
 				plan = &events.Plan{RunID: in.RunID, StartAt: start, Deadline: start.Add(40 * time.Second),
-					Shards: []events.PlanShard{{ShardID: "s0000", WindowTo: events.Duration(5 * time.Second)}}}
+					Shards: []events.PlanShard{{ShardWindow: events.ShardWindow{ShardID: "s0000", WindowTo: events.Duration(5 * time.Second)}}}}
 				w.WriteHeader(http.StatusAccepted)
-				json.NewEncoder(w).Encode(SubmitResult{RunID: in.RunID, New: true, Plan: plan})
+				json.NewEncoder(w).Encode(events.SubmitResponse{RunID: in.RunID, New: true, Plan: plan})
 			case r.Method == http.MethodGet && r.URL.Path == "/prod/runs/"+plan.RunID:
 				if reads++; time.Now().After(plan.Deadline) {
 					w.WriteHeader(http.StatusServiceUnavailable)
 					io.WriteString(w, `{"message": "Service Unavailable"}`)
 					return
 				}
-				st := Status{RunID: plan.RunID, State: StateReducing}
+				st := Status{RunStatus: events.RunStatus{RunID: plan.RunID, State: events.StateReducing}}
 				st.Shards.Planned = 1
 				json.NewEncoder(w).Encode(st)
 			default:

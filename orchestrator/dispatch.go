@@ -127,7 +127,7 @@ func (a *AWS) Dispatch(ctx context.Context, id string, w int) error {
 		return err
 	}
 	if err := step("invoke", d.Invoked >= len(lambdas), func() error {
-		n, err := a.Workers.InvokeAsync(ctx, len(lambdas)-d.Invoked, WorkerPayload{RunID: id})
+		n, err := a.Workers.InvokeAsync(ctx, len(lambdas)-d.Invoked, events.WorkerPayload{RunID: id})
 		d.Invoked += n
 		return err
 	}); err != nil {
@@ -167,7 +167,7 @@ func (a *AWS) watch(ctx context.Context, p *events.Plan, shards []events.PlanSha
 	if poll == 0 {
 		poll = 2 * time.Second
 	}
-	start, notAfter := shards[0].StartAt, shards[0].NotAfter
+	start, notAfter := shards[0].WindowStart, shards[0].NotAfter
 	reinvoked := d.Reinvoked > 0
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
@@ -213,7 +213,7 @@ func (a *AWS) watch(ctx context.Context, p *events.Plan, shards []events.PlanSha
 		}
 		if !reinvoked && len(lambdas) > 0 && !now.Before(start) && a.Workers != nil {
 			reinvoked = true
-			n, err := a.Workers.InvokeAsync(ctx, len(lambdas), WorkerPayload{RunID: p.RunID})
+			n, err := a.Workers.InvokeAsync(ctx, len(lambdas), events.WorkerPayload{RunID: p.RunID})
 			d.Reinvoked += n
 			a.log().Info("shards unclaimed at their start: workers invoked again", "run", p.RunID, "unclaimed", len(lambdas), "accepted", n, "err", err)
 			a.saveDispatch(ctx, d)
@@ -337,13 +337,13 @@ func (a *AWS) saveDispatch(ctx context.Context, d *events.Dispatch) error {
 // scheduleLater schedules the reducer at the plan's deadline and windows
 // 1… at their start less the lead.
 func (a *AWS) scheduleLater(ctx context.Context, p *events.Plan) error {
-	if err := a.Schedules.At(ctx, launch.ScheduleName(p.RunID, "reduce"), p.Deadline, a.ReducerArn, ReducePayload{RunID: p.RunID}); err != nil {
+	if err := a.Schedules.At(ctx, launch.ScheduleName(p.RunID, "reduce"), p.Deadline, a.ReducerArn, events.ReducePayload{RunID: p.RunID}); err != nil {
 		return err
 	}
 	for w := 1; w < windows(p); w++ {
-		at := windowShards(p, w)[0].StartAt.Add(-plan.WindowLead)
+		at := windowShards(p, w)[0].WindowStart.Add(-plan.WindowLead)
 		if err := a.Schedules.At(ctx, launch.ScheduleName(p.RunID, fmt.Sprintf("w%d", w)), at, a.DispatcherArn,
-			DispatchPayload{Action: "dispatch", RunID: p.RunID, Window: w}); err != nil {
+			events.DispatchPayload{Action: events.ActionDispatch, RunID: p.RunID, Window: w}); err != nil {
 			return err
 		}
 	}

@@ -11,34 +11,10 @@ import (
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
-// Run states, as GET /runs/{id} and barrage status report them.
-const (
-	StatePlanned  = "planned"  // stored, not started
-	StateRunning  = "running"  // inside its schedule
-	StateReducing = "reducing" // schedule over, no report yet
-	StateComplete = "complete" // reported, every shard covered
-	StatePartial  = "partial"  // reported, some shards lost or missed
-	StateAborted  = "aborted"  // the abort marker exists
-)
-
-// Status is a run's state for people and scripts.
+// Status is a run's state for people and scripts (GET /runs/{id}, barrage
+// status): events.RunStatus, and the running shards' latest progress.
 type Status struct {
-	RunID string `json:"run_id"`
-	State string `json:"state"`
-	// Shards counts the plan's shards, those claimed by a worker, those
-	// with a result, and those missed (delivered after their window).
-	Shards struct {
-		Planned  int `json:"planned"`
-		Claimed  int `json:"claimed"`
-		Reported int `json:"reported"`
-		Missed   int `json:"missed"`
-	} `json:"shards"`
-	// Requests and Rate sum the shards' latest progress: requests so far
-	// and requests per second.
-	Requests int64   `json:"requests"`
-	Rate     float64 `json:"rate"`
-	StartAt  string  `json:"start_at"`
-	Deadline string  `json:"deadline"`
+	events.RunStatus
 	// Live is each running shard's latest progress (pkg/live judges it:
 	// thresholds with an abort, a find-max staircase's end).
 	Live []events.LiveShard `json:"live,omitempty"`
@@ -95,7 +71,7 @@ func runStatus(ctx context.Context, st store.Store, id string, now time.Time, pr
 	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, err
 	}
-	s := &Status{RunID: id, StartAt: p.StartAt.Format(time.RFC3339), Deadline: p.Deadline.Format(time.RFC3339)}
+	s := &Status{RunStatus: events.RunStatus{RunID: id, StartAt: p.StartAt.Format(time.RFC3339), Deadline: p.Deadline.Format(time.RFC3339)}}
 	s.Shards.Planned = len(p.Shards)
 	state, err := reduce.Scan(ctx, st, id)
 	if err != nil {
@@ -136,19 +112,19 @@ func runStatus(ctx context.Context, st store.Store, id string, now time.Time, pr
 	aborted, _ := st.Exists(ctx, store.AbortKey(id))
 	switch {
 	case err == nil && rep.Coverage >= 1:
-		s.State, s.Requests = StateComplete, rep.Requests
+		s.State, s.Requests = events.StateComplete, rep.Requests
 	case err == nil:
-		s.State, s.Requests = StatePartial, rep.Requests
+		s.State, s.Requests = events.StatePartial, rep.Requests
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
 	case aborted:
-		s.State = StateAborted
+		s.State = events.StateAborted
 	case now.Before(p.StartAt):
-		s.State = StatePlanned
+		s.State = events.StatePlanned
 	case covered || now.After(p.StartAt.Add(planLength(&p))):
-		s.State = StateReducing
+		s.State = events.StateReducing
 	default:
-		s.State = StateRunning
+		s.State = events.StateRunning
 	}
 	s.covered, s.deadline = covered && errors.Is(err, store.ErrNotFound), p.Deadline
 	return s, nil

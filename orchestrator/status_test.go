@@ -22,8 +22,8 @@ func TestLiveFailuresStopTheRun(t *testing.T) {
 	st := store.Dir{Root: t.TempDir()}
 	start := time.Now().Add(-10 * time.Second)
 	p := events.Plan{Version: events.PlanVersion, RunID: "r", StartAt: start, Deadline: start.Add(time.Minute),
-		Shards: []events.PlanShard{{ShardID: "s0", Kind: events.KindLocal, Count: 1, Rate: 20,
-			WindowTo: events.Duration(30 * time.Second)}}}
+		Shards: []events.PlanShard{{Rate: 20, ShardWindow: events.ShardWindow{ShardID: "s0", Kind: events.KindLocal,
+			Count: 1, WindowTo: events.Duration(30 * time.Second)}}}}
 	put := func(key string, v any) {
 		b, _ := json.Marshal(v)
 		if err := st.Put(ctx, key, b, store.PutOptions{}); err != nil {

@@ -53,7 +53,7 @@ func TestPostRetriedAfter502(t *testing.T) {
 	ctx := context.Background()
 	spec := s.Spec(20, 2*time.Second, 2)
 	start := time.Now()
-	var res *orchestrator.SubmitResult
+	var res *events.SubmitResponse
 	var err error
 	for attempt := range 5 {
 		if res, err = s.API.Submit(ctx, spec, "retried-1", ""); err == nil {
@@ -89,7 +89,7 @@ func TestDispatchTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if _, err := s.AWS.Dispatcher.InvokeAsync(ctx, 1, orchestrator.DispatchPayload{Action: "dispatch", RunID: res.RunID}); err != nil {
+		if _, err := s.AWS.Dispatcher.InvokeAsync(ctx, 1, events.DispatchPayload{Action: events.ActionDispatch, RunID: res.RunID}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -119,7 +119,7 @@ func TestAbortCancelsLaterWindows(t *testing.T) {
 	second := launch.ScheduleName(res.RunID, "w1")
 	waitFor(t, 30*time.Second, func() bool {
 		st, err := s.API.Status(ctx, res.RunID)
-		return err == nil && st.State == orchestrator.StateRunning && st.Shards.Claimed == 2
+		return err == nil && st.State == events.StateRunning && st.Shards.Claimed == 2
 	})
 	if w := windows(res.Plan); w != 3 {
 		t.Fatalf("%d windows; want 3", w)

@@ -176,9 +176,9 @@ func firstSchedule(s *Sim) bool {
 func leftovers(s *Sim, n int) {
 	var bodies [][]byte
 	for i := range n {
-		m := events.ShardMessage{Version: events.ShardMessageVersion, RunID: "earlier", ShardID: "s000" + string(rune('0'+i)),
-			Kind: events.KindLambda, Count: n, Index: i, StartAt: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(-59 * time.Minute),
-			SpecKey: store.SpecKey("earlier")}
+		m := events.ShardMessage{Version: events.ShardMessageVersion, RunID: "earlier", StartAt: time.Now().Add(-time.Hour),
+			SpecKey: store.SpecKey("earlier"), ShardWindow: events.ShardWindow{ShardID: "s000" + string(rune('0'+i)),
+				Kind: events.KindLambda, Count: n, Index: i, NotAfter: time.Now().Add(-59 * time.Minute)}}
 		b, _ := json.Marshal(m)
 		bodies = append(bodies, b)
 	}

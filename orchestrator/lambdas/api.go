@@ -42,27 +42,6 @@ type API struct {
 	Log *slog.Logger
 }
 
-// SubmitRequest is the body of POST /runs: a RunSpec, optionally with the
-// run id and the worker kind.
-type SubmitRequest struct {
-	events.RunSpec
-	RunID string `json:"run_id,omitempty"`
-	Kind  string `json:"kind,omitempty"`
-}
-
-// SubmitResponse is the answer to POST /runs.
-type SubmitResponse struct {
-	RunID string       `json:"run_id"`
-	New   bool         `json:"new"`
-	Plan  *events.Plan `json:"plan"`
-}
-
-// ErrorBody is the body of an error answer.
-type ErrorBody struct {
-	Error string `json:"error"`
-	Field string `json:"field,omitempty"`
-}
-
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 func (a *API) log() *slog.Logger {
@@ -107,23 +86,23 @@ func (a *API) Handle(ctx context.Context, req lambdaevents.APIGatewayProxyReques
 			return a.report(ctx, id, req.QueryStringParameters["format"])
 		case req.HTTPMethod == http.MethodDelete && len(parts) == 2:
 			err := a.AWS.Abort(ctx, id)
-			return a.answer(map[string]string{"run_id": id, "state": orchestrator.StateAborted}, err)
+			return a.answer(events.AbortResponse{RunID: id, State: events.StateAborted}, err)
 		}
 	}
-	return reply(http.StatusNotFound, ErrorBody{Error: "no such resource: " + req.HTTPMethod + " " + req.Path})
+	return reply(http.StatusNotFound, events.ErrorBody{Error: "no such resource: " + req.HTTPMethod + " " + req.Path})
 }
 
 func (a *API) submit(ctx context.Context, req lambdaevents.APIGatewayProxyRequest) (lambdaevents.APIGatewayProxyResponse, error) {
-	var sr SubmitRequest
+	var sr events.SubmitRequest
 	body := []byte(req.Body)
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sr); err != nil {
 		// The spec decoder names the field and the line.
 		if _, serr := spec.Decode(stripRequestFields(body), "body"); serr != nil {
-			return reply(http.StatusBadRequest, ErrorBody{Error: serr.Error(), Field: fieldOf(serr)})
+			return reply(http.StatusBadRequest, events.ErrorBody{Error: serr.Error(), Field: fieldOf(serr)})
 		}
-		return reply(http.StatusBadRequest, ErrorBody{Error: "invalid JSON body: " + err.Error()})
+		return reply(http.StatusBadRequest, events.ErrorBody{Error: "invalid JSON body: " + err.Error()})
 	}
 	id := sr.RunID
 	if key := header(req.Headers, "Idempotency-Key"); id == "" && key != "" {
@@ -134,7 +113,7 @@ func (a *API) submit(ctx context.Context, req lambdaevents.APIGatewayProxyReques
 		id = orchestrator.NewRunID(a.now())
 	}
 	if !runIDPattern.MatchString(id) {
-		return reply(http.StatusBadRequest, ErrorBody{Error: "run_id must be 1–64 letters, digits, '.', '_' or '-'", Field: "run_id"})
+		return reply(http.StatusBadRequest, events.ErrorBody{Error: "run_id must be 1–64 letters, digits, '.', '_' or '-'", Field: "run_id"})
 	}
 	s := sr.RunSpec.WithDefaults()
 	s.SubmittedBy = caller(req.RequestContext.Identity)
@@ -153,9 +132,9 @@ func (a *API) submit(ctx context.Context, req lambdaevents.APIGatewayProxyReques
 		err = a.AWS.HandOver(ctx, id)
 	}
 	if err != nil {
-		return reply(http.StatusBadGateway, ErrorBody{Error: "hand over for dispatch (retry the request with the same run_id): " + err.Error()})
+		return reply(http.StatusBadGateway, events.ErrorBody{Error: "hand over for dispatch (retry the request with the same run_id): " + err.Error()})
 	}
-	return reply(http.StatusAccepted, SubmitResponse{RunID: id, New: isNew, Plan: p})
+	return reply(http.StatusAccepted, events.SubmitResponse{RunID: id, New: isNew, Plan: p})
 }
 
 // stripRequestFields removes run_id and kind, which are not RunSpec fields,
@@ -189,14 +168,14 @@ func (a *API) report(ctx context.Context, id, format string) (lambdaevents.APIGa
 	case format == "" || format == "json":
 		return reply(http.StatusOK, r)
 	case name == "":
-		return reply(http.StatusBadRequest, ErrorBody{Error: "format must be json, txt or md", Field: "format"})
+		return reply(http.StatusBadRequest, events.ErrorBody{Error: "format must be json, txt or md", Field: "format"})
 	}
 	if ps, ok := a.AWS.Store.(Presigner); ok {
 		u, err := ps.Presign(ctx, store.ReportFile(id, name), 15*time.Minute)
 		if err != nil {
 			return a.answer(nil, err)
 		}
-		return reply(http.StatusOK, map[string]string{"run_id": id, "format": format, "url": u, "expires_in": "15m"})
+		return reply(http.StatusOK, events.ReportLink{RunID: id, Format: format, URL: u, ExpiresIn: "15m"})
 	}
 	var buf bytes.Buffer
 	if name == "report.md" {
@@ -219,15 +198,15 @@ func (a *API) answer(v any, err error) (lambdaevents.APIGatewayProxyResponse, er
 	case err == nil:
 		return reply(http.StatusOK, v)
 	case errors.Is(err, store.ErrNotFound):
-		return reply(http.StatusNotFound, ErrorBody{Error: "no such run"})
+		return reply(http.StatusNotFound, events.ErrorBody{Error: "no such run"})
 	case errors.As(err, &fe):
-		return reply(http.StatusBadRequest, ErrorBody{Error: oneLine(err), Field: fe.Field})
+		return reply(http.StatusBadRequest, events.ErrorBody{Error: oneLine(err), Field: fe.Field})
 	case errors.As(err, &qe):
 		// The plan does not fit the account's quotas: one line naming the
 		// quota, its value, the need and how to raise it.
-		return reply(http.StatusBadRequest, ErrorBody{Error: oneLine(err), Field: "quota"})
+		return reply(http.StatusBadRequest, events.ErrorBody{Error: oneLine(err), Field: "quota"})
 	}
-	return reply(http.StatusInternalServerError, ErrorBody{Error: err.Error()})
+	return reply(http.StatusInternalServerError, events.ErrorBody{Error: err.Error()})
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }

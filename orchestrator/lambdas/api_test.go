@@ -71,13 +71,13 @@ func TestAPISubmit(t *testing.T) {
 		t.Errorf("POST with run_id: %d %v", code, out)
 	}
 	code, st := call(t, api, "GET", "/runs/"+id, "", nil)
-	if code != 200 || st["state"] != orchestrator.StatePlanned {
+	if code != 200 || st["state"] != events.StatePlanned {
 		t.Errorf("GET /runs/%s: %d %v; want planned", id, code, st)
 	}
 	if code, _ := call(t, api, "GET", "/runs/"+id+"/report", "", nil); code != 404 {
 		t.Errorf("report before the run: %d; want 404", code)
 	}
-	if code, out := call(t, api, "DELETE", "/runs/"+id, "", nil); code != 200 || out["state"] != orchestrator.StateAborted {
+	if code, out := call(t, api, "DELETE", "/runs/"+id, "", nil); code != 200 || out["state"] != events.StateAborted {
 		t.Errorf("DELETE: %d %v", code, out)
 	}
 	if ok, _ := api.AWS.Store.Exists(context.Background(), store.AbortKey(id)); !ok {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
-	"github.com/barrage-load/barrage/orchestrator"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/reduce"
 	"github.com/barrage-load/barrage/pkg/secret"
@@ -117,7 +116,7 @@ func TestReducerWaitsForAll(t *testing.T) {
 	if rep, err := reduce.Stored(context.Background(), st, "r"); err != nil || rep.Coverage != 1 {
 		t.Errorf("report %+v, %v", rep, err)
 	}
-	payload, _ := json.Marshal(orchestrator.ReducePayload{RunID: "r"})
+	payload, _ := json.Marshal(events.ReducePayload{RunID: "r"})
 	if done, err := r.Handle(context.Background(), payload); err != nil || len(done) != 1 {
 		t.Errorf("deadline payload: %v, %v", done, err)
 	}

@@ -11,7 +11,6 @@ import (
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/barrage-load/barrage/events"
-	"github.com/barrage-load/barrage/orchestrator"
 	"github.com/barrage-load/barrage/pkg/reduce"
 	"github.com/barrage-load/barrage/pkg/store"
 )
@@ -49,7 +48,7 @@ func (r *Reducer) Handle(ctx context.Context, payload json.RawMessage) ([]string
 		}
 		return done, nil
 	}
-	var p orchestrator.ReducePayload
+	var p events.ReducePayload
 	if err := json.Unmarshal(payload, &p); err != nil || p.RunID == "" {
 		return nil, fmt.Errorf("reducer: unknown event")
 	}

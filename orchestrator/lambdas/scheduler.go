@@ -8,26 +8,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
 	"github.com/barrage-load/barrage/pkg/spec"
 )
 
-// Scheduler is the scheduler Lambda. EventBridge Scheduler invokes it with a
-// StoredSpecPayload to start a stored spec on a schedule; the API and later
-// windows' schedules invoke it with an orchestrator.DispatchPayload to
+// Scheduler is the scheduler Lambda. EventBridge Scheduler invokes it with
+// an events.StoredSpecPayload to start a stored spec on a schedule; the API
+// and later windows' schedules invoke it with an events.DispatchPayload to
 // dispatch a run's window.
 type Scheduler struct {
 	AWS *orchestrator.AWS
 	Now func() time.Time
-}
-
-// StoredSpecPayload is the input of a schedule that starts a stored spec.
-// Set Time to "<aws.scheduler.scheduled-time>" in the schedule's input.
-type StoredSpecPayload struct {
-	Schedule string `json:"schedule"` // the schedule's name
-	SpecKey  string `json:"spec_key"` // the spec's key in the bucket, such as specs/nightly.yaml
-	Time     string `json:"time"`     // the scheduled time (RFC 3339)
-	Kind     string `json:"kind,omitempty"`
 }
 
 var unsafe = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -44,11 +36,11 @@ func RunIDFor(schedule string, t time.Time) string {
 
 // Handle implements the function; it returns the run id it dispatched.
 func (s *Scheduler) Handle(ctx context.Context, payload json.RawMessage) (string, error) {
-	var d orchestrator.DispatchPayload
-	if json.Unmarshal(payload, &d) == nil && d.Action == "dispatch" {
+	var d events.DispatchPayload
+	if json.Unmarshal(payload, &d) == nil && d.Action == events.ActionDispatch {
 		return d.RunID, s.AWS.Dispatch(ctx, d.RunID, d.Window)
 	}
-	var p StoredSpecPayload
+	var p events.StoredSpecPayload
 	if err := json.Unmarshal(payload, &p); err != nil || p.Schedule == "" || p.SpecKey == "" {
 		return "", fmt.Errorf("scheduler: want a dispatch or a stored-spec payload (schedule, spec_key, time)")
 	}

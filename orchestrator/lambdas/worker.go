@@ -79,5 +79,9 @@ func (w *Worker) Handle(ctx context.Context, payload json.RawMessage) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"outcomes": outs}, nil
+	var resp events.WorkerResponse
+	for _, o := range outs {
+		resp.Outcomes = append(resp.Outcomes, string(o))
+	}
+	return resp, nil
 }

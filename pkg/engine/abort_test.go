@@ -68,8 +68,8 @@ func TestAbortCutsOffInFlight(t *testing.T) {
 			if took > time.Second {
 				t.Errorf("Run returned %v after it began, want soon after the abort at 300ms (the timeout is %v)", took.Round(time.Millisecond), timeout)
 			}
-			if res.Status != events.StatusTruncated || res.StopReason != "aborted" {
-				t.Errorf("status %q %q, want %q %q", res.Status, res.StopReason, events.StatusTruncated, "aborted")
+			if res.Stopped != StopAborted {
+				t.Errorf("stopped %q, want %q", res.Stopped, StopAborted)
 			}
 			if c := res.Counts; c.Requests < 2 || c.Success != 0 {
 				t.Errorf("requests %d, success %d; want a few, none successful (errors %v)", c.Requests, c.Success, c.ErrorDetails)

@@ -15,6 +15,12 @@
 // the scheduling lag (actual send minus due time). A closed loop (no pacer)
 // sends back to back from every slot; there due time and send time coincide.
 //
+// Result. Run returns what it measured as a Result of this package:
+// counters, histograms (*hist.Histogram) for the shard and each target, a
+// point per second, the generator's health. The engine knows nothing of
+// runs, shards or the wire: the worker (pkg/worker) names the shard and
+// encodes the histograms into an events.ShardResult.
+//
 // Connections. HTTP/1.1 goes through a lean client of this package: each
 // request is serialized once, written as one slice, and its response parsed
 // in place from a per-connection buffer with the body discarded, so a

@@ -292,9 +292,10 @@ func (e *Engine) now() int64 { return int64(time.Since(e.start)) }
 
 // Run sends the schedule. Scheduling ends when the pacer does, the closed
 // loop's duration passes, or sched is done; requests in flight then finish
-// within their timeout, or at once when abort is done. Run returns the
-// shard's result (RunID and ShardID left for the caller to fill).
-func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) {
+// within their timeout, or at once when abort is done. Run returns what it
+// measured; an error means it stopped before the start, having sent
+// nothing.
+func (e *Engine) Run(sched, abort context.Context) (*Result, error) {
 	e.start = e.cfg.Start
 	if e.start.IsZero() {
 		e.start = time.Now()
@@ -339,12 +340,12 @@ func (e *Engine) Run(sched, abort context.Context) (*events.ShardResult, error) 
 	smp.stop()
 	<-smpDone
 	res := e.result(time.Duration(sendEnd), smp)
-	res.StartSkewMs = ms(skew)
+	res.StartSkew = skew
 	switch {
 	case abort.Err() != nil:
-		res.Status, res.StopReason = events.StatusTruncated, "aborted"
+		res.Stopped = StopAborted
 	case interrupted:
-		res.Status, res.StopReason = events.StatusTruncated, "interrupted"
+		res.Stopped = StopInterrupted
 	}
 	return res, nil
 }

@@ -184,7 +184,7 @@ func TestH1Raw(t *testing.T) {
 			checkRow(t, res, rowWant{status: tt.status, class: tt.class, detail: tt.detail,
 				success: tt.success, bytes: tt.bytes, dials: tt.dials})
 			if tt.class == "timeout" {
-				lat := decode(t, res.Latency)
+				lat := res.Latency
 				if got := lat.Count(); got != 5 {
 					t.Errorf("timeouts in the latency histogram: got %d, want 5", got)
 				}
@@ -214,7 +214,7 @@ type rowWant struct {
 	dials                 int // 0 means one per request
 }
 
-func checkRow(t *testing.T, res *events.ShardResult, w rowWant) {
+func checkRow(t *testing.T, res *Result, w rowWant) {
 	t.Helper()
 	const n = 5
 	c := res.Counts

@@ -249,7 +249,7 @@ func TestHTTP2Errors(t *testing.T) {
 					c.Requests, c.Success, c.StatusCodes, c.Errors, c.ErrorDetails, tt.status, tt.errs)
 			}
 			if tt.errs["timeout"] > 0 {
-				lat := decode(t, res.Latency)
+				lat := res.Latency
 				if lo, hi := lat.Min(), lat.Max(); lo < tt.timeout || hi > tt.timeout+100*time.Millisecond {
 					t.Errorf("timeout latency %v..%v, want within [%v, %v]", lo, hi, tt.timeout, tt.timeout+100*time.Millisecond)
 				}

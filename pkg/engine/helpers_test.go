@@ -16,11 +16,10 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/health"
-	"github.com/barrage-load/barrage/pkg/hist"
 )
 
-// Shared pieces of the engine's tests: a bounded run, histogram decoding,
-// and servers on 127.0.0.1 that count their connections.
+// Shared pieces of the engine's tests: a bounded run, and servers on
+// 127.0.0.1 that count their connections.
 
 // runLimit bounds every engine run of these tests, whatever its config says.
 const runLimit = 15 * time.Second
@@ -37,7 +36,7 @@ var noProc = &health.Proc{Root: "/nonexistent-barrage-proc"}
 // run builds an engine from cfg and runs it, failing t on any error. The
 // Proc defaults to noProc and LateLimit to 1 s; the run is cut off after
 // runLimit.
-func run(t *testing.T, cfg Config) *events.ShardResult {
+func run(t *testing.T, cfg Config) *Result {
 	t.Helper()
 	if cfg.Proc == nil {
 		cfg.Proc = noProc
@@ -55,27 +54,14 @@ func run(t *testing.T, cfg Config) *events.ShardResult {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if res.Status != events.StatusComplete {
-		t.Fatalf("status %q (%s), want %q", res.Status, res.StopReason, events.StatusComplete)
+	if res.Stopped != "" {
+		t.Fatalf("stopped: %s; want the schedule run to its end", res.Stopped)
 	}
 	return res
 }
 
-// decode returns the histogram h, empty when h is.
-func decode(t *testing.T, h events.Histogram) *hist.Histogram {
-	t.Helper()
-	if len(h) == 0 {
-		return hist.New()
-	}
-	d, err := hist.Decode(h)
-	if err != nil {
-		t.Fatalf("decode histogram: %v", err)
-	}
-	return d
-}
-
 // lastOpenConns is the open-connection gauge of the last health sample.
-func lastOpenConns(t *testing.T, res *events.ShardResult) int64 {
+func lastOpenConns(t *testing.T, res *Result) int64 {
 	t.Helper()
 	s := res.Health.Samples
 	if len(s) == 0 {

@@ -43,7 +43,7 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // maxInflight returns the largest in-flight figure of res's health samples
 // and fails t if any is above limit.
-func maxInflight(t *testing.T, res *events.ShardResult, limit int) int64 {
+func maxInflight(t *testing.T, res *Result, limit int) int64 {
 	t.Helper()
 	var m int64
 	for i, s := range res.Health.Samples {

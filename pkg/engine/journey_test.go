@@ -81,7 +81,7 @@ func TestJourneys(t *testing.T) {
 		Pacer: pacer.Constant{R: 200, D: time.Second}, MaxInflight: 50, Timeout: 2 * time.Second, KeepAlive: true,
 		Index: func(i int64) int64 { return 3 + 4*i }})
 
-	byName := map[string]events.TargetResult{}
+	byName := map[string]TargetResult{}
 	var names []string
 	for _, tr := range res.Targets {
 		byName[tr.Name] = tr
@@ -127,7 +127,7 @@ func TestJourneys(t *testing.T) {
 	if res.Counts.Requests != steps {
 		t.Errorf("total requests %d, want plain + steps = %d (iterations are not requests)", res.Counts.Requests, steps)
 	}
-	if lat := decode(t, it.Latency); lat.Count() != it.Counts.Requests {
+	if lat := it.Latency; lat.Count() != it.Counts.Requests {
 		t.Errorf("iteration latencies %d, iterations %d", lat.Count(), it.Counts.Requests)
 	}
 	for _, i := range login.indexes {
@@ -192,7 +192,7 @@ func (chainJourney) Iterate(_ context.Context, it *Iteration) error {
 func TestJourneyHops(t *testing.T) {
 	res := run(t, Config{Journeys: []Journey{chainJourney{}}, Pacer: pacer.Constant{R: 20, D: time.Second},
 		MaxInflight: 10, Timeout: time.Second})
-	byName := map[string]events.TargetResult{}
+	byName := map[string]TargetResult{}
 	for _, tr := range res.Targets {
 		byName[tr.Name] = tr
 	}
@@ -202,7 +202,7 @@ func TestJourneyHops(t *testing.T) {
 		login.Counts.StatusCodes["302"] != n || login.Counts.StatusCodes["303"] != n || login.Counts.StatusCodes["200"] != n {
 		t.Errorf("login: %+v; want 3 requests per iteration (%d), one of each status", login.Counts, n)
 	}
-	lat := decode(t, login.Latency)
+	lat := login.Latency
 	if lat.Count() != n || lat.Min() < 27*time.Millisecond {
 		t.Errorf("login: %d latencies, least %v; want one per iteration, of the whole chain (30ms)", lat.Count(), lat.Min())
 	}

@@ -44,7 +44,7 @@ func TestDropsWhenSaturated(t *testing.T) {
 	if got := res.Targets[0].Counts.Dropped; got != c.Dropped {
 		t.Errorf("target drops %d, shard drops %d; want equal", got, c.Dropped)
 	}
-	lat, unc := decode(t, res.Latency), decode(t, res.LatencyUncorrected)
+	lat, unc := res.Latency, res.LatencyUncorrected
 	if lat.Count() != c.Requests || unc.Count() != c.Requests {
 		t.Errorf("latency samples %d and %d, want %d each", lat.Count(), unc.Count(), c.Requests)
 	}
@@ -197,7 +197,7 @@ func TestClosedLoop(t *testing.T) {
 	if res.PlannedArrivals != 0 || res.PlannedRate != 0 {
 		t.Errorf("planned %d at %g/s, want 0 for a closed loop", res.PlannedArrivals, res.PlannedRate)
 	}
-	if s := res.SendSeconds; s < 0.3 || s > 0.5 {
+	if s := res.Send.Seconds(); s < 0.3 || s > 0.5 {
 		t.Errorf("send window %gs, want about 0.3s", s)
 	}
 	if got := ln.accepted.Load(); got != 4 || res.Health.Dials != 4 {

@@ -35,7 +35,7 @@ type sampler struct {
 	twAt     time.Time        // when it was read
 	twEvery  time.Duration    // how often it may be read
 
-	series  []events.SeriesPoint
+	series  []Second
 	samples []events.HealthSample
 	limits  events.Health
 }
@@ -105,7 +105,7 @@ func (s *sampler) close(at time.Duration, final bool) {
 	tail := final && at-s.lastAt < shortTail
 	if !tail || req > 0 || drops > s.lastDrops {
 		latBytes, _ := s.lat.MarshalBinary()
-		s.series = append(s.series, events.SeriesPoint{T: t0, Requests: req, Success: succ, Errors: errs,
+		s.series = append(s.series, Second{Start: e.start.Add(s.lastAt), Requests: req, Success: succ, Errors: errs,
 			Dropped: drops - s.lastDrops, Latency: latBytes})
 	}
 

@@ -59,7 +59,7 @@ func pipeEngine(t *testing.T, cfg Config, slots int, serve pipeServer) *Engine {
 
 // runBubble runs e with the given contexts and checks that no connection
 // is left open.
-func runBubble(t *testing.T, e *Engine, sched, abort context.Context) *events.ShardResult {
+func runBubble(t *testing.T, e *Engine, sched, abort context.Context) *Result {
 	t.Helper()
 	res, err := e.Run(sched, abort)
 	if err != nil {
@@ -158,10 +158,10 @@ func TestScheduleSlots(t *testing.T) {
 					t.Errorf("requests %d, success %d, dropped %d, planned %d; want %d, %d, 0, %d",
 						c.Requests, c.Success, c.Dropped, res.PlannedArrivals, n, n, n)
 				}
-				if res.SendSeconds != 1 {
-					t.Errorf("send window: got %gs, want 1s", res.SendSeconds)
+				if res.Send.Seconds() != 1 {
+					t.Errorf("send window: got %gs, want 1s", res.Send.Seconds())
 				}
-				if lag := decode(t, res.Lag); lag.Count() != n || !exactly(lag, 0) {
+				if lag := res.Lag; lag.Count() != n || !exactly(lag, 0) {
 					t.Errorf("lag: got %d samples, max %v; want %d, 0", lag.Count(), lag.Max(), n)
 				}
 				if res.Health.Dials != 1 {
@@ -202,7 +202,7 @@ func TestScheduleDropsExact(t *testing.T) {
 		if got := res.Targets[0].Counts.Dropped; got != 46 {
 			t.Errorf("target drops: got %d, want 46", got)
 		}
-		lat, unc := decode(t, res.Latency), decode(t, res.LatencyUncorrected)
+		lat, unc := res.Latency, res.LatencyUncorrected
 		if !exactly(lat, 305*time.Millisecond) || !exactly(unc, 305*time.Millisecond) {
 			t.Errorf("latency %v..%v, uncorrected max %v; want all 305ms", lat.Min(), lat.Max(), unc.Max())
 		}
@@ -240,7 +240,7 @@ func TestScheduleTimeoutExact(t *testing.T) {
 		if res.Health.Dials != 5 {
 			t.Errorf("dials: got %d, want 5 (a new connection after each timeout)", res.Health.Dials)
 		}
-		lat := decode(t, res.Latency)
+		lat := res.Latency
 		if lat.Count() != 5 || !exactly(lat, 150*time.Millisecond) {
 			t.Errorf("latency: %d samples %v..%v, want 5 of exactly 150ms", lat.Count(), lat.Min(), lat.Max())
 		}
@@ -265,8 +265,8 @@ func TestScheduleAbort(t *testing.T) {
 		if got := time.Since(start); got != 100*time.Millisecond {
 			t.Errorf("Run returned at %v, want 100ms", got)
 		}
-		if res.Status != events.StatusTruncated || res.StopReason != "aborted" {
-			t.Errorf("status %q %q, want %q %q", res.Status, res.StopReason, events.StatusTruncated, "aborted")
+		if res.Stopped != StopAborted {
+			t.Errorf("stopped %q, want %q", res.Stopped, StopAborted)
 		}
 		if c := res.Counts; c.Requests != 6 || c.Success != 0 || c.Dropped != 0 || res.PlannedArrivals != 6 {
 			t.Errorf("requests %d, success %d, dropped %d, planned %d; want 6, 0, 0, 6",
@@ -275,7 +275,7 @@ func TestScheduleAbort(t *testing.T) {
 		if res.Health.Dials != 6 {
 			t.Errorf("dials: got %d, want 6 (one slot per stalled request)", res.Health.Dials)
 		}
-		if got := res.SendSeconds; got != 0.055 {
+		if got := res.Send.Seconds(); got != 0.055 {
 			t.Errorf("send window: got %gs, want 0.055s", got)
 		}
 	})

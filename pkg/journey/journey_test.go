@@ -19,7 +19,7 @@ import (
 )
 
 // runJourney runs j through the engine: n arrivals over d.
-func runJourney(t *testing.T, j *Journey, rate float64, d time.Duration) *events.ShardResult {
+func runJourney(t *testing.T, j *Journey, rate float64, d time.Duration) *engine.Result {
 	t.Helper()
 	if err := j.Prepare(context.Background()); err != nil {
 		t.Fatal(err)
@@ -41,7 +41,7 @@ func runJourney(t *testing.T, j *Journey, rate float64, d time.Duration) *events
 // sent checks that every one of planned arrivals of journey name was run
 // or dropped (a loaded machine under the race detector drops a few late
 // ones), that at least half ran, and returns how many ran.
-func sent(t *testing.T, tg map[string]events.TargetResult, name string, planned int64) int64 {
+func sent(t *testing.T, tg map[string]engine.TargetResult, name string, planned int64) int64 {
 	t.Helper()
 	c := tg[name].Counts
 	if c.Requests+c.Dropped != planned || c.Requests < planned/2 {
@@ -50,8 +50,8 @@ func sent(t *testing.T, tg map[string]events.TargetResult, name string, planned 
 	return c.Requests
 }
 
-func targets(res *events.ShardResult) map[string]events.TargetResult {
-	m := map[string]events.TargetResult{}
+func targets(res *engine.Result) map[string]engine.TargetResult {
+	m := map[string]engine.TargetResult{}
 	for _, t := range res.Targets {
 		m[t.Name] = t
 	}

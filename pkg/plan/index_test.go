@@ -18,8 +18,8 @@ func TestIndex(t *testing.T) {
 	seen := make([]bool, total)
 	for k := range 3 {
 		for _, w := range [][2]time.Duration{{0, 7 * time.Second}, {7 * time.Second, d}} {
-			m := events.ShardMessage{Load: load, Duration: events.Duration(d), Index: k, Count: 3,
-				WindowFrom: events.Duration(w[0]), WindowTo: events.Duration(w[1])}
+			m := events.ShardMessage{Load: load, Duration: events.Duration(d), ShardWindow: events.ShardWindow{Index: k, Count: 3,
+				WindowFrom: events.Duration(w[0]), WindowTo: events.Duration(w[1])}}
 			p, index := Pacer(m), Index(m)
 			for j := int64(0); ; j++ {
 				due, ok := p.Due(j)

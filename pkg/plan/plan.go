@@ -149,9 +149,10 @@ func Make(spec events.RunSpec, o Options) (*events.Plan, error) {
 			if windows > 1 && win > 0 {
 				id += fmt.Sprintf("-w%d", win)
 			}
-			s := events.PlanShard{ShardID: id, Kind: kind, Index: k, Count: n, Window: win,
-				Rate: w.mean / float64(n), WindowFrom: events.Duration(from), WindowTo: events.Duration(to),
-				StartAt: p.StartAt.Add(from), NotAfter: p.StartAt.Add(from + tolerance), MaxInflight: inflight}
+			sw := events.ShardWindow{ShardID: id, Kind: kind, Index: k, Count: n,
+				WindowFrom: events.Duration(from), WindowTo: events.Duration(to),
+				NotAfter: p.StartAt.Add(from + tolerance), MaxInflight: inflight}
+			s := events.PlanShard{ShardWindow: sw, Window: win, Rate: w.mean / float64(n), WindowStart: sw.Start(p.StartAt)}
 			switch kind {
 			case events.KindLambda:
 				s.MemoryMB = w.lambdaMB
@@ -228,10 +229,8 @@ func (o *Options) check() error {
 func Messages(p *events.Plan, spec events.RunSpec, specKey string) []events.ShardMessage {
 	out := make([]events.ShardMessage, len(p.Shards))
 	for i, s := range p.Shards {
-		out[i] = events.ShardMessage{Version: events.ShardMessageVersion, RunID: p.RunID, ShardID: s.ShardID,
-			Kind: s.Kind, Index: s.Index, Count: s.Count, Load: spec.Load, Duration: spec.Duration,
-			WindowFrom: s.WindowFrom, WindowTo: s.WindowTo, StartAt: p.StartAt, NotAfter: s.NotAfter,
-			MaxInflight: s.MaxInflight, SpecKey: specKey}
+		out[i] = events.ShardMessage{Version: events.ShardMessageVersion, RunID: p.RunID, ShardWindow: s.ShardWindow,
+			Load: spec.Load, Duration: spec.Duration, StartAt: p.StartAt, SpecKey: specKey}
 	}
 	return out
 }

@@ -134,8 +134,8 @@ func TestTimes(t *testing.T) {
 	if last.ShardID != "s0000-w2" || last.WindowFrom.D() != 26*time.Minute || last.WindowTo.D() != 30*time.Minute {
 		t.Errorf("last shard %s covers [%v, %v); want s0000-w2 over [26m, 30m)", last.ShardID, last.WindowFrom, last.WindowTo)
 	}
-	if !last.StartAt.Equal(p.StartAt.Add(26*time.Minute)) || !last.NotAfter.Equal(last.StartAt.Add(30*time.Second)) {
-		t.Errorf("window 2 starts %v, not after %v", last.StartAt, last.NotAfter)
+	if !last.WindowStart.Equal(p.StartAt.Add(26*time.Minute)) || !last.NotAfter.Equal(last.WindowStart.Add(30*time.Second)) {
+		t.Errorf("window 2 starts %v, not after %v", last.WindowStart, last.NotAfter)
 	}
 	if want := p.StartAt.Add(30*time.Minute + 30*time.Second + 30*time.Second); !p.Deadline.Equal(want) {
 		t.Errorf("deadline %v; want %v (end + timeout + grace)", p.Deadline, want)
@@ -273,9 +273,14 @@ func TestMessagesRoundTrip(t *testing.T) {
 	p, _ := Make(s, Options{RunID: "r", Backend: BackendAWS, Now: now})
 	for i, m := range Messages(p, s, "runs/r/spec.json") {
 		sh := p.Shards[i]
-		if m.ShardID != sh.ShardID || m.Index != sh.Index || m.Count != sh.Count || m.WindowFrom != sh.WindowFrom ||
-			!m.WindowStart().Equal(sh.StartAt) || !m.NotAfter.Equal(sh.NotAfter) || m.SpecKey != "runs/r/spec.json" {
+		// The message says of its shard what the plan says (one
+		// ShardWindow), and its times count from the run's start.
+		if m.ShardWindow != sh.ShardWindow || !m.StartAt.Equal(p.StartAt) || m.SpecKey != "runs/r/spec.json" {
 			t.Errorf("message %d = %+v; shard %+v", i, m, sh)
+		}
+		if !m.WindowStart().Equal(sh.WindowStart) || !sh.WindowStart.Equal(sh.Start(p.StartAt)) ||
+			!m.WindowEnd().Equal(p.StartAt.Add(sh.WindowTo.D())) {
+			t.Errorf("message %d: window [%v, %v); plan: window start %v, run start %v", i, m.WindowStart(), m.WindowEnd(), sh.WindowStart, p.StartAt)
 		}
 	}
 	if Pacer(events.ShardMessage{Load: events.Load{Shape: events.ShapeConstant}, Duration: events.Duration(time.Second)}) != nil {

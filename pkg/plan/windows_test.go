@@ -83,8 +83,8 @@ func TestLambdaWindows(t *testing.T) {
 				if w < len(windows)-1 && to-from != tt.length {
 					t.Errorf("window %d is %v long; want %v", w, to-from, tt.length)
 				}
-				if !s.StartAt.Equal(p.StartAt.Add(from)) {
-					t.Errorf("window %d starts at %v; want the run's start + %v", w, s.StartAt, from)
+				if !s.WindowStart.Equal(p.StartAt.Add(from)) {
+					t.Errorf("window %d starts at %v; want the run's start + %v", w, s.WindowStart, from)
 				}
 				if tt.kind != events.KindLambda {
 					continue
@@ -95,7 +95,7 @@ func TestLambdaWindows(t *testing.T) {
 				if w > 0 {
 					lead = WindowLead
 				}
-				invoked := s.StartAt.Add(-lead)
+				invoked := s.WindowStart.Add(-lead)
 				if w == 0 && !invoked.Equal(now) {
 					t.Errorf("window 0 invoked at %v; want at planning", invoked)
 				}

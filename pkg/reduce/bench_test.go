@@ -64,7 +64,7 @@ func BenchmarkReduce1000(b *testing.B) {
 	var size int
 	for k := range 1000 {
 		id := fmt.Sprintf("s%04d", k)
-		p.Shards = append(p.Shards, events.PlanShard{ShardID: id, Kind: events.KindLambda, Rate: 50})
+		p.Shards = append(p.Shards, events.PlanShard{ShardWindow: events.ShardWindow{ShardID: id, Kind: events.KindLambda}, Rate: 50})
 		var res events.ShardResult
 		json.Unmarshal(proto[k%len(proto)], &res)
 		res.ShardID = id

@@ -17,7 +17,7 @@ func TestReasons(t *testing.T) {
 	run := "r"
 	var shards []events.PlanShard
 	for i, w := range []int{0, 0, 0, 0, 1, 2, 3, 4} {
-		shards = append(shards, events.PlanShard{ShardID: "s" + string(rune('0'+i)), Window: w})
+		shards = append(shards, events.PlanShard{ShardWindow: events.ShardWindow{ShardID: "s" + string(rune('0'+i))}, Window: w})
 	}
 	p := &events.Plan{RunID: run, Backend: "aws", Shards: shards}
 	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)

@@ -30,8 +30,9 @@ func fixture(t *testing.T) (store.Store, string) {
 		Load: events.Load{Rate: 30}})
 	put(t, st, store.PlanKey(run), events.Plan{RunID: run, Backend: "local", StartAt: start,
 		Deadline: start.Add(time.Minute), Shards: []events.PlanShard{
-			{ShardID: "s0000", Kind: "local", Rate: 10}, {ShardID: "s0001", Kind: "local", Rate: 10},
-			{ShardID: "s0002", Kind: "local", Rate: 10}}})
+			{ShardWindow: events.ShardWindow{ShardID: "s0000", Kind: "local"}, Rate: 10},
+			{ShardWindow: events.ShardWindow{ShardID: "s0001", Kind: "local"}, Rate: 10},
+			{ShardWindow: events.ShardWindow{ShardID: "s0002", Kind: "local"}, Rate: 10}}})
 	h := hist.New()
 	h.Record(5 * time.Millisecond)
 	enc, _ := h.MarshalBinary()

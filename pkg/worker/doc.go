@@ -18,8 +18,9 @@
 //     seconds while it runs, writes it to the store and hands it to the
 //     Runtime's Progress hook, if any (progress.go; the whole path of live
 //     progress is described in package pkg/live);
-//  6. writes its result once, with a conditional create; the caller then
-//     acknowledges the delivery.
+//  6. writes its result once, with a conditional create: the engine's
+//     result in the wire's form (shardResult, the one place histograms are
+//     encoded); the caller then acknowledges the delivery.
 //
 // The runtime is given what reaches outside the process: its store, its
 // queue and the sources of the scenarios' secrets (Runtime.Secrets). The

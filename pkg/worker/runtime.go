@@ -265,15 +265,17 @@ func (r *Runtime) run(ctx context.Context, m events.ShardMessage, spec events.Ru
 	if err != nil {
 		return nil, startError(err, cfg.Redact)
 	}
-	res, err := e.Run(sched, abort)
+	measured, err := e.Run(sched, abort)
 	prog.stop()
+	var res *events.ShardResult
 	if err != nil {
 		// The window never started (stopped before it): an empty result
 		// still tells the reducer the shard was here.
-		res = &events.ShardResult{Version: events.ShardResultVersion, StartedAt: m.WindowStart(),
-			Status: events.StatusTruncated, StopReason: stopReason(sched), StartSkewMs: 0}
+		res = &events.ShardResult{Version: events.ShardResultVersion, RunID: m.RunID, ShardID: m.ShardID, Kind: r.Kind,
+			StartedAt: m.WindowStart(), Status: events.StatusTruncated}
+	} else {
+		res = shardResult(&m, r.Kind, measured)
 	}
-	res.RunID, res.ShardID, res.Kind = m.RunID, m.ShardID, r.Kind
 	if res.Status == events.StatusTruncated {
 		res.StopReason = stopReason(sched)
 	}

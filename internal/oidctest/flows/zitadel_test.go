@@ -51,7 +51,7 @@ func TestFlowZitadelBrowserLogin(t *testing.T) {
 		if c.Requests != per*n || c.Success != per*n {
 			t.Errorf("%s: %d requests, %d successful; want %d", step, c.Requests, c.Success, per*n)
 		}
-		if lat := tg["kc/"+step].Latency; step == "login/form" && len(lat) == 0 {
+		if lat := tg["kc/"+step].Latency; step == "login/form" && lat.Count() == 0 {
 			t.Errorf("%s: no latency recorded", step)
 		}
 	}

@@ -38,7 +38,7 @@ func (f *fakeBackend) Submit(ctx context.Context, spec events.RunSpec) (*orchest
 	}
 	start := time.Now().Add(time.Second)
 	f.plan = &events.Plan{RunID: "r1", Backend: "fake", StartAt: start, Deadline: start.Add(length + 35*time.Second),
-		Shards: []events.PlanShard{{ShardID: "s0000", WindowTo: events.Duration(length)}}}
+		Shards: []events.PlanShard{{ShardWindow: events.ShardWindow{ShardID: "s0000", WindowTo: events.Duration(length)}}}}
 	return &orchestrator.Submitted{RunID: "r1", Plan: f.plan}, nil
 }
 
@@ -83,7 +83,7 @@ func (f *fakeBackend) Report(ctx context.Context, id string) (*events.Report, er
 // running is a look at a run in its schedule: shard 0's progress now, with
 // a p99 (so far and over the last second) of p99ms.
 func running(now, start time.Time, p99ms float64) *orchestrator.Status {
-	st := &orchestrator.Status{State: orchestrator.StateRunning}
+	st := &orchestrator.Status{RunStatus: events.RunStatus{State: events.StateRunning}}
 	el := now.Sub(start)
 	if el > 0 {
 		p99 := events.Millis(p99ms * float64(time.Millisecond))
@@ -94,7 +94,7 @@ func running(now, start time.Time, p99ms float64) *orchestrator.Status {
 }
 
 func complete() *orchestrator.Status {
-	st := &orchestrator.Status{State: orchestrator.StateComplete}
+	st := &orchestrator.Status{RunStatus: events.RunStatus{State: events.StateComplete}}
 	st.Shards.Reported = 1
 	return st
 }
@@ -116,7 +116,7 @@ var fakeReport = &events.Report{RunID: "r1", Requests: 100, Success: 100}
 func TestFollowDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		b := &fakeBackend{look: func(time.Time, int) *orchestrator.Status {
-			st := &orchestrator.Status{State: orchestrator.StateReducing}
+			st := &orchestrator.Status{RunStatus: events.RunStatus{State: events.StateReducing}}
 			st.Shards.Planned, st.Shards.Reported = 10, 7
 			return st
 		}}

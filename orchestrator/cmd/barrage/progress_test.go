@@ -18,7 +18,7 @@ import (
 // submitted is a run of load whose schedule lasts length, starting now.
 func submitted(load events.Load, length time.Duration) *orchestrator.Submitted {
 	return &orchestrator.Submitted{RunID: "r1", Load: load, Plan: &events.Plan{RunID: "r1", StartAt: time.Now(),
-		Shards: []events.PlanShard{{ShardID: "s0000", WindowTo: events.Duration(length)}}}}
+		Shards: []events.PlanShard{{ShardWindow: events.ShardWindow{ShardID: "s0000", WindowTo: events.Duration(length)}}}}}
 }
 
 // show feeds p a look at the run every 250 ms, from its start to 2 s past
@@ -28,17 +28,17 @@ func show(p *progress, length time.Duration) {
 	start := time.Now()
 	for {
 		el := time.Since(start)
-		st := &orchestrator.Status{State: orchestrator.StateRunning, Rate: 100, Requests: int64(el.Seconds() * 100)}
+		st := &orchestrator.Status{RunStatus: events.RunStatus{State: events.StateRunning, Rate: 100, Requests: int64(el.Seconds() * 100)}}
 		switch {
 		case el >= length+2*time.Second:
-			st.State = orchestrator.StateComplete
+			st.State = events.StateComplete
 		case el >= length:
-			st.State = orchestrator.StateReducing
+			st.State = events.StateReducing
 		}
 		st.Shards.Planned, st.Shards.Claimed = 1, 1
 		p.Update(orchestrator.Update{Status: st, Totals: live.Totals{Shards: 1, Sending: 1, Requests: st.Requests,
 			BestP99: 2 * time.Millisecond, WorstP99: 2 * time.Millisecond}})
-		if st.State == orchestrator.StateComplete {
+		if st.State == events.StateComplete {
 			break
 		}
 		time.Sleep(250 * time.Millisecond)

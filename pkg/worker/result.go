@@ -1,0 +1,45 @@
+package worker
+
+import (
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/hist"
+)
+
+// shardResult is the wire form of what the engine measured for shard m on a
+// worker of kind: the one place an engine.Result becomes an
+// events.ShardResult, its histograms encoded (the per-second ones the engine
+// keeps encoded already). A stopped engine makes a truncated shard, its
+// stop reason the engine's; the caller may say more precisely why.
+func shardResult(m *events.ShardMessage, kind string, r *engine.Result) *events.ShardResult {
+	res := &events.ShardResult{Version: events.ShardResultVersion, RunID: m.RunID, ShardID: m.ShardID, Kind: kind,
+		Status: events.StatusComplete, StopReason: r.Stopped, PlannedRate: r.PlannedRate, PlannedArrivals: r.PlannedArrivals,
+		StartedAt: r.Start.UTC(), SendSeconds: r.Send.Seconds(), EndedAt: r.End.UTC(),
+		StartSkewMs: float64(r.StartSkew) / float64(time.Millisecond), Counts: r.Counts,
+		Latency: encode(r.Latency), LatencyUncorrected: encode(r.LatencyUncorrected), Lag: encode(r.Lag),
+		Health: r.Health}
+	if r.Stopped != "" {
+		res.Status = events.StatusTruncated
+	}
+	for _, t := range r.Targets {
+		res.Targets = append(res.Targets, events.TargetResult{Name: t.Name, Kind: t.Kind, Group: t.Group, Counts: t.Counts,
+			Latency: encode(t.Latency), LatencyUncorrected: encode(t.LatencyUncorrected)})
+	}
+	for _, s := range r.Series {
+		res.Series = append(res.Series, events.SeriesPoint{T: s.Start.Unix(), Requests: s.Requests, Success: s.Success,
+			Errors: s.Errors, Dropped: s.Dropped, Latency: s.Latency})
+	}
+	return res
+}
+
+// encode is h in the wire encoding. The engine's histograms share the one
+// geometry, which always encodes: a failure is a bug.
+func encode(h *hist.Histogram) events.Histogram {
+	b, err := h.MarshalBinary()
+	if err != nil {
+		panic("worker: encoding a histogram: " + err.Error())
+	}
+	return b
+}
