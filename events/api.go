@@ -47,8 +47,8 @@ const (
 )
 
 // RunStatus is a run's state for people and scripts: the body of
-// GET /runs/{id} and of barrage status --json. Those also carry "live", the
-// running shards' latest progress (orchestrator.Status, which embeds this).
+// GET /runs/{id} and of barrage status --json (orchestrator.Status embeds
+// it, with what the backends keep to themselves).
 type RunStatus struct {
 	// RunID names the run.
 	RunID string `json:"run_id"`
@@ -66,6 +66,9 @@ type RunStatus struct {
 	// both RFC 3339, to the second.
 	StartAt  string `json:"start_at"`
 	Deadline string `json:"deadline"`
+	// Live is each running shard's latest progress (pkg/live judges it:
+	// thresholds with an abort, a find-max staircase's end).
+	Live []LiveShard `json:"live,omitempty"`
 }
 
 // ShardCounts counts a run's planned shards, those a worker claimed, those

@@ -15,9 +15,6 @@ import (
 // status): events.RunStatus, and the running shards' latest progress.
 type Status struct {
 	events.RunStatus
-	// Live is each running shard's latest progress (pkg/live judges it:
-	// thresholds with an abort, a find-max staircase's end).
-	Live []events.LiveShard `json:"live,omitempty"`
 	// Overdue: the run has no report although it should have one: every
 	// shard reported or was missed, or its deadline is past (AWS.Status).
 	Overdue  bool `json:"-"`
