@@ -167,10 +167,12 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, id string) {
 	w.Write(buf.Bytes())
 }
 
-// answer replies 200 with v, or maps err: a missing run 404, a bad field 400.
+// answer replies 200 with v, or maps err: a missing run 404; a bad field,
+// a plan over the quotas or a spec the backend refused 400.
 func answer(w http.ResponseWriter, v any, err error) {
 	var fe *events.FieldError
 	var qe *plan.QuotaError
+	var re *orchestrator.RejectedError
 	switch {
 	case err == nil:
 		reply(w, http.StatusOK, v)
@@ -182,6 +184,8 @@ func answer(w http.ResponseWriter, v any, err error) {
 		// The plan does not fit the account's quotas: one line naming the
 		// quota, its value, the need and how to raise it.
 		reply(w, http.StatusBadRequest, ErrorBody{Error: oneLine(err), Field: "quota"})
+	case errors.As(err, &re):
+		reply(w, http.StatusBadRequest, ErrorBody{Error: oneLine(err)})
 	default:
 		reply(w, http.StatusInternalServerError, ErrorBody{Error: err.Error()})
 	}

@@ -21,17 +21,17 @@ import (
 const defaultServeAddr = "127.0.0.1:7070"
 
 const serveAbout = `Runs submitted to it run on this host, as barrage run's local backend runs
-them, and their folders go to --out. barrage run, status and abort reach it
-with --backend aws --api http://ADDR (requests to a loopback http:// API are
-not signed). It has no authentication, so it listens on a loopback address
-only. SIGINT or SIGTERM stops it: the runs in progress stop scheduling, and
-it exits once their reports are written (a second signal cuts off their
-requests in flight).`
+them; their folders go to --out. barrage run --backend aws --api http://ADDR,
+and barrage status and abort with --api http://ADDR, reach it (requests to a
+loopback http:// API are not signed). It has no authentication, so it
+listens on a loopback address only. SIGINT or SIGTERM stops it: the runs in
+progress stop scheduling, and it exits once their reports are written (a
+second signal cuts off their requests in flight).`
 
 func defineServe(fs *flagSet) runner {
 	var addr, out string
 	var quiet bool
-	fs.StringVar(&addr, "addr", defaultServeAddr, "listen on `HOST:PORT`: 127.0.0.1, ::1 or localhost, and a port (0 picks a free one)")
+	fs.StringVar(&addr, "addr", defaultServeAddr, "listen on `HOST:PORT`, HOST one of 127.0.0.1, ::1 and localhost (port 0 picks a free one)")
 	fs.StringVar(&out, "out", "./barrage-runs", "where run folders go: `DIR`/runs/{run_id}/")
 	fs.BoolVar(&quiet, "quiet", false, "no log lines")
 	return func(pos []string, std stdio) error {
