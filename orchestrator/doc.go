@@ -5,4 +5,6 @@
 // through its REST API (AWS Lambda and Fargate, dispatched by AWS). Execute is
 // the one follow loop of `barrage run` over either: its deadline, the live
 // threshold aborts and the find-max staircase's early stop and search.
+// Behind the REST API (orchestrator/api), AWS is the deployed backend and
+// LocalRuns the local one that `barrage serve` serves.
 package orchestrator
