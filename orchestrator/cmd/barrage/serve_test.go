@@ -55,36 +55,40 @@ func startServe(t *testing.T, out string) *served {
 		t.Fatal(err)
 	}
 	s := &served{cmd: cmd, end: make(chan struct{})}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-s.end
-	})
-	lines := bufio.NewReader(stderr)
-	first, err := lines.ReadString('\n')
-	_, rest, ok := strings.Cut(first, " on http://")
-	if err != nil || !ok {
-		t.Fatalf("barrage serve's first line %q (%v); want where it listens", first, err)
-	}
-	s.url = "http://" + strings.Fields(strings.TrimSuffix(rest, "\n"))[0]
-	s.url = strings.TrimSuffix(s.url, ",")
+	first := make(chan string, 1)
 	go func() {
 		defer close(s.end)
+		lines := bufio.NewReader(stderr)
+		l, _ := lines.ReadString('\n')
+		first <- l
 		b, _ := io.ReadAll(lines)
 		s.mu.Lock()
 		s.log.Write(b)
 		s.mu.Unlock()
 	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-s.end
+	})
+	// barrage serve: the REST API on http://127.0.0.1:PORT, run folders in DIR
+	line := <-first
+	_, rest, ok := strings.Cut(line, " on http://")
+	addr, _, _ := strings.Cut(rest, ",")
+	if !ok || addr == "" {
+		t.Fatalf("barrage serve's first line %q; want where it listens", line)
+	}
+	s.url = "http://" + addr
 	return s
 }
 
-// stop sends SIGINT and returns the exit error and the rest of stderr.
-func (s *served) stop() (error, string) {
+// stop sends SIGINT and returns the rest of stderr and how it exited.
+func (s *served) stop() (string, error) {
 	s.cmd.Process.Signal(syscall.SIGINT)
 	<-s.end
 	err := s.cmd.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return err, s.log.String()
+	return s.log.String(), err
 }
 
 // TestServe: barrage serve answers the deployed stack's REST API over the
@@ -160,7 +164,7 @@ func TestServe(t *testing.T) {
 		t.Errorf("barrage status: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
-	err, log := s.stop()
+	log, err := s.stop()
 	if err != nil || !strings.Contains(log, "interrupt: stopping") || !strings.Contains(log, `msg="run submitted" run=served-1 new=true`) {
 		t.Errorf("barrage serve after SIGINT: %v; want exit 0, a log line per run and one saying it stops:\n%s", err, log)
 	}
