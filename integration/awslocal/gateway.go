@@ -13,9 +13,9 @@ import (
 )
 
 // Gateway is API Gateway's REST proxy integration in front of a function:
-// every request becomes an APIGatewayProxyRequest (payload format 1.0,
-// single- and multi-value headers and query) for it, and its answer the
-// response. IAM signatures are not checked here; the caller's identity
+// every request becomes an APIGatewayProxyRequest (payload format 1.0:
+// the path as sent, still escaped; single- and multi-value headers and
+// query) for it, and its answer the response. IAM signatures are not checked here; the caller's identity
 // is taken from the signature's access key.
 type Gateway struct {
 	URL string
@@ -31,7 +31,7 @@ func (c *Cloud) NewGateway(name string) (*Gateway, error) {
 	g := &Gateway{URL: "http://" + ln.Addr().String()}
 	g.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		req := lambdaevents.APIGatewayProxyRequest{HTTPMethod: r.Method, Path: r.URL.Path, Body: string(body),
+		req := lambdaevents.APIGatewayProxyRequest{HTTPMethod: r.Method, Path: r.URL.EscapedPath(), Body: string(body),
 			Headers: map[string]string{}, MultiValueHeaders: r.Header,
 			QueryStringParameters: map[string]string{}, MultiValueQueryStringParameters: r.URL.Query(),
 			RequestContext: lambdaevents.APIGatewayProxyRequestContext{RequestID: c.id("apigw"),

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path"
 	"regexp"
 	"strings"
@@ -91,21 +92,24 @@ func (h *Handler) routes() *http.ServeMux {
 	return mux
 }
 
-// ServeHTTP routes the request. Slashes around the path do not matter; a
-// path ServeMux would redirect (one with //, . or ..), a method no route
-// has (ServeMux's 405) and HEAD (ServeMux serves it with GET's route) are
-// no resource: 404, as API Gateway's API has always answered.
+// ServeHTTP routes the request on its path as sent (API Gateway's REST
+// API passes it still escaped: an escaped "/" or "?" is part of a
+// segment). Slashes around the path do not matter; a path ServeMux would
+// redirect (one with //, . or ..), a method no route has (ServeMux's 405)
+// and HEAD (ServeMux serves it with GET's route) are no resource: 404, as
+// the API has always answered.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.once.Do(func() { h.mux = h.routes() })
-	p := "/" + strings.Trim(r.URL.Path, "/")
-	if path.Clean(p) != p {
+	escaped := "/" + strings.Trim(r.URL.EscapedPath(), "/")
+	unescaped, err := url.PathUnescape(escaped)
+	if err != nil || path.Clean(escaped) != escaped {
 		h.notFound(w, r)
 		return
 	}
 	routed := new(http.Request)
 	*routed = *r
 	u := *r.URL
-	u.Path, u.RawPath = p, ""
+	u.Path, u.RawPath = unescaped, escaped
 	routed.URL = &u
 	if _, pattern := h.mux.Handler(routed); !strings.HasPrefix(pattern, r.Method+" ") {
 		h.notFound(w, r)
@@ -115,7 +119,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
-	reply(w, http.StatusNotFound, ErrorBody{Error: "no such resource: " + r.Method + " " + r.URL.Path})
+	reply(w, http.StatusNotFound, ErrorBody{Error: "no such resource: " + r.Method + " " + r.URL.EscapedPath()})
 }
 
 // withID serves a route of one run, whose id must be a run id: another

@@ -185,14 +185,20 @@ func TestAPIRoutes(t *testing.T) {
 		// An id that is not a run id, and paths of no route.
 		{"GET", "/runs/-x", 404, "no such resource: GET /runs/-x"},
 		{"GET", "/runs/" + strings.Repeat("a", 65), 404, "no such resource"},
-		{"GET", "/runs/a b", 404, "no such resource"},
+		{"GET", "/runs/a%20b", 404, "no such resource: GET /runs/a%20b"},
+		// An escaped / or ? is part of its segment, as API Gateway routed it.
+		{"GET", "/runs/r-1%2Freport", 404, "no such resource: GET /runs/r-1%2Freport"},
+		{"GET", "/runs/r-1%3Fformat=md", 404, "no such resource"},
+		{"GET", "/runs%2Fr-1", 404, "no such resource"},
 		{"GET", "/runs/r-1/shards", 404, "no such resource"},
 		{"GET", "/", 404, "no such resource: GET /"},
 	}
 	for _, tt := range tests {
-		// The path as API Gateway passes it, unescaped.
+		// The path as API Gateway's REST API passes it, escaped.
 		req := httptest.NewRequest(tt.method, "/", nil)
-		req.URL.Path = tt.path
+		if err := req.URL.UnmarshalBinary([]byte(tt.path)); err != nil {
+			t.Fatal(err)
+		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		var out ErrorBody
