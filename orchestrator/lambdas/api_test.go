@@ -36,21 +36,21 @@ type gatewayAnswer struct {
 	IsBase64Encoded   bool                `json:"isBase64Encoded"`
 }
 
-// invoke hands the API function a recorded API Gateway event (with the
-// body replaced, if body is not ""), as the Lambda runtime does: JSON in,
-// JSON out through aws-lambda-go's handler.
-func invoke(t *testing.T, a *API, fixture, body string) gatewayAnswer {
+// invoke hands the API function a recorded API Gateway event, changed by
+// edit if not nil, as the Lambda runtime does: JSON in, JSON out through
+// aws-lambda-go's handler.
+func invoke(t *testing.T, a *API, fixture string, edit func(event map[string]any)) gatewayAnswer {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + fixture)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body != "" {
+	if edit != nil {
 		var ev map[string]any
 		if err := json.Unmarshal(b, &ev); err != nil {
 			t.Fatal(err)
 		}
-		ev["body"] = body
+		edit(ev)
 		b, _ = json.Marshal(ev)
 	}
 	out, err := lambda.NewHandler(a.Handle).Invoke(context.Background(), b)
@@ -92,7 +92,7 @@ func TestAPIGatewayEvents(t *testing.T) {
 
 	// POST /runs: the Idempotency-Key header names the run, which is
 	// stored with the IAM identity as submitted_by and handed over.
-	ans := invoke(t, a, "apigw-post-runs.json", "")
+	ans := invoke(t, a, "apigw-post-runs.json", nil)
 	var sub struct {
 		RunID string      `json:"run_id"`
 		New   bool        `json:"new"`
@@ -124,7 +124,9 @@ func TestAPIGatewayEvents(t *testing.T) {
 	}
 
 	// A bad body: 400 naming the field, through the adapter too.
-	ans = invoke(t, a, "apigw-post-runs.json", `{"targets": [{"url": "https://evil.test/"}], "load": {"rate": 5}}`)
+	ans = invoke(t, a, "apigw-post-runs.json", func(ev map[string]any) {
+		ev["body"] = `{"targets": [{"url": "https://evil.test/"}], "load": {"rate": 5}}`
+	})
 	var e ErrorBody
 	if err := json.Unmarshal([]byte(ans.Body), &e); err != nil || ans.StatusCode != 400 || e.Field != "targets[0].url" {
 		t.Errorf("POST /runs, a host not allowed: %d %s; want 400 naming targets[0].url", ans.StatusCode, ans.Body)
@@ -139,10 +141,17 @@ func TestAPIGatewayEvents(t *testing.T) {
 	if err := st.Put(ctx, store.ReportKey("nightly-20261123-030000"), rep, store.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	ans = invoke(t, a, "apigw-get-report.json", "")
+	ans = invoke(t, a, "apigw-get-report.json", nil)
 	if ans.StatusCode != 200 || !strings.Contains(ans.Body, "| Requests |") ||
 		strings.Join(ans.MultiValueHeaders["Content-Type"], ",") != "text/plain; charset=utf-8" {
 		t.Errorf("GET /runs/{id}/report?format=md: %d %v %.300s; want the Markdown report", ans.StatusCode, ans.MultiValueHeaders, ans.Body)
+	}
+	// The REST API passes the path escaped: an escaped "/" stays in its
+	// segment, which is no run id.
+	ans = invoke(t, a, "apigw-get-report.json", func(ev map[string]any) { ev["path"] = "/runs/nightly-20261123-030000%2Freport" })
+	if err := json.Unmarshal([]byte(ans.Body), &e); err != nil || ans.StatusCode != 404 ||
+		e.Error != "no such resource: GET /runs/nightly-20261123-030000%2Freport" {
+		t.Errorf("GET with an escaped /: %d %s; want 404, no such resource", ans.StatusCode, ans.Body)
 	}
 }
 
