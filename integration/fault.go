@@ -42,13 +42,10 @@ func NewFaultProxy(t testing.TB, target string) *FaultProxy {
 		t.Fatal(err)
 	}
 	p := &FaultProxy{}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	director := rp.Director
-	rp.Director = func(r *http.Request) {
-		host := r.Host
-		director(r)
-		r.Host = host
-	}
+	rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(u)
+		pr.Out.Host = pr.In.Host // the host the client signed (SigV4)
+	}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rule := p.match(r)
 		if rule == nil {

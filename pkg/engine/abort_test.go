@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/h2c"
-
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/pacer"
 )
@@ -44,8 +41,7 @@ func TestAbortCutsOffInFlight(t *testing.T) {
 			srv := httptest.NewUnstartedServer(stall)
 			switch tt.protocol {
 			case H2C:
-				srv.Config.Handler = h2c.NewHandler(stall, &http2.Server{})
-				srv.Start()
+				startH2C(srv)
 			case HTTP2:
 				srv.EnableHTTP2 = true
 				srv.StartTLS()

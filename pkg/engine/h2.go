@@ -1,5 +1,7 @@
 package engine
 
+//lint:file-ignore SA1019 the engine keeps golang.org/x/net/http2's ClientConn on purpose: see "HTTP/2 and x/net" in doc.go
+
 import (
 	"bytes"
 	"context"

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/h2c"
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/barrage-load/barrage/events"
@@ -65,7 +64,8 @@ func TestHTTP2(t *testing.T) {
 			rec := newProtoRecorder()
 			var srv *httptest.Server
 			if tt.protocol == H2C {
-				srv = httptest.NewServer(h2c.NewHandler(rec, &http2.Server{}))
+				srv = httptest.NewUnstartedServer(rec)
+				startH2C(srv)
 			} else {
 				srv = httptest.NewUnstartedServer(rec)
 				srv.EnableHTTP2 = true
@@ -269,19 +269,11 @@ func TestHTTP2Errors(t *testing.T) {
 // every request succeeds.
 func TestHTTP2WarmConnectionLost(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
-	var first sync.Once
-	ln := rawListen(t, func(c net.Conn) {
-		closed := false
-		first.Do(func() { // the warmed connection: read the preface, then hang up
-			io.ReadFull(c, make([]byte, len(http2.ClientPreface)))
-			c.Close()
-			closed = true
-		})
-		if !closed {
-			(&http2.Server{}).ServeConn(c, &http2.ServeConnOpts{Handler: h})
-		}
-	})
-	res := run(t, Config{Targets: []events.Target{target("http://" + ln.Addr().String() + "/")},
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener = &hangUpFirst{Listener: srv.Listener}
+	startH2C(srv)
+	defer srv.Close()
+	res := run(t, Config{Targets: []events.Target{target(srv.URL + "/")},
 		Pacer: h1Arrivals, Start: time.Now().Add(300 * time.Millisecond), MaxInflight: 10,
 		Timeout: 2 * time.Second, KeepAlive: true, Protocol: H2C})
 	if c := res.Counts; c.Requests != 5 || c.Success != 5 {

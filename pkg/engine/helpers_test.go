@@ -2,12 +2,17 @@ package engine
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/net/http2"
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/health"
@@ -79,14 +84,45 @@ func lastOpenConns(t *testing.T, res *events.ShardResult) int64 {
 	return s[len(s)-1].OpenConns
 }
 
+// startH2C starts srv speaking HTTP/2 over cleartext with prior knowledge
+// (h2c) besides HTTP/1.1: net/http's own unencrypted HTTP/2
+// (http.Server.Protocols), which replaces x/net's deprecated h2c package.
+func startH2C(srv *httptest.Server) {
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetHTTP1(true)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Start()
+}
+
+// hangUpFirst is a listener that hangs up its first connection once it
+// has read the HTTP/2 client preface, and hands on the others.
+type hangUpFirst struct {
+	net.Listener
+	once sync.Once
+}
+
+func (l *hangUpFirst) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	first := false
+	l.once.Do(func() { first = true })
+	if !first {
+		return c, nil
+	}
+	go func() {
+		io.ReadFull(c, make([]byte, len(http2.ClientPreface)))
+		c.Close()
+	}()
+	return l.Accept()
+}
+
 // countingListener counts the connections it accepts and those whose server
-// side has been closed, and remembers their remote addresses.
+// side has been closed.
 type countingListener struct {
 	net.Listener
 	accepted, closed atomic.Int64
-
-	mu      sync.Mutex
-	remotes map[string]bool
 }
 
 func newCountingListener(t *testing.T) *countingListener {
@@ -95,7 +131,7 @@ func newCountingListener(t *testing.T) *countingListener {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &countingListener{Listener: ln, remotes: map[string]bool{}}
+	return &countingListener{Listener: ln}
 }
 
 func (l *countingListener) Accept() (net.Conn, error) {
@@ -104,17 +140,7 @@ func (l *countingListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	l.accepted.Add(1)
-	l.mu.Lock()
-	l.remotes[c.RemoteAddr().String()] = true
-	l.mu.Unlock()
 	return &countedConn{Conn: c, l: l}, nil
-}
-
-// distinctRemotes is the number of distinct client addresses accepted.
-func (l *countingListener) distinctRemotes() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.remotes)
 }
 
 // countedConn counts its first Close in its listener.

@@ -12,9 +12,6 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/pacer"
-
-	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/h2c"
 )
 
 // gate is a handler that holds every request until n are held at once,
@@ -84,11 +81,12 @@ func TestInflightMaxIsCap(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newGate(tt.limit)
-			var h http.Handler = g
+			srv := httptest.NewUnstartedServer(g)
 			if tt.protocol == H2C {
-				h = h2c.NewHandler(g, &http2.Server{})
+				startH2C(srv)
+			} else {
+				srv.Start()
 			}
-			srv := httptest.NewServer(h)
 			defer srv.Close()
 			cfg := Config{Pacer: tt.pacer, Duration: 1200 * time.Millisecond, MaxInflight: tt.limit,
 				Timeout: runLimit, KeepAlive: true, Protocol: tt.protocol}

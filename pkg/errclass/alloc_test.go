@@ -28,7 +28,7 @@ func commonErrors() map[string]error {
 		"io.EOF":             io.EOF,
 		"url EOF":            urlErr(io.EOF),
 		"joined":             errors.Join(io.ErrUnexpectedEOF, errors.New("x")),
-		"h2 goaway":          http2.GoAwayError{ErrCode: http2.ErrCodeEnhanceYourCalm},
+		"h2 goaway":          xnetGoAway(0, http2.ErrCodeEnhanceYourCalm),
 		"h2 refused stream":  http2.StreamError{Code: http2.ErrCodeRefusedStream},
 		"GoAwayError":        &GoAwayError{Code: http2.ErrCodeNo, Err: io.EOF},
 		"dns":                &net.DNSError{IsNotFound: true},

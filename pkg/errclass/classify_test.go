@@ -172,11 +172,11 @@ func TestClassifyTable(t *testing.T) {
 		{"local alert", &net.OpError{Op: "local error", Err: standInAlert(80)}, TLS, "local_alert"},
 
 		// HTTP/2.
-		{"h2 goaway calm", http2.GoAwayError{LastStreamID: 1, ErrCode: http2.ErrCodeEnhanceYourCalm}, GoAway, "ENHANCE_YOUR_CALM"},
+		{"h2 goaway calm", xnetGoAway(1, http2.ErrCodeEnhanceYourCalm), GoAway, "ENHANCE_YOUR_CALM"},
 		// A graceful GOAWAY followed by a close.
-		{"h2 goaway graceful", urlErr(http2.GoAwayError{ErrCode: http2.ErrCodeNo}), GoAway, "NO_ERROR"},
+		{"h2 goaway graceful", urlErr(xnetGoAway(0, http2.ErrCodeNo)), GoAway, "NO_ERROR"},
 		// A code outside the RFC keeps the detail bounded.
-		{"h2 goaway unknown code", http2.GoAwayError{ErrCode: 0xff}, GoAway, "UNKNOWN_CODE"},
+		{"h2 goaway unknown code", xnetGoAway(0, 0xff), GoAway, "UNKNOWN_CODE"},
 		// RST_STREAM REFUSED_STREAM.
 		{"h2 refused stream", http2.StreamError{StreamID: 3, Code: http2.ErrCodeRefusedStream}, RefusedStream, "REFUSED_STREAM"},
 		// RST_STREAM CANCEL from the peer: the request was abandoned.

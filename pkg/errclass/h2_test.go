@@ -1,5 +1,7 @@
 package errclass
 
+//lint:file-ignore SA1019 this file pins what golang.org/x/net/http2's client returns, the HTTP/2 client the engine keeps on purpose (pkg/engine/doc.go)
+
 import (
 	"bytes"
 	"context"
@@ -57,6 +59,12 @@ func respond(fr *http2.Framer, id uint32, end bool) {
 	var buf bytes.Buffer
 	hpack.NewEncoder(&buf).WriteField(hpack.HeaderField{Name: ":status", Value: "200"})
 	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: buf.Bytes(), EndHeaders: true, EndStream: end})
+}
+
+// xnetGoAway is x/net's GoAwayError: what its client returns when the server
+// closes the connection after a GOAWAY.
+func xnetGoAway(last uint32, code http2.ErrCode) error {
+	return http2.GoAwayError{LastStreamID: last, ErrCode: code}
 }
 
 // xnetTransport is golang.org/x/net/http2's Transport speaking h2c.

@@ -198,6 +198,7 @@ func (o *Options) check() error {
 		o.LambdaMemoryMB = DefaultLambdaMemoryMB
 	}
 	if o.LambdaMemoryMB < 128 || o.LambdaMemoryMB > 10240 {
+		//lint:ignore ST1005 Lambda is the AWS service's name, a proper noun
 		errs = append(errs, fmt.Errorf("Lambda memory %d MB is out of range (128–10,240)", o.LambdaMemoryMB))
 	}
 	if o.FargateVCPU == 0 {
@@ -213,6 +214,7 @@ func (o *Options) check() error {
 		o.LambdaTimeout = LambdaTimeout
 	}
 	if _, win := o.lambdaWindows(); o.Backend == BackendAWS && (win < time.Minute || o.LambdaTimeout > LambdaTimeout) {
+		//lint:ignore ST1005 Lambda is the AWS service's name, a proper noun
 		errs = append(errs, fmt.Errorf("Lambda timeout %s is out of range (at most %s, and at least a minute more than a later window's lead %s, upload margin %s and slack %s)",
 			o.LambdaTimeout, LambdaTimeout, max(o.lead(events.KindLambda), WindowLead), UploadMargin, WindowSlack))
 	}

@@ -32,7 +32,7 @@ func contractSection(t *testing.T) string {
 // of run and plan.
 func TestFlagsMatchContract(t *testing.T) {
 	sec := contractSection(t)
-	cell := regexp.MustCompile("^\\| (.*?) \\| ")
+	cell := regexp.MustCompile(`^\| (.*?) \| `)
 	name := regexp.MustCompile("`--([a-z0-9-]+)")
 	var table []string
 	for _, l := range strings.Split(sec, "\n") {

@@ -65,7 +65,9 @@ func newRunFlags(fs *flagSet) *runFlags {
 // runFlags, which applyFlags copies into the spec. To add a flag: a field
 // above, one line in the group whose commands use it (requestFlags …
 // workerFlags: run and plan; runOnlyFlags; planOnlyFlags), with a `WORD`
-// in its usage for its value, and its use in applyFlags. Its help, its
+// in its usage for its value, and its row in specOverrides (specflags.go),
+// or, for a flag that sets no field of the spec, its name in
+// TestOverridesCoverFlags. Its help, its
 // --flag errors and CONTRACT.md's check (TestFlagsMatchContract) follow;
 // update the golden help (go test -run TestHelpGolden -update) and
 // CONTRACT.md's table. Values that need words of their own: perSecond for

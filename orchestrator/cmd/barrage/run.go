@@ -7,17 +7,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
-	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/plan"
 	"github.com/barrage-load/barrage/pkg/report"
 	"github.com/barrage-load/barrage/pkg/spec"
-	"github.com/barrage-load/barrage/pkg/targets"
 )
 
 func defineRun(fs *flagSet) runner {
@@ -26,42 +23,63 @@ func defineRun(fs *flagSet) runner {
 	return func(pos []string, std stdio) error { return cmdRun(f, pos, std) }
 }
 
-// cmdRun runs a test to its report: barrage run [SPEC] [flags].
+// cmdRun runs a test to its report: barrage run [SPEC] [flags]. Its flags
+// are parsed (defineRun); then it reads the spec (specFromFlags), chooses
+// the backend and prepares the spec for it (newBackend), and runs it to
+// its report, prints the report and says what the exit status is (runOn).
 func cmdRun(f *runFlags, pos []string, std stdio) error {
-	stdout, stderr := std.out, std.err
 	s, err := specFromFlags(f, pos, std.in)
 	if err != nil {
 		return err
 	}
-	var b orchestrator.Backend
+	b, stop, err := newBackend(&s, f, std.err)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	ints, stopInts := interrupts(std.err, f.backend)
+	defer stopInts()
+	defer startProfiling()()
+	return runOn(b, s, f, ints, std.out, std.err)
+}
+
+// newBackend returns the backend --backend names, with s prepared for it:
+// its defaults and checks (awsBackend), and locally also the demo target,
+// the secrets and the hosts (localBackend). stop releases what it started.
+func newBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (_ orchestrator.Backend, stop func(), err error) {
 	switch f.backend {
 	case "aws":
-		if f.demo || f.procs {
-			return badInput("--demo and --procs are for the local backend")
-		}
-		s = s.WithDefaults()
-		if err := spec.Check(s, f.specName); err != nil {
-			return badInput("%v", err)
-		}
-		c, err := f.aws.client(context.Background())
+		b, err := awsBackend(s, f)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		b = &orchestrator.APIBackend{Client: c, Kind: f.kind}
+		return b, func() {}, nil
 	case "local":
-		lb, stop, err := localBackend(&s, f, stderr)
+		lb, stop, err := localBackend(s, f, stderr)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		defer stop()
-		b = lb
-	default:
-		return badInput("unknown backend %q (want local or aws)", f.backend)
+		return lb, stop, nil
 	}
-	ints, stop := interrupts(stderr, f.backend)
-	defer stop()
-	defer startProfiling()()
-	return runOn(b, s, f, ints, stdout, stderr)
+	return nil, nil, badInput("unknown backend %q (want local or aws)", f.backend)
+}
+
+// awsBackend prepares a deployed run of s: defaults and the checks of
+// the spec; the deployment's API checks the rest (hosts, secrets, quotas)
+// when the run is submitted.
+func awsBackend(s *events.RunSpec, f *runFlags) (*orchestrator.APIBackend, error) {
+	if f.demo || f.procs {
+		return nil, badInput("--demo and --procs are for the local backend")
+	}
+	*s = s.WithDefaults()
+	if err := spec.Check(*s, f.specName); err != nil {
+		return nil, badInput("%v", err)
+	}
+	c, err := f.aws.client(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return &orchestrator.APIBackend{Client: c, Kind: f.kind}, nil
 }
 
 // localBackend prepares a local run of s: the demo target if asked for,
@@ -107,10 +125,25 @@ func localBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (_ *orchestr
 		Log: workerLog(stderr, f.quiet), Debug: debug}}, closeDemo, nil
 }
 
-// runOn runs s on b to its report (orchestrator.Execute), prints the
-// report, and returns what decides the exit status.
+// runOn runs s on b to its report (execute), prints the report (render),
+// and returns what decides the exit status (exitError).
 func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan struct{}, stdout, stderr io.Writer) error {
 	local, _ := b.(*orchestrator.LocalBackend)
+	out, err := execute(b, local, s, f, ints, stderr)
+	if err != nil {
+		return err
+	}
+	if err := render(stdout, out, f, local); err != nil {
+		return err
+	}
+	return exitError(out)
+}
+
+// execute runs s on b to its report (orchestrator.Execute), showing its
+// plan and progress on stderr. local is b when it is the local backend.
+// The error says why there is no report, and where to look.
+func execute(b orchestrator.Backend, local *orchestrator.LocalBackend, s events.RunSpec, f *runFlags,
+	ints <-chan struct{}, stderr io.Writer) (*orchestrator.Outcome, error) {
 	show := func(sub *orchestrator.Submitted) orchestrator.Display {
 		if local == nil {
 			fmt.Fprint(stderr, plan.Summary(sub.Plan))
@@ -126,22 +159,34 @@ func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan st
 	var late *orchestrator.NotFinishedError
 	switch {
 	case errors.As(err, &rejected):
-		return badInput("%v", err)
+		return nil, badInput("%v", err)
 	case errors.As(err, &late) && local != nil:
-		return fmt.Errorf("%w; see the run folder %s", err, local.Folder(late.RunID))
+		return nil, fmt.Errorf("%w; see the run folder %s", err, local.Folder(late.RunID))
 	case errors.As(err, &late):
-		return fmt.Errorf("%w; see: barrage status %s", err, late.RunID)
+		return nil, fmt.Errorf("%w; see: barrage status %s", err, late.RunID)
 	case err != nil:
-		return err
+		return nil, err
 	}
+	return out, nil
+}
+
+// render prints a run's report to stdout: report.json with --json, else
+// the text report and, for a local run, where its folder is.
+func render(stdout io.Writer, out *orchestrator.Outcome, f *runFlags, local *orchestrator.LocalBackend) error {
 	if f.json {
-		err = writeJSON(stdout, out.Report)
-	} else if err = report.Text(stdout, out.Report); err == nil && local != nil {
-		_, err = fmt.Fprintf(stdout, "\nRun folder: %s\n", local.Folder(out.RunID))
+		return writeJSON(stdout, out.Report)
 	}
-	if err != nil {
+	if err := report.Text(stdout, out.Report); err != nil || local == nil {
 		return err
 	}
+	_, err := fmt.Fprintf(stdout, "\nRun folder: %s\n", local.Folder(out.RunID))
+	return err
+}
+
+// exitError is what decides the exit status of a run with a report
+// (exitStatus): interrupted (130), nothing sent (3), stopped by a
+// threshold's abort or a threshold failed (1), else nil (0).
+func exitError(out *orchestrator.Outcome) error {
 	if out.Interrupted {
 		return errInterrupted
 	}
@@ -152,139 +197,6 @@ func runOn(b orchestrator.Backend, s events.RunSpec, f *runFlags, ints <-chan st
 		return &thresholdError{out.Stopped}
 	}
 	return verdict(out.Report)
-}
-
-// specFromFlags reads the spec of run or plan: the parsed flags f and an
-// optional SPEC file (pos), flags overriding the file. It does not
-// validate: the caller applies defaults and checks.
-func specFromFlags(f *runFlags, pos []string, stdin io.Reader) (events.RunSpec, error) {
-	if len(pos) > 1 {
-		return events.RunSpec{}, badInput("at most one SPEC file, got %d: %s", len(pos), strings.Join(pos, " "))
-	}
-	var s events.RunSpec
-	f.specName = "flags"
-	if len(pos) == 1 {
-		f.specName = pos[0]
-		if pos[0] == "-" {
-			f.specName = "stdin"
-		}
-		var err error
-		if s, err = spec.LoadFrom(pos[0], stdin); err != nil {
-			return events.RunSpec{}, badInput("%v", err)
-		}
-	}
-	if err := applyFlags(&s, f, f.set()); err != nil {
-		return events.RunSpec{}, err
-	}
-	return s, nil
-}
-
-// applyFlags overrides s with the flags that were set.
-func applyFlags(s *events.RunSpec, f *runFlags, set map[string]bool) error {
-	var body string
-	if set["body"] {
-		body = f.body
-		if rest, ok := strings.CutPrefix(f.body, "@"); ok {
-			b, err := os.ReadFile(rest)
-			if err != nil {
-				var pe *os.PathError
-				if errors.As(err, &pe) {
-					err = pe.Err
-				}
-				return badInput("--body: cannot read body file %s: %v", rest, err)
-			}
-			body = string(b)
-		}
-	}
-	headers := map[string]string{}
-	for _, h := range f.headers {
-		k, v, ok := strings.Cut(h, ":")
-		if !ok || strings.TrimSpace(k) == "" {
-			return badInput("--header %q: want \"Name: value\"", h)
-		}
-		k = strings.TrimSpace(k)
-		v = strings.TrimSpace(v)
-		if old, dup := headers[k]; dup {
-			v = old + ", " + v
-		}
-		headers[k] = v
-	}
-	var fromFlags []events.Target
-	for _, u := range f.targets {
-		fromFlags = append(fromFlags, events.Target{URL: u})
-	}
-	if set["targets"] {
-		ts, err := targets.ParseFile(f.targetsFile)
-		if err != nil {
-			return badInput("%v", err)
-		}
-		fromFlags = append(fromFlags, ts...)
-	}
-	if len(fromFlags) > 0 {
-		s.Targets = fromFlags
-	}
-	for i := range s.Targets {
-		t := &s.Targets[i]
-		if set["method"] {
-			t.Method = f.method
-		}
-		if set["body"] {
-			t.Body, t.BodyFile = body, ""
-		}
-		if len(headers) > 0 {
-			m := make(map[string]string, len(t.Headers)+len(headers))
-			for k, v := range t.Headers {
-				m[k] = v
-			}
-			for k, v := range headers {
-				m[k] = v
-			}
-			t.Headers = m
-		}
-	}
-	if err := applyLoadFlags(s, f, set); err != nil {
-		return err
-	}
-	if set["timeout"] || s.Timeout == 0 {
-		s.Timeout = f.timeout
-	}
-	if set["workers"] {
-		s.Workers = f.workers
-	}
-	if set["keepalive"] {
-		s.KeepAlive = &f.keepalive
-	}
-	if set["http2"] {
-		s.HTTP2 = f.http2
-	}
-	if set["h2c"] {
-		s.H2C = f.h2c
-	}
-	if set["insecure"] {
-		s.Insecure = f.insecure
-	}
-	if set["max-inflight"] {
-		s.MaxInflight = f.maxInflight
-	}
-	if set["late-limit"] {
-		s.LateLimit = &f.lateLimit
-	}
-	if set["connections"] {
-		s.Connections = f.connections
-	}
-	if set["name"] {
-		s.Name = f.name
-	}
-	if set["allow-hosts"] {
-		s.AllowHosts = hostguard.Split(f.allowHosts)
-	}
-	if s.Duration.D() < 0 || s.Duration == 0 && !s.Load.Staged() {
-		return badInput("--duration must be positive, got %s", s.Duration)
-	}
-	if s.Timeout.D() <= 0 {
-		return badInput("--timeout must be positive, got %s", s.Timeout)
-	}
-	return nil
 }
 
 // interrupts returns a channel that carries each SIGINT or SIGTERM to
