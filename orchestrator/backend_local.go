@@ -70,11 +70,21 @@ func (l *LocalBackend) Submit(ctx context.Context, spec events.RunSpec) (*Submit
 	if err != nil {
 		return nil, &RejectedError{err}
 	}
+	if err := l.start(ctx, spec, p); err != nil {
+		return nil, err
+	}
+	return &Submitted{RunID: id, Plan: p}, nil
+}
+
+// start publishes run p (spec and plan in the run folder, its shards on a
+// queue), starts its workers, and reduces it once they are done.
+func (l *LocalBackend) start(ctx context.Context, spec events.RunSpec, p *events.Plan) error {
+	id := p.RunID
 	st := l.store()
 	q := queue.NewMem()
 	if err := Publish(ctx, st, q, spec, p); err != nil {
 		q.Close()
-		return nil, err
+		return err
 	}
 	msgs := p.Shards
 	sched, stopSched := context.WithCancel(context.Background())
@@ -84,9 +94,10 @@ func (l *LocalBackend) Submit(ctx context.Context, spec events.RunSpec) (*Submit
 	r := &localRun{stopSched: stopSched, cutOff: cutOff, done: make(chan struct{})}
 	var workersDone <-chan struct{}
 	if l.Options.Procs {
+		var err error
 		if workersDone, err = startProcs(sched, abort, q, l.Options, len(msgs)); err != nil {
 			end()
-			return nil, err
+			return err
 		}
 	} else {
 		r.live = &handedProgress{run: id}
@@ -104,7 +115,7 @@ func (l *LocalBackend) Submit(ctx context.Context, spec events.RunSpec) (*Submit
 		awaitLocal(st, p, workersDone)
 		_, r.err = reduce.Reduce(context.Background(), st, id)
 	}()
-	return &Submitted{RunID: id, Plan: p}, nil
+	return nil
 }
 
 func (l *LocalBackend) run(id string) (*localRun, error) {

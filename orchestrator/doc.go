@@ -6,4 +6,6 @@
 // the one follow loop of `barrage run` over either: its deadline, the live
 // threshold aborts and the find-max staircase's early stop (judged by package
 // pkg/live, on the status's live progress: see there) and search.
+// Behind the REST API (orchestrator/api), AWS is the deployed backend and
+// LocalRuns the local one that `barrage serve` serves.
 package orchestrator

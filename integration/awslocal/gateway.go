@@ -1,6 +1,7 @@
 package awslocal
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
@@ -12,8 +13,9 @@ import (
 )
 
 // Gateway is API Gateway's REST proxy integration in front of a function:
-// every request becomes an APIGatewayProxyRequest for it, and its answer
-// the response. IAM signatures are not checked here; the caller's identity
+// every request becomes an APIGatewayProxyRequest (payload format 1.0:
+// the path as sent, still escaped; single- and multi-value headers and
+// query) for it, and its answer the response. IAM signatures are not checked here; the caller's identity
 // is taken from the signature's access key.
 type Gateway struct {
 	URL string
@@ -29,15 +31,17 @@ func (c *Cloud) NewGateway(name string) (*Gateway, error) {
 	g := &Gateway{URL: "http://" + ln.Addr().String()}
 	g.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		req := lambdaevents.APIGatewayProxyRequest{HTTPMethod: r.Method, Path: r.URL.Path, Body: string(body),
-			Headers: map[string]string{}, QueryStringParameters: map[string]string{},
+		req := lambdaevents.APIGatewayProxyRequest{HTTPMethod: r.Method, Path: r.URL.EscapedPath(), Body: string(body),
+			Headers: map[string]string{}, MultiValueHeaders: r.Header,
+			QueryStringParameters: map[string]string{}, MultiValueQueryStringParameters: r.URL.Query(),
 			RequestContext: lambdaevents.APIGatewayProxyRequestContext{RequestID: c.id("apigw"),
 				Identity: identity(r)}}
+		// The single-value maps keep the last value, as API Gateway's do.
 		for k, v := range r.Header {
-			req.Headers[k] = strings.Join(v, ",")
+			req.Headers[k] = v[len(v)-1]
 		}
 		for k, v := range r.URL.Query() {
-			req.QueryStringParameters[k] = v[0]
+			req.QueryStringParameters[k] = v[len(v)-1]
 		}
 		payload, _ := json.Marshal(req)
 		out, failed, err := c.Invoke(name, payload, false)
@@ -47,11 +51,26 @@ func (c *Cloud) NewGateway(name string) (*Gateway, error) {
 			w.Write(out)
 			return
 		}
+		// As API Gateway: headers and multiValueHeaders merged (the latter's
+		// values win for a name), a base64 body decoded.
 		for k, v := range resp.Headers {
 			w.Header().Set(k, v)
 		}
+		for k, vs := range resp.MultiValueHeaders {
+			w.Header().Del(k)
+			for _, v := range vs {
+				w.Header().Add(k, v)
+			}
+		}
+		out = []byte(resp.Body)
+		if resp.IsBase64Encoded {
+			if out, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
+				w.WriteHeader(http.StatusBadGateway)
+				return
+			}
+		}
 		w.WriteHeader(resp.StatusCode)
-		io.WriteString(w, resp.Body)
+		w.Write(out)
 	})}
 	go g.srv.Serve(ln)
 	return g, nil

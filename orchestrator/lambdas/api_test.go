@@ -1,19 +1,24 @@
 package lambdas
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
@@ -21,105 +26,132 @@ import (
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
-// fakeLambda accepts Invoke calls and counts them.
-func fakeLambda(t *testing.T) (*lambda.Client, *atomic.Int64) {
-	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	t.Cleanup(srv.Close)
-	return lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")}), &n
+// gatewayAnswer is a proxy integration's answer as API Gateway reads it
+// (payload format 1.0).
+type gatewayAnswer struct {
+	StatusCode        int                 `json:"statusCode"`
+	Headers           map[string]string   `json:"headers"`
+	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
+	Body              string              `json:"body"`
+	IsBase64Encoded   bool                `json:"isBase64Encoded"`
 }
 
-func newAPI(t *testing.T) (*API, *atomic.Int64) {
-	lc, n := fakeLambda(t)
-	a := &orchestrator.AWS{Store: store.Dir{Root: t.TempDir()}, Dispatcher: &launch.Lambda{Client: lc, Function: "scheduler"},
-		Limits: orchestrator.Limits{AllowedTargets: []string{"*.example.com"}, MaxRate: 1000, MaxDuration: time.Hour}}
-	return &API{AWS: a, Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }}, n
-}
-
-func call(t *testing.T, api *API, method, path, body string, headers map[string]string) (int, map[string]any) {
+// invoke hands the API function a recorded API Gateway event, changed by
+// edit if not nil, as the Lambda runtime does: JSON in, JSON out through
+// aws-lambda-go's handler.
+func invoke(t *testing.T, a *API, fixture string, edit func(event map[string]any)) gatewayAnswer {
 	t.Helper()
-	resp, err := api.Handle(context.Background(), lambdaevents.APIGatewayProxyRequest{HTTPMethod: method, Path: path,
-		Body: body, Headers: headers})
+	b, err := os.ReadFile("testdata/" + fixture)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out map[string]any
-	json.Unmarshal([]byte(resp.Body), &out)
-	return resp.StatusCode, out
+	if edit != nil {
+		var ev map[string]any
+		if err := json.Unmarshal(b, &ev); err != nil {
+			t.Fatal(err)
+		}
+		edit(ev)
+		b, _ = json.Marshal(ev)
+	}
+	out, err := lambda.NewHandler(a.Handle).Invoke(context.Background(), b)
+	if err != nil {
+		t.Fatalf("%s: %v", fixture, err)
+	}
+	var ans gatewayAnswer
+	if err := json.Unmarshal(out, &ans); err != nil {
+		t.Fatalf("%s: the answer is not an API Gateway proxy response: %v\n%s", fixture, err, out)
+	}
+	return ans
 }
 
-const okSpec = `{"targets": [{"url": "https://api.example.com/token", "method": "POST"}], "load": {"rate": 100}, "duration": "30s"}`
+// TestAPIGatewayEvents drives the API function with recorded API Gateway
+// REST API events (Lambda proxy integration, IAM authorization), through
+// aws-lambda-go-api-proxy: the route, the body, the headers, the query
+// and the caller's IAM identity reach the handler, and its answer is one
+// API Gateway can return.
+func TestAPIGatewayEvents(t *testing.T) {
+	var mu sync.Mutex
+	var invoked []string
+	lambdaAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		invoked = append(invoked, r.URL.Path+" "+string(b))
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer lambdaAPI.Close()
+	lc := lambdasdk.New(lambdasdk.Options{Region: "us-east-1", BaseEndpoint: aws.String(lambdaAPI.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")})
+	st := store.Dir{Root: t.TempDir()}
+	var logs bytes.Buffer
+	a := &API{AWS: &orchestrator.AWS{Store: st, Dispatcher: &launch.Lambda{Client: lc, Function: "dispatcher"},
+		Limits: orchestrator.Limits{AllowedTargets: []string{"*.example.com"}, MaxRate: 1000, MaxDuration: time.Hour}},
+		Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) },
+		Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	ctx := context.Background()
 
-func TestAPISubmit(t *testing.T) {
-	api, dispatched := newAPI(t)
-	code, out := call(t, api, "POST", "/runs", okSpec, map[string]string{"Idempotency-Key": "k1"})
-	if code != 202 || out["new"] != true || out["plan"] == nil {
-		t.Fatalf("POST /runs: %d %v; want 202 with a new plan", code, out)
+	// POST /runs: the Idempotency-Key header names the run, which is
+	// stored with the IAM identity as submitted_by and handed over.
+	ans := invoke(t, a, "apigw-post-runs.json", nil)
+	var sub struct {
+		RunID string      `json:"run_id"`
+		New   bool        `json:"new"`
+		Plan  events.Plan `json:"plan"`
 	}
-	id := out["run_id"].(string)
-	// The same key again: the same run, not dispatched twice.
-	code, again := call(t, api, "POST", "/runs", okSpec, map[string]string{"idempotency-key": "k1"})
-	if code != 202 || again["run_id"] != id || again["new"] != false || dispatched.Load() != 1 {
-		t.Errorf("second POST: %d %v, %d dispatches; want the same run, dispatched once", code, again, dispatched.Load())
+	if err := json.Unmarshal([]byte(ans.Body), &sub); err != nil || ans.StatusCode != 202 || !sub.New ||
+		!strings.HasPrefix(sub.RunID, "idem-") || sub.Plan.RunID != sub.RunID || ans.IsBase64Encoded {
+		t.Fatalf("POST /runs: %d %s (%v); want 202, a new run named by the Idempotency-Key", ans.StatusCode, ans.Body, err)
 	}
-	// A client-chosen run id works too.
-	if code, out := call(t, api, "POST", "/runs", `{"run_id": "mine-1", `+okSpec[1:], nil); code != 202 || out["run_id"] != "mine-1" {
-		t.Errorf("POST with run_id: %d %v", code, out)
+	if ct := ans.MultiValueHeaders["Content-Type"]; len(ct) != 1 || ct[0] != "application/json" {
+		t.Errorf("POST /runs: Content-Type %q; want application/json", ct)
 	}
-	code, st := call(t, api, "GET", "/runs/"+id, "", nil)
-	if code != 200 || st["state"] != events.StatePlanned {
-		t.Errorf("GET /runs/%s: %d %v; want planned", id, code, st)
+	mu.Lock()
+	got := slices.Clone(invoked)
+	mu.Unlock()
+	if len(got) != 1 || !strings.Contains(got[0], "/functions/dispatcher/invocations") ||
+		!strings.Contains(got[0], `"run_id":"`+sub.RunID+`"`) {
+		t.Errorf("dispatcher invocations %q; want one, of run %s", got, sub.RunID)
 	}
-	if code, _ := call(t, api, "GET", "/runs/"+id+"/report", "", nil); code != 404 {
-		t.Errorf("report before the run: %d; want 404", code)
+	spec, err := st.Get(ctx, store.SpecKey(sub.RunID))
+	if err != nil || !strings.Contains(string(spec), `"submitted_by":"arn:aws:iam::123456789012:user/ci"`) {
+		t.Errorf("spec.json %s, %v; want the caller's ARN in submitted_by", spec, err)
 	}
-	if code, out := call(t, api, "DELETE", "/runs/"+id, "", nil); code != 200 || out["state"] != events.StateAborted {
-		t.Errorf("DELETE: %d %v", code, out)
-	}
-	if ok, _ := api.AWS.Store.Exists(context.Background(), store.AbortKey(id)); !ok {
-		t.Error("no abort marker")
-	}
-	if code, _ := call(t, api, "GET", "/runs/nope", "", nil); code != 404 {
-		t.Errorf("GET an unknown run: %d; want 404", code)
-	}
-}
-
-func TestAPIBadRequests(t *testing.T) {
-	api, dispatched := newAPI(t)
-	tests := []struct {
-		name, body, field, says string
-	}{
-		// Unknown fields are rejected and named.
-		{"unknown field", `{"targets": [{"url": "https://api.example.com/"}], "rat": 5}`, "", `"rat"`},
-		// A wrong type names the field.
-		{"wrong type", `{"targets": [{"url": "https://api.example.com/"}], "load": {"rate": "fast"}}`, "", "load.rate"},
-		// A target off the allow-list.
-		{"not allowed", `{"targets": [{"url": "https://evil.test/"}], "load": {"rate": 5}}`, "targets[0].url", "allow-list"},
-		// A rate above the deployment's limit.
-		{"too fast", `{"targets": [{"url": "https://api.example.com/"}], "load": {"rate": 5000}}`, "load", "limit"},
-		// Validation of the spec itself.
-		{"no scheme", `{"targets": [{"url": "api.example.com"}], "load": {"rate": 5}}`, "targets[0].url", "no scheme"},
-		// A bad run id.
-		{"bad run id", `{"run_id": "../x", "targets": [{"url": "https://api.example.com/"}]}`, "run_id", "run_id"},
-		// Not JSON.
-		{"not json", `{`, "", "JSON"},
-	}
-	for _, tt := range tests {
-		code, out := call(t, api, "POST", "/runs", tt.body, nil)
-		msg, _ := out["error"].(string)
-		if code != 400 || !strings.Contains(msg, tt.says) || tt.field != "" && out["field"] != tt.field {
-			t.Errorf("%s: %d %v; want 400 naming %q (%s)", tt.name, code, out, tt.field, tt.says)
+	for _, want := range []string{`"caller":"arn:aws:iam::123456789012:user/ci"`, `"source_ip":"203.0.113.7"`,
+		`"request":"c6af9ac6-7b61-11e6-9a41-93e8deadbeef"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the submission's log line lacks %s:\n%s", want, logs.String())
 		}
 	}
-	if dispatched.Load() != 0 {
-		t.Errorf("bad requests dispatched %d runs", dispatched.Load())
+
+	// A bad body: 400 naming the field, through the adapter too.
+	ans = invoke(t, a, "apigw-post-runs.json", func(ev map[string]any) {
+		ev["body"] = `{"targets": [{"url": "https://evil.test/"}], "load": {"rate": 5}}`
+	})
+	var e events.ErrorBody
+	if err := json.Unmarshal([]byte(ans.Body), &e); err != nil || ans.StatusCode != 400 || e.Field != "targets[0].url" {
+		t.Errorf("POST /runs, a host not allowed: %d %s; want 400 naming targets[0].url", ans.StatusCode, ans.Body)
 	}
-	if code, _ := call(t, api, "PUT", "/runs", okSpec, nil); code != 404 {
-		t.Errorf("PUT /runs: %d; want 404", code)
+
+	// GET /runs/{id}/report?format=md: the id from the path, the format
+	// from the query; the rendering inline, as text.
+	rep, err := os.ReadFile("../../events/testdata/report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Put(ctx, store.ReportKey("nightly-20261123-030000"), rep, store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ans = invoke(t, a, "apigw-get-report.json", nil)
+	if ans.StatusCode != 200 || !strings.Contains(ans.Body, "| Requests |") ||
+		strings.Join(ans.MultiValueHeaders["Content-Type"], ",") != "text/plain; charset=utf-8" {
+		t.Errorf("GET /runs/{id}/report?format=md: %d %v %.300s; want the Markdown report", ans.StatusCode, ans.MultiValueHeaders, ans.Body)
+	}
+	// The REST API passes the path escaped: an escaped "/" stays in its
+	// segment, which is no run id.
+	ans = invoke(t, a, "apigw-get-report.json", func(ev map[string]any) { ev["path"] = "/runs/nightly-20261123-030000%2Freport" })
+	if err := json.Unmarshal([]byte(ans.Body), &e); err != nil || ans.StatusCode != 404 ||
+		e.Error != "no such resource: GET /runs/nightly-20261123-030000%2Freport" {
+		t.Errorf("GET with an escaped /: %d %s; want 404, no such resource", ans.StatusCode, ans.Body)
 	}
 }
 
@@ -128,7 +160,10 @@ func TestRunIDFor(t *testing.T) {
 	if got := RunIDFor("nightly load/test", at); got != "nightly-load-test-20261123-030000" {
 		t.Errorf("RunIDFor = %q", got)
 	}
-	if RunIDFor("x", at) != RunIDFor("x", at) || RunIDFor("x", at) == RunIDFor("x", at.Add(time.Minute)) {
+	// The same name and time give the same id, whenever it is derived; a
+	// minute later another.
+	first, again := RunIDFor("x", at), RunIDFor("x", at)
+	if first != again || first == RunIDFor("x", at.Add(time.Minute)) {
 		t.Error("run ids are not a function of name and time")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -46,8 +48,13 @@ func firstOf(vs ...string) string {
 	return ""
 }
 
-// client returns an API client with the default AWS configuration.
+// client returns an API client with the default AWS configuration. An
+// http:// API on a loopback address (barrage serve) has no IAM: its
+// requests are not signed, and need no AWS configuration.
 func (a *awsFlags) client(ctx context.Context) (*orchestrator.APIClient, error) {
+	if u, err := url.Parse(a.apiURL()); err == nil && u.Scheme == "http" && isLoopback(u.Hostname()) {
+		return &orchestrator.APIClient{URL: u.String()}, nil
+	}
 	env, err := awsenv.Load(ctx)
 	if err != nil {
 		return nil, err
@@ -62,6 +69,12 @@ func (a *awsFlags) client(ctx context.Context) (*orchestrator.APIClient, error) 
 	// Requests are signed for the region in the API's host name; the
 	// configured one serves a custom domain.
 	return &orchestrator.APIClient{URL: url, Region: cfg.Region, Credentials: cfg.Credentials}, nil
+}
+
+// isLoopback reports whether host is a loopback address, or localhost.
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 // output reads the output key of the CloudFormation stack.

@@ -43,6 +43,8 @@ func commands() []*command {
 			about: "Exit status 1 when a threshold of the run failed.", define: defineReport},
 		{name: "worker", args: "--store S --queue Q [flags]", summary: "run shards from a queue until idle (local worker processes, the Fargate task)",
 			about: "BARRAGE_S3_ENDPOINT and BARRAGE_SQS_ENDPOINT override the AWS endpoints.", define: defineWorker},
+		{name: "serve", args: "[flags]", summary: "serve the REST API on 127.0.0.1 over the local backend",
+			about: serveAbout, define: defineServe},
 		{name: "status", args: "RUN [flags]", summary: "print a deployed run's state (aws backend)", define: defineStatus},
 		{name: "abort", args: "RUN [flags]", summary: "stop a deployed run; its report still comes (aws backend)", define: defineAbort},
 		{name: "help", args: "[COMMAND]", summary: "print this help, or a command's usage and flags", define: defineHelp},

@@ -1,4 +1,4 @@
-package lambdas
+package api
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/barrage-load/barrage/internal/guardtest"
+	"github.com/barrage-load/barrage/orchestrator"
 )
 
 // TestAPIFlowDiscovery: POST /runs fetches each flow's discovery document
@@ -22,9 +23,10 @@ func TestAPIFlowDiscovery(t *testing.T) {
 		return `{"scenarios": [{"name": "pw", "users": {"count": 10}, "flow": {"grant": "password", "issuer": "` + issuer +
 			`", "client_id": "c", "refreshes": 2, "logout": true}}], "load": {"rate": 10}, "duration": "30s"}`
 	}
-	api, dispatched := newAPI(t)
-	api.AWS.Limits.AllowedTargets, api.AWS.Limits.AllowLoopback = []string{"127.0.0.1"}, true
-	code, out := call(t, api, "POST", "/runs", flow(bare), nil)
+	h, dispatched := newHandler(t)
+	a := h.Backend.(*orchestrator.AWS)
+	a.Limits.AllowedTargets, a.Limits.AllowLoopback = []string{"127.0.0.1"}, true
+	code, out := call(t, h, "POST", "/runs", flow(bare), nil)
 	if msg := fmt.Sprint(out["error"]); code != 400 || out["field"] != "scenarios[0].flow.logout" ||
 		!strings.Contains(msg, "lists no end_session_endpoint") || strings.Contains(msg, "\n") {
 		t.Errorf("POST /runs: %d %v; want 400, field scenarios[0].flow.logout, one line naming end_session_endpoint", code, out)
@@ -32,7 +34,7 @@ func TestAPIFlowDiscovery(t *testing.T) {
 	if dispatched.Load() != 0 {
 		t.Error("the refused run was handed over for dispatch")
 	}
-	code, out = call(t, api, "POST", "/runs", flow(offline), nil)
+	code, out = call(t, h, "POST", "/runs", flow(offline), nil)
 	plan, _ := out["plan"].(map[string]any)
 	if code != 202 || !strings.Contains(fmt.Sprint(plan["reasons"]), `scenarios[0].flow.scope: "openid offline_access": offline_access added`) {
 		t.Errorf("POST /runs: %d, plan %v; want 202 and a reason saying offline_access was added", code, plan)
