@@ -190,7 +190,7 @@ func TestKeycloakExample(t *testing.T) {
 		js = append(js, j)
 	}
 	e, err := engine.New(engine.Config{Journeys: js, Pacer: pacer.Constant{R: 20, D: time.Second},
-		MaxInflight: 100, Timeout: 10 * time.Second})
+		MaxInflight: 100, Timeout: 10 * time.Second, LateLimit: engine.NoLateLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
