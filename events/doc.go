@@ -5,10 +5,12 @@
 // Stored with a run (runs/{run}/… in the store: a directory, or S3):
 //
 //   - RunSpec (spec.json): what to test (targets, load shape, connection
-//     mode). Users write it as YAML or JSON (pkg/spec decodes it); the
-//     orchestrator validates and stores it (barrage run, the API function,
-//     the scheduler function); the dispatcher, the workers and the reducer
-//     read it.
+//     mode). Users write it as YAML or JSON (pkg/spec decodes it); where it
+//     enters barrage (barrage run, the API function, the scheduler
+//     function) pkg/prepare prepares it (defaults, validation, its
+//     scenarios compiled) and the prepared spec is stored; the dispatcher,
+//     the workers and the reducer read it as it is. RunSpec.Validate checks
+//     what this package can see on its own.
 //   - Plan (plan.json), its PlanShards: the shards, their windows, the
 //     planner's reasons and cost. The planner (pkg/plan) makes it where the
 //     spec is stored, and barrage plan --json prints it; the dispatcher, a

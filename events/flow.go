@@ -161,9 +161,19 @@ func (f *Flow) NeedsRefreshToken() bool {
 		(f.Refreshes > 0 || f.Logout.Enabled && (!f.Logout.Standard() || f.Logout.Verify))
 }
 
-// validate checks f, the flow of scenario sc at scField.
+// validate checks f, the flow of scenario sc at scField: its client, its
+// browser login, its session and its logout, in that order.
 func (f *Flow) validate(scField string, sc *Scenario, p *problems) {
 	field := scField + ".flow"
+	f.validateClient(field, p)
+	f.validateBrowser(field, p)
+	f.validateSession(scField, sc, p)
+	f.validateLogout(field, p)
+}
+
+// validateClient checks the grant, the issuer and how the client
+// authenticates.
+func (f *Flow) validateClient(field string, p *problems) {
 	if !slices.Contains([]string{GrantClientCredentials, GrantPassword, GrantAuthorizationCode}, f.Grant) {
 		p.add(field+".grant", "%q is not a grant (want %s, %s or %s)", f.Grant,
 			GrantClientCredentials, GrantPassword, GrantAuthorizationCode)
@@ -183,6 +193,11 @@ func (f *Flow) validate(scField string, sc *Scenario, p *problems) {
 	default:
 		p.add(field+".client_auth", "%q (want %s or %s)", f.ClientAuth, ClientAuthPost, ClientAuthBasic)
 	}
+}
+
+// validateBrowser checks the fields of the authorization_code grant's
+// browser login.
+func (f *Flow) validateBrowser(field string, p *problems) {
 	if f.Grant == GrantAuthorizationCode && f.RedirectURI == "" {
 		p.add(field+".redirect_uri", "required for the authorization_code grant")
 	}
@@ -200,6 +215,14 @@ func (f *Flow) validate(scField string, sc *Scenario, p *problems) {
 	if f.FormSelector == "#" {
 		p.add(field+".form_selector", `"#" names no form id (write #ID, or a part of the form's action)`)
 	}
+}
+
+// validateSession checks what follows a login: the users who log in (a
+// dataset of scenario sc at scField), the refreshes, and that
+// client_credentials, which has no session, asks for neither refreshes nor
+// a logout.
+func (f *Flow) validateSession(scField string, sc *Scenario, p *problems) {
+	field := scField + ".flow"
 	if f.Grant == GrantClientCredentials && (f.Refreshes > 0 || f.Logout.Enabled) {
 		p.add(field, "client_credentials has no refresh token and no session: no refreshes or logout")
 	}
@@ -210,6 +233,11 @@ func (f *Flow) validate(scField string, sc *Scenario, p *problems) {
 	if f.Refreshes < 0 || f.Refreshes > MaxSteps {
 		p.add(field+".refreshes", "%d is out of range (0 ≤ refreshes ≤ %d)", f.Refreshes, MaxSteps)
 	}
+}
+
+// validateLogout checks the logout's mode and method, and the redirect
+// after it.
+func (f *Flow) validateLogout(field string, p *problems) {
 	l := f.Logout
 	if l.Mode != "" && l.Mode != LogoutStandard && l.Mode != LogoutKeycloak {
 		p.add(field+".logout.mode", "%q (want %s or %s)", l.Mode, LogoutStandard, LogoutKeycloak)

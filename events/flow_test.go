@@ -71,7 +71,7 @@ func TestFlowValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := RunSpec{Scenarios: []Scenario{{Name: "s", Flow: &tt.flow, Users: users}}}
 			var p problems
-			s.validateScenarios(&p)
+			s.validateScenarios(&p, nil)
 			if len(p) != len(tt.want) {
 				t.Fatalf("%d problems %v; want %d", len(p), p, len(tt.want))
 			}

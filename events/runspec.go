@@ -1,6 +1,9 @@
 package events
 
-import "time"
+import (
+	"reflect"
+	"time"
+)
 
 // RunSpecVersion is the RunSpec schema version this package writes.
 const RunSpecVersion = 1
@@ -165,6 +168,12 @@ func (l Load) MeanRate() float64 {
 	}
 	return l.Rate
 }
+
+// Defaulted reports whether s has every default WithDefaults sets: whether
+// WithDefaults would leave it as it is. Every spec that pkg/prepare returns
+// is, so every spec a run stores: a worker checks it instead of applying
+// the defaults again.
+func (s RunSpec) Defaulted() bool { return reflect.DeepEqual(s.WithDefaults(), s) }
 
 // WithDefaults returns a copy of s with every unset field at its default.
 // Slices and maps are shared with s.

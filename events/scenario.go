@@ -3,7 +3,6 @@ package events
 import (
 	"fmt"
 	"strings"
-	"sync"
 )
 
 // Scenario is a virtual-user journey: each arrival assigned to it starts
@@ -116,26 +115,36 @@ type CSVData struct {
 // MaxSteps bounds a scenario's steps (after repeats).
 const MaxSteps = 1000
 
-// ScenarioChecker compiles a scenario's templates, extractors and datasets
-// and returns its problems as *FieldError under field. pkg/scenario
-// registers one when it is linked in; without it Validate checks only the
-// structure.
+// ScenarioChecker is a deeper check of scenario s at field (its
+// templates, extractors and datasets compiled) that returns its problems as
+// *FieldError under field. Package events cannot compile a scenario: the
+// compiler (pkg/journey) is above it. RunSpec.ValidateWith takes one;
+// pkg/prepare passes journey's.
 type ScenarioChecker func(s *Scenario, field string) []error
 
-var (
-	checkerMu sync.RWMutex
-	checker   ScenarioChecker
-)
-
-// RegisterScenarioChecker installs the deep check of scenarios.
-func RegisterScenarioChecker(c ScenarioChecker) {
-	checkerMu.Lock()
-	checker = c
-	checkerMu.Unlock()
+// validate checks sc, at field, and then, if sc has no problem of its own
+// and deep is set, hands it to deep.
+func (sc *Scenario) validate(field string, p *problems, deep ScenarioChecker) {
+	before := len(*p)
+	sc.validateHead(field, p)
+	if sc.Flow != nil {
+		sc.Flow.validate(field, sc, p)
+	}
+	sc.validateSteps(field, p)
+	if sc.Connection != "" && sc.Connection != ConnectionIteration && sc.Connection != ConnectionShared {
+		p.add(field+".connection", "%q (want %s or %s)", sc.Connection, ConnectionIteration, ConnectionShared)
+	}
+	if sc.CSV != nil && sc.CSV.File != "" && sc.CSV.Text == "" {
+		p.add(field+".csv.file", "%s was not read (load the spec with spec.Load)", sc.CSV.File)
+	}
+	if deep != nil && len(*p) == before {
+		*p = append(*p, deep(sc, field)...)
+	}
 }
 
-func (sc *Scenario) validate(field string, p *problems) {
-	before := len(*p)
+// validateHead checks sc's name and weight, and that it has steps or a
+// flow.
+func (sc *Scenario) validateHead(field string, p *problems) {
 	if sc.Name == "" {
 		p.add(field+".name", "a scenario needs a name")
 	} else if strings.Contains(sc.Name, "/") {
@@ -150,54 +159,47 @@ func (sc *Scenario) validate(field string, p *problems) {
 	case sc.Flow != nil && len(sc.Steps) > 0:
 		p.add(field, "give steps or a flow, not both")
 	}
-	if sc.Flow != nil {
-		sc.Flow.validate(field, sc, p)
-	}
+}
+
+// validateSteps checks sc's steps and their number after repeats.
+func (sc *Scenario) validateSteps(field string, p *problems) {
 	steps := 0
 	for i, st := range sc.Steps {
-		sf := fmt.Sprintf("%s.steps[%d]", field, i)
-		if st.URL == "" {
-			p.add(sf+".url", "required")
-		}
-		if st.Body != "" && len(st.Form) > 0 {
-			p.add(sf, "give body or form, not both")
-		}
-		if strings.Contains(st.Name, "/") {
-			p.add(sf+".name", "%q: no / in a step's name", st.Name)
-		}
-		for _, c := range st.Expect {
-			if c < 100 || c > 599 {
-				p.add(sf+".expect", "%d is not an HTTP status", c)
-			}
-		}
-		if st.Repeat < 0 || st.Think < 0 {
-			p.add(sf, "repeat and think must not be negative")
-		}
+		st.validate(fmt.Sprintf("%s.steps[%d]", field, i), p)
 		steps += max(st.Repeat, 1)
 	}
 	if steps > MaxSteps {
 		p.add(field+".steps", "%d steps after repeats; at most %d", steps, MaxSteps)
 	}
-	if sc.Connection != "" && sc.Connection != ConnectionIteration && sc.Connection != ConnectionShared {
-		p.add(field+".connection", "%q (want %s or %s)", sc.Connection, ConnectionIteration, ConnectionShared)
+}
+
+// validate checks step st at field.
+func (st *ScenarioStep) validate(field string, p *problems) {
+	if st.URL == "" {
+		p.add(field+".url", "required")
 	}
-	if sc.CSV != nil && sc.CSV.File != "" && sc.CSV.Text == "" {
-		p.add(field+".csv.file", "%s was not read (load the spec with spec.Load)", sc.CSV.File)
+	if st.Body != "" && len(st.Form) > 0 {
+		p.add(field, "give body or form, not both")
 	}
-	checkerMu.RLock()
-	c := checker
-	checkerMu.RUnlock()
-	if c != nil && len(*p) == before {
-		*p = append(*p, c(sc, field)...)
+	if strings.Contains(st.Name, "/") {
+		p.add(field+".name", "%q: no / in a step's name", st.Name)
+	}
+	for _, c := range st.Expect {
+		if c < 100 || c > 599 {
+			p.add(field+".expect", "%d is not an HTTP status", c)
+		}
+	}
+	if st.Repeat < 0 || st.Think < 0 {
+		p.add(field, "repeat and think must not be negative")
 	}
 }
 
 // validateScenarios checks the scenarios and their names' uniqueness.
-func (s *RunSpec) validateScenarios(p *problems) {
+func (s *RunSpec) validateScenarios(p *problems, deep ScenarioChecker) {
 	seen := map[string]bool{}
 	for i := range s.Scenarios {
 		field := fmt.Sprintf("scenarios[%d]", i)
-		s.Scenarios[i].validate(field, p)
+		s.Scenarios[i].validate(field, p, deep)
 		if n := s.Scenarios[i].Name; n != "" {
 			if seen[n] {
 				p.add(field+".name", "%q names two scenarios", n)

@@ -25,10 +25,18 @@ func (p *problems) add(field, format string, args ...any) {
 	*p = append(*p, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
-// Validate reports every problem of s at once (joined with errors.Join, each
-// a *FieldError) and changes nothing. It judges s as written: call it on
-// s.WithDefaults() to judge what will run.
-func (s *RunSpec) Validate() error {
+// Validate reports every problem of s that package events can see on its
+// own, all at once (joined with errors.Join, each a *FieldError), and
+// changes nothing. It judges s as written: call it on s.WithDefaults() to
+// judge what will run. It does not compile the scenarios' templates,
+// extractors and datasets, whatever is linked in: pkg/prepare.Spec, where a
+// spec enters barrage, does (ValidateWith).
+func (s *RunSpec) Validate() error { return s.ValidateWith(nil) }
+
+// ValidateWith is Validate with deep, if not nil, checking each scenario
+// whose own fields Validate found no problem with; deep's problems are
+// reported in the scenario's place, among the others.
+func (s *RunSpec) ValidateWith(deep ScenarioChecker) error {
 	var p problems
 	if s.Version != 0 && s.Version != RunSpecVersion {
 		p.add("version", "unsupported version %d (this barrage reads %d)", s.Version, RunSpecVersion)
@@ -42,7 +50,7 @@ func (s *RunSpec) Validate() error {
 	for i := range s.Targets {
 		s.Targets[i].validate(fmt.Sprintf("targets[%d]", i), s, &p)
 	}
-	s.validateScenarios(&p)
+	s.validateScenarios(&p, deep)
 	s.Load.validate(&p)
 	if d := s.Duration.D(); d < 0 || d > MaxDuration {
 		p.add("duration", "%s is out of range (0 < duration ≤ %s)", d, MaxDuration)

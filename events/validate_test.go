@@ -250,3 +250,62 @@ func TestWithDefaultsCopiesTargets(t *testing.T) {
 		t.Errorf("Validate(defaults) = %v", err)
 	}
 }
+
+// TestValidateWith: the deeper check sees each scenario whose own fields
+// are valid, and its problems take the scenario's place among the others;
+// Validate is ValidateWith without one.
+func TestValidateWith(t *testing.T) {
+	s := validSpec()
+	s.Targets[0].URL = "example.com"
+	s.Scenarios = []Scenario{
+		{Name: "a", Steps: []ScenarioStep{{URL: "http://a/"}}},
+		{Name: "", Steps: []ScenarioStep{{URL: "http://b/"}}}, // a problem of its own: not checked deeper
+		{Name: "c", Steps: []ScenarioStep{{URL: "http://c/"}}},
+	}
+	s.Load.Rate = -1
+	var seen []string
+	deep := func(sc *Scenario, field string) []error {
+		seen = append(seen, field)
+		return []error{&FieldError{Field: field + ".steps[0].url", Msg: "deep " + sc.Name}}
+	}
+	got := fieldErrors(t, s.ValidateWith(deep))
+	want := []problem{{"targets[0].url", "has no scheme"}, {"scenarios[0].steps[0].url", "deep a"},
+		{"scenarios[1].name", "needs a name"}, {"scenarios[2].steps[0].url", "deep c"}, {"load.rate", "out of range"}}
+	if len(got) != len(want) {
+		t.Fatalf("ValidateWith = %v; want %v", got, want)
+	}
+	for i, w := range want {
+		if got[i].Field != w.field || !strings.Contains(got[i].Msg, w.msg) {
+			t.Errorf("problem %d = %q, want field %q with %q", i, got[i], w.field, w.msg)
+		}
+	}
+	if strings.Join(seen, " ") != "scenarios[0] scenarios[2]" {
+		t.Errorf("the deep check saw %q; want scenarios[0] and scenarios[2]", seen)
+	}
+	if got := fieldErrors(t, s.Validate()); len(got) != 3 {
+		t.Errorf("Validate = %v; want the 3 problems without the deep check's", got)
+	}
+}
+
+// TestDefaulted: a spec has its defaults once WithDefaults gave them, and
+// loses them with any field WithDefaults would set.
+func TestDefaulted(t *testing.T) {
+	d := validSpec().WithDefaults()
+	if validSpec().Defaulted() || !d.Defaulted() {
+		t.Fatalf("Defaulted: %v before WithDefaults, %v after; want false, true", validSpec().Defaulted(), d.Defaulted())
+	}
+	for name, unset := range map[string]func(*RunSpec){
+		"version":       func(s *RunSpec) { s.Version = 0 },
+		"timeout":       func(s *RunSpec) { s.Timeout = 0 },
+		"connections":   func(s *RunSpec) { s.Connections = 0 },
+		"load shape":    func(s *RunSpec) { s.Load.Shape = "" },
+		"target method": func(s *RunSpec) { s.Targets = []Target{{URL: "http://a/", Name: "GET http://a/", Weight: 1}} },
+		"target weight": func(s *RunSpec) { s.Targets = []Target{{URL: "http://a/", Name: "GET http://a/", Method: "GET"}} },
+	} {
+		s := d
+		unset(&s)
+		if s.Defaulted() {
+			t.Errorf("without its %s: Defaulted", name)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/launch"
 	"github.com/barrage-load/barrage/pkg/plan"
+	"github.com/barrage-load/barrage/pkg/prepare"
 	"github.com/barrage-load/barrage/pkg/queue"
 	"github.com/barrage-load/barrage/pkg/secret"
 	"github.com/barrage-load/barrage/pkg/store"
@@ -122,12 +123,14 @@ func (a *AWS) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Submit validates spec (defaults applied) against the limits, checks that
-// its secrets can be read, plans it as run id and stores spec and plan. It
+// Submit prepares spec (prepare.Spec: defaults, validation, its scenarios
+// compiled), checks it against the limits and that its secrets can be
+// read, plans it as run id and stores the prepared spec and its plan. It
 // is idempotent on id: a second submit of a stored run returns the stored
 // plan and false.
 func (a *AWS) Submit(ctx context.Context, spec events.RunSpec, id, kind string, now time.Time) (*events.Plan, bool, error) {
-	if err := spec.Validate(); err != nil {
+	spec, err := prepare.Spec(spec)
+	if err != nil {
 		return nil, false, err
 	}
 	if err := a.Limits.Check(&spec); err != nil {

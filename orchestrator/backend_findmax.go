@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/prepare"
 )
 
 // searchMax narrows a find-max run's conclusion by binary search, when its
@@ -40,7 +41,12 @@ func searchMax(s events.RunSpec, rep *events.Report, runSeg func(events.RunSpec)
 		seg.Load = events.Load{Shape: events.ShapeFindMax, FindMax: &ff}
 		fmt.Fprintf(log, "find-max: search %d of %d at %s/s (between %s/s and %s/s)\n", i, f.Search,
 			rateStr(mid), rateStr(good), rateStr(bad))
-		r, err := runSeg(seg.WithDefaults())
+		// The segment is a spec the command line makes: it enters here.
+		seg, err := prepare.Spec(seg)
+		var r *events.Report
+		if err == nil {
+			r, err = runSeg(seg)
+		}
 		if err != nil {
 			return len(fm.Search) > 0, fmt.Errorf("find-max search %d: %w", i, err)
 		}

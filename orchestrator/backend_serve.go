@@ -11,6 +11,7 @@ import (
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/hostguard"
 	"github.com/barrage-load/barrage/pkg/journey"
+	"github.com/barrage-load/barrage/pkg/prepare"
 	"github.com/barrage-load/barrage/pkg/reduce"
 	"github.com/barrage-load/barrage/pkg/store"
 )
@@ -26,16 +27,17 @@ type LocalRuns struct {
 	mu sync.Mutex // serialises Submit and HandOver, which are idempotent on the run id
 }
 
-// Submit checks spec as a local `barrage run` does (validation, hosts,
-// secrets, the flows' discovery), plans it for this host as run id and
-// stores its spec and plan. It is idempotent on id: a stored run returns
+// Submit prepares spec (prepare.Spec) and checks it as a local `barrage
+// run` does (hosts, secrets, the flows' discovery), plans it for this host
+// as run id and stores the prepared spec and its plan. It is idempotent on id: a stored run returns
 // its plan and false. A worker kind is a *events.FieldError, a plan the
 // planner refuses a *RejectedError.
 func (r *LocalRuns) Submit(ctx context.Context, spec events.RunSpec, id, kind string, now time.Time) (*events.Plan, bool, error) {
 	if kind != "" {
 		return nil, false, &events.FieldError{Field: "kind", Msg: fmt.Sprintf("%q: worker kinds are for a deployed stack; this backend runs shards on this host", kind)}
 	}
-	if err := spec.Validate(); err != nil {
+	spec, err := prepare.Spec(spec)
+	if err != nil {
 		return nil, false, err
 	}
 	guard := hostguard.Guard{}.With(spec.AllowHosts)

@@ -73,7 +73,7 @@ func (a *AWS) Dispatch(ctx context.Context, id string, w int) error {
 	if err != nil {
 		return fmt.Errorf("dispatch run %s: read its spec: %w", id, err)
 	}
-	spec = spec.WithDefaults()
+	// The stored spec is the prepared one (Submit): nothing to default.
 	var lambdas, tasks [][]byte
 	for i, m := range plan.Messages(p, spec, store.SpecKey(id)) {
 		if p.Shards[i].Window != w {

@@ -21,8 +21,9 @@ import (
 // (*orchestrator.AWS) on a deployed stack, the local one
 // (*orchestrator.LocalRuns) under `barrage serve`.
 type Backend interface {
-	// Submit validates spec (defaults applied) against the backend's
-	// limits, plans it as run id and stores it. It is idempotent on id: a
+	// Submit prepares spec (pkg/prepare: defaults, validation, its
+	// scenarios compiled), checks it against the backend's limits, plans
+	// it as run id and stores the prepared spec. It is idempotent on id: a
 	// run already stored answers its stored plan and false.
 	Submit(ctx context.Context, spec events.RunSpec, id, kind string, now time.Time) (*events.Plan, bool, error)
 	// Handed reports whether run id has been handed over to start; a run

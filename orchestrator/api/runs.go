@@ -60,7 +60,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	caller := h.identify(r)
-	s := sr.RunSpec.WithDefaults()
+	s := sr.RunSpec // the backend's Submit prepares it (pkg/prepare)
 	s.SubmittedBy = caller.Name
 	p, isNew, err := h.Backend.Submit(ctx, s, id, sr.Kind, h.now())
 	if err != nil {

@@ -61,7 +61,6 @@ func (s *Scheduler) Handle(ctx context.Context, payload json.RawMessage) (string
 		now = s.Now()
 	}
 	id := RunIDFor(p.Schedule, at)
-	rs = rs.WithDefaults()
 	rs.SubmittedBy = "schedule " + p.Schedule
 	if _, _, err := s.AWS.Submit(ctx, rs, id, p.Kind, now); err != nil {
 		return "", err

@@ -11,17 +11,19 @@ import (
 	"github.com/barrage-load/barrage/pkg/secret"
 )
 
-// Linking this package in makes events.RunSpec.Validate compile every
-// scenario: a typo in a variable, filter, JSON path, regular expression or
-// secret reference fails the spec before any traffic.
-func init() { events.RegisterScenarioChecker(check) }
-
-func check(sc *events.Scenario, field string) []error {
+// CheckScenario compiles scenario sc, at field of its spec, and returns
+// its problems as *events.FieldError under field: a typo in a variable,
+// filter, JSON path, regular expression or secret reference, found before
+// any traffic. It is an events.ScenarioChecker, which pkg/prepare hands to
+// events.RunSpec.ValidateWith.
+func CheckScenario(sc *events.Scenario, field string) []error {
 	if _, err := Compile(*sc, Options{}); err != nil {
 		return fieldErrors(field, err)
 	}
 	return nil
 }
+
+var _ events.ScenarioChecker = CheckScenario
 
 // CheckSecrets resolves every secret reference of s's scenarios with a
 // Resolver of its own reading srcs (besides env: and file:; the mains pass

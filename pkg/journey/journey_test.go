@@ -221,7 +221,9 @@ func TestIterationFailures(t *testing.T) {
 }
 
 // TestCompileErrors: problems are found before any traffic, each naming
-// its field; linked in, the checker makes RunSpec.Validate report them.
+// its field; CheckScenario reports them under the scenario's field of its
+// spec, and RunSpec.Validate does not, although this package is linked in
+// (pkg/prepare passes CheckScenario to ValidateWith).
 func TestCompileErrors(t *testing.T) {
 	sc := shopScenario("http://127.0.0.1:1")
 	sc.Steps[1].Header["Authorization"] = "Bearer {{tokn}}"
@@ -237,9 +239,12 @@ func TestCompileErrors(t *testing.T) {
 		}
 	}
 	spec := events.RunSpec{Scenarios: []events.Scenario{sc}}.WithDefaults()
-	verr := spec.Validate()
+	verr := spec.ValidateWith(CheckScenario)
 	if verr == nil || !strings.Contains(verr.Error(), "scenarios[0].steps[1].headers.Authorization") {
-		t.Errorf("Validate: %v", verr)
+		t.Errorf("ValidateWith(CheckScenario): %v", verr)
+	}
+	if err := spec.Validate(); err != nil {
+		t.Errorf("Validate: %v; want nil: it compiles nothing, whatever is linked in", err)
 	}
 }
 

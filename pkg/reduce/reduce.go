@@ -34,7 +34,7 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 	if err := getJSON(ctx, st, store.SpecKey(run), &spec); err != nil {
 		return nil, err
 	}
-	spec = spec.WithDefaults()
+	// The stored spec is the prepared one (pkg/prepare), defaults and all.
 	state, err := Scan(ctx, st, run)
 	if err != nil {
 		return nil, err

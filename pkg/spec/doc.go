@@ -9,8 +9,10 @@
 // JSON), and rejects unknown fields, values of the wrong type, non-finite
 // numbers, strings that are not UTF-8 (JSON could not carry them), a second
 // document and trailing data. It does not validate: the caller applies
-// command-line flags and defaults, then calls Check, which reports every
-// problem of events.RunSpec.Validate on one line.
+// command-line flags, then prepares the spec with pkg/prepare (defaults,
+// validation, the scenarios compiled), whose problems OneLine puts on one
+// line. Check reports, the same way, what events.RunSpec.Validate finds
+// alone.
 //
 // Load reads a file (or standard input for "-"; LoadFrom names the reader)
 // and inlines each target's body_file and each scenario's csv.file, read

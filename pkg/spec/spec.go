@@ -187,15 +187,20 @@ func reason(err error) string {
 	return err.Error()
 }
 
-// Check validates s and reports every problem on one line, each as
-// "field: problem", joined by "; " and prefixed by name, such as
+// Check validates s with events.RunSpec.Validate and reports every problem
+// on one line (OneLine), such as
 //
 //	spec.yaml: targets[0].url: "example.com" has no scheme (want http:// or https://); load.rate: -1 is out of range (0 ≤ rate ≤ 10000000 per second)
 //
-// It returns nil if s is valid. The error is an *Error that unwraps to the
-// error of s.Validate.
-func Check(s events.RunSpec, name string) error {
-	err := s.Validate()
+// It returns nil if Validate finds no problem. It compiles no scenario: a
+// spec that enters barrage goes through pkg/prepare, which does.
+func Check(s events.RunSpec, name string) error { return OneLine(name, s.Validate()) }
+
+// OneLine puts err, the problems of the spec named name (as
+// events.RunSpec.Validate joins them), on one line: each "field: problem",
+// joined by "; " and prefixed by name. The error is an *Error that unwraps
+// to err; OneLine of nil is nil.
+func OneLine(name string, err error) error {
 	if err == nil {
 		return nil
 	}

@@ -220,12 +220,22 @@ func (r *Runtime) spec(ctx context.Context, m events.ShardMessage) (events.RunSp
 	if err := json.Unmarshal(b, &s); err != nil {
 		return events.RunSpec{}, fmt.Errorf("decode spec %s: %w", m.SpecKey, err)
 	}
-	return s.WithDefaults(), nil
+	return s, nil
 }
 
+// errNotPrepared fails a shard whose run stored its spec without the
+// defaults (events.RunSpec.Defaulted): the spec was not prepared
+// (pkg/prepare), and a worker does not guess what it would have been.
+var errNotPrepared = errors.New("the run's spec was stored without its defaults: it was not prepared (pkg/prepare)")
+
 // run runs the engine for the shard's window, stopping on abort or before
-// the worker's deadline.
+// the worker's deadline. spec is the run's stored spec, prepared where it
+// entered barrage: the worker checks that it has its defaults (a cheap
+// comparison) and does not prepare it again.
 func (r *Runtime) run(ctx context.Context, m events.ShardMessage, spec events.RunSpec) (*events.ShardResult, error) {
+	if !spec.Defaulted() {
+		return nil, errNotPrepared
+	}
 	cfg := EngineConfig(&spec, m)
 	secrets := resolver(r.Secrets, r.Debug)
 	// Error messages go into the result: hide what the journeys' secrets

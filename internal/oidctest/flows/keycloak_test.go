@@ -11,6 +11,7 @@ import (
 	"github.com/barrage-load/barrage/pkg/engine"
 	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/pacer"
+	"github.com/barrage-load/barrage/pkg/prepare"
 	"github.com/barrage-load/barrage/pkg/spec"
 )
 
@@ -166,8 +167,7 @@ func TestKeycloakExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s = s.WithDefaults()
-	if err := spec.Check(s, "keycloak.yaml"); err != nil {
+	if s, err = prepare.File(s, "keycloak.yaml"); err != nil {
 		t.Fatal(err)
 	}
 	var js []engine.Journey

@@ -15,7 +15,7 @@ import (
 	"github.com/barrage-load/barrage/pkg/awsenv"
 	"github.com/barrage-load/barrage/pkg/launch"
 	"github.com/barrage-load/barrage/pkg/plan"
-	"github.com/barrage-load/barrage/pkg/spec"
+	"github.com/barrage-load/barrage/pkg/prepare"
 	"github.com/barrage-load/barrage/pkg/stack"
 )
 
@@ -32,8 +32,7 @@ func cmdPlan(f *runFlags, pos []string, std stdio) error {
 	if err != nil {
 		return err
 	}
-	s = s.WithDefaults()
-	if err := spec.Check(s, f.specName); err != nil {
+	if s, err = prepare.File(s, f.specName); err != nil {
 		return badInput("%v", err)
 	}
 	id := orchestrator.NewRunID(time.Now())

@@ -14,8 +14,8 @@ import (
 	"github.com/barrage-load/barrage/pkg/awsenv"
 	"github.com/barrage-load/barrage/pkg/journey"
 	"github.com/barrage-load/barrage/pkg/plan"
+	"github.com/barrage-load/barrage/pkg/prepare"
 	"github.com/barrage-load/barrage/pkg/report"
-	"github.com/barrage-load/barrage/pkg/spec"
 )
 
 func defineRun(fs *flagSet) runner {
@@ -72,10 +72,11 @@ func awsBackend(s *events.RunSpec, f *runFlags) (*orchestrator.APIBackend, error
 	if f.demo || f.procs {
 		return nil, badInput("--demo and --procs are for the local backend")
 	}
-	*s = s.WithDefaults()
-	if err := spec.Check(*s, f.specName); err != nil {
+	p, err := prepare.File(*s, f.specName)
+	if err != nil {
 		return nil, badInput("%v", err)
 	}
+	*s = p
 	c, err := f.aws.client(context.Background())
 	if err != nil {
 		return nil, err
@@ -105,8 +106,7 @@ func localBackend(s *events.RunSpec, f *runFlags, stderr io.Writer) (_ *orchestr
 		}
 		fmt.Fprintf(stderr, "demo target listening on %s/ (try %s/?sleep=20ms)\n", demo.URL, demo.URL)
 	}
-	*s = s.WithDefaults()
-	if err := spec.Check(*s, f.specName); err != nil {
+	if *s, err = prepare.File(*s, f.specName); err != nil {
 		return nil, nil, badInput("%v", err)
 	}
 	secrets := (&awsenv.Lazy{}).SecretSources() // ssm:, secretsmanager:, with an AWS configuration loaded when one is read
