@@ -105,13 +105,12 @@ func TestFile(t *testing.T) {
 }
 
 // specs are the specs of the repository: the examples, the decoder's good
-// files and the staged wire fixtures (runspec.json's scenario is a wire
-// sample that does not compile: an index on a json extract).
+// files and the wire fixtures of a spec.
 func specs(t *testing.T) map[string]events.RunSpec {
 	t.Helper()
 	out := map[string]events.RunSpec{}
 	var files []string
-	for _, g := range []string{"../../examples/*.yaml", "../spec/testdata/good.*", "../../events/testdata/runspec-*.json"} {
+	for _, g := range []string{"../../examples/*.yaml", "../spec/testdata/good.*", "../../events/testdata/runspec*.json"} {
 		m, err := filepath.Glob(g)
 		if err != nil {
 			t.Fatal(err)
