@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -104,12 +105,24 @@ func TestServe(t *testing.T) {
 	if !strings.HasPrefix(s.url, "http://127.0.0.1:") {
 		t.Fatalf("barrage serve listens on %s; want 127.0.0.1", s.url)
 	}
-	// The load is bounded: 10 arrivals per second for a second.
+	// The load is bounded: 10 arrivals per second for a second, per run.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a bound, not a measure
 	defer cancel()
 	c := &orchestrator.APIClient{URL: s.url}
 	spec := events.RunSpec{Targets: []events.Target{{URL: target.URL + "/x"}}, Workers: 1,
 		Load: events.Load{Shape: events.ShapeConstant, Rate: 10}, Duration: events.Duration(time.Second)}
+	t.Run("api", func(t *testing.T) { serveRun(ctx, t, c, spec, out, hits) })
+	t.Run("api errors", func(t *testing.T) { serveErrors(ctx, t, c, spec) })
+	t.Run("command", func(t *testing.T) { serveCommand(t, s.url, target.URL+"/y") })
+	log, err := s.stop()
+	if err != nil || !strings.Contains(log, "interrupt: stopping") || !strings.Contains(log, `msg="run submitted" run=served-1 new=true`) {
+		t.Errorf("barrage serve after SIGINT: %v; want exit 0, a log line per run and one saying it stops:\n%s", err, log)
+	}
+}
+
+// serveRun submits spec as run served-1 (twice: one run), follows it
+// until it is final, and reads its report, the run folder's under out.
+func serveRun(ctx context.Context, t *testing.T, c *orchestrator.APIClient, spec events.RunSpec, out string, hits *atomic.Int64) {
 	sub, err := c.Submit(ctx, spec, "served-1", "")
 	if err != nil || sub.RunID != "served-1" || !sub.New || sub.Plan == nil || len(sub.Plan.Shards) != 1 {
 		t.Fatalf("submit: %+v, %v; want a new run served-1 of one shard", sub, err)
@@ -118,17 +131,7 @@ func TestServe(t *testing.T) {
 	if again, err := c.Submit(ctx, spec, "served-1", ""); err != nil || again.New {
 		t.Errorf("submit again: %+v, %v; want the stored run", again, err)
 	}
-	var st *orchestrator.Status
-	for st == nil || !orchestrator.IsFinal(st.State) {
-		if st, err = c.Status(ctx, "served-1"); err != nil {
-			t.Fatalf("status: %v", err)
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the run is %s after 2 minutes", st.State)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	st := followServed(ctx, t, c, "served-1")
 	if st.State != events.StateComplete || st.Shards.Planned != 1 || st.Shards.Reported != 1 || st.Requests != 10 {
 		t.Errorf("final status %+v; want complete, 1 shard reported, 10 requests", st)
 	}
@@ -143,7 +146,29 @@ func TestServe(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "runs", "served-1", "report.json")); err != nil {
 		t.Errorf("no run folder under --out: %v", err)
 	}
-	// The API's errors: an unknown run, a worker kind.
+}
+
+// followServed reads run id's status until it is final.
+func followServed(ctx context.Context, t *testing.T, c *orchestrator.APIClient, id string) *orchestrator.Status {
+	t.Helper()
+	for {
+		st, err := c.Status(ctx, id)
+		if err != nil {
+			t.Fatalf("status: %v", err)
+		}
+		if orchestrator.IsFinal(st.State) {
+			return st
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the run is %s after 2 minutes", st.State)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// serveErrors: the API's errors, an unknown run and a worker kind.
+func serveErrors(ctx context.Context, t *testing.T, c *orchestrator.APIClient, spec events.RunSpec) {
 	var ae *orchestrator.APIError
 	if _, err := c.Status(ctx, "nope"); !errors.As(err, &ae) || ae.Status != 404 {
 		t.Errorf("status of an unknown run: %v; want 404", err)
@@ -151,22 +176,20 @@ func TestServe(t *testing.T) {
 	if _, err := c.Submit(ctx, spec, "served-2", "fargate"); !errors.As(err, &ae) || ae.Status != 400 || ae.Field != "kind" {
 		t.Errorf("submit with a worker kind: %v; want 400 naming kind", err)
 	}
+}
 
-	// The command line's aws backend, given the API's URL.
-	r := barrage(t, time.Minute, "run", "--backend", "aws", "--api", s.url, "--target", target.URL+"/y",
+// serveCommand: the command line's aws backend and barrage status, given
+// the API's URL, without AWS credentials.
+func serveCommand(t *testing.T, api, target string) {
+	r := barrage(t, time.Minute, "run", "--backend", "aws", "--api", api, "--target", target,
 		"--rate", "10", "--duration", "1s", "--workers", "1", "--json", "--quiet")
 	var runRep events.Report
 	if err := json.Unmarshal([]byte(r.stdout), &runRep); r.code != 0 || err != nil || runRep.Requests+runRep.Dropped != 10 {
-		t.Fatalf("barrage run --api %s: exit %d, %v, %d requests + %d dropped\n%s", s.url, r.code, err, runRep.Requests, runRep.Dropped, r.stderr)
+		t.Fatalf("barrage run --api %s: exit %d, %v, %d requests + %d dropped\n%s", api, r.code, err, runRep.Requests, runRep.Dropped, r.stderr)
 	}
-	r = barrage(t, time.Minute, "status", runRep.RunID, "--api", s.url, "--json")
+	r = barrage(t, time.Minute, "status", runRep.RunID, "--api", api, "--json")
 	if r.code != 0 || !strings.Contains(r.stdout, `"state": "complete"`) {
 		t.Errorf("barrage status: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
-
-	log, err := s.stop()
-	if err != nil || !strings.Contains(log, "interrupt: stopping") || !strings.Contains(log, `msg="run submitted" run=served-1 new=true`) {
-		t.Errorf("barrage serve after SIGINT: %v; want exit 0, a log line per run and one saying it stops:\n%s", err, log)
 	}
 }
 
