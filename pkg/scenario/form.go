@@ -93,75 +93,107 @@ func formField(s string) (string, error) {
 	return s, nil
 }
 
+// find appends match n of f in r's body: the attribute of the n-th
+// matching form, or the value of the n-th matching input.
 func (f *formFinder) find(dst []byte, r *Response, n int) ([]byte, int, error) {
-	z := html.NewTokenizer(bytes.NewReader(r.Body))
-	count := 0
-	inForm := false // inside the form named by f.formID
-	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
+	m := formMatches{f: f, z: html.NewTokenizer(bytes.NewReader(r.Body))}
+	for count := 0; ; count++ {
+		val, has, ok := m.next()
+		if !ok {
 			return dst, count, f.missing(count)
+		}
+		if count == n {
+			if !has {
+				return dst, count + 1, fmt.Errorf("form has no %s attribute: %w", f.attr, ErrNotFound)
+			}
+			return append(dst, val...), count + 1, nil
+		}
+	}
+}
+
+// formMatches walks the elements of a page that a formFinder matches.
+type formMatches struct {
+	f      *formFinder
+	z      *html.Tokenizer
+	inForm bool // inside the form named by f.formID
+}
+
+// next reads up to the next match and returns its value, which is valid
+// until the next call: the form attribute (has is false when the form
+// lacks it) or the input's value ("" without one). ok is false at the end
+// of the page.
+func (m *formMatches) next() (val []byte, has, ok bool) {
+	for {
+		switch tt := m.z.Next(); tt {
+		case html.ErrorToken:
+			return nil, false, false
 		case html.EndTagToken:
-			if name, _ := z.TagName(); string(name) == "form" {
-				inForm = false
+			if name, _ := m.z.TagName(); string(name) == "form" {
+				m.inForm = false
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, more := z.TagName()
-			switch string(name) {
-			case "form":
-				match := f.formID == ""
-				var val []byte
-				hasVal := false
-				for more {
-					var k, v []byte
-					k, v, more = z.TagAttr()
-					if f.formID != "" && string(k) == "id" && string(v) == f.formID {
-						match = true
-					}
-					if f.attr != "" && !hasVal && string(k) == f.attr {
-						val, hasVal = v, true
-					}
-				}
-				inForm = match && tt == html.StartTagToken
-				if f.attr == "" || !match {
-					continue
-				}
-				if count == n {
-					if !hasVal {
-						return dst, count + 1, fmt.Errorf("form has no %s attribute: %w", f.attr, ErrNotFound)
-					}
-					return append(dst, val...), count + 1, nil
-				}
-				count++
-			case "input":
-				if f.attr != "" || f.formID != "" && !inForm {
-					continue
-				}
-				var val []byte
-				named, hasVal := false, false
-				for more {
-					var k, v []byte
-					k, v, more = z.TagAttr()
-					switch string(k) {
-					case "name":
-						named = named || string(v) == f.field
-					case "value":
-						if !hasVal {
-							val, hasVal = v, true
-						}
-					}
-				}
-				if !named {
-					continue
-				}
-				if count == n {
-					return append(dst, val...), count + 1, nil
-				}
-				count++
+			if val, has, ok := m.start(tt); ok {
+				return val, has, true
 			}
 		}
 	}
+}
+
+// start reads a start tag, as next returns it: ok says whether it is a
+// match. A form tag opens or closes the form f looks in.
+func (m *formMatches) start(tt html.TokenType) (val []byte, has, ok bool) {
+	f := m.f
+	name, more := m.z.TagName()
+	switch string(name) {
+	case "form":
+		match, val, has := f.readForm(m.z, more)
+		m.inForm = match && tt == html.StartTagToken
+		return val, has, match && f.attr != ""
+	case "input":
+		if f.attr != "" || f.formID != "" && !m.inForm {
+			return nil, false, false
+		}
+		named, val := f.readInput(m.z, more)
+		return val, true, named
+	}
+	return nil, false, false
+}
+
+// readForm reads the attributes of a form tag: whether it is a form f
+// looks in (any form when f.formID is ""), and the value of f.attr if it
+// has one (the first, if it is written twice).
+func (f *formFinder) readForm(z *html.Tokenizer, more bool) (match bool, val []byte, has bool) {
+	match = f.formID == ""
+	for more {
+		var k, v []byte
+		k, v, more = z.TagAttr()
+		if f.formID != "" && string(k) == "id" && string(v) == f.formID {
+			match = true
+		}
+		if f.attr != "" && !has && string(k) == f.attr {
+			val, has = v, true
+		}
+	}
+	return match, val, has
+}
+
+// readInput reads the attributes of an input tag: whether one of its
+// names is f.field, and its value (the first, if it is written twice).
+func (f *formFinder) readInput(z *html.Tokenizer, more bool) (named bool, val []byte) {
+	hasVal := false
+	for more {
+		var k, v []byte
+		k, v, more = z.TagAttr()
+		switch string(k) {
+		case "name":
+			named = named || string(v) == f.field
+		case "value":
+			if !hasVal {
+				val, hasVal = v, true
+			}
+		}
+	}
+	return named, val
 }
 
 func (f *formFinder) missing(count int) error {

@@ -135,86 +135,133 @@ func (p *formParser) next() bool {
 	return true
 }
 
-// start reads a start tag.
+// start reads a start tag: a form opens (unless one is open), a control
+// joins its form, an option sets its select's value.
 func (p *formParser) start(tt html.TokenType) {
 	name, more := p.z.TagName()
 	tag := string(name)
-	if tag != "form" && tag != "input" && tag != "button" && tag != "textarea" && tag != "select" && tag != "option" {
+	if !formTag(tag) {
 		return
 	}
-	attrs := map[string]string{}
-	for more {
-		var k, v []byte
-		k, v, more = p.z.TagAttr()
-		if _, dup := attrs[string(k)]; !dup {
-			attrs[string(k)] = string(v)
-		}
-	}
-	_, disabled := attrs["disabled"]
-	_, checked := attrs["checked"]
+	a := attrs{} // filled here rather than returned, which would move it to the heap
+	p.readAttrs(a, more)
 	open := tt == html.StartTagToken
 	switch tag {
 	case "form":
-		if p.form >= 0 {
-			return // no form inside a form
-		}
-		method := strings.ToUpper(attrs["method"])
-		if method != "POST" {
-			method = "GET"
-		}
-		p.forms = append(p.forms, Form{ID: attrs["id"], Name: attrs["name"], Action: attrs["action"], Method: method})
-		if open {
-			p.form = len(p.forms) - 1
-		}
+		p.startForm(a, open)
 	case "input":
-		typ := strings.ToLower(attrs["type"])
-		if typ == "" {
-			typ = "text"
-		}
-		f := Field{Tag: "input", Type: typ, Name: attrs["name"], ID: attrs["id"], Value: attrs["value"],
-			Autocomplete: attrs["autocomplete"], Checked: checked, Disabled: disabled}
-		if typ == "submit" || typ == "button" || typ == "reset" {
-			f.Label = f.Value
-		}
-		if _, has := attrs["value"]; !has && (typ == "checkbox" || typ == "radio") {
-			f.Value = "on"
-		}
-		p.add(f, attrs["form"])
+		p.add(inputField(a), a["form"])
 	case "button":
-		typ := strings.ToLower(attrs["type"])
-		if typ == "" {
-			typ = "submit"
-		}
-		i := p.add(Field{Tag: "button", Type: typ, Name: attrs["name"], ID: attrs["id"], Value: attrs["value"],
-			Disabled: disabled}, attrs["form"])
-		if i >= 0 && open {
-			p.text = i
-			p.buf.Reset()
-		}
+		i := p.add(Field{Tag: "button", Type: a.typ("submit"), Name: a["name"], ID: a["id"], Value: a["value"],
+			Disabled: a.has("disabled")}, a["form"])
+		p.readText(i, open)
 	case "textarea":
-		i := p.add(Field{Tag: "textarea", Name: attrs["name"], ID: attrs["id"], Disabled: disabled}, attrs["form"])
-		if i >= 0 && open {
-			p.text = i
-			p.buf.Reset()
-		}
+		i := p.add(Field{Tag: "textarea", Name: a["name"], ID: a["id"], Disabled: a.has("disabled")}, a["form"])
+		p.readText(i, open)
 	case "select":
-		p.sel = p.add(Field{Tag: "select", Name: attrs["name"], ID: attrs["id"], Disabled: disabled}, attrs["form"])
+		p.sel = p.add(Field{Tag: "select", Name: a["name"], ID: a["id"], Disabled: a.has("disabled")}, a["form"])
 		p.selChosen, p.selFirst = false, false
 	case "option":
-		if p.sel < 0 {
-			return
-		}
-		v, hasValue := attrs["value"]
-		if !hasValue && p.z.Next() == html.TextToken {
-			v = strings.TrimSpace(string(p.z.Text())) // an option without a value submits its text
-		}
-		_, selected := attrs["selected"]
-		switch sel := p.field(p.sel); {
-		case selected && !p.selChosen:
-			sel.Value, p.selChosen = v, true
-		case !p.selFirst:
-			sel.Value = v
-		}
-		p.selFirst = true
+		p.option(a)
 	}
+}
+
+// formTag reports whether tag is one that ParseForms reads.
+func formTag(tag string) bool {
+	switch tag {
+	case "form", "input", "button", "textarea", "select", "option":
+		return true
+	}
+	return false
+}
+
+// attrs are a tag's attributes by name, values entity-decoded.
+type attrs map[string]string
+
+// has reports whether the tag has attribute k (with or without a value).
+func (a attrs) has(k string) bool {
+	_, ok := a[k]
+	return ok
+}
+
+// typ is the type attribute in lower case, or def when there is none.
+func (a attrs) typ(def string) string {
+	typ := strings.ToLower(a["type"])
+	if typ == "" {
+		typ = def
+	}
+	return typ
+}
+
+// readAttrs reads the attributes of the current tag into a, more being
+// what TagName said. Of an attribute written twice, the first counts, as in
+// browsers.
+func (p *formParser) readAttrs(a attrs, more bool) {
+	for more {
+		var k, v []byte
+		k, v, more = p.z.TagAttr()
+		if _, dup := a[string(k)]; !dup {
+			a[string(k)] = string(v)
+		}
+	}
+}
+
+// startForm appends a form; an open one (not self-closing) is read until
+// its end tag. A form inside a form is ignored.
+func (p *formParser) startForm(a attrs, open bool) {
+	if p.form >= 0 {
+		return // no form inside a form
+	}
+	method := strings.ToUpper(a["method"])
+	if method != "POST" {
+		method = "GET"
+	}
+	p.forms = append(p.forms, Form{ID: a["id"], Name: a["name"], Action: a["action"], Method: method})
+	if open {
+		p.form = len(p.forms) - 1
+	}
+}
+
+// inputField is the field of an input tag: one without a type is text; a
+// button's value is also its label; a checkbox or radio without a value
+// submits "on".
+func inputField(a attrs) Field {
+	typ := a.typ("text")
+	f := Field{Tag: "input", Type: typ, Name: a["name"], ID: a["id"], Value: a["value"],
+		Autocomplete: a["autocomplete"], Checked: a.has("checked"), Disabled: a.has("disabled")}
+	if typ == "submit" || typ == "button" || typ == "reset" {
+		f.Label = f.Value
+	}
+	if !a.has("value") && (typ == "checkbox" || typ == "radio") {
+		f.Value = "on"
+	}
+	return f
+}
+
+// readText starts reading the text of field i (a button's label or a
+// textarea's value) when it is in the form being read and its tag is open.
+func (p *formParser) readText(i int, open bool) {
+	if i >= 0 && open {
+		p.text = i
+		p.buf.Reset()
+	}
+}
+
+// option reads an option of the select being read, if any: the select
+// submits the value of its first selected option, else of its first one.
+func (p *formParser) option(a attrs) {
+	if p.sel < 0 {
+		return
+	}
+	v, hasValue := a["value"]
+	if !hasValue && p.z.Next() == html.TextToken {
+		v = strings.TrimSpace(string(p.z.Text())) // an option without a value submits its text
+	}
+	switch sel := p.field(p.sel); {
+	case a.has("selected") && !p.selChosen:
+		sel.Value, p.selChosen = v, true
+	case !p.selFirst:
+		sel.Value = v
+	}
+	p.selFirst = true
 }

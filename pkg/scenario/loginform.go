@@ -232,8 +232,9 @@ func (l LoginForm) PasswordName(f *Form, k PageKind) string {
 	return l.Password
 }
 
-// Submission returns what form f of a page of kind k submits, as a browser would when the user fills in user and password (on a login
-// page; the user alone on an identifier page) and clicks the most
+// Submission returns what form f of a page of kind k submits, as a browser
+// would when the user fills in user and password (on a login page; the
+// user alone on an identifier page) and clicks the most
 // accepting of its submit buttons (the first of equals): every other
 // enabled, named control as served; checkboxes and radios only when
 // checked, except that a consent page's checkboxes are checked (the
@@ -242,54 +243,96 @@ func (l LoginForm) PasswordName(f *Form, k PageKind) string {
 // lacks are added.
 func (l LoginForm) Submission(f *Form, k PageKind, user, password string) url.Values {
 	out := url.Values{}
-	set := func(name, v string) { out[name] = append(out[name], v) }
-	un, pw := -1, -1
+	un, pw := l.fills(f, k)
+	click := clickedButton(f)
+	for i, fd := range f.Fields {
+		if fd.Name == "" || fd.Disabled {
+			continue
+		}
+		switch i {
+		case un:
+			out.Add(fd.Name, user)
+		case pw:
+			out.Add(fd.Name, password)
+		default:
+			addServed(out, fd, i == click, k == ConsentPage)
+		}
+	}
+	if un < 0 && l.Username != "" && (k == LoginPage || k == IdentifierPage) {
+		out.Add(l.Username, user)
+	}
+	if pw < 0 && l.Password != "" && k == LoginPage {
+		out.Add(l.Password, password)
+	}
+	return out
+}
+
+// fills returns the indexes of the inputs of f that a page of kind k fills
+// in with the user and with the password, -1 for none: both on a login
+// page, the user on an identifier page.
+func (l LoginForm) fills(f *Form, k PageKind) (un, pw int) {
+	un, pw = -1, -1
 	if k == LoginPage || k == IdentifierPage {
 		un = l.username(f, k == IdentifierPage)
 	}
 	if k == LoginPage {
 		pw = l.password(f)
 	}
+	return un, pw
+}
+
+// clickedButton returns the index of the submit button of f that a browser login
+// clicks, the enabled one that reads most like accepting (the first of
+// equals), or -1.
+func clickedButton(f *Form) int {
 	click := -1
 	for i, fd := range f.Fields {
 		if fd.Submit() && !fd.Disabled && (click < 0 || fieldScore(fd) > fieldScore(f.Fields[click])) {
 			click = i
 		}
 	}
-	for i, fd := range f.Fields {
-		if fd.Name == "" || fd.Disabled {
-			continue
+	return click
+}
+
+// addServed adds to out what control fd submits as served: a submit
+// button only when it is the one clicked (see addClick), no
+// other button nor a file input, a checkbox when checked (see
+// consentChecks), a radio when checked, any other control its value.
+func addServed(out url.Values, fd Field, clicked, consent bool) {
+	switch {
+	case fd.Submit():
+		if clicked {
+			addClick(out, fd)
 		}
-		switch {
-		case i == un:
-			set(fd.Name, user)
-		case i == pw:
-			set(fd.Name, password)
-		case fd.Submit():
-			if i == click && fd.Type == "image" {
-				set(fd.Name+".x", "0")
-				set(fd.Name+".y", "0")
-			} else if i == click {
-				set(fd.Name, fd.Value)
-			}
-		case fd.Tag == "button" || fd.Type == "button" || fd.Type == "reset" || fd.Type == "file":
-		case fd.Type == "checkbox":
-			if fd.Checked || k == ConsentPage && !strings.Contains(strings.ToLower(fd.Name+" "+fd.ID), "remember") {
-				set(fd.Name, fd.Value)
-			}
-		case fd.Type == "radio":
-			if fd.Checked {
-				set(fd.Name, fd.Value)
-			}
-		default:
-			set(fd.Name, fd.Value)
+	case fd.Tag == "button" || fd.Type == "button" || fd.Type == "reset" || fd.Type == "file":
+		// nothing: not a submit button, or a file (no upload)
+	case fd.Type == "checkbox":
+		if fd.Checked || consent && consentChecks(fd) {
+			out.Add(fd.Name, fd.Value)
 		}
+	case fd.Type == "radio":
+		if fd.Checked {
+			out.Add(fd.Name, fd.Value)
+		}
+	default:
+		out.Add(fd.Name, fd.Value)
 	}
-	if un < 0 && l.Username != "" && (k == LoginPage || k == IdentifierPage) {
-		set(l.Username, user)
+}
+
+// addClick adds to out what submit button fd submits when clicked: its
+// value, or for an image the point clicked.
+func addClick(out url.Values, fd Field) {
+	if fd.Type == "image" {
+		out.Add(fd.Name+".x", "0")
+		out.Add(fd.Name+".y", "0")
+		return
 	}
-	if pw < 0 && l.Password != "" && k == LoginPage {
-		set(l.Password, password)
-	}
-	return out
+	out.Add(fd.Name, fd.Value)
+}
+
+// consentChecks reports whether a consent page's checkbox fd is checked
+// when the login submits: the scopes it asks for are, a box about
+// remembering the choice is not.
+func consentChecks(fd Field) bool {
+	return !strings.Contains(strings.ToLower(fd.Name+" "+fd.ID), "remember")
 }
