@@ -85,6 +85,7 @@ func TestReportFieldsMatchContract(t *testing.T) {
 	nested("shards", reflect.TypeFor[events.ShardReport]())
 	nested("time_series", reflect.TypeFor[events.SeriesReport]())
 	nested("steps", reflect.TypeFor[events.StepReport]())
+	nested("monitor", reflect.TypeFor[events.MonitorReport]())
 	nested("thresholds", reflect.TypeFor[events.ThresholdResult]())
 	object(t, block, `(?m)^find_max\s+\{([^}]*)\}`, reflect.TypeFor[events.FindMaxReport]())
 	object(t, block, `(?m)^\s+slo: \{([^}]*)\}`, reflect.TypeFor[events.SLOReport]())

@@ -75,6 +75,9 @@ type Report struct {
 	// Warnings explain results the generator may have distorted: saturation,
 	// drops, port or file-descriptor pressure, lost shards.
 	Warnings []string `json:"warnings"`
+	// Monitor has the series scraped from the spec's monitor endpoints
+	// (the server's own Prometheus metrics), one entry per endpoint.
+	Monitor []MonitorReport `json:"monitor,omitempty"`
 	// Steps has the evidence of each step of a stages or find-max load.
 	Steps []StepReport `json:"steps,omitempty"`
 	// FindMax is the conclusion of a find-max load.
@@ -187,4 +190,40 @@ type HealthSummary struct {
 	DialErrors int64 `json:"dial_errors"`
 	// GoAways counts HTTP/2 GOAWAY frames received by code.
 	GoAways map[string]int64 `json:"goaways,omitempty"`
+}
+
+// MonitorReport is what was scraped from one Prometheus endpoint of the
+// spec's monitor section during the run: every second, the series kept.
+// Scrape failures are counted, never fatal.
+type MonitorReport struct {
+	// URL is the endpoint scraped.
+	URL string `json:"url"`
+	// Scrapes counts the scrapes made, Failures those that failed (no
+	// answer, not 200, not Prometheus text); LastError says why the last
+	// failure failed.
+	Scrapes   int64  `json:"scrapes"`
+	Failures  int64  `json:"failures"`
+	LastError string `json:"last_error,omitempty"`
+	// Series are the series kept, in the order of their first scrape.
+	Series []MonitorSeries `json:"series"`
+}
+
+// MonitorSeries is one scraped series: a metric and its labels, over time.
+type MonitorSeries struct {
+	// Metric is the series' name; a histogram's or summary's parts carry
+	// their suffix (_bucket, _sum, _count) and labels (le, quantile).
+	Metric string            `json:"metric"`
+	Labels map[string]string `json:"labels,omitempty"`
+	// Type is the metric's type: counter, gauge, histogram, summary or
+	// untyped.
+	Type string `json:"type"`
+	// Points are the values scraped, one per successful scrape.
+	Points []MonitorPoint `json:"points"`
+}
+
+// MonitorPoint is one scraped value, at ElapsedS seconds from the run's
+// start (on the time axis of TimeSeries).
+type MonitorPoint struct {
+	ElapsedS float64 `json:"elapsed_s"`
+	Value    float64 `json:"value"`
 }
