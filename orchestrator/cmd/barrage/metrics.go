@@ -24,7 +24,7 @@ type metricsServer struct {
 // serveMetrics listens on addr and serves the metrics until Close; it
 // says where on stderr.
 func serveMetrics(addr string, stderr io.Writer) (*metricsServer, error) {
-	ln, err := listenLoopback("--metrics-addr", addr, "the metrics endpoint has no authentication")
+	ln, err := listenLoopback("--metrics-addr", addr, "127.0.0.1:9464", "the metrics endpoint has no authentication")
 	if err != nil {
 		return nil, err
 	}
