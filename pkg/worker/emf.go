@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/stack"
 )
 
-// EMFNamespace is the CloudWatch namespace of the workers' live metrics.
-const EMFNamespace = "barrage"
+// EMFNamespace is the CloudWatch namespace of the workers' live metrics,
+// which the stack's dashboard reads.
+const EMFNamespace = stack.MetricsNamespace
 
 // EMF metric names and units: what each line of a shard carries, the
 // counts over the interval since the shard's previous line (CloudWatch
@@ -49,7 +51,7 @@ func (e *emf) line(run, shard string, sp events.ShardProgress) {
 	prev := e.prev
 	e.prev = sp
 	doc := map[string]any{
-		"RunId": run, "Kind": e.kind, "ShardId": shard, "ElapsedSeconds": sp.Elapsed.D().Seconds(),
+		stack.MetricsRunID: run, stack.MetricsKind: e.kind, "ShardId": shard, "ElapsedSeconds": sp.Elapsed.D().Seconds(),
 		"Requests": sp.IntervalRequests, "Successes": sp.IntervalSuccess, "Errors": sp.Errors - prev.Errors,
 		"Sent": sp.Sent - prev.Sent, "Dropped": sp.Dropped - prev.Dropped, "DroppedLate": sp.DroppedLate - prev.DroppedLate,
 		"Inflight": sp.Inflight, "Rate": sp.Rate, "LatencyP99": float64(sp.IntervalP99.D()) / float64(time.Millisecond),
@@ -78,7 +80,7 @@ func (e *emf) line(run, shard string, sp events.ShardProgress) {
 		"Timestamp": sp.T.UnixMilli(),
 		"CloudWatchMetrics": []any{map[string]any{
 			"Namespace":  EMFNamespace,
-			"Dimensions": [][]string{{"RunId"}, {"RunId", "Kind"}},
+			"Dimensions": [][]string{{stack.MetricsRunID}, {stack.MetricsRunID, stack.MetricsKind}},
 			"Metrics":    metrics,
 		}},
 	}
