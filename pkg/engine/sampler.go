@@ -31,13 +31,13 @@ type sampler struct {
 	requests, errors    int64
 	failed              int64 // requests that were not a success
 	// For live metrics (Progress): errors by class and latency buckets so
-	// far, counted by codec from each interval's histogram.
+	// far, counted by buck from each interval's histogram.
 	errClasses [errclass.NumClasses]int64
 	bounds     [len(events.LatencyBucketsMs)]time.Duration
 	buckets    [len(events.LatencyBucketsMs)]int64
 	latN       int64
 	latSum     time.Duration
-	codec      *hist.Codec
+	buck       *hist.Bucketer
 
 	dst      []netip.AddrPort // target addresses, for TIME_WAIT counts
 	timeWait int              // the last count
@@ -50,7 +50,7 @@ type sampler struct {
 }
 
 func newSampler(e *Engine) *sampler {
-	s := &sampler{e: e, lat: hist.New(), lag: hist.New(), cum: hist.New(), stopc: make(chan struct{}), codec: hist.NewCodec()}
+	s := &sampler{e: e, lat: hist.New(), lag: hist.New(), cum: hist.New(), stopc: make(chan struct{})}
 	for i, b := range events.LatencyBucketsMs {
 		s.bounds[i] = time.Duration(b * float64(time.Millisecond))
 	}
@@ -135,7 +135,10 @@ func (s *sampler) close(at time.Duration, final bool) {
 
 	mergeOrPanic(s.cum, s.lat)
 	if f := e.cfg.Progress; f != nil {
-		n, sum, err := s.codec.AddBuckets(s.lat, s.bounds[:], s.buckets[:])
+		if s.buck == nil {
+			s.buck = hist.NewBucketer()
+		}
+		n, sum, err := s.buck.Add(s.lat, s.bounds[:], s.buckets[:])
 		if err != nil {
 			panic("engine: live latency buckets: " + err.Error()) // one geometry, and as many counts as bounds
 		}

@@ -5,16 +5,16 @@ import (
 	"time"
 )
 
-// TestAddBuckets: values count in every bucket whose bound they are at or
+// TestBucketerAdd: values count in every bucket whose bound they are at or
 // under, cumulative, and their number and sum come back.
-func TestAddBuckets(t *testing.T) {
+func TestBucketerAdd(t *testing.T) {
 	h := New()
 	for _, d := range []time.Duration{500 * time.Microsecond, time.Millisecond, 3 * time.Millisecond, 40 * time.Millisecond, time.Minute} {
 		h.Record(d)
 	}
 	bounds := []time.Duration{time.Millisecond, 5 * time.Millisecond, 50 * time.Millisecond}
-	counts := []int64{10, 0, 0} // AddBuckets adds to what is there
-	n, sum, err := NewCodec().AddBuckets(h, bounds, counts)
+	counts := []int64{10, 0, 0} // Add adds to what is there
+	n, sum, err := NewBucketer().Add(h, bounds, counts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,23 @@ func TestAddBuckets(t *testing.T) {
 	if n != 5 || sum < want*999/1000 || sum > want {
 		t.Errorf("n %d sum %v; want 5, %v within 0.1 %%", n, sum, want)
 	}
-	if _, _, err := NewCodec().AddBuckets(h, bounds, counts[:2]); err == nil {
+	if _, _, err := NewBucketer().Add(h, bounds, counts[:2]); err == nil {
 		t.Error("two counts for three bounds: no error")
+	}
+}
+
+// TestBucketerAddAllocs: once warm, Add allocates nothing (the engine's
+// sampler calls it every second).
+func TestBucketerAddAllocs(t *testing.T) {
+	h := New()
+	for i := range 1000 {
+		h.Record(time.Duration(i) * 37 * time.Microsecond)
+	}
+	b := NewBucketer()
+	bounds := []time.Duration{time.Millisecond, 10 * time.Millisecond, 100 * time.Millisecond}
+	counts := make([]int64, len(bounds))
+	b.Add(h, bounds, counts)
+	if n := testing.AllocsPerRun(20, func() { b.Add(h, bounds, counts) }); n != 0 {
+		t.Errorf("%v allocations per Add; want 0", n)
 	}
 }
