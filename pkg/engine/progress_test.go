@@ -13,6 +13,23 @@ import (
 	"github.com/barrage-load/barrage/pkg/pacer"
 )
 
+// runProgress runs 40 arrivals a second for 2.5 s against targets and
+// returns the result and every progress reported, at least two.
+func runProgress(t *testing.T, targets ...events.Target) (*Result, []Progress) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []Progress
+	res := run(t, Config{Targets: targets, Pacer: pacer.Constant{R: 40, D: 2500 * time.Millisecond},
+		Timeout: 2 * time.Second, KeepAlive: true,
+		Progress: func(p Progress) { mu.Lock(); got = append(got, p); mu.Unlock() }})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) < 2 {
+		t.Fatalf("%d progress reports; want one a second", len(got))
+	}
+	return res, got
+}
+
 // TestProgressCountsFailures: a target that answers every other request
 // 404. No request fails in transport, yet half of them are not a success:
 // Progress.Failed counts them as the report does (requests − success), so
@@ -25,16 +42,7 @@ func TestProgressCountsFailures(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	var mu sync.Mutex
-	var got []Progress
-	res := run(t, Config{Targets: []events.Target{target(srv.URL + "/")},
-		Pacer: pacer.Constant{R: 40, D: 2500 * time.Millisecond}, Timeout: 2 * time.Second, KeepAlive: true,
-		Progress: func(p Progress) { mu.Lock(); got = append(got, p); mu.Unlock() }})
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) < 2 {
-		t.Fatalf("%d progress reports; want one a second", len(got))
-	}
+	res, got := runProgress(t, target(srv.URL+"/"))
 	var failed int64
 	for i, p := range got {
 		failed += p.IntervalRequests - p.IntervalSuccess
@@ -59,16 +67,7 @@ func TestProgressLiveMetrics(t *testing.T) {
 	defer srv.Close()
 	refused := httptest.NewServer(http.NotFoundHandler())
 	refused.Close()
-	var mu sync.Mutex
-	var got []Progress
-	res := run(t, Config{Targets: []events.Target{target(srv.URL + "/"), target(refused.URL + "/")},
-		Pacer: pacer.Constant{R: 40, D: 2500 * time.Millisecond}, Timeout: 2 * time.Second, KeepAlive: true,
-		Progress: func(p Progress) { mu.Lock(); got = append(got, p); mu.Unlock() }})
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) < 2 {
-		t.Fatalf("%d progress reports; want one a second", len(got))
-	}
+	res, got := runProgress(t, target(srv.URL+"/"), target(refused.URL+"/"))
 	for i, p := range got {
 		var byClass int64
 		for _, n := range p.ErrorClasses {
