@@ -41,15 +41,16 @@ type runFlags struct {
 	quiet       bool
 	debug       int
 	metricsAddr string
+	kind        string
+	specName    string // the SPEC file's name, "stdin", or "flags"
+	allowHosts  string
+	aws         awsFlags
+	quotas      quotaFlags // barrage plan --backend aws
+	fs          *flagSet   // where they were parsed
+
 	// metrics, set by cmdRun with --metrics-addr, are the live metrics
 	// the run's looks go to (metrics.go); nil without.
-	metrics    *live.Metrics
-	kind       string
-	specName   string // the SPEC file's name, "stdin", or "flags"
-	allowHosts string
-	aws        awsFlags
-	quotas     quotaFlags // barrage plan --backend aws
-	fs         *flagSet   // where they were parsed
+	metrics *live.Metrics
 }
 
 // newRunFlags registers the flags that run and plan share on fs: those
