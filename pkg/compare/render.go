@@ -151,7 +151,7 @@ func (c *Comparison) Text(w io.Writer) error {
 		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		for _, row := range append([][]string{header}, t.rows...) {
-			fmt.Fprintf(tw, "  %-*s\t%s\t\n", width, row[0], strings.Join(row[1:], "\t"))
+			fmt.Fprintf(tw, "%-*s\t%s\t\n", width, row[0], strings.Join(row[1:], "\t"))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
