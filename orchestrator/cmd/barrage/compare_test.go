@@ -72,6 +72,7 @@ func TestCompareRuns(t *testing.T) {
 		r.stdout != "" || !strings.HasPrefix(r.stderr, `barrage: --fail-if: target=nope:p99>+10%: no target "nope" in both runs (targets: "GET `) {
 		t.Errorf("compare --fail-if target=nope:…: exit %d\n%s%s\nwant 2", r.code, r.stdout, r.stderr)
 	}
+	t.Run("s3", func(t *testing.T) { compareFromS3(t, out, fast, slow) })
 	if r := barrage(t, 10*time.Second, "compare", fast, slow, "--out", out, "--format", "md"); r.code != exitOK ||
 		!strings.Contains(r.stdout, "| p99 (ms) | ") || !strings.Contains(r.stdout, "## Target GET "+srv.URL+"/x") {
 		t.Errorf("compare --format md: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -106,5 +107,31 @@ func TestCompareBadInput(t *testing.T) {
 		if code != exitBadInput || stderr != "barrage: "+tt.want+"\n" || stdout != "" {
 			t.Errorf("barrage %s: exit %d, stderr %q, stdout %q\nwant 2, %q", strings.Join(tt.args, " "), code, stderr, stdout, "barrage: "+tt.want+"\n")
 		}
+	}
+}
+
+// compareFromS3: a run given as s3://bucket/runs/ID is read from S3 (here
+// a fake on 127.0.0.1 serving the slow run's report.json, path-style), as
+// barrage report reads it.
+func compareFromS3(t *testing.T, out, fast, slow string) {
+	body, err := os.ReadFile(filepath.Join(out, "runs", slow, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gets atomic.Int64
+	s3 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/bucket/team/runs/"+slow+"/report.json" {
+			http.NotFound(w, r)
+			return
+		}
+		gets.Add(1)
+		w.Write(body)
+	}))
+	t.Cleanup(s3.Close)
+	awsEnv(t, s3.URL, true)
+	t.Setenv("BARRAGE_S3_ENDPOINT", s3.URL)
+	r := barrage(t, 10*time.Second, "compare", fast, "s3://bucket/team/runs/"+slow, "--out", out, "--fail-if", "p99>+10%")
+	if r.code != exitThreshold || gets.Load() != 1 || !strings.Contains(r.stdout, "B: "+slow) {
+		t.Errorf("compare RUN s3://…: exit %d, %d GETs of report.json\n%s%s\nwant 1 and one GET", r.code, gets.Load(), r.stdout, r.stderr)
 	}
 }
