@@ -5,7 +5,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/compare"
+	"github.com/barrage-load/barrage/pkg/report"
 )
 
 const compareAbout = `RUN_A is the baseline, RUN_B the run judged against it; each is a run
@@ -16,7 +18,8 @@ of A (+10%, -5%) or a change in the metric's unit (+20ms for latencies,
 max mean target_rate achieved_rate throughput error_ratio dropped requests.
 
 Exit status: 0 no condition held; 1 a condition held (named on stderr);
-2 bad input (a malformed condition, a run without a report).`
+2 bad input (a malformed condition, a run without a report); 3 a run sent
+no request, or nothing in it succeeded (unless its spec expected that).`
 
 func defineCompare(fs *flagSet) runner {
 	var format, dir string
@@ -54,14 +57,41 @@ func cmdCompare(pos []string, format, dir string, conds conditions, stdout io.Wr
 	default:
 		err = c.Text(stdout)
 	}
-	if err != nil || len(held) == 0 {
+	if err != nil {
 		return err
+	}
+	for _, r := range []struct {
+		side string
+		rep  *events.Report
+	}{{"A", a}, {"B", b}} {
+		if err := nothingToCompare(r.side, r.rep); err != nil {
+			return err
+		}
+	}
+	if len(held) == 0 {
+		return nil
 	}
 	var why []string
 	for _, g := range held {
 		why = append(why, g.Text+": "+compare.Change(g.Row))
 	}
 	return &thresholdError{fmt.Sprintf("%d of %d --fail-if conditions held: %s", len(held), len(conds), strings.Join(why, "; "))}
+}
+
+// nothingToCompare returns an error (exit 3) for a run, side A or B, whose
+// figures compare nothing, so that a gate on them cannot pass unseen: it
+// sent no request (report.NothingSent), or nothing in it succeeded and its
+// spec did not expect that (the latencies are those of failures, or none).
+// It returns nil otherwise.
+func nothingToCompare(side string, r *events.Report) error {
+	why := report.NothingSent(r)
+	if why == "" && r.NothingSucceeded && !r.ExpectFailures {
+		why = "nothing succeeded"
+	}
+	if why == "" {
+		return nil
+	}
+	return &noResultError{fmt.Sprintf("run %s (%s) has nothing to compare: %s", side, r.RunID, why)}
 }
 
 // conditions is the repeatable --fail-if flag: each value one or more

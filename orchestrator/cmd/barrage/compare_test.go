@@ -135,3 +135,42 @@ func compareFromS3(t *testing.T, out, fast, slow string) {
 		t.Errorf("compare RUN s3://…: exit %d, %d GETs of report.json\n%s%s\nwant 1 and one GET", r.code, gets.Load(), r.stdout, r.stderr)
 	}
 }
+
+// TestCompareNothing: a run that sent no request, or in which nothing
+// succeeded, has no figures a gate could judge: compare prints what it has
+// and exits 3 naming the run, unless the run's spec expected failures.
+func TestCompareNothing(t *testing.T) {
+	out := t.TempDir()
+	for id, rep := range map[string]string{
+		"good":     `{"run_id": "good", "requests": 10, "success": 10, "latency_ms": {"p99": 5}}`,
+		"none":     `{"run_id": "none", "requests": 0, "dropped": 0}`,
+		"failed":   `{"run_id": "failed", "requests": 10, "success": 0, "nothing_succeeded": true}`,
+		"expected": `{"run_id": "expected", "requests": 10, "success": 0, "nothing_succeeded": true, "expect_failures": true}`,
+	} {
+		dir := filepath.Join(out, "runs", id)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "report.json"), []byte(rep), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		a, b   string
+		code   int
+		stderr string
+	}{
+		// B sent nothing: its p99 of 0 would pass any latency gate.
+		{"good", "none", exitNoResult, "barrage: run B (none) has nothing to compare: no request was sent\n"},
+		// A failed throughout: its latencies are those of failures.
+		{"failed", "good", exitNoResult, "barrage: run A (failed) has nothing to compare: nothing succeeded\n"},
+		// Failures the spec expected are figures like any other.
+		{"good", "expected", exitOK, ""},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := run("compare", tt.a, tt.b, "--out", out, "--fail-if", "p99>+10%")
+		if code != tt.code || stderr != tt.stderr || !strings.Contains(stdout, "A: "+tt.a) {
+			t.Errorf("compare %s %s: exit %d, stderr %q\n%s\nwant %d, %q, the comparison", tt.a, tt.b, code, stderr, stdout, tt.code, tt.stderr)
+		}
+	}
+}
