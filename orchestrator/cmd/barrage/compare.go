@@ -60,13 +60,11 @@ func cmdCompare(pos []string, format, dir string, conds conditions, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	for _, r := range []struct {
-		side string
-		rep  *events.Report
-	}{{"A", a}, {"B", b}} {
-		if err := nothingToCompare(r.side, r.rep); err != nil {
-			return err
-		}
+	if err := nothingToCompare("A", a); err != nil {
+		return err
+	}
+	if err := nothingToCompare("B", b); err != nil {
+		return err
 	}
 	if len(held) == 0 {
 		return nil
