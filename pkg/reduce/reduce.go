@@ -66,6 +66,9 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 	if err != nil {
 		return nil, err
 	}
+	if err := putHlog(ctx, st, run, r, in.Results); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
