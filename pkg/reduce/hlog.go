@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
@@ -15,61 +14,54 @@ import (
 // HlogFile is the run folder's HdrHistogram interval log.
 const HlogFile = "report.hlog"
 
-// putHlog writes run's report.hlog: one interval per second of r's time
-// series, the latencies (from the intended send) that completed in that
-// second on every shard of results, merged exactly.
-func putHlog(ctx context.Context, st store.Store, run string, r *events.Report, results []*events.ShardResult) error {
-	var b bytes.Buffer
-	if err := writeHlog(&b, r, results); err != nil {
-		return fmt.Errorf("interval log of run %s: %w", run, err)
-	}
-	if err := st.Put(ctx, store.ReportFile(run, HlogFile), b.Bytes(), store.PutOptions{ContentType: "text/plain"}); err != nil {
-		return fmt.Errorf("store %s of run %s: %w", HlogFile, run, err)
-	}
-	return nil
+// hlog builds a run's report.hlog while report.Build merges its seconds:
+// one interval per point of the time series, the latencies (from the
+// intended send) that completed in that second on every shard, merged
+// exactly. Build hands over each second's histogram as soon as it is
+// merged and reuses it, so no more than one second is ever decoded; the
+// log itself is held as text (a few hundred bytes to a few KiB a second).
+type hlog struct {
+	run string
+	buf bytes.Buffer
+	w   *hist.LogWriter
+	err error // the first error; later seconds are skipped
 }
 
-// writeHlog writes the interval log of the report r built from results to
-// b. Its base time is r.StartedAt's second, so an interval's timestamp is
-// its time_series point's elapsed_s. The shards' per-second histograms
-// stay encoded until their second is written: each second is merged into
-// one reused histogram, so a long run never holds more than one decoded.
-func writeHlog(b *bytes.Buffer, r *events.Report, results []*events.ShardResult) error {
-	bySecond := map[int64][]events.Histogram{}
-	for _, res := range results {
-		for _, p := range res.Series {
-			if len(p.Latency) > 0 {
-				bySecond[p.T] = append(bySecond[p.T], p.Latency)
-			}
-		}
+// hlogHeader is the log's comment lines (see hist.LogWriter for the rest).
+var hlogHeader = []string{
+	"[barrage run %s: latency from the intended send, all targets, merged over shards]",
+	"[values in microseconds: HistogramLogProcessor -outputValueUnitRatio 1000 reads milliseconds]",
+	"[one interval per second of report.json time_series; timestamp = elapsed_s; Interval_Max in seconds]",
+}
+
+// start writes the header. The base time is the second the run started in,
+// which is also the origin of the time series' elapsed_s.
+func (l *hlog) start(base int64) {
+	comments := append([]string{fmt.Sprintf(hlogHeader[0], l.run)}, hlogHeader[1:]...)
+	l.w, l.err = hist.NewLogWriter(&l.buf, time.Unix(base, 0), time.Unix(base, 0), comments...)
+}
+
+// second writes p's second (report.Input.Second).
+func (l *hlog) second(p events.SeriesReport, lat *hist.Histogram) {
+	if l.w == nil && l.err == nil {
+		l.start(p.T - p.ElapsedS)
 	}
-	base := time.Unix(r.StartedAt.Unix(), 0)
-	if len(r.TimeSeries) > 0 {
-		base = time.Unix(min(base.Unix(), r.TimeSeries[0].T), 0)
+	if l.err == nil {
+		l.err = l.w.Interval(time.Unix(p.T, 0), time.Second, lat)
 	}
-	w, err := hist.NewLogWriter(b, r.StartedAt, base,
-		"[barrage run "+r.RunID+": latency from the intended send, all targets, merged over shards]",
-		"[values in microseconds: HistogramLogProcessor -outputValueUnitRatio 1000 reads milliseconds]",
-		"[one interval per second of report.json time_series, timestamps = elapsed_s; Interval_Max in seconds]")
-	if err != nil {
-		return err
+}
+
+// put stores the log of the report r (a header alone when r has no
+// seconds), or returns the first error met writing it.
+func (l *hlog) put(ctx context.Context, st store.Store, r *events.Report) error {
+	if l.w == nil && l.err == nil {
+		l.start(r.StartedAt.Unix())
 	}
-	h := hist.New()
-	seconds := make([]int64, 0, len(r.TimeSeries))
-	for _, p := range r.TimeSeries {
-		seconds = append(seconds, p.T)
+	if l.err != nil {
+		return fmt.Errorf("%s of run %s: %w", HlogFile, l.run, l.err)
 	}
-	slices.Sort(seconds)
-	for _, t := range seconds {
-		h.Reset()
-		for _, enc := range bySecond[t] {
-			if err := hist.MergeEncoded(h, enc); err != nil {
-				return fmt.Errorf("second %d: %w", t, err)
-			}
-		}
-		if err := w.Interval(time.Unix(t, 0), time.Second, h); err != nil {
-			return err
-		}
+	if err := st.Put(ctx, store.ReportFile(l.run, HlogFile), l.buf.Bytes(), store.PutOptions{ContentType: "text/plain"}); err != nil {
+		return fmt.Errorf("store %s of run %s: %w", HlogFile, l.run, err)
 	}
 	return nil
 }

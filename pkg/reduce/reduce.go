@@ -55,6 +55,8 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 	if in.Results, err = fetchResults(ctx, st, keys); err != nil {
 		return nil, err
 	}
+	hl := &hlog{run: run}
+	in.Second = hl.second
 	r, err := report.Build(in)
 	if err != nil {
 		return nil, fmt.Errorf("reduce run %s: %w", run, err)
@@ -66,7 +68,7 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 	if err != nil {
 		return nil, err
 	}
-	if err := putHlog(ctx, st, run, r, in.Results); err != nil {
+	if err := hl.put(ctx, st, r); err != nil {
 		return nil, err
 	}
 	return r, nil
