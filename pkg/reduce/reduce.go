@@ -2,7 +2,9 @@
 // once: it reads the plan and every stored result, lists shards that never
 // reported as lost (or missed, when their only delivery came too late), and
 // writes report.json with a conditional create, so a reducer run twice, or
-// two reducers at once, leave one report.
+// two reducers at once, leave one report. The reducer that wrote it then
+// writes the renderings and report.hlog, the HdrHistogram interval log
+// (hlog.go).
 package reduce
 
 import (
