@@ -52,10 +52,11 @@ func (l *hlog) second(p events.SeriesReport, lat *hist.Histogram) {
 }
 
 // put stores the log of the report r (a header alone when r has no
-// seconds), or returns the first error met writing it.
+// seconds, with the Unix epoch for a start when no shard started), or
+// returns the first error met writing it.
 func (l *hlog) put(ctx context.Context, st store.Store, r *events.Report) error {
 	if l.w == nil && l.err == nil {
-		l.start(r.StartedAt.Unix())
+		l.start(max(r.StartedAt.Unix(), 0)) // the log cannot write a time before 1970
 	}
 	if l.err != nil {
 		return fmt.Errorf("%s of run %s: %w", HlogFile, l.run, l.err)

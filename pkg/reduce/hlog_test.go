@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -120,5 +122,44 @@ func TestHlogRoundTrip(t *testing.T) {
 	}
 	if p99 := float64(total.ValueAtQuantile(99)) / 1000; p99 != r.LatencyMs.P99 {
 		t.Errorf("p99 over the log %v ms; want the report's %v", p99, r.LatencyMs.P99)
+	}
+}
+
+// TestHlogWithoutSeconds reduces runs without a second of latencies: one
+// shard reported without a series, or every shard lost. Each still gets a
+// report.hlog, a header the reader accepts and no interval.
+func TestHlogWithoutSeconds(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		lose      bool  // remove the only result: every shard lost
+		wantStart int64 // the log's start, Unix seconds
+	}{
+		{"no series", false, 1_800_000_000}, // the fixture's shard started then
+		{"all lost", true, 0},               // nothing started: the epoch
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, run := fixture(t)
+			if tc.lose {
+				if err := os.Remove(filepath.Join(st.(store.Dir).Root, store.ResultKey(run, "s0000"))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r, err := Reduce(ctx, st, run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := st.Get(ctx, store.ReportFile(run, HlogFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("#[StartTime: %d (seconds since epoch)", tc.wantStart)
+			if !bytes.Contains(body, []byte(want)) || len(r.TimeSeries) != 0 {
+				t.Errorf("%d seconds; log lacks %q:\n%s", len(r.TimeSeries), want, body)
+			}
+			if h, err := hdrhistogram.NewHistogramLogReader(bytes.NewReader(body)).NextIntervalHistogram(); h != nil || err != nil {
+				t.Errorf("reading the log: %v, %v; want no interval and no error", h, err)
+			}
+		})
 	}
 }
