@@ -2,7 +2,9 @@
 // once: it reads the plan and every stored result, lists shards that never
 // reported as lost (or missed, when their only delivery came too late), and
 // writes report.json with a conditional create, so a reducer run twice, or
-// two reducers at once, leave one report.
+// two reducers at once, leave one report. The reducer that wrote it then
+// writes the renderings and report.hlog, the HdrHistogram interval log
+// (hlog.go).
 package reduce
 
 import (
@@ -55,6 +57,8 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 	if in.Results, err = fetchResults(ctx, st, keys); err != nil {
 		return nil, err
 	}
+	hl := &hlog{run: run}
+	in.Second = hl.second
 	r, err := report.Build(in)
 	if err != nil {
 		return nil, fmt.Errorf("reduce run %s: %w", run, err)
@@ -64,6 +68,9 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 		return Stored(ctx, st, run) // another reducer was first: its report stands
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := hl.put(ctx, st, r); err != nil {
 		return nil, err
 	}
 	return r, nil

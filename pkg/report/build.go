@@ -40,6 +40,10 @@ type Input struct {
 	// ExpectFailures is the spec's expect_failures: a run in which nothing
 	// succeeded still passes (verdict.go).
 	ExpectFailures bool
+	// Second, if set, is called for each point of the time series in turn
+	// with its latencies merged over the shards (the reducer writes
+	// report.hlog with it); lat is reused once Second returns.
+	Second func(p events.SeriesReport, lat *hist.Histogram)
 }
 
 // Build merges the results into a report.
@@ -60,6 +64,7 @@ func Build(in Input) (*events.Report, error) {
 		}
 	}
 	m := newMerger()
+	m.second = in.Second
 	var plannedSum, coveredSum float64
 	var reported int
 	for _, p := range planned {
@@ -116,6 +121,7 @@ type merger struct {
 	series        map[int64]*seriesAcc
 	health        map[int64]*healthAcc
 	errs          errorAcc
+	second        func(events.SeriesReport, *hist.Histogram)
 }
 
 type targetAcc struct {
@@ -269,6 +275,9 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 		r.TimeSeries = append(r.TimeSeries, events.SeriesReport{T: t, ElapsedS: t - m.start.Unix(),
 			Requests: a.p.Requests, Success: a.p.Success, Errors: a.p.Errors, Dropped: a.p.Dropped,
 			P50Ms: ms(lat.Quantile(0.5)), P99Ms: ms(lat.Quantile(0.99))})
+		if m.second != nil {
+			m.second(r.TimeSeries[len(r.TimeSeries)-1], lat)
+		}
 		if s := stepOf(steps, t-m.start.Unix()); s != nil {
 			if err := s.addSecond(&a.p, lat); err != nil {
 				return fmt.Errorf("step %d, second %d: %w", s.step.Index, t, err)

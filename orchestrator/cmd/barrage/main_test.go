@@ -105,6 +105,7 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("run folder lacks %s: %v", f, err)
 		}
 	}
+	checkHlog(t, dir, &rep)
 	// Not a terminal: the progress display prints plain lines.
 	if !strings.Contains(r.stderr, "1s/1s") {
 		t.Errorf("stderr has no plain progress line:\n%s", r.stderr)
