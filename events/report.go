@@ -158,7 +158,51 @@ type SeriesReport struct {
 	Errors   int64   `json:"errors"`
 	Dropped  int64   `json:"dropped"`
 	P50Ms    float64 `json:"p50_ms"`
-	P99Ms    float64 `json:"p99_ms"`
+	// P90Ms, P99Ms and MaxMs (added, issue 13) are the second's other
+	// latency figures, from the intended send, like P50Ms. (The shards'
+	// per-second series carry no uncorrected latency and no error classes,
+	// so neither is broken down per second.)
+	P90Ms float64 `json:"p90_ms,omitempty"`
+	P99Ms float64 `json:"p99_ms"`
+	MaxMs float64 `json:"max_ms,omitempty"`
+	// PlannedRate (added, issue 13) is the arrivals due in the second per
+	// second, over the shards that reported (their health samples); SentRate
+	// the requests they sent in it, by send time (Requests counts them by
+	// completion).
+	PlannedRate float64 `json:"planned_rate,omitempty"`
+	SentRate    float64 `json:"sent_rate,omitempty"`
+	// Health (added, issue 13) is the generator over the second, merged over
+	// the shards that sampled it; absent when none did.
+	Health *SeriesHealth `json:"health,omitempty"`
+}
+
+// SeriesHealth is one second of the generator's health over its shards:
+// the least and the most of each shard's sample, and the totals of in
+// flight and open connections. A sample covering less than half a second
+// (a shard's last) counts for the gauges, not for CPU, steal and lag.
+type SeriesHealth struct {
+	// Shards is how many shards sampled the second.
+	Shards int `json:"shards"`
+	// MinCPUPercent and MaxCPUPercent bound the shards' CPU use (percent
+	// of the CPUs each may use); the steal and lag figures likewise.
+	MinCPUPercent   float64 `json:"min_cpu_pct"`
+	MaxCPUPercent   float64 `json:"max_cpu_pct"`
+	MinStealPercent float64 `json:"min_steal_pct"`
+	MaxStealPercent float64 `json:"max_steal_pct"`
+	MinLagP99Ms     float64 `json:"min_lag_p99_ms"`
+	MaxLagP99Ms     float64 `json:"max_lag_p99_ms"`
+	// Inflight and OpenConns add up the shards' samples; the Min and Max
+	// fields bound one shard's.
+	Inflight     int64 `json:"inflight"`
+	MinInflight  int64 `json:"min_inflight"`
+	MaxInflight  int64 `json:"max_inflight"`
+	OpenConns    int64 `json:"open_conns"`
+	MinOpenConns int64 `json:"min_open_conns"`
+	MaxOpenConns int64 `json:"max_open_conns"`
+	// MinTimeWait and MaxTimeWait bound the shards' TIME_WAIT counts (not
+	// added up: shards on one host count the same sockets).
+	MinTimeWait int `json:"min_time_wait"`
+	MaxTimeWait int `json:"max_time_wait"`
 }
 
 // HealthSummary is the worst of a generator's health samples.

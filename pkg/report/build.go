@@ -266,9 +266,14 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 				return fmt.Errorf("second %d: %w", t, err)
 			}
 		}
-		r.TimeSeries = append(r.TimeSeries, events.SeriesReport{T: t, ElapsedS: t - m.start.Unix(),
+		p := events.SeriesReport{T: t, ElapsedS: t - m.start.Unix(),
 			Requests: a.p.Requests, Success: a.p.Success, Errors: a.p.Errors, Dropped: a.p.Dropped,
-			P50Ms: ms(lat.Quantile(0.5)), P99Ms: ms(lat.Quantile(0.99))})
+			P50Ms: ms(lat.Quantile(0.5)), P90Ms: ms(lat.Quantile(0.9)), P99Ms: ms(lat.Quantile(0.99))}
+		if lat.Count() > 0 {
+			p.MaxMs = ms(lat.Max())
+		}
+		m.seriesHealth(&p, t)
+		r.TimeSeries = append(r.TimeSeries, p)
 		if s := stepOf(steps, t-m.start.Unix()); s != nil {
 			if err := s.addSecond(&a.p, lat); err != nil {
 				return fmt.Errorf("step %d, second %d: %w", s.step.Index, t, err)

@@ -91,6 +91,9 @@ func TestMergeExact(t *testing.T) {
 			if p.P50Ms != ms(h.Quantile(0.5)) || p.P99Ms != ms(h.Quantile(0.99)) || p.Requests != h.Count() || p.ElapsedS != int64(i) {
 				t.Errorf("seed %d second %d: %+v; want p50 %v p99 %v n %d", seed, i, p, ms(h.Quantile(0.5)), ms(h.Quantile(0.99)), h.Count())
 			}
+			if p.P90Ms != ms(h.Quantile(0.9)) || p.MaxMs != ms(h.Max()) {
+				t.Errorf("seed %d second %d: p90 %v max %v; want %v %v", seed, i, p.P90Ms, p.MaxMs, ms(h.Quantile(0.9)), ms(h.Max()))
+			}
 		}
 		if r.Coverage != 1 || r.TargetRate != 160 {
 			t.Errorf("seed %d: coverage %v, target rate %v; want 1, 160", seed, r.Coverage, r.TargetRate)
