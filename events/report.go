@@ -68,6 +68,10 @@ type Report struct {
 	// StartSkewMs summarises how late the reporting shards began their
 	// windows (p50, p99, max; the other fields are zero).
 	StartSkewMs Latency `json:"start_skew_ms"`
+	// LatencyPercentiles (added, issue 13) is the run's latency at many
+	// percentiles, the HdrHistogram percentile plot's data; absent
+	// without a latency.
+	LatencyPercentiles *Percentiles `json:"latency_percentiles,omitempty"`
 	// TimeSeries has one point per second of the run.
 	TimeSeries []SeriesReport `json:"time_series"`
 	// Health summarises the generator over all shards.
@@ -106,20 +110,35 @@ type Latency struct {
 	Max  float64 `json:"max"`
 }
 
+// Percentiles is a latency distribution, from the HdrHistogram, at the
+// quantiles Q: q = 1 − 10^(−k/10) for k = 0, 1, … while 1/(1−q) is at most
+// the number of latencies (q = 0 is the minimum; 10 points a decade of
+// HdrHistogram's x axis 1/(1−q)), in milliseconds.
+type Percentiles struct {
+	Q []float64 `json:"q"`
+	// Ms is the latency from the intended send at each q; UncorrectedMs
+	// from the actual send.
+	Ms            []float64 `json:"ms"`
+	UncorrectedMs []float64 `json:"uncorrected_ms"`
+}
+
 // TargetReport is one target's share of the run.
 type TargetReport struct {
 	Name string `json:"name"`
 	// Kind and Group as in TargetResult: a scenario's iterations
 	// ("iteration") and steps ("step"), and the scenario they belong to.
-	Kind         string           `json:"kind,omitempty"`
-	Group        string           `json:"group,omitempty"`
-	Requests     int64            `json:"requests"`
-	Success      int64            `json:"success"`
-	SuccessRatio float64          `json:"success_ratio"`
-	Dropped      int64            `json:"dropped"`
-	LatencyMs    Latency          `json:"latency_ms"`
-	StatusCodes  map[string]int64 `json:"status_codes"`
-	Errors       map[string]int64 `json:"errors"`
+	Kind         string  `json:"kind,omitempty"`
+	Group        string  `json:"group,omitempty"`
+	Requests     int64   `json:"requests"`
+	Success      int64   `json:"success"`
+	SuccessRatio float64 `json:"success_ratio"`
+	Dropped      int64   `json:"dropped"`
+	LatencyMs    Latency `json:"latency_ms"`
+	// PercentilesMs (added, issue 13) is the target's latency at the run's
+	// LatencyPercentiles.Q.
+	PercentilesMs []float64        `json:"percentiles_ms,omitempty"`
+	StatusCodes   map[string]int64 `json:"status_codes"`
+	Errors        map[string]int64 `json:"errors"`
 	// ErrorDetails and ErrorMessages say what the target's errors were, as
 	// the run's do (Report.ErrorDetails, Report.ErrorMessages): a scenario's
 	// iterations name the step that failed ("unexpected_status STEP:

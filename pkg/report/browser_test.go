@@ -85,6 +85,24 @@ const inspectJS = `(() => {
   return out;
 })()`
 
+// interactJS times what a reader does on the latency chart: moving the
+// cursor over it (the legend follows), zooming in and out.
+const interactJS = `(async () => {
+  const u = window.barrageCharts["latency"], n = u.data[0].length, w = u.bbox.width / devicePixelRatio;
+  const painted = () => new Promise(done => setTimeout(done, 0)); // uPlot paints in a microtask before it
+  let t = performance.now();
+  for (let i = 0; i < 100; i++) { u.setCursor({left: (i * 37) % w, top: 50}); await painted(); }
+  const cursor = (performance.now() - t) / 100;
+  t = performance.now();
+  u.setScale("x", {min: u.data[0][0], max: u.data[0][Math.floor(n / 10)]});
+  await painted();
+  const zoom = performance.now() - t;
+  t = performance.now();
+  u.setScale("x", {min: u.data[0][0], max: u.data[0][n - 1]});
+  await painted();
+  return {cursor_ms: cursor, zoom_ms: zoom, unzoom_ms: performance.now() - t};
+})()`
+
 // TestBrowser opens report.html of a synthetic 10-minute and 2-hour run in
 // headless Chromium: no console error or exception, no request but the
 // file itself, and every chart drawn by uPlot with all its points and
@@ -154,11 +172,17 @@ func browse(t *testing.T, exe, dir string, seconds int) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(fileURL)); err != nil {
 		t.Fatalf("load %s: %v", path, err)
 	}
+	// Ready: painted, waiting (within the test's deadline) for the task the
+	// renderer schedules after uPlot's paint.
+	readyMs := evaluate[float64](ctx, t, `new Promise(done => {
+	  const wait = () => window.barrageReadyMs ? done(window.barrageReadyMs) : setTimeout(wait, 10);
+	  wait();
+	})`, chromedp.EvalAwaitPromise)
+	wall := time.Since(began)
 	loadMs := evaluate[float64](ctx, t, `performance.getEntriesByType("navigation")[0].loadEventEnd`)
 	drawMs := evaluate[float64](ctx, t, `window.barrageDrawMs`)
 	chartErrors := evaluate[[]string](ctx, t, `window.barrageChartErrors`)
 	charts := evaluate[map[string]*drawn](ctx, t, inspectJS)
-	wall := time.Since(began)
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
@@ -167,8 +191,11 @@ func browse(t *testing.T, exe, dir string, seconds int) {
 	if err := os.WriteFile(png, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d s run: report.html %d bytes (%s); loaded in %.0f ms (load event), charts drawn in %.0f ms, %v navigating from Go; screenshot %s",
-		seconds, page.Len(), path, loadMs, drawMs, wall.Round(time.Millisecond), png)
+	interact := evaluate[map[string]float64](ctx, t, interactJS, chromedp.EvalAwaitPromise)
+	t.Logf("%d s run: report.html %d bytes (%s); load event at %.0f ms, charts painted at %.0f ms (built in %.0f ms), %v navigating from Go; screenshot %s",
+		seconds, page.Len(), path, loadMs, readyMs, drawMs, wall.Round(time.Millisecond), png)
+	t.Logf("%d s run, responsiveness of the latency chart: %.2f ms a cursor move (legend updated, painted; mean of 100), %.1f ms to zoom into a tenth and %.1f ms back",
+		seconds, interact["cursor_ms"], interact["zoom_ms"], interact["unzoom_ms"])
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -215,9 +242,9 @@ func checkCharts(t *testing.T, r *events.Report, got map[string]*drawn) {
 }
 
 // evaluate runs a JavaScript expression in the page and decodes its value.
-func evaluate[T any](ctx context.Context, t *testing.T, js string) T {
+func evaluate[T any](ctx context.Context, t *testing.T, js string, opts ...chromedp.EvaluateOption) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
 	if err != nil {
 		t.Fatalf("evaluate %.60s: %v", js, err)
 	}

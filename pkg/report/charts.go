@@ -96,8 +96,39 @@ func rateChart(r *events.Report) chart.Chart {
 		Note: "Planned and sent by send time; successful and errors by completion. Errors are requests without a successful answer (any class, and statuses the spec does not count as success); the shards do not keep the classes per second, so the run's breakdown is in the summary above."}
 }
 
-// percentileX are the percentiles the report keeps, as x = 1/(1−q) of the
-// HdrHistogram percentile plot: min, p50, p90, p95, p99, p99.9.
+// distributionCharts draws the percentile plot of the run (from the
+// intended and the actual send) and of each target: from the report's
+// latency_percentiles, or, in a report without them, from the few
+// percentiles of latency_ms.
+func distributionCharts(r *events.Report) []chart.Chart {
+	p := r.LatencyPercentiles
+	if p == nil || len(p.Q) == 0 {
+		return summaryDistribution(r)
+	}
+	x := make([]float64, len(p.Q))
+	for i, q := range p.Q {
+		x[i] = 1 / (1 - q)
+	}
+	series := []chart.Series{{Label: "run", Color: colorRun, Values: p.Ms}}
+	if len(p.UncorrectedMs) == len(x) {
+		series = append(series, chart.Series{Label: "run, uncorrected", Color: colorRun, Dash: true, Values: p.UncorrectedMs})
+	}
+	if len(r.Targets) > 1 {
+		for _, t := range r.Targets {
+			if len(t.PercentilesMs) == len(x) {
+				series = append(series, chart.Series{Label: t.Name, Values: t.PercentilesMs})
+			}
+		}
+	}
+	return []chart.Chart{{ID: "distribution", Title: "Latency by percentile", X: x,
+		XAxis: chart.Axis{Label: "percentile", Log: true, Percentile: true}, YAxis: chart.Axis{Label: "latency (ms)", Log: true},
+		Series: series,
+		Note: fmt.Sprintf("HdrHistogram's percentile plot: x = 1/(1−q), log, up to the percentile the run's %d latencies reach; the maximum is %s ms.",
+			r.Requests, num(r.LatencyMs.Max))}}
+}
+
+// percentileX are the percentiles of latency_ms, as x = 1/(1−q): min, p50,
+// p90, p95, p99, p99.9.
 var percentileX = []float64{1, 2, 10, 20, 100, 1000}
 
 func percentiles(l events.Latency) chart.Values {
@@ -107,9 +138,9 @@ func percentiles(l events.Latency) chart.Values {
 	return chart.Values{l.Min, l.P50, l.P90, l.P95, l.P99, l.P999}
 }
 
-// distributionCharts draws the percentile plot of the run (from the
-// intended and the actual send) and of each target.
-func distributionCharts(r *events.Report) []chart.Chart {
+// summaryDistribution is the percentile plot of a report without
+// latency_percentiles (written before issue 13): six points a line.
+func summaryDistribution(r *events.Report) []chart.Chart {
 	run := percentiles(r.LatencyMs)
 	if run == nil {
 		return nil
@@ -128,7 +159,7 @@ func distributionCharts(r *events.Report) []chart.Chart {
 	return []chart.Chart{{ID: "distribution", Title: "Latency by percentile", X: percentileX,
 		XAxis: chart.Axis{Label: "percentile", Log: true, Percentile: true}, YAxis: chart.Axis{Label: "latency (ms)", Log: true},
 		Series: series,
-		Note: fmt.Sprintf("The percentiles report.json keeps (min, p50, p90, p95, p99, p99.9) on HdrHistogram's axis, x = 1/(1−q); the maximum is %s ms.", num(r.LatencyMs.Max))}}
+		Note: fmt.Sprintf("The percentiles of latency_ms (min, p50, p90, p95, p99, p99.9) on HdrHistogram's axis, x = 1/(1−q); the maximum is %s ms.", num(r.LatencyMs.Max))}}
 }
 
 // sideBySide draws latency percentiles of named things (targets, steps) as

@@ -24,9 +24,9 @@ type section struct {
 }
 
 var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
-	"head":  chart.Head,
-	"div":   chart.Div,
-	"br":    br,
+	"head": chart.Head,
+	"div":  chart.Div,
+	"br":   br,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{{.Title}}</title>

@@ -56,9 +56,18 @@ func synthetic(seconds int) *events.Report {
 			P99: 21 * scale, P999: 48 * scale, Max: 130 * scale}
 	}
 	r.LatencyMs, r.LatencyUncorrectedMs, r.LagMs = lat(1), lat(0.8), events.Latency{P50: 0.1, P99: 0.9, Max: 3}
+	qs := PercentileGrid(r.Requests)
+	dist := func(scale float64) []float64 { // a long tail: 6 ms at p50, 130 ms near the end
+		out := make([]float64, len(qs))
+		for i, q := range qs {
+			out[i] = scale * (0.8 + 5.2*math.Pow(1/(1-q), 0.25))
+		}
+		return out
+	}
+	r.LatencyPercentiles = &events.Percentiles{Q: qs, Ms: dist(1), UncorrectedMs: dist(0.8)}
 	for i, name := range []string{"GET /", "POST /cart", "GET /search?q=a&b=<c>"} {
 		r.Targets = append(r.Targets, events.TargetReport{Name: name, Requests: r.Requests / 3, Success: r.Success / 3,
-			SuccessRatio: r.SuccessRatio, LatencyMs: lat(0.7 + 0.6*float64(i)), StatusCodes: map[string]int64{"200": r.Success / 3},
+			SuccessRatio: r.SuccessRatio, LatencyMs: lat(0.7 + 0.6*float64(i)), PercentilesMs: dist(0.7 + 0.6*float64(i)), StatusCodes: map[string]int64{"200": r.Success / 3},
 			Errors: map[string]int64{}})
 	}
 	for i, id := range []string{"s0", "s1"} {

@@ -38,9 +38,9 @@ type Chart struct {
 	Names []string  `json:"names,omitempty"`
 	// XAxis and YAxis label the axes with their units; Y2Axis, when set,
 	// is a second y axis on the right for the series with Right set.
-	XAxis  Axis  `json:"x_axis"`
-	YAxis  Axis  `json:"y_axis"`
-	Y2Axis *Axis `json:"y2_axis,omitempty"`
+	XAxis  Axis     `json:"x_axis"`
+	YAxis  Axis     `json:"y_axis"`
+	Y2Axis *Axis    `json:"y2_axis,omitempty"`
 	Series []Series `json:"series"`
 	// Note is a line under the chart (what it shows, what it leaves out).
 	Note string `json:"note,omitempty"`

@@ -2,7 +2,8 @@
 // (#barrage-charts) with uPlot into its <div data-chart="ID">. The drawn
 // charts are kept in window.barrageCharts by id (the browser test reads
 // them), what failed in window.barrageChartErrors, and how long drawing
-// took in window.barrageDrawMs.
+// took in window.barrageDrawMs (building them) and when they were painted,
+// in milliseconds from the navigation's start, in window.barrageReadyMs.
 (function () {
   "use strict";
   var palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -26,7 +27,9 @@
     var q = 100 * (1 - 1 / x);
     if (q <= 0) return "0%";
     var d = Math.max(0, Math.ceil(-Math.log10(100 - q + 1e-12)) + 1);
-    return q.toFixed(Math.min(d, 6)).replace(/\.?0+$/, "") + "%";
+    var s = q.toFixed(Math.min(d, 6));
+    if (s.indexOf(".") >= 0) s = s.replace(/\.?0+$/, "");
+    return s + "%";
   }
 
   // tick formats a tick: uPlot passes null for the ticks a log axis leaves
@@ -75,6 +78,7 @@
       data.push(vals);
     });
     return [{ title: c.title, width: width, height: 280, scales: scales, axes: axes, series: series,
+      padding: [12, c.y2_axis ? null : 36, null, null],
       cursor: { drag: { x: true, y: false } }, legend: { live: true } }, data];
   }
 
@@ -101,6 +105,8 @@
       }
     });
     window.barrageDrawMs = performance.now() - t0;
+    // uPlot paints in a microtask; a task after it sees the charts painted.
+    setTimeout(function () { window.barrageReadyMs = performance.now(); }, 0);
     var timer;
     window.addEventListener("resize", function () {
       clearTimeout(timer);
