@@ -66,7 +66,18 @@ func latencyColumn(ts []events.SeriesReport, f func(p *events.SeriesReport) floa
 	})
 }
 
-var secondsAxis = chart.Axis{Label: "seconds since the start"}
+// sampled is column for a figure of the health samples: a second that no
+// shard sampled is a gap.
+func sampled(ts []events.SeriesReport, f func(p *events.SeriesReport) float64) chart.Values {
+	return column(ts, func(p *events.SeriesReport) float64 {
+		if p.Health == nil {
+			return chart.Gap
+		}
+		return f(p)
+	})
+}
+
+var secondsAxis = chart.Axis{Label: "seconds since the start", Whole: true}
 
 func latencyChart(r *events.Report) chart.Chart {
 	ts := r.TimeSeries
@@ -87,8 +98,8 @@ func rateChart(r *events.Report) chart.Chart {
 	return chart.Chart{ID: "rate", Title: "Rate per second", X: elapsed(ts),
 		XAxis: secondsAxis, YAxis: chart.Axis{Label: "requests per second"},
 		Series: []chart.Series{
-			{Label: "planned", Color: colorPlanned, Dash: true, Values: column(ts, func(p *events.SeriesReport) float64 { return p.PlannedRate })},
-			{Label: "sent", Color: colorP90, Values: column(ts, func(p *events.SeriesReport) float64 { return p.SentRate })},
+			{Label: "planned", Color: colorPlanned, Dash: true, Values: sampled(ts, func(p *events.SeriesReport) float64 { return p.PlannedRate })},
+			{Label: "sent", Color: colorP90, Values: sampled(ts, func(p *events.SeriesReport) float64 { return p.SentRate })},
 			{Label: "successful", Color: colorP50, Fill: true, Values: column(ts, func(p *events.SeriesReport) float64 { return float64(p.Success) })},
 			{Label: "errors", Color: colorErrors, Fill: true, Values: column(ts, func(p *events.SeriesReport) float64 { return float64(p.Errors) })},
 			{Label: "dropped", Color: "#9467bd", Values: column(ts, func(p *events.SeriesReport) float64 { return float64(p.Dropped) })},

@@ -54,6 +54,8 @@ type Axis struct {
 	// Percentile labels x = 1/(1−q) as the percentile q ("99.9%"): the
 	// HdrHistogram percentile plot's axis.
 	Percentile bool `json:"percentile,omitempty"`
+	// Whole puts ticks at whole numbers only (seconds, counts).
+	Whole bool `json:"whole,omitempty"`
 }
 
 // Series is one line (or set of points) of a chart.

@@ -42,6 +42,7 @@
     var t = tick(fmt);
     var ax = { label: a.label, scale: scale, size: 60, values: function (u, splits) { return splits.map(t); } };
     if (side) { ax.side = 1; ax.grid = { show: false }; }
+    if (a.whole) ax.incrs = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400];
     return ax;
   }
 
