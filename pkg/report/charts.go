@@ -170,7 +170,7 @@ func summaryDistribution(r *events.Report) []chart.Chart {
 	return []chart.Chart{{ID: "distribution", Title: "Latency by percentile", X: percentileX,
 		XAxis: chart.Axis{Label: "percentile", Log: true, Percentile: true}, YAxis: chart.Axis{Label: "latency (ms)", Log: true},
 		Series: series,
-		Note: fmt.Sprintf("The percentiles of latency_ms (min, p50, p90, p95, p99, p99.9) on HdrHistogram's axis, x = 1/(1−q); the maximum is %s ms.", num(r.LatencyMs.Max))}}
+		Note:   fmt.Sprintf("The percentiles of latency_ms (min, p50, p90, p95, p99, p99.9) on HdrHistogram's axis, x = 1/(1−q); the maximum is %s ms.", num(r.LatencyMs.Max))}}
 }
 
 // sideBySide draws latency percentiles of named things (targets, steps) as
