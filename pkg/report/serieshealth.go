@@ -1,6 +1,10 @@
 package report
 
-import "github.com/barrage-load/barrage/events"
+import (
+	"cmp"
+
+	"github.com/barrage-load/barrage/events"
+)
 
 // addGauges adds one shard's sample of the second to its gauges: in flight,
 // open connections (summed and bounded) and TIME_WAIT (bounded only).
@@ -10,31 +14,29 @@ func (a *healthAcc) addGauges(x *events.HealthSample) {
 	h.Shards++
 	h.Inflight += x.Inflight
 	h.OpenConns += x.OpenConns
-	if first {
-		h.MinInflight, h.MaxInflight = x.Inflight, x.Inflight
-		h.MinOpenConns, h.MaxOpenConns = x.OpenConns, x.OpenConns
-		h.MinTimeWait, h.MaxTimeWait = x.TimeWait, x.TimeWait
-		return
-	}
-	h.MinInflight, h.MaxInflight = min(h.MinInflight, x.Inflight), max(h.MaxInflight, x.Inflight)
-	h.MinOpenConns, h.MaxOpenConns = min(h.MinOpenConns, x.OpenConns), max(h.MaxOpenConns, x.OpenConns)
-	h.MinTimeWait, h.MaxTimeWait = min(h.MinTimeWait, x.TimeWait), max(h.MaxTimeWait, x.TimeWait)
+	bound(&h.MinInflight, &h.MaxInflight, x.Inflight, first)
+	bound(&h.MinOpenConns, &h.MaxOpenConns, x.OpenConns, first)
+	bound(&h.MinTimeWait, &h.MaxTimeWait, x.TimeWait, first)
 }
 
 // addRates adds one shard's sample of the second, covering at least half
 // of it, to the CPU, steal and lag bounds.
 func (a *healthAcc) addRates(x *events.HealthSample) {
 	h := &a.h
+	first := a.rated == 0
 	a.rated++
-	if a.rated == 1 {
-		h.MinCPUPercent, h.MaxCPUPercent = x.CPUPercent, x.CPUPercent
-		h.MinStealPercent, h.MaxStealPercent = x.StealPercent, x.StealPercent
-		h.MinLagP99Ms, h.MaxLagP99Ms = x.LagP99Ms, x.LagP99Ms
+	bound(&h.MinCPUPercent, &h.MaxCPUPercent, x.CPUPercent, first)
+	bound(&h.MinStealPercent, &h.MaxStealPercent, x.StealPercent, first)
+	bound(&h.MinLagP99Ms, &h.MaxLagP99Ms, x.LagP99Ms, first)
+}
+
+// bound widens [*lo, *hi] to hold v; the first value sets both.
+func bound[T cmp.Ordered](lo, hi *T, v T, first bool) {
+	if first {
+		*lo, *hi = v, v
 		return
 	}
-	h.MinCPUPercent, h.MaxCPUPercent = min(h.MinCPUPercent, x.CPUPercent), max(h.MaxCPUPercent, x.CPUPercent)
-	h.MinStealPercent, h.MaxStealPercent = min(h.MinStealPercent, x.StealPercent), max(h.MaxStealPercent, x.StealPercent)
-	h.MinLagP99Ms, h.MaxLagP99Ms = min(h.MinLagP99Ms, x.LagP99Ms), max(h.MaxLagP99Ms, x.LagP99Ms)
+	*lo, *hi = min(*lo, v), max(*hi, v)
 }
 
 // seriesHealth fills the generator's figures of second t into p: planned
