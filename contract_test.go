@@ -89,6 +89,8 @@ func TestReportFieldsMatchContract(t *testing.T) {
 	nested("thresholds", reflect.TypeFor[events.ThresholdResult]())
 	object(t, block, `(?m)^find_max\s+\{([^}]*)\}`, reflect.TypeFor[events.FindMaxReport]())
 	object(t, block, `(?m)^\s+slo: \{([^}]*)\}`, reflect.TypeFor[events.SLOReport]())
+	object(t, block, `(?m)^\s+health: \{([^}]*)\}`, reflect.TypeFor[events.SeriesHealth]())
+	object(t, block, `(?m)^latency_percentiles \{([^}]*)\}`, reflect.TypeFor[events.Percentiles]())
 }
 
 // object checks that the {…} list that re matches in block names the JSON

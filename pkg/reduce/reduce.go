@@ -82,7 +82,8 @@ func Replace(ctx context.Context, st store.Store, run string, r *events.Report) 
 	return putReport(ctx, st, run, r, false)
 }
 
-// putReport writes report.json (once, with once) and then report.txt and report.md.
+// putReport writes report.json (once, with once) and then report.txt,
+// report.md and report.html.
 func putReport(ctx context.Context, st store.Store, run string, r *events.Report, once bool) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -99,12 +100,17 @@ func putReport(ctx context.Context, st store.Store, run string, r *events.Report
 		return fmt.Errorf("store report of run %s: %w", run, err)
 	}
 	for name, render := range map[string]func(*bytes.Buffer, *events.Report) error{
-		"report.txt": func(b *bytes.Buffer, r *events.Report) error { return report.Text(b, r) },
-		"report.md":  func(b *bytes.Buffer, r *events.Report) error { return report.Markdown(b, r) },
+		"report.txt":  func(b *bytes.Buffer, r *events.Report) error { return report.Text(b, r) },
+		"report.md":   func(b *bytes.Buffer, r *events.Report) error { return report.Markdown(b, r) },
+		"report.html": func(b *bytes.Buffer, r *events.Report) error { return report.HTML(b, r) },
 	} {
 		var buf bytes.Buffer
 		if err := render(&buf, r); err == nil {
-			st.Put(ctx, store.ReportFile(run, name), buf.Bytes(), store.PutOptions{})
+			var opts store.PutOptions
+			if name == "report.html" { // opened in a browser straight from S3
+				opts.ContentType = "text/html; charset=utf-8"
+			}
+			st.Put(ctx, store.ReportFile(run, name), buf.Bytes(), opts)
 		}
 	}
 	return nil
