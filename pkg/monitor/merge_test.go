@@ -87,3 +87,38 @@ func TestSeriesCap(t *testing.T) {
 		t.Errorf("the last series kept: %+v; want a point at 0 and at 1 s", last)
 	}
 }
+
+// TestScrapes: the shard of stripe 0 of each window scrapes, over its
+// window, and the last window to the run's end.
+func TestScrapes(t *testing.T) {
+	spec := &events.RunSpec{Monitor: []events.Monitor{{URL: "http://kc/metrics", Series: []string{"x"}}}}
+	start := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	msg := func(index int, from, to time.Duration) *events.ShardMessage {
+		return &events.ShardMessage{StartAt: start, Duration: events.Duration(20 * time.Minute),
+			ShardWindow: events.ShardWindow{Index: index, Count: 4, WindowFrom: events.Duration(from), WindowTo: events.Duration(to)}}
+	}
+	tests := []struct {
+		name    string
+		spec    *events.RunSpec
+		m       *events.ShardMessage
+		scrapes bool
+		withEnd bool
+	}{
+		{"stripe 0, first window", spec, msg(0, 0, 10*time.Minute), true, false},
+		{"stripe 0, last window", spec, msg(0, 10*time.Minute, 20*time.Minute), true, true},
+		{"stripe 1", spec, msg(1, 0, 10*time.Minute), false, false},
+		{"no monitor section", &events.RunSpec{}, msg(0, 0, 10*time.Minute), false, false},
+	}
+	for _, tt := range tests {
+		if got := Scrapes(tt.spec, tt.m); got != tt.scrapes {
+			t.Errorf("%s: Scrapes %v; want %v", tt.name, got, tt.scrapes)
+		}
+		if !tt.scrapes {
+			continue
+		}
+		cfg := ConfigFor(tt.spec, tt.m)
+		if !cfg.RunStart.Equal(start) || cfg.From != tt.m.WindowFrom.D() || cfg.To != tt.m.WindowTo.D() || cfg.WithEnd != tt.withEnd {
+			t.Errorf("%s: config %+v; want the window [%s, %s) from the run's start, with its end %v", tt.name, cfg, tt.m.WindowFrom, tt.m.WindowTo, tt.withEnd)
+		}
+	}
+}

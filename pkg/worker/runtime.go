@@ -275,8 +275,13 @@ func (r *Runtime) run(ctx context.Context, m events.ShardMessage, spec events.Ru
 	if err != nil {
 		return nil, startError(err, cfg.Redact)
 	}
+	stopMonitor, err := startMonitor(sched, &spec, &m, cfg.Guard)
+	if err != nil {
+		return nil, startError(err, cfg.Redact)
+	}
 	measured, err := e.Run(sched, abort)
 	prog.stop()
+	scraped := stopMonitor()
 	var res *events.ShardResult
 	if err != nil {
 		// The window never started (stopped before it): an empty result
@@ -289,6 +294,7 @@ func (r *Runtime) run(ctx context.Context, m events.ShardMessage, spec events.Ru
 	if res.Status == events.StatusTruncated {
 		res.StopReason = stopReason(sched)
 	}
+	res.Monitor = scraped
 	return res, nil
 }
 
