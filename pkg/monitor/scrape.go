@@ -48,7 +48,7 @@ type Config struct {
 // Scraper scrapes a Config's endpoints in the background, from Start to
 // Stop.
 type Scraper struct {
-	cancel context.CancelFunc
+	stop   chan struct{} // closed by Stop: no scrape begins after it
 	wg     sync.WaitGroup
 	done   chan struct{}
 	eps    []*endpoint
@@ -56,9 +56,9 @@ type Scraper struct {
 }
 
 // Start starts scraping cfg's endpoints, each on a goroutine of its own,
-// until ctx ends, the last second is scraped, or Stop. An error is a
-// series pattern that does not compile (events.RunSpec.Validate refuses
-// it before).
+// until the last second is scraped, Stop, or ctx ends (which cuts a scrape
+// in progress short). An error is a series pattern that does not compile
+// (events.RunSpec.Validate refuses it before).
 func Start(ctx context.Context, cfg Config) (*Scraper, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
@@ -66,7 +66,7 @@ func Start(ctx context.Context, cfg Config) (*Scraper, error) {
 	if cfg.Dialer == nil {
 		cfg.Dialer = &hostguard.Dialer{}
 	}
-	s := &Scraper{client: client(cfg), done: make(chan struct{})}
+	s := &Scraper{client: client(cfg), stop: make(chan struct{}), done: make(chan struct{})}
 	for i, m := range cfg.Endpoints {
 		re, err := m.Matcher()
 		if err != nil {
@@ -74,7 +74,6 @@ func Start(ctx context.Context, cfg Config) (*Scraper, error) {
 		}
 		s.eps = append(s.eps, newEndpoint(m.URL, re))
 	}
-	ctx, s.cancel = context.WithCancel(ctx)
 	for _, e := range s.eps {
 		s.wg.Go(func() { s.loop(ctx, cfg, e) })
 	}
@@ -87,10 +86,10 @@ func Start(ctx context.Context, cfg Config) (*Scraper, error) {
 func (s *Scraper) Done() <-chan struct{} { return s.done }
 
 // Stop ends the scraping and returns what was scraped, one entry per
-// endpoint in the Config's order. A scrape cut short by Stop is not
-// counted.
+// endpoint in the Config's order. No scrape begins after it; one in
+// progress is finished (within Timeout) and counted.
 func (s *Scraper) Stop() []events.MonitorReport {
-	s.cancel()
+	close(s.stop)
 	s.wg.Wait()
 	s.client.CloseIdleConnections()
 	out := make([]events.MonitorReport, len(s.eps))
@@ -122,12 +121,19 @@ func (s *Scraper) loop(ctx context.Context, cfg Config, e *endpoint) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.stop:
+			return
 		case <-t.C:
+		}
+		select {
+		case <-s.stop: // stopped as the timer fired: Stop wins
+			return
+		default:
 		}
 		at := time.Since(cfg.RunStart)
 		samples, err := s.scrape(ctx, cfg.Timeout, e)
 		if ctx.Err() != nil {
-			return // stopped mid-scrape: not counted
+			return // cut short (the run was aborted or interrupted): not counted
 		}
 		e.record(at, samples, err)
 	}
