@@ -99,6 +99,10 @@ func TestMonitor(t *testing.T) {
 			t.Errorf("shard %s: %v, %d endpoints scraped; want %d", shard, err, len(res.Monitor), want)
 		}
 	}
+	// report.html charts the server's metrics beside the load.
+	if html, err := os.ReadFile(filepath.Join(dir, "out", "runs", rep.RunID, "report.html")); err != nil || !strings.Contains(string(html), "agroal_active_count") {
+		t.Errorf("report.html: %v; want it to chart agroal_active_count", err)
+	}
 	if !rep.Passed || rep.Requests == 0 {
 		t.Errorf("passed %v with %d requests; want a passing run", rep.Passed, rep.Requests)
 	}
