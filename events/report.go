@@ -267,6 +267,9 @@ type MonitorReport struct {
 	Scrapes   int64  `json:"scrapes"`
 	Failures  int64  `json:"failures"`
 	LastError string `json:"last_error,omitempty"`
+	// SeriesDropped counts the matching series not kept, beyond
+	// MaxMonitorSeries; the report warns when it is not 0.
+	SeriesDropped int `json:"series_dropped,omitempty"`
 	// Series are the series kept, in the order of their first scrape.
 	Series []MonitorSeries `json:"series"`
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/monitor"
 	"github.com/barrage-load/barrage/pkg/report"
 	"github.com/barrage-load/barrage/pkg/store"
 )
@@ -63,6 +64,9 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 	if err != nil {
 		return nil, fmt.Errorf("reduce run %s: %w", run, err)
 	}
+	var warnings []string
+	r.Monitor, warnings = monitor.Merge(spec.Monitor, in.Results) // the scraping shards' windows, joined
+	r.Warnings = append(r.Warnings, warnings...)
 	err = putReport(ctx, st, run, r, true)
 	if errors.Is(err, store.ErrExists) {
 		return Stored(ctx, st, run) // another reducer was first: its report stands
