@@ -89,6 +89,8 @@ func TestReportFieldsMatchContract(t *testing.T) {
 	nested("thresholds", reflect.TypeFor[events.ThresholdResult]())
 	object(t, block, `(?m)^find_max\s+\{([^}]*)\}`, reflect.TypeFor[events.FindMaxReport]())
 	object(t, block, `(?m)^\s+slo: \{([^}]*)\}`, reflect.TypeFor[events.SLOReport]())
+	object(t, block, `(?m)^\s+health: \{([^}]*)\}`, reflect.TypeFor[events.SeriesHealth]())
+	object(t, block, `(?m)^latency_percentiles \{([^}]*)\}`, reflect.TypeFor[events.Percentiles]())
 }
 
 // object checks that the {…} list that re matches in block names the JSON
@@ -117,7 +119,7 @@ func fieldNames(list string) []string {
 }
 
 // TestSpecFieldsMatchContract pins the spec parts CONTRACT.md documents
-// (load shapes and thresholds) to events' JSON names.
+// (load shapes, thresholds, monitor) to events' JSON names.
 func TestSpecFieldsMatchContract(t *testing.T) {
 	block := section(t, "## Spec: load shapes and thresholds")
 	types := map[string]reflect.Type{
@@ -127,6 +129,7 @@ func TestSpecFieldsMatchContract(t *testing.T) {
 		"slo":        reflect.TypeFor[events.SLO](),
 		"thresholds": reflect.TypeFor[events.Threshold](),
 		"abort":      reflect.TypeFor[events.ThresholdAbort](),
+		"monitor":    reflect.TypeFor[events.Monitor](),
 	}
 	line := regexp.MustCompile(`(?m)^([a-z_]+)\s+\[?\{([^}]*)\}`)
 	seen := map[string]bool{}

@@ -25,8 +25,9 @@
 //     merges and judges them, and describes their whole path.
 //   - ShardResult (shards/{shard}/result.json): what one worker measured for
 //     its shard (counters, encoded histograms, a per-second series, the
-//     generator's health), written once by the worker (pkg/worker maps the
-//     engine's result to it); the reducer reads it.
+//     generator's health, and for one shard per window the spec's monitor
+//     endpoints scraped, pkg/monitor), written once by the worker
+//     (pkg/worker maps the engine's result to it); the reducer reads it.
 //   - Report (report.json): the merged result of a run, written by the
 //     reducer; the API, the command and people read it. Its field names are
 //     part of the public contract (CONTRACT.md).

@@ -68,6 +68,10 @@ type Report struct {
 	// StartSkewMs summarises how late the reporting shards began their
 	// windows (p50, p99, max; the other fields are zero).
 	StartSkewMs Latency `json:"start_skew_ms"`
+	// LatencyPercentiles (added, issue 13) is the run's latency at many
+	// percentiles, the HdrHistogram percentile plot's data; absent
+	// without a latency.
+	LatencyPercentiles *Percentiles `json:"latency_percentiles,omitempty"`
 	// TimeSeries has one point per second of the run.
 	TimeSeries []SeriesReport `json:"time_series"`
 	// Health summarises the generator over all shards.
@@ -106,20 +110,35 @@ type Latency struct {
 	Max  float64 `json:"max"`
 }
 
+// Percentiles is a latency distribution, from the HdrHistogram, at the
+// quantiles Q: q = 1 − 10^(−k/10) for k = 0, 1, … while 1/(1−q) is at most
+// the number of latencies (q = 0 is the minimum; 10 points a decade of
+// HdrHistogram's x axis 1/(1−q)), in milliseconds.
+type Percentiles struct {
+	Q []float64 `json:"q"`
+	// Ms is the latency from the intended send at each q; UncorrectedMs
+	// from the actual send.
+	Ms            []float64 `json:"ms"`
+	UncorrectedMs []float64 `json:"uncorrected_ms"`
+}
+
 // TargetReport is one target's share of the run.
 type TargetReport struct {
 	Name string `json:"name"`
 	// Kind and Group as in TargetResult: a scenario's iterations
 	// ("iteration") and steps ("step"), and the scenario they belong to.
-	Kind         string           `json:"kind,omitempty"`
-	Group        string           `json:"group,omitempty"`
-	Requests     int64            `json:"requests"`
-	Success      int64            `json:"success"`
-	SuccessRatio float64          `json:"success_ratio"`
-	Dropped      int64            `json:"dropped"`
-	LatencyMs    Latency          `json:"latency_ms"`
-	StatusCodes  map[string]int64 `json:"status_codes"`
-	Errors       map[string]int64 `json:"errors"`
+	Kind         string  `json:"kind,omitempty"`
+	Group        string  `json:"group,omitempty"`
+	Requests     int64   `json:"requests"`
+	Success      int64   `json:"success"`
+	SuccessRatio float64 `json:"success_ratio"`
+	Dropped      int64   `json:"dropped"`
+	LatencyMs    Latency `json:"latency_ms"`
+	// PercentilesMs (added, issue 13) is the target's latency at the run's
+	// LatencyPercentiles.Q.
+	PercentilesMs []float64        `json:"percentiles_ms,omitempty"`
+	StatusCodes   map[string]int64 `json:"status_codes"`
+	Errors        map[string]int64 `json:"errors"`
 	// ErrorDetails and ErrorMessages say what the target's errors were, as
 	// the run's do (Report.ErrorDetails, Report.ErrorMessages): a scenario's
 	// iterations name the step that failed ("unexpected_status STEP:
@@ -158,7 +177,51 @@ type SeriesReport struct {
 	Errors   int64   `json:"errors"`
 	Dropped  int64   `json:"dropped"`
 	P50Ms    float64 `json:"p50_ms"`
-	P99Ms    float64 `json:"p99_ms"`
+	// P90Ms, P99Ms and MaxMs (added, issue 13) are the second's other
+	// latency figures, from the intended send, like P50Ms. (The shards'
+	// per-second series carry no uncorrected latency and no error classes,
+	// so neither is broken down per second.)
+	P90Ms float64 `json:"p90_ms,omitempty"`
+	P99Ms float64 `json:"p99_ms"`
+	MaxMs float64 `json:"max_ms,omitempty"`
+	// PlannedRate (added, issue 13) is the arrivals due in the second per
+	// second, over the shards that reported (their health samples); SentRate
+	// the requests they sent in it, by send time (Requests counts them by
+	// completion).
+	PlannedRate float64 `json:"planned_rate,omitempty"`
+	SentRate    float64 `json:"sent_rate,omitempty"`
+	// Health (added, issue 13) is the generator over the second, merged over
+	// the shards that sampled it; absent when none did.
+	Health *SeriesHealth `json:"health,omitempty"`
+}
+
+// SeriesHealth is one second of the generator's health over its shards:
+// the least and the most of each shard's sample, and the totals of in
+// flight and open connections. A sample covering less than half a second
+// (a shard's last) counts for the gauges, not for CPU, steal and lag.
+type SeriesHealth struct {
+	// Shards is how many shards sampled the second.
+	Shards int `json:"shards"`
+	// MinCPUPercent and MaxCPUPercent bound the shards' CPU use (percent
+	// of the CPUs each may use); the steal and lag figures likewise.
+	MinCPUPercent   float64 `json:"min_cpu_pct"`
+	MaxCPUPercent   float64 `json:"max_cpu_pct"`
+	MinStealPercent float64 `json:"min_steal_pct"`
+	MaxStealPercent float64 `json:"max_steal_pct"`
+	MinLagP99Ms     float64 `json:"min_lag_p99_ms"`
+	MaxLagP99Ms     float64 `json:"max_lag_p99_ms"`
+	// Inflight and OpenConns add up the shards' samples; the Min and Max
+	// fields bound one shard's.
+	Inflight     int64 `json:"inflight"`
+	MinInflight  int64 `json:"min_inflight"`
+	MaxInflight  int64 `json:"max_inflight"`
+	OpenConns    int64 `json:"open_conns"`
+	MinOpenConns int64 `json:"min_open_conns"`
+	MaxOpenConns int64 `json:"max_open_conns"`
+	// MinTimeWait and MaxTimeWait bound the shards' TIME_WAIT counts (not
+	// added up: shards on one host count the same sockets).
+	MinTimeWait int `json:"min_time_wait"`
+	MaxTimeWait int `json:"max_time_wait"`
 }
 
 // HealthSummary is the worst of a generator's health samples.
@@ -204,6 +267,9 @@ type MonitorReport struct {
 	Scrapes   int64  `json:"scrapes"`
 	Failures  int64  `json:"failures"`
 	LastError string `json:"last_error,omitempty"`
+	// SeriesDropped counts the matching series not kept, beyond
+	// MaxMonitorSeries; the report warns when it is not 0.
+	SeriesDropped int `json:"series_dropped,omitempty"`
 	// Series are the series kept, in the order of their first scrape.
 	Series []MonitorSeries `json:"series"`
 }

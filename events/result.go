@@ -74,6 +74,11 @@ type ShardResult struct {
 	Series []SeriesPoint `json:"series"`
 	// Health is how the generator itself fared, sampled every second.
 	Health Health `json:"health"`
+	// Monitor is what the shard scraped of the spec's monitor endpoints
+	// during its window, one entry per endpoint, its points at seconds
+	// from the run's start. Only one shard per window scrapes (the one of
+	// stripe index 0, pkg/monitor); the reducer joins the windows.
+	Monitor []MonitorReport `json:"monitor,omitempty"`
 }
 
 // Counts are request counters. HTTP statuses go to StatusCodes, transport

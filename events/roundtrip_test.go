@@ -115,7 +115,7 @@ func stagedUnset(more map[string]string) map[string]string {
 	for _, f := range []string{"RunSpec.Workers", "RunSpec.KeepAlive", "RunSpec.HTTP2", "RunSpec.H2C",
 		"RunSpec.Insecure", "RunSpec.Timeout", "RunSpec.MaxInflight", "RunSpec.Connections", "Target.Name",
 		"Target.Method", "Target.Headers", "Target.Body", "Target.BodyFile", "Target.Weight", "Load.Rate",
-		"Load.From", "Load.To", "RunSpec.Scenarios", "RunSpec.LateLimit"} {
+		"Load.From", "Load.To", "RunSpec.Scenarios", "RunSpec.LateLimit", "RunSpec.Monitor"} {
 		more[f] = "in runspec.json"
 	}
 	return more

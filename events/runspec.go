@@ -98,6 +98,10 @@ type RunSpec struct {
 	// anything is sent, and again at dial time. On AWS it narrows the
 	// deployment's allow-list and never widens it.
 	AllowHosts []string `json:"allow_hosts,omitempty" yaml:"allow_hosts"`
+	// Monitor names Prometheus endpoints of the server under test and the
+	// series to keep of each: they are scraped every second during the run
+	// and reported beside the load (Report.Monitor).
+	Monitor []Monitor `json:"monitor,omitempty" yaml:"monitor"`
 	// SubmittedBy is who started the run: on AWS, the API sets it from the
 	// caller's IAM identity (a user or role ARN) and replaces whatever a
 	// request says; a schedule's runs say the schedule. Not read from spec

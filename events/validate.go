@@ -60,6 +60,7 @@ func (s *RunSpec) ValidateWith(deep ScenarioChecker) error {
 		p.add("duration", "%s does not match the %s load's total of %s (leave duration out: the load sets it)", d, s.Load.Shape, l)
 	}
 	s.validateThresholds(&p)
+	s.validateMonitor(&p)
 	if d := s.Timeout.D(); d < 0 || d > MaxTimeout {
 		p.add("timeout", "%s is out of range (0 < timeout ≤ %s)", d, MaxTimeout)
 	}

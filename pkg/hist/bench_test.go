@@ -1,6 +1,10 @@
 package hist
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+	"time"
+)
 
 // BenchmarkRecord is the hot path: it must report 0 allocs/op.
 func BenchmarkRecord(b *testing.B) {
@@ -57,4 +61,23 @@ func BenchmarkQuantile(b *testing.B) {
 	for b.Loop() {
 		_ = h.Quantile(0.99)
 	}
+}
+
+// BenchmarkLogInterval writes one second of 100,000 samples to an interval
+// log, as the reducer does once per second of a run (report.hlog).
+func BenchmarkLogInterval(b *testing.B) {
+	h := record(latencies(100_000, 6)...)
+	var buf bytes.Buffer
+	w, err := NewLogWriter(&buf, time.Unix(0, 0), time.Unix(0, 0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := w.Interval(time.Unix(1, 0), time.Second, h); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes")
 }

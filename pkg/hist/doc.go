@@ -74,6 +74,13 @@
 // *Histogram field in a JSON document is a string, and a []byte holding the
 // binary form (events.Histogram) encodes to the same string.
 //
+// # Interval logs
+//
+// LogWriter writes HdrHistogram's interval log (the .hlog of jHiccup and
+// HistogramLogProcessor) through hdrhistogram-go's log writer; each
+// interval's histogram is the V2 compressed encoding above, base64, values
+// in microseconds.
+//
 // # Decoding untrusted input
 //
 // Decode never panics and rejects, with an error wrapping ErrCorrupt, any

@@ -22,9 +22,9 @@ import (
 
 // CheckHosts reports every host of s that g refuses, each problem an
 // *events.FieldError naming the field and the host: s's allow_hosts
-// patterns, each target's URL, each flow's issuer, and each scenario
-// step's URL with its vars filled in. Where g has an allow-list, a step
-// whose scheme or host is decided by a value only known at run time (a
+// patterns, each target's URL, each monitor endpoint's URL, each flow's
+// issuer, and each scenario step's URL with its vars filled in. Where g
+// has an allow-list, a step whose scheme or host is decided by a value only known at run time (a
 // secret, a dataset column, an extracted value, a built-in variable) is
 // refused: its host could be anything. What the issuers' discovery returns is checked by
 // CheckDiscovery, and again by Prepare in the worker; a login form's
@@ -65,13 +65,18 @@ type specHost struct {
 	err         error        // the host cannot be known before the run
 }
 
-// hostsOf lists the hosts of s's targets, flow issuers and scenario
-// steps. URLs Validate refuses are left out.
+// hostsOf lists the hosts of s's targets, monitor endpoints, flow issuers
+// and scenario steps. URLs Validate refuses are left out.
 func hostsOf(s *events.RunSpec) []specHost {
 	var out []specHost
 	for i, t := range s.Targets {
 		if u, err := url.Parse(t.URL); err == nil && u.Host != "" {
 			out = append(out, specHost{field: fmt.Sprintf("targets[%d].url", i), host: u.Hostname()})
+		}
+	}
+	for i, m := range s.Monitor {
+		if u, err := url.Parse(m.URL); err == nil && u.Host != "" {
+			out = append(out, specHost{field: fmt.Sprintf("monitor[%d].url", i), host: u.Hostname()})
 		}
 	}
 	for i, sc := range s.Scenarios {

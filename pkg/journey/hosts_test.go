@@ -60,3 +60,32 @@ func TestCheckHostsSteps(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckHostsMonitor: a monitor endpoint's host is checked like a
+// target's, against the allow-list and the addresses never contacted.
+func TestCheckHostsMonitor(t *testing.T) {
+	list := hostguard.Guard{Allow: [][]string{{"*.example.com"}}}
+	tests := []struct {
+		name, url string
+		g         hostguard.Guard
+		want      string // "" passes
+	}{
+		{"on the list", "http://kc.example.com:9000/metrics", list, ""},
+		{"not on the list", "http://kc.example.net:9000/metrics", list, `monitor[1].url: host "kc.example.net" is not on the allow-list`},
+		{"no list", "http://kc.example.net:9000/metrics", hostguard.Guard{}, ""},
+		{"metadata, no list", "http://169.254.169.254/metrics", hostguard.Guard{}, "monitor[1].url: host \"169.254.169.254\" is an instance-metadata address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &events.RunSpec{Targets: []events.Target{{URL: "https://api.example.com/"}},
+				Monitor: []events.Monitor{{URL: "http://kc.example.com:9000/metrics", Series: []string{"x"}}, {URL: tt.url, Series: []string{"x"}}}}
+			err := CheckHosts(s, tt.g)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("%s: %v; want it allowed", tt.url, err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("%s: %v; want …%s…", tt.url, err, tt.want)
+			}
+		})
+	}
+}

@@ -2,7 +2,9 @@
 // once: it reads the plan and every stored result, lists shards that never
 // reported as lost (or missed, when their only delivery came too late), and
 // writes report.json with a conditional create, so a reducer run twice, or
-// two reducers at once, leave one report.
+// two reducers at once, leave one report. The reducer that wrote it then
+// writes the renderings and report.hlog, the HdrHistogram interval log
+// (hlog.go).
 package reduce
 
 import (
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/monitor"
 	"github.com/barrage-load/barrage/pkg/report"
 	"github.com/barrage-load/barrage/pkg/store"
 )
@@ -55,15 +58,23 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 	if in.Results, err = fetchResults(ctx, st, keys); err != nil {
 		return nil, err
 	}
+	hl := &hlog{run: run}
+	in.Second = hl.second
 	r, err := report.Build(in)
 	if err != nil {
 		return nil, fmt.Errorf("reduce run %s: %w", run, err)
 	}
+	var warnings []string
+	r.Monitor, warnings = monitor.Merge(spec.Monitor, in.Results) // the scraping shards' windows, joined
+	r.Warnings = append(r.Warnings, warnings...)
 	err = putReport(ctx, st, run, r, true)
 	if errors.Is(err, store.ErrExists) {
 		return Stored(ctx, st, run) // another reducer was first: its report stands
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := hl.put(ctx, st, r); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -75,7 +86,8 @@ func Replace(ctx context.Context, st store.Store, run string, r *events.Report) 
 	return putReport(ctx, st, run, r, false)
 }
 
-// putReport writes report.json (once, with once) and then report.txt and report.md.
+// putReport writes report.json (once, with once) and then report.txt,
+// report.md and report.html.
 func putReport(ctx context.Context, st store.Store, run string, r *events.Report, once bool) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -92,12 +104,17 @@ func putReport(ctx context.Context, st store.Store, run string, r *events.Report
 		return fmt.Errorf("store report of run %s: %w", run, err)
 	}
 	for name, render := range map[string]func(*bytes.Buffer, *events.Report) error{
-		"report.txt": func(b *bytes.Buffer, r *events.Report) error { return report.Text(b, r) },
-		"report.md":  func(b *bytes.Buffer, r *events.Report) error { return report.Markdown(b, r) },
+		"report.txt":  func(b *bytes.Buffer, r *events.Report) error { return report.Text(b, r) },
+		"report.md":   func(b *bytes.Buffer, r *events.Report) error { return report.Markdown(b, r) },
+		"report.html": func(b *bytes.Buffer, r *events.Report) error { return report.HTML(b, r) },
 	} {
 		var buf bytes.Buffer
 		if err := render(&buf, r); err == nil {
-			st.Put(ctx, store.ReportFile(run, name), buf.Bytes(), store.PutOptions{})
+			var opts store.PutOptions
+			if name == "report.html" { // opened in a browser straight from S3
+				opts.ContentType = "text/html; charset=utf-8"
+			}
+			st.Put(ctx, store.ReportFile(run, name), buf.Bytes(), opts)
 		}
 	}
 	return nil

@@ -60,7 +60,7 @@ func TestReduceLostAndMissed(t *testing.T) {
 	if r.Requests != 1 || r.Coverage < 0.33 || r.Coverage > 0.34 || r.Name != "n" {
 		t.Errorf("requests %d, coverage %v, name %q; want 1, 1/3, n", r.Requests, r.Coverage, r.Name)
 	}
-	for _, name := range []string{"report.json", "report.txt", "report.md"} {
+	for _, name := range []string{"report.json", "report.txt", "report.md", "report.html"} {
 		if ok, _ := st.Exists(context.Background(), store.ReportFile(run, name)); !ok {
 			t.Errorf("%s not written", name)
 		}

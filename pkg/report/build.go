@@ -40,6 +40,10 @@ type Input struct {
 	// ExpectFailures is the spec's expect_failures: a run in which nothing
 	// succeeded still passes (verdict.go).
 	ExpectFailures bool
+	// Second, if set, is called for each point of the time series in turn
+	// with its latencies merged over the shards (the reducer writes
+	// report.hlog with it); lat is reused once Second returns.
+	Second func(p events.SeriesReport, lat *hist.Histogram)
 }
 
 // Build merges the results into a report.
@@ -60,6 +64,7 @@ func Build(in Input) (*events.Report, error) {
 		}
 	}
 	m := newMerger()
+	m.second = in.Second
 	var plannedSum, coveredSum float64
 	var reported int
 	for _, p := range planned {
@@ -116,6 +121,7 @@ type merger struct {
 	series        map[int64]*seriesAcc
 	health        map[int64]*healthAcc
 	errs          errorAcc
+	second        func(events.SeriesReport, *hist.Histogram)
 }
 
 type targetAcc struct {
@@ -244,11 +250,18 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 	r.Errors = addMap(r.Errors, c.Errors)
 	r.ErrorDetails, r.ErrorMessages = m.errs.detailCounts(), m.errs.messages()
 	r.LatencyMs, r.LatencyUncorrectedMs, r.LagMs = Summarize(m.lat), Summarize(m.unc), Summarize(m.lag)
+	qs := PercentileGrid(m.lat.Count())
+	if len(qs) > 0 {
+		r.LatencyPercentiles = &events.Percentiles{Q: qs, Ms: At(m.lat, qs), UncorrectedMs: At(m.unc, qs)}
+	}
 	for _, t := range m.targets {
 		tr := events.TargetReport{Name: t.name, Kind: t.kind, Group: t.group, Requests: t.counts.Requests, Success: t.counts.Success,
 			SuccessRatio: ratio(t.counts.Success, t.counts.Requests), Dropped: t.counts.Dropped,
 			LatencyMs: Summarize(t.lat), StatusCodes: addMap(map[string]int64{}, t.counts.StatusCodes),
 			Errors: addMap(map[string]int64{}, t.counts.Errors), ErrorDetails: t.errs.detailCounts(), ErrorMessages: t.errs.messages()}
+		if len(qs) > 0 && t.lat.Count() > 0 {
+			tr.PercentilesMs = At(t.lat, qs)
+		}
 		r.Targets = append(r.Targets, tr)
 	}
 	ts := make([]int64, 0, len(m.series))
@@ -266,9 +279,17 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 				return fmt.Errorf("second %d: %w", t, err)
 			}
 		}
-		r.TimeSeries = append(r.TimeSeries, events.SeriesReport{T: t, ElapsedS: t - m.start.Unix(),
+		p := events.SeriesReport{T: t, ElapsedS: t - m.start.Unix(),
 			Requests: a.p.Requests, Success: a.p.Success, Errors: a.p.Errors, Dropped: a.p.Dropped,
-			P50Ms: ms(lat.Quantile(0.5)), P99Ms: ms(lat.Quantile(0.99))})
+			P50Ms: ms(lat.Quantile(0.5)), P90Ms: ms(lat.Quantile(0.9)), P99Ms: ms(lat.Quantile(0.99))}
+		if lat.Count() > 0 {
+			p.MaxMs = ms(lat.Max())
+		}
+		m.seriesHealth(&p, t)
+		r.TimeSeries = append(r.TimeSeries, p)
+		if m.second != nil {
+			m.second(p, lat)
+		}
 		if s := stepOf(steps, t-m.start.Unix()); s != nil {
 			if err := s.addSecond(&a.p, lat); err != nil {
 				return fmt.Errorf("step %d, second %d: %w", s.step.Index, t, err)
@@ -301,6 +322,26 @@ func Summarize(h *hist.Histogram) events.Latency {
 	return events.Latency{Min: ms(h.Min()), Mean: ms(h.Mean()), P50: ms(h.Quantile(0.5)),
 		P90: ms(h.Quantile(0.9)), P95: ms(h.Quantile(0.95)), P99: ms(h.Quantile(0.99)),
 		P999: ms(h.Quantile(0.999)), Max: ms(h.Max())}
+}
+
+// PercentileGrid returns the quantiles of a percentile distribution of n
+// latencies: q = 1 − 10^(−k/10) for k = 0, 1, … while 1/(1−q) ≤ n, at most
+// up to 99.9999% (k = 60); none for no latency.
+func PercentileGrid(n int64) []float64 {
+	var qs []float64
+	for k := 0; k <= 60 && math.Pow(10, float64(k)/10) <= float64(n); k++ {
+		qs = append(qs, 1-math.Pow(10, -float64(k)/10))
+	}
+	return qs
+}
+
+// At returns h's values at the quantiles qs, in milliseconds.
+func At(h *hist.Histogram, qs []float64) []float64 {
+	out := make([]float64, len(qs))
+	for i, q := range qs {
+		out[i] = ms(h.Quantile(q))
+	}
+	return out
 }
 
 // lateLimit is the late limit of the shards that ran (that have health

@@ -3,7 +3,9 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +82,9 @@ func TestMergeExact(t *testing.T) {
 		if r.LatencyMs != want || r.Targets[0].LatencyMs != want {
 			t.Errorf("seed %d: merged latency %+v, target %+v; one histogram %+v", seed, r.LatencyMs, r.Targets[0].LatencyMs, want)
 		}
+		if p := r.LatencyPercentiles; p == nil || !slices.Equal(p.Ms, At(one, p.Q)) || !slices.Equal(p.Q, PercentileGrid(one.Count())) {
+			t.Errorf("seed %d: percentiles %+v; want one histogram's at %v", seed, p, PercentileGrid(one.Count()))
+		}
 		if r.Requests != one.Count() {
 			t.Errorf("seed %d: %d requests; want %d", seed, r.Requests, one.Count())
 		}
@@ -90,6 +95,9 @@ func TestMergeExact(t *testing.T) {
 			p := r.TimeSeries[i]
 			if p.P50Ms != ms(h.Quantile(0.5)) || p.P99Ms != ms(h.Quantile(0.99)) || p.Requests != h.Count() || p.ElapsedS != int64(i) {
 				t.Errorf("seed %d second %d: %+v; want p50 %v p99 %v n %d", seed, i, p, ms(h.Quantile(0.5)), ms(h.Quantile(0.99)), h.Count())
+			}
+			if p.P90Ms != ms(h.Quantile(0.9)) || p.MaxMs != ms(h.Max()) {
+				t.Errorf("seed %d second %d: p90 %v max %v; want %v %v", seed, i, p.P90Ms, p.MaxMs, ms(h.Quantile(0.9)), ms(h.Max()))
 			}
 		}
 		if r.Coverage != 1 || r.TargetRate != 160 {
@@ -317,6 +325,27 @@ func TestLateLimitReported(t *testing.T) {
 		Text(&b, r)
 		if !strings.Contains(b.String(), tt.text) {
 			t.Errorf("%s: text report lacks %q:\n%s", tt.name, tt.text, b.String())
+		}
+	}
+}
+
+// TestPercentileGrid: ten quantiles a decade of 1/(1−q), as far as the
+// number of latencies reaches, and none without latencies.
+func TestPercentileGrid(t *testing.T) {
+	for _, tt := range []struct {
+		n    int64
+		want int // quantiles
+		last float64
+	}{
+		{0, 0, 0},            // no latency, no distribution
+		{1, 1, 0},            // the minimum only
+		{100, 21, 0.99},      // up to p99: 1/(1−q) = 100
+		{999, 30, 0.998741},  // k = 29: 10^2.9 = 794 ≤ 999 < 10^3
+		{1e12, 61, 0.999999}, // capped at 99.9999%
+	} {
+		qs := PercentileGrid(tt.n)
+		if len(qs) != tt.want || (len(qs) > 0 && math.Abs(qs[len(qs)-1]-tt.last) > 1e-6) {
+			t.Errorf("n %d: %d quantiles, last %v; want %d, %v", tt.n, len(qs), qs, tt.want, tt.last)
 		}
 	}
 }

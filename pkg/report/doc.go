@@ -1,6 +1,11 @@
 // Package report merges shard results into a run's Report (report.json) and
 // renders reports as text, Markdown and HTML.
 //
+// The HTML report (html.go) is one self-contained page: the text report's
+// figures and tables, with every second of the run, and its charts (charts.go,
+// chartsteps.go, chartmonitor.go) drawn by package chart, which inlines
+// uPlot. TestBrowser opens it in headless Chromium.
+//
 // Merging is exact: counters add, histograms of the one geometry merge
 // without loss (an error otherwise), and the time series is aligned by
 // absolute second, so the merged percentiles of many shards equal those of

@@ -10,8 +10,9 @@ import (
 	"github.com/barrage-load/barrage/events"
 )
 
-// maxSeriesRows bounds the per-second table; longer runs show every k-th
-// second (report.json has them all).
+// maxSeriesRows bounds the per-second table of the text and Markdown
+// reports; longer runs show every k-th second, and say so (report.json and
+// report.html have them all).
 const maxSeriesRows = 30
 
 // page is a report laid out once for every format: a title, labelled
@@ -52,7 +53,10 @@ func (t *table) note(lines []string) {
 	t.Notes[len(t.Rows)-1] = lines
 }
 
-func layout(r *events.Report) page {
+// layout lays r out; allSeconds keeps every second in the per-second
+// table and lists a single shard too (HTML), where text and Markdown show
+// every k-th second of a long run.
+func layout(r *events.Report, allSeconds bool) page {
 	p := page{Title: "barrage run " + r.RunID, Warnings: r.Warnings}
 	if len(r.Warnings) > 0 && (r.NothingSucceeded || r.Warnings[0] == NothingSent(r)) {
 		p.Alert, p.Warnings = r.Warnings[0], r.Warnings[1:]
@@ -118,7 +122,7 @@ func layout(r *events.Report) page {
 		}
 		p.Tables = append(p.Tables, t)
 	}
-	if len(r.Shards) > 1 {
+	if len(r.Shards) > 1 || (allSeconds && len(r.Shards) > 0) {
 		t := table{Title: "Shards", Header: []string{"shard", "kind", "status", "planned/s", "achieved/s", "dropped", "skew ms", "cpu max %"},
 			Note: fmt.Sprintf("Coverage %.1f%%; start skew p50 %s ms, p99 %s ms, max %s ms", 100*r.Coverage,
 				num(r.StartSkewMs.P50), num(r.StartSkewMs.P99), num(r.StartSkewMs.Max))}
@@ -143,8 +147,13 @@ func layout(r *events.Report) page {
 	if len(r.TimeSeries) > 0 {
 		step := (len(r.TimeSeries) + maxSeriesRows - 1) / maxSeriesRows
 		t := table{Title: "Per second (by completion time)", Header: []string{"second", "requests", "ok", "errors", "dropped", "p50 ms", "p99 ms"}}
+		if allSeconds {
+			step = 1
+		}
 		if step > 1 {
 			t.Title += fmt.Sprintf(", every %d s", step)
+			t.Note = fmt.Sprintf("A summary: every %d-th of the run's %d seconds is shown; report.json and report.html have them all.",
+				step, len(r.TimeSeries))
 		}
 		for i := 0; i < len(r.TimeSeries); i += step {
 			s := r.TimeSeries[i]

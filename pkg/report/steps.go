@@ -18,10 +18,13 @@ const (
 )
 
 // healthAcc is one second of the generator, over all shards: requests
-// sent (rate × interval), the worst lag p99 and CPU use.
+// sent, the worst lag p99 and CPU for the steps, and the per-second health
+// of the report's series (seriesHealth).
 type healthAcc struct {
-	sent        float64
-	lagP99, cpu float64
+	sent, planned float64
+	lagP99, cpu   float64
+	h             events.SeriesHealth
+	rated         int // shards whose sample covered at least half a second
 }
 
 // addHealth adds a shard's health samples to the per-second accumulators.
@@ -33,9 +36,12 @@ func (m *merger) addHealth(h *events.Health) {
 			m.health[x.T] = a
 		}
 		a.sent += x.AchievedRate * x.IntervalS
+		a.planned += x.PlannedRate * x.IntervalS
+		a.addGauges(&x)
 		if x.IntervalS >= 0.5 { // as summarize: rates over a sliver are noise
 			a.lagP99 = max(a.lagP99, x.LagP99Ms)
 			a.cpu = max(a.cpu, x.CPUPercent)
+			a.addRates(&x)
 		}
 	}
 }

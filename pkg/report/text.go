@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"html/template"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -12,7 +11,7 @@ import (
 
 // Text writes r as the plain-text report.
 func Text(w io.Writer, r *events.Report) error {
-	p := layout(r)
+	p := layout(r, false)
 	fmt.Fprintln(w, p.Title)
 	if p.Alert != "" {
 		fmt.Fprintln(w, "!! "+p.Alert)
@@ -64,7 +63,7 @@ func Text(w io.Writer, r *events.Report) error {
 
 // Markdown writes r as a Markdown document.
 func Markdown(w io.Writer, r *events.Report) error {
-	p := layout(r)
+	p := layout(r, false)
 	cell := strings.NewReplacer("|", `\|`, "\n", " ")
 	fmt.Fprintf(w, "# %s\n\n", p.Title)
 	if p.Alert != "" {
@@ -110,24 +109,3 @@ func Markdown(w io.Writer, r *events.Report) error {
 	}
 	return nil
 }
-
-var htmlPage = template.Must(template.New("report").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>{{.Title}}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}
-td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}td:first-child,th:first-child{text-align:left}
-.note{color:#666}td.note{text-align:left}.warn{color:#a40}</style></head><body>
-<h1>{{.Title}}</h1>
-{{if .Alert}}<p class="warn"><strong>{{.Alert}}</strong></p>{{end}}
-<table>{{range .Summary}}<tr><th>{{.Label}}</th><td style="text-align:left">{{.Value}}{{if .Note}} <span class="note">({{.Note}})</span>{{end}}</td></tr>
-{{end}}</table>
-{{range $t := .Tables}}<h2>{{.Title}}</h2><table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>
-{{range $i, $row := .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
-{{range index $t.Notes $i}}<tr><td class="note" colspan="{{len $row}}">{{.}}</td></tr>
-{{end}}{{end}}</table>{{if .Note}}<p>{{.Note}}</p>{{end}}
-{{end}}{{if .Warnings}}<h2>Warnings</h2><ul>{{range .Warnings}}<li class="warn">{{.}}</li>{{end}}</ul>{{end}}
-{{if .Checks}}<h2>Thresholds</h2><ul>{{range .Checks}}<li>{{.}}</li>{{end}}</ul>{{end}}
-</body></html>
-`))
-
-// HTML writes r as a standalone HTML page.
-func HTML(w io.Writer, r *events.Report) error { return htmlPage.Execute(w, layout(r)) }

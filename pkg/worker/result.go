@@ -11,15 +11,17 @@ import (
 // shardResult is the wire form of what the engine measured for shard m on a
 // worker of kind: the one place an engine.Result becomes an
 // events.ShardResult, its histograms encoded (the per-second ones the engine
-// keeps encoded already). A stopped engine makes a truncated shard, its
-// stop reason the engine's; the caller may say more precisely why.
-func shardResult(m *events.ShardMessage, kind string, r *engine.Result) *events.ShardResult {
+// keeps encoded already), with what the shard scraped of the spec's
+// monitor endpoints beside it (nil when it does not scrape). A stopped
+// engine makes a truncated shard, its stop reason the engine's; the caller
+// may say more precisely why.
+func shardResult(m *events.ShardMessage, kind string, r *engine.Result, scraped []events.MonitorReport) *events.ShardResult {
 	res := &events.ShardResult{Version: events.ShardResultVersion, RunID: m.RunID, ShardID: m.ShardID, Kind: kind,
 		Status: events.StatusComplete, StopReason: r.Stopped, PlannedRate: r.PlannedRate, PlannedArrivals: r.PlannedArrivals,
 		StartedAt: r.Start.UTC(), SendSeconds: r.Send.Seconds(), EndedAt: r.End.UTC(),
 		StartSkewMs: float64(r.StartSkew) / float64(time.Millisecond), Counts: r.Counts,
 		Latency: encode(r.Latency), LatencyUncorrected: encode(r.LatencyUncorrected), Lag: encode(r.Lag),
-		Health: r.Health}
+		Health: r.Health, Monitor: scraped}
 	if r.Stopped != "" {
 		res.Status = events.StatusTruncated
 	}

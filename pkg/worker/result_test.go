@@ -54,7 +54,8 @@ func TestShardResult(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := measured(t, tt.stopped)
-		got := shardResult(m, events.KindFargate, r)
+		scraped := []events.MonitorReport{{URL: "http://kc:9000/metrics", Scrapes: 3}}
+		got := shardResult(m, events.KindFargate, r, scraped)
 		if tt.stopped != "" {
 			// Every field, stop reason included, must come from somewhere.
 			checkAllSet(t, reflect.ValueOf(*got), "ShardResult")
@@ -79,6 +80,7 @@ func TestShardResult(t *testing.T) {
 			{"StartSkewMs", got.StartSkewMs, 1.5},
 			{"Counts", got.Counts, r.Counts},
 			{"Health", got.Health, r.Health},
+			{"Monitor", got.Monitor, scraped},
 			{"Targets[0].Name", got.Targets[0].Name, "login/token"},
 			{"Targets[0].Kind", got.Targets[0].Kind, events.TargetStep},
 			{"Targets[0].Group", got.Targets[0].Group, "login"},

@@ -280,16 +280,21 @@ func (r *Runtime) run(ctx context.Context, m events.ShardMessage, spec events.Ru
 	if err != nil {
 		return nil, startError(err, cfg.Redact)
 	}
+	stopMonitor, err := startMonitor(sched, &spec, &m, cfg.Guard)
+	if err != nil {
+		return nil, startError(err, cfg.Redact)
+	}
 	measured, err := e.Run(sched, abort)
 	prog.stop()
+	scraped := stopMonitor()
 	var res *events.ShardResult
 	if err != nil {
 		// The window never started (stopped before it): an empty result
 		// still tells the reducer the shard was here.
 		res = &events.ShardResult{Version: events.ShardResultVersion, RunID: m.RunID, ShardID: m.ShardID, Kind: r.Kind,
-			StartedAt: m.WindowStart(), Status: events.StatusTruncated}
+			StartedAt: m.WindowStart(), Status: events.StatusTruncated, Monitor: scraped}
 	} else {
-		res = shardResult(&m, r.Kind, measured)
+		res = shardResult(&m, r.Kind, measured, scraped)
 	}
 	if res.Status == events.StatusTruncated {
 		res.StopReason = stopReason(sched)

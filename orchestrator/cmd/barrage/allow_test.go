@@ -73,6 +73,10 @@ func TestAllowHostsRefused(t *testing.T) {
 		{"targets", []string{"run", "--target", evil.URL + "/a", "--target", "http://127.0.0.3:1/b", "--allow-hosts", "127.0.0.1,*.example.com",
 			"--rate", "5", "--duration", "1s"},
 			[]string{`targets[0].url: host "127.0.0.2" is not on the allow-list`, `targets[1].url: host "127.0.0.3" is not on the allow-list`}},
+		// A monitor endpoint on another host (issue 13).
+		{"monitor", []string{"run", write("monitor.yaml", "targets: [{url: '"+ok.URL+"/'}]\nload: {rate: 5}\nduration: 1s\n"+
+			"monitor: [{url: '"+evil.URL+"/metrics', series: [process_cpu_usage]}]\n"), "--allow-hosts", "127.0.0.1"},
+			[]string{`monitor[0].url: host "127.0.0.2" is not on the allow-list`}},
 		// A pattern that cannot match what it means.
 		{"bad pattern", []string{"run", "--target", ok.URL, "--allow-hosts", "https://127.0.0.1", "--rate", "5", "--duration", "1s"},
 			[]string{`allow_hosts[0]: "https://127.0.0.1" is not a host pattern`}},

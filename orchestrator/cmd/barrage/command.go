@@ -41,6 +41,8 @@ func commands() []*command {
 			about: specAbout, define: definePlan},
 		{name: "report", args: "RUN [flags]", summary: "render a stored run: a run folder, a run id under --out, or s3://bucket[/prefix]/runs/ID",
 			about: "Exit status 1 when a threshold of the run failed.", define: defineReport},
+		{name: "compare", args: "RUN_A RUN_B [flags]", summary: "compare two stored runs: their figures side by side with the change; --fail-if gates regressions",
+			about: compareAbout, define: defineCompare},
 		{name: "worker", args: "--store S --queue Q [flags]", summary: "run shards from a queue until idle (local worker processes, the Fargate task)",
 			about: "BARRAGE_S3_ENDPOINT and BARRAGE_SQS_ENDPOINT override the AWS endpoints.", define: defineWorker},
 		{name: "serve", args: "[flags]", summary: "serve the REST API on 127.0.0.1 over the local backend",

@@ -83,7 +83,7 @@ func TestCommandsMatchContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []string{"report", "worker", "serve", "status", "abort"} {
+	for _, c := range []string{"report", "compare", "worker", "serve", "status", "abort"} {
 		for _, f := range flagNames(c) {
 			if !strings.Contains(string(b), "--"+f) {
 				t.Errorf("CONTRACT.md does not name barrage %s --%s", c, f)

@@ -22,7 +22,7 @@ func run(args ...string) (int, string, string) {
 }
 
 // commandNames are barrage's commands, in the order of its help.
-var commandNames = []string{"run", "plan", "report", "worker", "serve", "status", "abort", "help", "version"}
+var commandNames = []string{"run", "plan", "report", "compare", "worker", "serve", "status", "abort", "help", "version"}
 
 // TestHelpGolden: each command's help (COMMAND --help, help COMMAND) and
 // barrage's own (help, --help) are on stdout with exit 0, and match
@@ -132,7 +132,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"plan", "--out", "dir"}, `unknown flag --out (barrage help plan lists the flags)`},
 		{[]string{"status", "r1", "--format", "md"}, `unknown flag --format (barrage help status lists the flags)`},
 		// Help about a command that does not exist.
-		{[]string{"help", "fly"}, `unknown command "fly" (want run, plan, report, worker, serve, status, abort, help or version)`},
+		{[]string{"help", "fly"}, `unknown command "fly" (want run, plan, report, compare, worker, serve, status, abort, help or version)`},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := run(tt.args...)

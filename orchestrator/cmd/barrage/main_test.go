@@ -100,11 +100,12 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Errorf("target_rate %v coverage %v series %d p99 %v", rep.TargetRate, rep.Coverage, len(rep.TimeSeries), rep.LatencyMs.P99)
 	}
 	dir := filepath.Join(out, "runs", rep.RunID)
-	for _, f := range []string{"report.json", "report.txt", "spec.json", "shards/s0000/result.json"} {
+	for _, f := range []string{"report.json", "report.txt", "report.html", "spec.json", "shards/s0000/result.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("run folder lacks %s: %v", f, err)
 		}
 	}
+	checkHlog(t, dir, &rep)
 	// Not a terminal: the progress display prints plain lines.
 	if !strings.Contains(r.stderr, "1s/1s") {
 		t.Errorf("stderr has no plain progress line:\n%s", r.stderr)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator"
 	"github.com/barrage-load/barrage/pkg/awsenv"
 	"github.com/barrage-load/barrage/pkg/report"
@@ -27,16 +28,9 @@ func cmdReport(pos []string, format, dir string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return badInput("report takes one RUN (a run folder or a run id)")
 	}
-	st, id, err := openRun(pos[0], dir)
+	r, err := loadReport(pos[0], dir)
 	if err != nil {
-		return badInput("%v", err)
-	}
-	r, err := orchestrator.ReadReport(context.Background(), st, id)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return badInput("%s has no report (not a run folder, or a run still going)", pos[0])
-		}
-		return badInput("%v", err)
+		return err
 	}
 	switch format {
 	case "json":
@@ -52,6 +46,23 @@ func cmdReport(pos []string, format, dir string, stdout io.Writer) error {
 		return err
 	}
 	return verdict(r)
+}
+
+// loadReport reads the report of the run arg names (openRun); a run
+// without one is bad input.
+func loadReport(arg, dir string) (*events.Report, error) {
+	st, id, err := openRun(arg, dir)
+	if err != nil {
+		return nil, badInput("%v", err)
+	}
+	r, err := orchestrator.ReadReport(context.Background(), st, id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, badInput("%s has no report (not a run folder, or a run still going)", arg)
+		}
+		return nil, badInput("%v", err)
+	}
+	return r, nil
 }
 
 // openRun finds a run from a folder (DIR/runs/ID), a run id under dir, or

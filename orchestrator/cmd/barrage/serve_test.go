@@ -109,8 +109,11 @@ func TestServe(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a bound, not a measure
 	defer cancel()
 	c := &orchestrator.APIClient{URL: s.url}
+	// A late arrival is sent, not dropped (late_limit 0): every one of the
+	// 10 is a request, however busy this machine.
 	spec := events.RunSpec{Targets: []events.Target{{URL: target.URL + "/x"}}, Workers: 1,
-		Load: events.Load{Shape: events.ShapeConstant, Rate: 10}, Duration: events.Duration(time.Second)}
+		Load: events.Load{Shape: events.ShapeConstant, Rate: 10}, Duration: events.Duration(time.Second),
+		LateLimit: new(events.Duration)}
 	t.Run("api", func(t *testing.T) { serveRun(ctx, t, c, spec, out, hits) })
 	t.Run("api errors", func(t *testing.T) { serveErrors(ctx, t, c, spec) })
 	t.Run("command", func(t *testing.T) { serveCommand(t, s.url, target.URL+"/y") })

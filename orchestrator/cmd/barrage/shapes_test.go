@@ -96,10 +96,14 @@ func decodeReport(t *testing.T, r result) events.Report {
 	return rep
 }
 
-// TestFindMaxEndToEnd runs a find-max staircase (100, 200, 300, 400/s, 3 s
+// TestFindMaxEndToEnd runs a find-max staircase (100, 200, 400, 800/s, 3 s
 // each after a 2 s warm-up) against a server of capacity 250/s: the steps
-// up to 200/s hold p99 ≤ 100 ms, the queue builds from 300/s on. A
-// threshold on step 3 fails, so barrage exits 1.
+// up to 200/s hold p99 ≤ 300 ms, the queue builds from 400/s on (by
+// 600 ms a second: p99 well above a second by the step's end). A threshold on step 3
+// fails, so barrage exits 1. The SLO is far above the server's 4 ms
+// service time so that a stall of this machine (it runs the server too,
+// where the generator's lag cannot see it) does not fail a step below the
+// capacity.
 func TestFindMaxEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 14 s run")
@@ -110,10 +114,10 @@ name: capacity
 targets: [{url: `+srv.URL+`/}]
 load:
   shape: find-max
-  find_max: {start: 100, increment: 100, step: 3s, warmup: 2s, max: 400, slo: {p99: 100ms}}
+  find_max: {start: 100, factor: 2, step: 3s, warmup: 2s, max: 800, slo: {p99: 300ms}}
 thresholds:
-  - {metric: p99, value: 100ms, step: 1}
-  - {metric: p99, value: 100ms, step: 3}
+  - {metric: p99, value: 300ms, step: 1}
+  - {metric: p99, value: 300ms, step: 3}
 `)
 	out := t.TempDir()
 	r := barrage(t, 40*time.Second, "run", spec, "--json", "--quiet", "--out", out)
@@ -142,9 +146,9 @@ thresholds:
 	// generator-limited rather than blame the target.
 	if len(rep.Steps) != 5 || rep.Steps[3].Verdict != events.VerdictFail ||
 		rep.Steps[4].Verdict != events.VerdictNotRun && rep.Steps[4].Verdict != events.VerdictFail {
-		t.Fatalf("verdicts %v; want step 3 (300/s) to fail and step 4 not to run", verdicts)
+		t.Fatalf("verdicts %v; want step 3 (400/s) to fail and step 4 not to run", verdicts)
 	}
-	if rep.Steps[4].Verdict == events.VerdictNotRun && !strings.Contains(r.stderr, "find-max: step 3 (300/s) broke the SLO") {
+	if rep.Steps[4].Verdict == events.VerdictNotRun && !strings.Contains(r.stderr, "find-max: step 3 (400/s) broke the SLO") {
 		t.Errorf("step 4 did not run, but stderr does not say why:\n%s", r.stderr)
 	}
 	if rep.Steps[4].Verdict == events.VerdictFail {
@@ -153,8 +157,8 @@ thresholds:
 	below := []string{rep.Steps[1].Verdict, rep.Steps[2].Verdict}
 	switch {
 	case below[0] == events.VerdictPass && below[1] == events.VerdictPass:
-		if f.MaxSustainableRate != 200 || f.FirstFailingRate != 300 || f.StoppedBy != events.StoppedBySLO {
-			t.Errorf("find_max = %+v; want 200/s sustained, the SLO broken at 300/s", *f)
+		if f.MaxSustainableRate != 200 || f.FirstFailingRate != 400 || f.StoppedBy != events.StoppedBySLO {
+			t.Errorf("find_max = %+v; want 200/s sustained, the SLO broken at 400/s", *f)
 		}
 	case below[0] == events.VerdictFail || below[1] == events.VerdictFail:
 		t.Errorf("verdicts %v: a step below the capacity failed", verdicts)
@@ -167,12 +171,12 @@ thresholds:
 	if len(rep.Thresholds) != 2 || !rep.Thresholds[0].Pass || rep.Thresholds[1].Pass || rep.Passed {
 		t.Errorf("thresholds %+v, passed %v; want step 1 to pass and step 3 to fail", rep.Thresholds, rep.Passed)
 	}
-	if !strings.Contains(r.stderr, "1 of 2 thresholds failed: p99 < 100.0 ms in step 3") {
+	if !strings.Contains(r.stderr, "1 of 2 thresholds failed: p99 < 300.0 ms in step 3") {
 		t.Errorf("stderr does not name the failed threshold:\n%s", r.stderr)
 	}
 	// barrage report renders the stored run, with the FAIL line, and exits 1 too.
 	rr := barrage(t, 10*time.Second, "report", rep.RunID, "--out", out)
-	if rr.code != exitThreshold || !strings.Contains(rr.stdout, "\nFAIL threshold p99 < 100.0 ms in step 3") ||
+	if rr.code != exitThreshold || !strings.Contains(rr.stdout, "\nFAIL threshold p99 < 300.0 ms in step 3") ||
 		!strings.Contains(rr.stdout, "Find-max steps") {
 		t.Errorf("report: exit %d\n%s%s", rr.code, rr.stdout, rr.stderr)
 	}

@@ -1,0 +1,77 @@
+package hist
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// LogWriter writes an HdrHistogram interval log (format version 1.3, as
+// HdrHistogram's HistogramLogWriter and jHiccup write it) with
+// hdrhistogram-go's log writer: a header, then one line per interval,
+//
+//	#[Histogram log format version 1.3]
+//	#<each comment line>
+//	#[StartTime: 1800000000 (seconds since epoch), 2027-01-15T08:00:00Z]
+//	#[BaseTime: 1800000000 (seconds since epoch)]
+//	"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"
+//	0.000000,1.000000,0.048127,HISTFAAA…
+//
+// An interval's StartTimestamp is in seconds after BaseTime and its
+// histogram is the V2 compressed encoding, base64, of its counts. Values are
+// microseconds, the unit of every Histogram: HdrHistogram's tools assume
+// nanoseconds, so give HistogramLogProcessor -outputValueUnitRatio 1000 to
+// read milliseconds. Interval_Max is the interval's largest value divided
+// by hdrhistogram-go's fixed ratio of 1,000,000, so seconds here; the
+// tools read the histogram, not that column. Overflow is not in the log.
+type LogWriter struct {
+	w *hdrhistogram.HistogramLogWriter
+}
+
+// NewLogWriter writes an interval log's header to w: the format version,
+// one comment line per element of comments (which must not hold a line
+// break), the start time (start, to the millisecond), and the base time
+// base (whole seconds) that interval timestamps are relative to.
+func NewLogWriter(w io.Writer, start, base time.Time, comments ...string) (*LogWriter, error) {
+	lw := hdrhistogram.NewHistogramLogWriter(w)
+	lw.SetBaseTime(base.Unix() * 1000)
+	if err := lw.OutputLogFormatVersion(); err != nil {
+		return nil, fmt.Errorf("interval log header: %w", err)
+	}
+	for _, c := range comments {
+		if err := lw.OutputComment(c); err != nil {
+			return nil, fmt.Errorf("interval log header: %w", err)
+		}
+	}
+	for _, write := range []func() error{
+		func() error { return lw.OutputStartTime(start.UnixMilli()) },
+		func() error { return lw.OutputBaseTime(base.Unix() * 1000) },
+		lw.OutputLegend,
+	} {
+		if err := write(); err != nil {
+			return nil, fmt.Errorf("interval log header: %w", err)
+		}
+	}
+	return &LogWriter{w: lw}, nil
+}
+
+// Interval writes h as the interval of length d that starts at start
+// (both to the millisecond). It stamps h's underlying histogram with those
+// times and changes nothing else; start must not be before the base time,
+// which the log's timestamps cannot express.
+func (l *LogWriter) Interval(start time.Time, d time.Duration, h *Histogram) error {
+	if err := h.check(); err != nil {
+		return fmt.Errorf("interval at %v: %w", start, err)
+	}
+	if base := l.w.BaseTime(); start.UnixMilli() < base {
+		return fmt.Errorf("interval at %v: before the log's base time %v", start, time.UnixMilli(base).UTC())
+	}
+	h.h.SetStartTimeMs(start.UnixMilli())
+	h.h.SetEndTimeMs(start.Add(d).UnixMilli())
+	if err := l.w.OutputIntervalHistogram(h.h); err != nil {
+		return fmt.Errorf("interval at %v: %w", start, err)
+	}
+	return nil
+}
