@@ -68,6 +68,7 @@ func NewBarrageStack(scope constructs.Construct, id string, props *BarrageStackP
 	b.orchestrate()
 	b.api()
 	b.schedules()
+	b.dashboard()
 	b.outputs()
 	b.accept()
 	return st

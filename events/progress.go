@@ -49,6 +49,37 @@ type ShardProgress struct {
 	IntervalRequests int64  `json:"interval_requests"`
 	IntervalSuccess  int64  `json:"interval_success"`
 	IntervalP99      Millis `json:"interval_p99_ms"`
+
+	// Sent is the requests started so far, DroppedLate the dropped
+	// arrivals (among Dropped) that were reached too late, and Inflight
+	// the requests in flight when the figures were taken (added by issue
+	// 13, for live metrics: Prometheus locally, CloudWatch EMF on AWS).
+	Sent        int64 `json:"sent,omitempty"`
+	DroppedLate int64 `json:"dropped_late,omitempty"`
+	Inflight    int64 `json:"inflight,omitempty"`
+	// ErrorClasses counts the transport errors so far by class (the
+	// contract's error classes, such as "timeout"); they add up to Errors.
+	ErrorClasses map[string]int64 `json:"error_classes,omitempty"`
+	// Latency is the distribution of the latencies so far, from the
+	// intended send; nil from a worker older than it.
+	Latency *LatencyBuckets `json:"latency,omitempty"`
+}
+
+// LatencyBucketsMs are the upper bounds, in milliseconds, of the live
+// latency buckets (LatencyBuckets): Prometheus's histogram buckets and
+// the live figures share them.
+var LatencyBucketsMs = [...]float64{1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000}
+
+// LatencyBuckets is a latency distribution in the buckets of
+// LatencyBucketsMs, cumulative as Prometheus's histograms are.
+type LatencyBuckets struct {
+	// Counts[i] is the latencies at most LatencyBucketsMs[i]; a count of
+	// another length is not of these buckets.
+	Counts []int64 `json:"counts"`
+	// Count is every latency (the +Inf bucket); SumMs is their sum, in
+	// milliseconds.
+	Count int64   `json:"count"`
+	SumMs float64 `json:"sum_ms"`
 }
 
 // Since returns p with the intervals of prev, an earlier progress of the

@@ -2,6 +2,7 @@ package events
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -45,7 +46,7 @@ func TestProgressSince(t *testing.T) {
 	got := next.Since(prev)
 	want := next
 	want.IntervalRequests, want.IntervalSuccess, want.IntervalP99 = 25, 24, Millis(80*time.Millisecond)
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 }

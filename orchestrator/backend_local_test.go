@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -100,17 +101,17 @@ func TestHandedProgress(t *testing.T) {
 	}
 	h.put("r", "s0", p(10, 10))
 	h.put("r", "s1", p(5, 5))
-	if got := h.take(context.Background(), []string{"s1", "s0"}); got[0] == nil || *got[0] != p(5, 5) || got[1] == nil || *got[1] != p(10, 10) {
+	if got := h.take(context.Background(), []string{"s1", "s0"}); got[0] == nil || !reflect.DeepEqual(*got[0], p(5, 5)) || got[1] == nil || !reflect.DeepEqual(*got[1], p(10, 10)) {
 		t.Fatalf("took %v; want s1's and s0's progress, in that order", got)
 	}
 	h.put("r", "s0", p(20, 10))
 	h.put("r", "s0", p(35, 15))
 	h.put("other", "s0", p(99, 99))
 	got := h.take(context.Background(), []string{"s0", "s2"})
-	if got[0] == nil || *got[0] != p(35, 25) || got[1] != nil {
+	if got[0] == nil || !reflect.DeepEqual(*got[0], p(35, 25)) || got[1] != nil {
 		t.Errorf("took %v; want s0 at 35 requests with the 25 since the last read, nothing of s2", got)
 	}
-	if again := h.take(context.Background(), []string{"s0"}); again[0] == nil || *again[0] != p(35, 25) {
+	if again := h.take(context.Background(), []string{"s0"}); again[0] == nil || !reflect.DeepEqual(*again[0], p(35, 25)) {
 		t.Errorf("read again %v; want the same latest progress", again)
 	}
 }

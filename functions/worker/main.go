@@ -18,6 +18,6 @@ func main() {
 		log.Fatal(err)
 	}
 	w := &lambdas.Worker{Store: a.Store, Queue: a.LambdaQueue, Log: slog.New(slog.NewJSONHandler(os.Stderr, nil)),
-		Guard: a.Limits.Guard(), Secrets: a.Secrets}
+		Guard: a.Limits.Guard(), Secrets: a.Secrets, EMF: os.Stdout}
 	lambda.StartHandlerFunc(w.Handle)
 }

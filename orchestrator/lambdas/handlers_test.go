@@ -1,11 +1,13 @@
 package lambdas
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -50,10 +52,12 @@ func storedRun(t *testing.T, s events.RunSpec) (store.Store, []events.ShardMessa
 
 // TestWorkerSQSEvent runs the shard an SQS event carries (batch size 1:
 // one invocation a shard, run at once), reporting no failure; a redelivery
-// is a duplicate, not a failure either.
+// is a duplicate, not a failure either. The shards' live metrics go to
+// the worker's EMF writer (its stdout on Lambda).
 func TestWorkerSQSEvent(t *testing.T) {
 	st, msgs, hits := stored(t)
-	w := &Worker{Store: st}
+	var emf lockedWriter
+	w := &Worker{Store: st, EMF: &emf}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	invoke := func(m events.ShardMessage, id string) {
@@ -89,6 +93,24 @@ func TestWorkerSQSEvent(t *testing.T) {
 	if planned != 20 || hits.Load() != sent {
 		t.Errorf("%d arrivals accounted for, %d sent, the target saw %d; want 20 planned, each sent once", planned, sent, hits.Load())
 	}
+	lines := strings.Split(strings.TrimSpace(emf.b.String()), "\n")
+	for _, l := range lines {
+		if !strings.Contains(l, `"Namespace":"barrage"`) || !strings.Contains(l, `"Kind":"lambda"`) || !strings.Contains(l, `"RunId":"r"`) {
+			t.Errorf("EMF line %s; want namespace barrage, run r, kind lambda", l)
+		}
+	}
+}
+
+// lockedWriter is a bytes.Buffer safe for concurrent writes.
+type lockedWriter struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
 }
 
 // TestReducerWaitsForAll reduces a run on the S3 event of its last result,

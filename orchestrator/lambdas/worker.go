@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -38,6 +39,9 @@ type Worker struct {
 	// Secrets reads the ssm: and secretsmanager: references of the
 	// scenarios (orchestrator.AWS.Secrets); nil reads env: and file: only.
 	Secrets secret.Sources
+	// EMF receives the shards' live metrics as CloudWatch embedded metric
+	// format lines (the main passes stdout); nil writes none.
+	EMF io.Writer
 }
 
 // DefaultServe is how an asynchronous invocation takes shards: until one
@@ -48,7 +52,7 @@ var DefaultServe = worker.ServeOptions{MaxShards: 1, IdleExit: 30 * time.Second,
 
 // Handle implements the function.
 func (w *Worker) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
-	rt := &worker.Runtime{Store: w.Store, Kind: events.KindLambda, Log: w.Log, Engine: w.Engine, Guard: w.Guard, Secrets: w.Secrets}
+	rt := &worker.Runtime{Store: w.Store, Kind: events.KindLambda, Log: w.Log, Engine: w.Engine, Guard: w.Guard, Secrets: w.Secrets, EMF: w.EMF}
 	if d, ok := ctx.Deadline(); ok {
 		rt.Deadline = d
 	}

@@ -115,6 +115,18 @@ type Progress struct {
 	// transport errors and statuses outside 2xx/3xx, as the report's
 	// error ratio counts them (Requests − success).
 	Failed int64
+
+	// For live metrics: requests started so far, dropped arrivals reached
+	// too late (among Dropped), requests in flight now, transport errors so
+	// far by class (they add up to Errors), and the latencies so far from
+	// the intended send: Latency[i] counts those at most
+	// events.LatencyBucketsMs[i], LatencyCount all of them, LatencySum
+	// their sum.
+	Sent, DroppedLate, Inflight int64
+	ErrorClasses                [errclass.NumClasses]int64
+	Latency                     [len(events.LatencyBucketsMs)]int64
+	LatencyCount                int64
+	LatencySum                  time.Duration
 }
 
 // Engine runs one shard's schedule against its targets.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/errclass"
 	"github.com/barrage-load/barrage/pkg/health"
 	"github.com/barrage-load/barrage/pkg/hist"
 )
@@ -29,6 +30,14 @@ type sampler struct {
 	lastHost            health.HostCPU
 	requests, errors    int64
 	failed              int64 // requests that were not a success
+	// For live metrics (Progress): errors by class and latency buckets so
+	// far, counted by buck from each interval's histogram.
+	errClasses [errclass.NumClasses]int64
+	bounds     [len(events.LatencyBucketsMs)]time.Duration
+	buckets    [len(events.LatencyBucketsMs)]int64
+	latN       int64
+	latSum     time.Duration
+	buck       *hist.Bucketer
 
 	dst      []netip.AddrPort // target addresses, for TIME_WAIT counts
 	timeWait int              // the last count
@@ -42,6 +51,9 @@ type sampler struct {
 
 func newSampler(e *Engine) *sampler {
 	s := &sampler{e: e, lat: hist.New(), lag: hist.New(), cum: hist.New(), stopc: make(chan struct{})}
+	for i, b := range events.LatencyBucketsMs {
+		s.bounds[i] = time.Duration(b * float64(time.Millisecond))
+	}
 	s.limits.CPUs = runtime.GOMAXPROCS(0)
 	s.dst = e.Destinations()
 	if pr, err := e.cfg.Proc.PortRange(); err == nil {
@@ -94,7 +106,10 @@ func (s *sampler) close(at time.Duration, final bool) {
 		req += st.iv.requests
 		succ += st.iv.success
 		errs += st.iv.errors
-		st.iv.requests, st.iv.success, st.iv.errors = 0, 0, 0
+		for c, n := range st.iv.errs {
+			s.errClasses[c] += n
+		}
+		st.iv.requests, st.iv.success, st.iv.errors, st.iv.errs = 0, 0, 0, [errclass.NumClasses]int64{}
 		st.iv.lat.Reset()
 		st.iv.lag.Reset()
 		st.mu.Unlock()
@@ -119,6 +134,16 @@ func (s *sampler) close(at time.Duration, final bool) {
 	s.samples = append(s.samples, hs)
 
 	mergeOrPanic(s.cum, s.lat)
+	if f := e.cfg.Progress; f != nil {
+		if s.buck == nil {
+			s.buck = hist.NewBucketer()
+		}
+		n, sum, err := s.buck.Add(s.lat, s.bounds[:], s.buckets[:])
+		if err != nil {
+			panic("engine: live latency buckets: " + err.Error()) // one geometry, and as many counts as bounds
+		}
+		s.latN, s.latSum = s.latN+n, s.latSum+sum
+	}
 	ivP99 := s.lat.Quantile(0.99)
 	s.lat.Reset()
 	s.lag.Reset()
@@ -134,7 +159,9 @@ func (s *sampler) close(at time.Duration, final bool) {
 		}
 		f(Progress{Elapsed: at, Length: length, Requests: s.requests, Errors: s.errors,
 			Failed: s.failed, Dropped: drops, Rate: hs.AchievedRate, P99: s.cum.Quantile(0.99),
-			IntervalRequests: req, IntervalSuccess: succ, IntervalP99: ivP99})
+			IntervalRequests: req, IntervalSuccess: succ, IntervalP99: ivP99,
+			Sent: sent, DroppedLate: e.late.Load(), Inflight: e.inflight.Load(), ErrorClasses: s.errClasses,
+			Latency: s.buckets, LatencyCount: s.latN, LatencySum: s.latSum})
 	}
 }
 

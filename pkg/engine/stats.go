@@ -99,6 +99,7 @@ type targetStats struct {
 // interval is what a stripe recorded since the last per-second flush.
 type interval struct {
 	requests, success, errors int64
+	errs                      [errclass.NumClasses]int64
 	lat, lag                  *hist.Histogram
 }
 
@@ -153,6 +154,7 @@ func (s *stripe) record(o *outcome) {
 	if o.class != errclass.None {
 		t.addError(o)
 		s.iv.errors++
+		s.iv.errs[o.class]++
 	} else {
 		if o.status > 0 && o.status < maxStatus {
 			t.status[o.status]++

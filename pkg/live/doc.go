@@ -23,6 +23,12 @@
 //     shard's latest progress, merges them (Totals, which the command's
 //     progress line shows), and judges them (Verdict): thresholds with an
 //     abort, and a find-max staircase's early end.
+//   - Live metrics: with --metrics-addr, barrage run also hands each look
+//     to a Metrics (metrics.go), which serves the shards' progress added
+//     up in Prometheus's text format, and the report's counts once there
+//     is one. On AWS each worker also prints its progress as CloudWatch
+//     embedded-metric-format lines (pkg/worker, emf.go), which the stack's
+//     dashboard plots.
 //
 // Judging reads no clock: a progress carries its time into the run, so the
 // tests feed intervals row by row.

@@ -70,3 +70,12 @@ const (
 	// targets are on this machine. The stack never sets it.
 	EnvAllowLoopback = "BARRAGE_ALLOW_LOOPBACK"
 )
+
+// The workers' live metrics in CloudWatch (pkg/worker's embedded metric
+// format lines), which the stack's dashboard plots: their namespace and
+// the dimensions of every metric.
+const (
+	MetricsNamespace = "barrage"
+	MetricsRunID     = "RunId" // the run's id
+	MetricsKind      = "Kind"  // the worker kind: lambda, fargate
+)

@@ -16,7 +16,8 @@
 //     its own deadline (a Lambda's) to upload;
 //  5. makes the shard's live progress (events.ShardProgress) every few
 //     seconds while it runs, writes it to the store and hands it to the
-//     Runtime's Progress hook, if any (progress.go; the whole path of live
+//     Runtime's Progress hook, if any, and as CloudWatch EMF lines to
+//     Runtime.EMF, if set (progress.go, emf.go; the whole path of live
 //     progress is described in package pkg/live);
 //  6. writes its result once, with a conditional create: the engine's
 //     result in the wire's form (shardResult, the one place histograms are

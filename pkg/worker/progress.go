@@ -7,6 +7,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/errclass"
 	"github.com/barrage-load/barrage/pkg/store"
 )
 
@@ -29,10 +30,15 @@ type progressWriter struct {
 	busy      bool
 	unwritten *events.ShardProgress
 	wg        sync.WaitGroup
+	emf       *emf // nil: no EMF lines
 }
 
 func (r *Runtime) progressWriter(m events.ShardMessage) *progressWriter {
-	return &progressWriter{r: r, m: m}
+	p := &progressWriter{r: r, m: m}
+	if r.EMF != nil {
+		p.emf = &emf{w: r.EMF, kind: r.Kind}
+	}
+	return p
 }
 
 func (p *progressWriter) update(pr engine.Progress) {
@@ -59,6 +65,9 @@ func (p *progressWriter) update(pr engine.Progress) {
 	if f := p.r.Progress; f != nil {
 		f(p.m.RunID, p.m.ShardID, sp)
 	}
+	if p.emf != nil {
+		p.emf.line(p.m.RunID, p.m.ShardID, sp)
+	}
 	p.write(sp)
 }
 
@@ -66,10 +75,21 @@ func (p *progressWriter) update(pr engine.Progress) {
 // carries it: timed from the run's start, the one place where the
 // window's offset is added to the engine's time.
 func shardProgress(m *events.ShardMessage, pr engine.Progress, now time.Time) events.ShardProgress {
-	return events.ShardProgress{T: now.UTC(), Elapsed: events.Seconds(m.WindowFrom.D() + pr.Elapsed),
+	sp := events.ShardProgress{T: now.UTC(), Elapsed: events.Seconds(m.WindowFrom.D() + pr.Elapsed),
 		Requests: pr.Requests, Errors: pr.Errors, Failed: pr.Failed, Dropped: pr.Dropped, Rate: pr.Rate,
 		P99: events.Millis(pr.P99), IntervalRequests: pr.IntervalRequests, IntervalSuccess: pr.IntervalSuccess,
-		IntervalP99: events.Millis(pr.IntervalP99)}
+		IntervalP99: events.Millis(pr.IntervalP99), Sent: pr.Sent, DroppedLate: pr.DroppedLate, Inflight: pr.Inflight,
+		Latency: &events.LatencyBuckets{Counts: append([]int64(nil), pr.Latency[:]...), Count: pr.LatencyCount,
+			SumMs: float64(pr.LatencySum) / float64(time.Millisecond)}}
+	for c, n := range pr.ErrorClasses {
+		if n > 0 {
+			if sp.ErrorClasses == nil {
+				sp.ErrorClasses = map[string]int64{}
+			}
+			sp.ErrorClasses[errclass.Class(c).String()] = n
+		}
+	}
+	return sp
 }
 
 // write writes sp to the store, or, while a write is in flight, leaves it

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -61,6 +62,10 @@ type Runtime struct {
 	// its own process learns their progress from it without reading the
 	// store. It is called from the engine's sampler and must not block.
 	Progress func(run, shard string, p events.ShardProgress)
+	// EMF, if set, receives each live progress of a shard as a line of
+	// CloudWatch's embedded metric format (emf.go): the Lambda and Fargate
+	// mains pass their stdout, which CloudWatch Logs turns into metrics.
+	EMF io.Writer
 	// Secrets reads the scenarios' secret references of kinds other than
 	// env: and file: (the mains pass awsenv.Env.SecretSources: ssm:,
 	// secretsmanager:); nil reads env: and file: only. Each shard resolves

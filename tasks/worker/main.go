@@ -30,7 +30,7 @@ func main() {
 		log.Fatal("BARRAGE_FARGATE_QUEUE_URL is not set")
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	rt := &worker.Runtime{Store: a.Store, Kind: events.KindFargate, Log: logger, Guard: a.Limits.Guard(), Secrets: a.Secrets}
+	rt := &worker.Runtime{Store: a.Store, Kind: events.KindFargate, Log: logger, Guard: a.Limits.Guard(), Secrets: a.Secrets, EMF: os.Stdout}
 	outs, err := rt.Serve(ctx, a.FargateQueue, worker.ServeOptions{IdleExit: 30 * time.Second, Visibility: 5 * time.Minute})
 	logger.Info("task done", "shards", len(outs), "err", err)
 	if err != nil && ctx.Err() == nil {

@@ -134,7 +134,7 @@ func TestOverridesCoverFlags(t *testing.T) {
 		"rate": "applyLoadFlags", "ramp-to": "applyLoadFlags", "duration": "applyLoadFlags",
 		"backend": "not the spec", "kind": "not the spec", "stack": "not the spec", "api": "not the spec",
 		"out": "not the spec", "procs": "not the spec", "json": "not the spec", "quiet": "not the spec",
-		"demo": "not the spec", "debug": "not the spec",
+		"demo": "not the spec", "debug": "not the spec", "metrics-addr": "not the spec",
 		"lambda-concurrency": "not the spec", "fargate-vcpu": "not the spec",
 	}
 	rows := map[string]bool{}

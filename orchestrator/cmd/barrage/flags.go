@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/live"
 )
 
 // multi is a repeatable string flag.
@@ -39,12 +40,17 @@ type runFlags struct {
 	demo        bool
 	quiet       bool
 	debug       int
+	metricsAddr string
 	kind        string
 	specName    string // the SPEC file's name, "stdin", or "flags"
 	allowHosts  string
 	aws         awsFlags
 	quotas      quotaFlags // barrage plan --backend aws
 	fs          *flagSet   // where they were parsed
+
+	// metrics, set by cmdRun with --metrics-addr, are the live metrics
+	// the run's looks go to (metrics.go); nil without.
+	metrics *live.Metrics
 }
 
 // newRunFlags registers the flags that run and plan share on fs: those
@@ -126,6 +132,7 @@ func (f *runFlags) runOnlyFlags(fs *flagSet) {
 	fs.BoolVar(&f.json, "json", false, "print report.json instead of the text report")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
 	fs.BoolVar(&f.demo, "demo", false, "start a small HTTP server on 127.0.0.1 and, without other targets, load it (to try barrage)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics at http://`HOST:PORT`/metrics while the run runs, HOST one of 127.0.0.1, ::1 and localhost (port 0 picks a free one)")
 	fs.IntVar(&f.debug, "debug", 0, "print the first `N` scenario steps' requests and responses to stderr, secrets and tokens redacted (local backend, without --procs)")
 }
 

@@ -207,6 +207,9 @@ func TestBadInput(t *testing.T) {
 		{"bad secret ref", []string{"run", badRef}, "scenarios[0].secrets.k"},
 		// --debug shows in-process workers only.
 		{"debug with procs", []string{"run", "--target", srv.URL, "--procs", "--debug", "1"}, "--debug"},
+		// The metrics endpoint listens on loopback addresses only.
+		{"metrics not loopback", []string{"run", "--target", srv.URL, "--metrics-addr", "0.0.0.0:0"}, `--metrics-addr: "0.0.0.0" is not a loopback address`},
+		{"metrics not host:port", []string{"run", "--target", srv.URL, "--metrics-addr", "9464"}, `--metrics-addr: "9464" is not HOST:PORT (such as 127.0.0.1:9464)`},
 		// report of something that is not a run.
 		{"report not a run", []string{"report", dir}, "not a run folder"},
 	}

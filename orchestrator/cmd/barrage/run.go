@@ -33,6 +33,14 @@ func cmdRun(f *runFlags, pos []string, std stdio) error {
 	if err != nil {
 		return err
 	}
+	if f.metricsAddr != "" {
+		ms, err := serveMetrics(f.metricsAddr, std.err)
+		if err != nil {
+			return err
+		}
+		defer ms.Close()
+		f.metrics = ms.m
+	}
 	b, stop, err := newBackend(&s, f, std.err)
 	if err != nil {
 		return err
@@ -154,7 +162,11 @@ func execute(b orchestrator.Backend, local *orchestrator.LocalBackend, s events.
 				fmt.Fprintln(stderr, "plan: "+w)
 			}
 		}
-		return newProgress(stderr, f.quiet, sub)
+		d := orchestrator.Display(newProgress(stderr, f.quiet, sub))
+		if f.metrics != nil {
+			d = metricsDisplay{d, f.metrics, sub.RunID}
+		}
+		return d
 	}
 	out, err := orchestrator.Execute(context.Background(), b, s, orchestrator.ExecOptions{Interrupts: ints, Show: show, Log: stderr})
 	var rejected *orchestrator.RejectedError
@@ -168,6 +180,9 @@ func execute(b orchestrator.Backend, local *orchestrator.LocalBackend, s events.
 		return nil, fmt.Errorf("%w; see: barrage status %s", err, late.RunID)
 	case err != nil:
 		return nil, err
+	}
+	if f.metrics != nil {
+		f.metrics.Final(out.RunID, out.Report)
 	}
 	return out, nil
 }

@@ -45,7 +45,7 @@ func defineServe(fs *flagSet) runner {
 // cmdServe serves the REST API over the local backend until SIGINT or
 // SIGTERM: barrage serve [--addr HOST:PORT] [--out DIR].
 func cmdServe(addr, out string, quiet bool, stderr io.Writer) error {
-	ln, err := listenLoopback(addr)
+	ln, err := listenLoopback("--addr", addr, defaultServeAddr, "barrage serve has no authentication, and whoever reaches it sends load from this host")
 	if err != nil {
 		return err
 	}
@@ -84,25 +84,25 @@ func cmdServe(addr, out string, quiet bool, stderr io.Writer) error {
 	return nil
 }
 
-// listenLoopback listens on addr, which must be a loopback address: the
-// API has no authentication, and whoever reaches it sends load from this
-// host. localhost is taken at its word only if it resolves to loopback.
-func listenLoopback(addr string) (net.Listener, error) {
+// listenLoopback listens on addr, the value of flag (such as example),
+// which must be a loopback address, for the reason why (barrage serve's API and the live
+// metrics have no authentication). localhost is taken at its word only if
+// it resolves to loopback.
+func listenLoopback(flag, addr, example, why string) (net.Listener, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, badInput("--addr: %q is not HOST:PORT (such as %s)", addr, defaultServeAddr)
+		return nil, badInput("%s: %q is not HOST:PORT (such as %s)", flag, addr, example)
 	}
 	if !isLoopback(host) {
-		return nil, badInput("--addr: %q is not a loopback address (127.0.0.1, ::1 or localhost): "+
-			"barrage serve has no authentication, and whoever reaches it sends load from this host", host)
+		return nil, badInput("%s: %q is not a loopback address (127.0.0.1, ::1 or localhost): %s", flag, host, why)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, badInput("--addr: %v", err)
+		return nil, badInput("%s: %v", flag, err)
 	}
 	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
 		ln.Close()
-		return nil, badInput("--addr: %s listens on %s, which is not a loopback address", addr, ln.Addr())
+		return nil, badInput("%s: %s listens on %s, which is not a loopback address", flag, addr, ln.Addr())
 	}
 	return ln, nil
 }
