@@ -166,10 +166,18 @@ type SeriesPoint struct {
 	Requests int64 `json:"requests"`
 	Success  int64 `json:"success"`
 	Errors   int64 `json:"errors"`
+	// ErrorsByClass (added, issue 13) breaks Errors down by error class
+	// (class name: count, classes without errors left out); absent when
+	// there were none, and in the results of older workers.
+	ErrorsByClass map[string]int64 `json:"errors_by_class,omitempty"`
 	// Dropped counts arrivals due in the interval that were dropped.
 	Dropped int64 `json:"dropped"`
 	// Latency holds the latencies (from intended send) of those requests.
 	Latency Histogram `json:"latency"`
+	// LatencyUncorrected (added, issue 13) holds the same requests'
+	// latencies from their actual send; absent in the results of older
+	// workers.
+	LatencyUncorrected Histogram `json:"latency_uncorrected,omitempty"`
 }
 
 // Health describes the generator: its limits and one sample per second.

@@ -18,7 +18,8 @@ import (
 // intervals, so it owns the aggregate histograms.
 type sampler struct {
 	e        *Engine
-	lat, lag *hist.Histogram // the interval being closed, merged over stripes
+	lat, unc *hist.Histogram // the interval being closed, merged over stripes
+	lag      *hist.Histogram
 	cum      *hist.Histogram // every interval so far, for progress
 	stopc    chan struct{}
 	stopOnce sync.Once
@@ -50,7 +51,7 @@ type sampler struct {
 }
 
 func newSampler(e *Engine) *sampler {
-	s := &sampler{e: e, lat: hist.New(), lag: hist.New(), cum: hist.New(), stopc: make(chan struct{})}
+	s := &sampler{e: e, lat: hist.New(), unc: hist.New(), lag: hist.New(), cum: hist.New(), stopc: make(chan struct{})}
 	for i, b := range events.LatencyBucketsMs {
 		s.bounds[i] = time.Duration(b * float64(time.Millisecond))
 	}
@@ -99,18 +100,21 @@ func (s *sampler) close(at time.Duration, final bool) {
 		return
 	}
 	var req, succ, errs int64
+	var classes [errclass.NumClasses]int64
 	for _, st := range e.stripes {
 		st.mu.Lock()
 		mergeOrPanic(s.lat, st.iv.lat)
+		mergeOrPanic(s.unc, st.iv.unc)
 		mergeOrPanic(s.lag, st.iv.lag)
 		req += st.iv.requests
 		succ += st.iv.success
 		errs += st.iv.errors
 		for c, n := range st.iv.errs {
-			s.errClasses[c] += n
+			classes[c] += n
 		}
 		st.iv.requests, st.iv.success, st.iv.errors, st.iv.errs = 0, 0, 0, [errclass.NumClasses]int64{}
 		st.iv.lat.Reset()
+		st.iv.unc.Reset()
 		st.iv.lag.Reset()
 		st.mu.Unlock()
 	}
@@ -120,8 +124,9 @@ func (s *sampler) close(at time.Duration, final bool) {
 	tail := final && at-s.lastAt < shortTail
 	if !tail || req > 0 || drops > s.lastDrops {
 		latBytes, _ := s.lat.MarshalBinary()
+		uncBytes, _ := s.unc.MarshalBinary()
 		s.series = append(s.series, Second{Start: e.start.Add(s.lastAt), Requests: req, Success: succ, Errors: errs,
-			Dropped: drops - s.lastDrops, Latency: latBytes})
+			ErrorClasses: classes, Dropped: drops - s.lastDrops, Latency: latBytes, LatencyUncorrected: uncBytes})
 	}
 
 	hs := events.HealthSample{T: t0, IntervalS: secs, AchievedRate: float64(sent-s.lastSent) / secs,
@@ -144,8 +149,12 @@ func (s *sampler) close(at time.Duration, final bool) {
 		}
 		s.latN, s.latSum = s.latN+n, s.latSum+sum
 	}
+	for c, n := range classes {
+		s.errClasses[c] += n
+	}
 	ivP99 := s.lat.Quantile(0.99)
 	s.lat.Reset()
+	s.unc.Reset()
 	s.lag.Reset()
 	s.requests += req
 	s.errors += errs

@@ -100,7 +100,7 @@ type targetStats struct {
 type interval struct {
 	requests, success, errors int64
 	errs                      [errclass.NumClasses]int64
-	lat, lag                  *hist.Histogram
+	lat, unc, lag             *hist.Histogram // from intended send, from actual send, lag
 }
 
 // stripe is one lock's worth of statistics.
@@ -113,7 +113,7 @@ type stripe struct {
 
 func newStripe(targets int) *stripe {
 	return &stripe{targets: make([]targetStats, targets), lag: hist.New(),
-		iv: interval{lat: hist.New(), lag: hist.New()}}
+		iv: interval{lat: hist.New(), unc: hist.New(), lag: hist.New()}}
 }
 
 // outcome is one finished request. Times are nanoseconds since the start.
@@ -177,6 +177,7 @@ func (s *stripe) record(o *outcome) {
 		t.lat.Record(time.Duration(o.end - o.due))
 		t.unc.Record(time.Duration(o.end - o.sent))
 		s.iv.lat.Record(time.Duration(o.end - o.due))
+		s.iv.unc.Record(time.Duration(o.end - o.sent))
 	}
 	lag := time.Duration(o.sent - o.due)
 	s.lag.Record(lag)

@@ -138,8 +138,8 @@ type targetAcc struct {
 // turn into one reused histogram (a decoded histogram takes 184 KiB, so a
 // 14-minute run would otherwise hold 840 of them per shard).
 type seriesAcc struct {
-	p   events.SeriesPoint
-	lat []events.Histogram
+	p        events.SeriesPoint
+	lat, unc []events.Histogram
 }
 
 func newMerger() *merger {
@@ -203,9 +203,13 @@ func (m *merger) add(res *events.ShardResult) error {
 		acc.p.Requests += p.Requests
 		acc.p.Success += p.Success
 		acc.p.Errors += p.Errors
+		acc.p.ErrorsByClass = addMap(acc.p.ErrorsByClass, p.ErrorsByClass)
 		acc.p.Dropped += p.Dropped
 		if len(p.Latency) > 0 {
 			acc.lat = append(acc.lat, p.Latency)
+		}
+		if len(p.LatencyUncorrected) > 0 {
+			acc.unc = append(acc.unc, p.LatencyUncorrected)
 		}
 	}
 	return nil
@@ -270,7 +274,7 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
 	steps := newSteps(load, r.DurationS)
-	lat := hist.New()
+	lat, unc := hist.New(), hist.New()
 	for _, t := range ts {
 		a := m.series[t]
 		lat.Reset()
@@ -279,11 +283,20 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 				return fmt.Errorf("second %d: %w", t, err)
 			}
 		}
+		unc.Reset()
+		for _, b := range a.unc {
+			if err := mergeEncoded(unc, b, "series uncorrected latency"); err != nil {
+				return fmt.Errorf("second %d: %w", t, err)
+			}
+		}
 		p := events.SeriesReport{T: t, ElapsedS: t - m.start.Unix(),
-			Requests: a.p.Requests, Success: a.p.Success, Errors: a.p.Errors, Dropped: a.p.Dropped,
+			Requests: a.p.Requests, Success: a.p.Success, Errors: a.p.Errors, ErrorsByClass: a.p.ErrorsByClass, Dropped: a.p.Dropped,
 			P50Ms: ms(lat.Quantile(0.5)), P90Ms: ms(lat.Quantile(0.9)), P99Ms: ms(lat.Quantile(0.99))}
 		if lat.Count() > 0 {
 			p.MaxMs = ms(lat.Max())
+		}
+		if unc.Count() > 0 {
+			p.P99UncorrectedMs = ms(unc.Quantile(0.99))
 		}
 		m.seriesHealth(&p, t)
 		r.TimeSeries = append(r.TimeSeries, p)
