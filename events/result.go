@@ -178,6 +178,11 @@ type SeriesPoint struct {
 	// latencies from their actual send; absent in the results of older
 	// workers.
 	LatencyUncorrected Histogram `json:"latency_uncorrected,omitempty"`
+	// TargetLatency (added, issue 13) holds Latency per target, by target
+	// name, for the targets with a latency in the second; absent for a run
+	// of one target or of more than 16 (its scenarios' iterations and steps
+	// count as targets), and in the results of older workers.
+	TargetLatency map[string]Histogram `json:"target_latency,omitempty"`
 }
 
 // Health describes the generator: its limits and one sample per second.

@@ -90,6 +90,10 @@ type Second struct {
 	// holds the same requests' latencies from their actual send, encoded
 	// alike.
 	Latency, LatencyUncorrected []byte
+	// Targets holds the second's latencies from the due time per target,
+	// in the order of Result.Targets, encoded alike (nil for a target
+	// without any); nil unless the run has 2 to MaxSeriesTargets targets.
+	Targets [][]byte
 }
 
 // result merges the stripes into the run's result.

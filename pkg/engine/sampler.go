@@ -20,7 +20,8 @@ type sampler struct {
 	e        *Engine
 	lat, unc *hist.Histogram // the interval being closed, merged over stripes
 	lag      *hist.Histogram
-	cum      *hist.Histogram // every interval so far, for progress
+	tlat     []*hist.Histogram // per target, the interval being closed; nil unless kept per target
+	cum      *hist.Histogram   // every interval so far, for progress
 	stopc    chan struct{}
 	stopOnce sync.Once
 
@@ -54,6 +55,9 @@ func newSampler(e *Engine) *sampler {
 	s := &sampler{e: e, lat: hist.New(), unc: hist.New(), lag: hist.New(), cum: hist.New(), stopc: make(chan struct{})}
 	for i, b := range events.LatencyBucketsMs {
 		s.bounds[i] = time.Duration(b * float64(time.Millisecond))
+	}
+	if len(e.stripes) > 0 && e.stripes[0].perTarget {
+		s.tlat = make([]*hist.Histogram, len(e.names))
 	}
 	s.limits.CPUs = runtime.GOMAXPROCS(0)
 	s.dst = e.Destinations()
@@ -116,6 +120,7 @@ func (s *sampler) close(at time.Duration, final bool) {
 		st.iv.lat.Reset()
 		st.iv.unc.Reset()
 		st.iv.lag.Reset()
+		s.takeTargets(st)
 		st.mu.Unlock()
 	}
 	sent, drops := e.sent.Load(), e.drops.Load()
@@ -126,7 +131,13 @@ func (s *sampler) close(at time.Duration, final bool) {
 		latBytes, _ := s.lat.MarshalBinary()
 		uncBytes, _ := s.unc.MarshalBinary()
 		s.series = append(s.series, Second{Start: e.start.Add(s.lastAt), Requests: req, Success: succ, Errors: errs,
-			ErrorClasses: classes, Dropped: drops - s.lastDrops, Latency: latBytes, LatencyUncorrected: uncBytes})
+			ErrorClasses: classes, Dropped: drops - s.lastDrops, Latency: latBytes, LatencyUncorrected: uncBytes,
+			Targets: s.targetBytes()})
+	}
+	for _, h := range s.tlat {
+		if h != nil {
+			h.Reset()
+		}
 	}
 
 	hs := events.HealthSample{T: t0, IntervalS: secs, AchievedRate: float64(sent-s.lastSent) / secs,
@@ -172,6 +183,37 @@ func (s *sampler) close(at time.Duration, final bool) {
 			Sent: sent, DroppedLate: e.late.Load(), Inflight: e.inflight.Load(), ErrorClasses: s.errClasses,
 			Latency: s.buckets, LatencyCount: s.latN, LatencySum: s.latSum})
 	}
+}
+
+// takeTargets merges the stripe's per-target seconds into the sampler's
+// and resets them; st.mu is held.
+func (s *sampler) takeTargets(st *stripe) {
+	for i := range s.tlat {
+		t := &st.targets[i]
+		if t.iv == nil || t.iv.Count() == 0 {
+			continue
+		}
+		if s.tlat[i] == nil {
+			s.tlat[i] = hist.New()
+		}
+		mergeOrPanic(s.tlat[i], t.iv)
+		t.iv.Reset()
+	}
+}
+
+// targetBytes encodes the closing second's per-target latencies: nil when
+// they are not kept, else one per target, nil for a target without any.
+func (s *sampler) targetBytes() [][]byte {
+	if s.tlat == nil {
+		return nil
+	}
+	out := make([][]byte, len(s.tlat))
+	for i, h := range s.tlat {
+		if h != nil && h.Count() > 0 {
+			out[i], _ = h.MarshalBinary()
+		}
+	}
+	return out
 }
 
 // sampleHost adds process and socket figures to hs.

@@ -44,6 +44,12 @@ type Input struct {
 	// with its latencies merged over the shards (the reducer writes
 	// report.hlog with it); lat is reused once Second returns.
 	Second func(p events.SeriesReport, lat *hist.Histogram)
+	// TargetSecond, if set, is called after Second for each target with
+	// latencies in the second, in the report's order of targets, with
+	// them merged over the shards (the shards keep them for 2 to 16
+	// targets: events.SeriesPoint.TargetLatency); lat is reused once
+	// TargetSecond returns.
+	TargetSecond func(p events.SeriesReport, target string, lat *hist.Histogram)
 }
 
 // Build merges the results into a report.
@@ -64,7 +70,7 @@ func Build(in Input) (*events.Report, error) {
 		}
 	}
 	m := newMerger()
-	m.second = in.Second
+	m.second, m.targetSecond = in.Second, in.TargetSecond
 	var plannedSum, coveredSum float64
 	var reported int
 	for _, p := range planned {
@@ -122,6 +128,7 @@ type merger struct {
 	health        map[int64]*healthAcc
 	errs          errorAcc
 	second        func(events.SeriesReport, *hist.Histogram)
+	targetSecond  func(events.SeriesReport, string, *hist.Histogram)
 }
 
 type targetAcc struct {
@@ -140,6 +147,7 @@ type targetAcc struct {
 type seriesAcc struct {
 	p        events.SeriesPoint
 	lat, unc []events.Histogram
+	targets  map[string][]events.Histogram // by target name
 }
 
 func newMerger() *merger {
@@ -211,6 +219,37 @@ func (m *merger) add(res *events.ShardResult) error {
 		if len(p.LatencyUncorrected) > 0 {
 			acc.unc = append(acc.unc, p.LatencyUncorrected)
 		}
+		for name, b := range p.TargetLatency {
+			if len(b) == 0 {
+				continue
+			}
+			if acc.targets == nil {
+				acc.targets = map[string][]events.Histogram{}
+			}
+			acc.targets[name] = append(acc.targets[name], b)
+		}
+	}
+	return nil
+}
+
+// targetSeconds hands each target's latencies of the second p, merged
+// over the shards into the reused tl, to m.targetSecond.
+func (m *merger) targetSeconds(p events.SeriesReport, a *seriesAcc, tl *hist.Histogram) error {
+	if m.targetSecond == nil || len(a.targets) == 0 {
+		return nil
+	}
+	for _, t := range m.targets {
+		bs := a.targets[t.name]
+		if len(bs) == 0 {
+			continue
+		}
+		tl.Reset()
+		for _, b := range bs {
+			if err := mergeEncoded(tl, b, "series target latency"); err != nil {
+				return fmt.Errorf("second %d, target %s: %w", p.T, t.name, err)
+			}
+		}
+		m.targetSecond(p, t.name, tl)
 	}
 	return nil
 }
@@ -274,7 +313,7 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
 	steps := newSteps(load, r.DurationS)
-	lat, unc := hist.New(), hist.New()
+	lat, unc, tl := hist.New(), hist.New(), hist.New()
 	for _, t := range ts {
 		a := m.series[t]
 		lat.Reset()
@@ -302,6 +341,9 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 		r.TimeSeries = append(r.TimeSeries, p)
 		if m.second != nil {
 			m.second(p, lat)
+		}
+		if err := m.targetSeconds(p, a, tl); err != nil {
+			return err
 		}
 		if s := stepOf(steps, t-m.start.Unix()); s != nil {
 			if err := s.addSecond(&a.p, lat); err != nil {

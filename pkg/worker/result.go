@@ -33,9 +33,24 @@ func shardResult(m *events.ShardMessage, kind string, r *engine.Result, scraped 
 	for _, s := range r.Series {
 		res.Series = append(res.Series, events.SeriesPoint{T: s.Start.Unix(), Requests: s.Requests, Success: s.Success,
 			Errors: s.Errors, ErrorsByClass: classCounts(&s.ErrorClasses), Dropped: s.Dropped, Latency: s.Latency,
-			LatencyUncorrected: s.LatencyUncorrected})
+			LatencyUncorrected: s.LatencyUncorrected, TargetLatency: targetSeconds(r.Targets, s.Targets)})
 	}
 	return res
+}
+
+// targetSeconds is the wire form of a second's per-target latencies, by
+// target name: nil when there are none.
+func targetSeconds(targets []engine.TargetResult, lat [][]byte) map[string]events.Histogram {
+	var m map[string]events.Histogram
+	for i, b := range lat {
+		if len(b) > 0 && i < len(targets) {
+			if m == nil {
+				m = map[string]events.Histogram{}
+			}
+			m[targets[i].Name] = b
+		}
+	}
+	return m
 }
 
 // classCounts is the wire form of a second's errors by class: nil when

@@ -43,7 +43,7 @@ func measured(t *testing.T, stopped string) *engine.Result {
 			Counts:  events.Counts{Requests: 97, Success: 95},
 			Latency: histOf(3 * time.Millisecond), LatencyUncorrected: histOf(5 * time.Millisecond)}},
 		Series: []engine.Second{{Start: start, Requests: 40, Success: 39, Errors: 1, ErrorClasses: classes, Dropped: 2,
-			Latency: second, LatencyUncorrected: secondUnc}},
+			Latency: second, LatencyUncorrected: secondUnc, Targets: [][]byte{secondUnc}}},
 		Health: events.Health{CPUs: 2, Dials: 4, Samples: []events.HealthSample{{T: start.Unix(), IntervalS: 1}}}}
 }
 
@@ -96,7 +96,8 @@ func TestShardResult(t *testing.T) {
 			{"Series[0].T", got.Series[0].T, r.Start.Unix()},
 			{"Series[0]", got.Series[0], events.SeriesPoint{T: r.Start.Unix(), Requests: 40, Success: 39, Errors: 1,
 				ErrorsByClass: map[string]int64{"timeout": 1}, Dropped: 2, Latency: events.Histogram(r.Series[0].Latency),
-				LatencyUncorrected: events.Histogram(r.Series[0].LatencyUncorrected)}},
+				LatencyUncorrected: events.Histogram(r.Series[0].LatencyUncorrected),
+				TargetLatency:      map[string]events.Histogram{"login/token": r.Series[0].Targets[0]}}},
 		}
 		for _, s := range scalars {
 			if !reflect.DeepEqual(s.got, s.want) {
