@@ -21,18 +21,18 @@ const (
 // htmlView is what the comparison page is executed with.
 type htmlView struct {
 	Title  string
-	A, B   string // the runs, one line each
-	Header []string
-	Tables []table
+	A, B   string  // the runs, one line each
+	Tables []table // the run's first, then the targets'; charts after the run's
 	Gates  []Gate
 	Charts []chart.Chart
 	Data   template.HTML
 }
 
 var htmlPage = template.Must(template.New("compare").Funcs(template.FuncMap{
-	"head": chart.Head,
-	"div":  chart.Div,
-	"gate": GateLine,
+	"head":   chart.Head,
+	"div":    chart.Div,
+	"gate":   GateLine,
+	"header": func() []string { return header },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{{.Title}}</title>
@@ -45,14 +45,15 @@ table.cmp td:first-child,table.cmp th:first-child{text-align:left}.side{color:#6
 <p><span class="a">{{.A}}</span> (the baseline)<br><span class="b">{{.B}}</span></p>
 {{if .Gates}}<h2>Gates (--fail-if)</h2><ul>{{range .Gates}}<li{{if .Held}} class="held"{{end}}>{{gate .}}</li>
 {{end}}</ul>{{end}}
-{{range .Tables}}<h2>{{.Title}}</h2>{{if .Note}}<p class="side">{{.Note}}</p>{{end}}
-<table class="cmp"><tr>{{range $.Header}}<th>{{.}}</th>{{end}}</tr>
+{{define "table"}}<h2>{{.Title}}</h2>{{if .Note}}<p class="side">{{.Note}}</p>{{end}}
+<table class="cmp"><tr>{{range header}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
-{{end}}
+{{end}}{{template "table" index .Tables 0}}
 {{if .Charts}}<h2>Latency, A and B overlaid</h2>
 {{range .Charts}}{{div .ID}}
 {{end}}{{end}}
+{{range slice .Tables 1}}{{template "table" .}}{{end}}
 {{.Data}}</body></html>
 `))
 
@@ -63,7 +64,7 @@ table.cmp td:first-child,table.cmp th:first-child{text-align:left}.side{color:#6
 // second.
 func (c *Comparison) HTML(w io.Writer, a, b *events.Report) error {
 	v := htmlView{Title: "barrage comparison: " + c.B.RunID + " against " + c.A.RunID,
-		A: runLine("A", c.A), B: runLine("B", c.B), Header: header, Tables: c.tables(), Gates: c.Gates,
+		A: runLine("A", c.A), B: runLine("B", c.B), Tables: c.tables(), Gates: c.Gates,
 		Charts: Charts(a, b)}
 	data, err := chart.Data(v.Charts)
 	if err != nil {
