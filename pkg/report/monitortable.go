@@ -62,8 +62,7 @@ func monitorTables(mon []events.MonitorReport, plotted bool) []table {
 }
 
 // monitorRow is a series' name and labels, type, how many values were
-// scraped, their range
-// and last; "—" without a successful scrape.
+// scraped, their range and the last; "—" without a successful scrape.
 func monitorRow(s events.MonitorSeries) []string {
 	name := s.Metric
 	if len(s.Labels) > 0 {
