@@ -72,6 +72,10 @@ type Series struct {
 	Fill   bool `json:"fill,omitempty"`
 	// Right puts the series on the chart's second y axis.
 	Right bool `json:"right,omitempty"`
+	// Join draws the line across gaps: for a series sampled at other x
+	// than the chart's others (two runs' percentile plots on one axis),
+	// whose gaps are x it was not sampled at, not missing values.
+	Join bool `json:"join,omitempty"`
 }
 
 // Values are a series' y values; NaN and infinities encode as null.

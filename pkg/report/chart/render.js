@@ -73,6 +73,7 @@
       var o = { label: s.label, stroke: color, width: s.points ? 0 : 1.5, scale: s.right ? "y2" : "y",
         value: function (u, v) { return num(v); }, points: { show: !!s.points || n < 60, size: s.points ? 8 : 4, fill: color } };
       if (s.dash) o.dash = [6, 4];
+      if (s.join) o.spanGaps = true;
       if (s.fill) o.fill = color + "33";
       if (s.points) o.paths = function () { return null; };
       series.push(o);
