@@ -1,6 +1,13 @@
 // Package compare sets two runs' reports side by side (barrage compare) and
 // judges regression gates on the change (--fail-if).
 //
+// Text, Markdown and JSON carry the figures; HTML (html.go) is one
+// self-contained page like report.html (package chart: uPlot inlined, the
+// data one JSON blob) with the tables, the gates and A and B overlaid:
+// the HdrHistogram percentile plots of the runs and of each target in both
+// (x = 1/(1−q); the two runs' grids differ in length, so each line spans
+// the x it lacks), and p99 per second, each run from its own start.
+//
 // Compare lines up the figures of run A, the baseline, and run B: the
 // latency percentiles from the intended send (p50, p90, p95, p99, p999,
 // max, mean, in ms), the rates (target, achieved, throughput, per second),

@@ -9,25 +9,25 @@ import (
 	"time"
 )
 
-// table is a titled block of rows, the one layout Text and Markdown share.
+// table is a titled block of rows, the one layout Text, Markdown and HTML share.
 type table struct {
-	title string
-	note  string // under the title, may be ""
-	rows  [][]string
+	Title string
+	Note  string // under the title, may be ""
+	Rows  [][]string
 }
 
 var header = []string{"metric", "A", "B", "change", "change %"}
 
 // tables lays c out: the runs, then each target, then the gates.
 func (c *Comparison) tables() []table {
-	ts := []table{{title: "Run", rows: cells(c.Run, true, true)}}
+	ts := []table{{Title: "Run", Rows: cells(c.Run, true, true)}}
 	for _, t := range c.Targets {
-		tt := table{title: "Target " + t.Name, rows: cells(t.Rows, t.InA, t.InB)}
+		tt := table{Title: "Target " + t.Name, Rows: cells(t.Rows, t.InA, t.InB)}
 		switch {
 		case !t.InA:
-			tt.note = "only in B"
+			tt.Note = "only in B"
 		case !t.InB:
-			tt.note = "only in A"
+			tt.Note = "only in A"
 		}
 		ts = append(ts, tt)
 	}
@@ -140,17 +140,17 @@ func runLine(side string, r RunInfo) string {
 func (c *Comparison) Text(w io.Writer) error {
 	fmt.Fprintf(w, "Comparison of two runs, B against A\n%s\n%s\n", runLine("A", c.A), runLine("B", c.B))
 	for _, t := range c.tables() {
-		fmt.Fprintf(w, "\n%s\n", t.title)
-		if t.note != "" {
-			fmt.Fprintf(w, "(%s)\n", t.note)
+		fmt.Fprintf(w, "\n%s\n", t.Title)
+		if t.Note != "" {
+			fmt.Fprintf(w, "(%s)\n", t.Note)
 		}
 		// Numbers align right, metric names left (padded to one width).
 		width := len(header[0])
-		for _, row := range t.rows {
+		for _, row := range t.Rows {
 			width = max(width, len(row[0]))
 		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		for _, row := range append([][]string{header}, t.rows...) {
+		for _, row := range append([][]string{header}, t.Rows...) {
 			fmt.Fprintf(tw, "%-*s\t%s\t\n", width, row[0], strings.Join(row[1:], "\t"))
 		}
 		if err := tw.Flush(); err != nil {
@@ -171,12 +171,12 @@ func (c *Comparison) Markdown(w io.Writer) error {
 	cell := strings.NewReplacer("|", `\|`, "\n", " ")
 	fmt.Fprintf(w, "# Comparison of two runs, B against A\n\n- %s\n- %s\n", cell.Replace(runLine("A", c.A)), cell.Replace(runLine("B", c.B)))
 	for _, t := range c.tables() {
-		fmt.Fprintf(w, "\n## %s\n\n", cell.Replace(t.title))
-		if t.note != "" {
-			fmt.Fprintf(w, "_%s_\n\n", t.note)
+		fmt.Fprintf(w, "\n## %s\n\n", cell.Replace(t.Title))
+		if t.Note != "" {
+			fmt.Fprintf(w, "_%s_\n\n", t.Note)
 		}
 		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
-		for _, row := range t.rows {
+		for _, row := range t.Rows {
 			fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 		}
 	}

@@ -73,7 +73,10 @@ func TestHTTP2(t *testing.T) {
 			}
 			defer srv.Close()
 			res := run(t, Config{Targets: []events.Target{target(srv.URL + "/h2")},
-				Pacer: pacer.Constant{R: 100, D: 300 * time.Millisecond}, MaxInflight: 10,
+				// A slot per arrival: while a busy machine (the race
+				// detector, other tests) completes the first handshake, the
+				// arrivals wait in flight instead of being dropped.
+				Pacer: pacer.Constant{R: 100, D: 300 * time.Millisecond}, MaxInflight: n,
 				Timeout: 2 * time.Second, KeepAlive: true, Protocol: tt.protocol, Connections: tt.conns, Insecure: true})
 
 			c := res.Counts

@@ -143,8 +143,38 @@ func browse(t *testing.T, exe, dir, name string, r *events.Report, minCharts int
 	if err := HTML(&page, r); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "report-"+name+".html")
-	if err := os.WriteFile(path, page.Bytes(), 0o644); err != nil {
+	var want []chart.Chart
+	for _, s := range sections(r) {
+		want = append(want, s.Charts...)
+	}
+	got := openPage(t, exe, dir, "report-"+name, page.Bytes(), true)
+	checkCharts(t, want, got, minCharts)
+	// Errors by class are stacked on the rate chart, one series a class.
+	classes := map[string]bool{}
+	for _, p := range r.TimeSeries {
+		for c := range p.ErrorsByClass {
+			classes[c] = true
+		}
+	}
+	if d := got["rate"]; d != nil {
+		for c := range classes {
+			if !slices.Contains(d.Labels, "errors: "+c) {
+				t.Errorf("rate chart: series %q; want one stacked series of the class %s", d.Labels, c)
+			}
+		}
+	}
+}
+
+// openPage writes page to dir as base.html, opens it in headless Chromium
+// and checks that it reported no problem and requested nothing but the
+// file; it keeps a full-page screenshot as base.png, logs the page's size
+// and load times (and, with interact, how fast the latency chart answers
+// the cursor and zooms: not asserted) and returns what each chart of the
+// page's blob drew.
+func openPage(t *testing.T, exe, dir, base string, page []byte, interact bool) map[string]*drawn {
+	t.Helper()
+	path := filepath.Join(dir, base+".html")
+	if err := os.WriteFile(path, page, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	fileURL := (&url.URL{Scheme: "file", Path: path}).String()
@@ -208,15 +238,17 @@ func browse(t *testing.T, exe, dir, name string, r *events.Report, minCharts int
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	png := filepath.Join(dir, "report-"+name+".png")
+	png := filepath.Join(dir, base+".png")
 	if err := os.WriteFile(png, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	interact := evaluate[map[string]float64](ctx, t, interactJS, chromedp.EvalAwaitPromise)
-	t.Logf("%s run: report.html %d bytes (%s); load event at %.0f ms, charts painted at %.0f ms (built in %.0f ms), %v navigating from Go; screenshot %s",
-		name, page.Len(), path, loadMs, readyMs, drawMs, wall.Round(time.Millisecond), png)
-	t.Logf("%s run, responsiveness of the latency chart: %.2f ms a cursor move (legend updated, painted; mean of 100), %.1f ms to zoom into a tenth and %.1f ms back",
-		name, interact["cursor_ms"], interact["zoom_ms"], interact["unzoom_ms"])
+	t.Logf("%s: %d bytes (%s); load event at %.0f ms, charts painted at %.0f ms (built in %.0f ms), %v navigating from Go; screenshot %s",
+		base, len(page), path, loadMs, readyMs, drawMs, wall.Round(time.Millisecond), png)
+	if interact {
+		times := evaluate[map[string]float64](ctx, t, interactJS, chromedp.EvalAwaitPromise)
+		t.Logf("%s, responsiveness of the latency chart: %.2f ms a cursor move (legend updated, painted; mean of 100), %.1f ms to zoom into a tenth and %.1f ms back",
+			base, times["cursor_ms"], times["zoom_ms"], times["unzoom_ms"])
+	}
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -229,16 +261,12 @@ func browse(t *testing.T, exe, dir, name string, r *events.Report, minCharts int
 	if others := slices.DeleteFunc(slices.Clone(requests), func(u string) bool { return u == fileURL }); len(requests) == 0 || len(others) > 0 {
 		t.Errorf("requests %v; want the file %s and nothing else", requests, fileURL)
 	}
-	checkCharts(t, r, charts, minCharts)
+	return charts
 }
 
-// checkCharts holds what the page drew against the charts the report has.
-func checkCharts(t *testing.T, r *events.Report, got map[string]*drawn, minCharts int) {
+// checkCharts holds what a page drew against the charts it should have.
+func checkCharts(t *testing.T, want []chart.Chart, got map[string]*drawn, minCharts int) {
 	t.Helper()
-	var want []chart.Chart
-	for _, s := range sections(r) {
-		want = append(want, s.Charts...)
-	}
 	if len(got) != len(want) || len(want) < minCharts {
 		t.Errorf("%d charts in the page, %d in the report; want the same, at least %d", len(got), len(want), minCharts)
 	}
@@ -260,20 +288,6 @@ func checkCharts(t *testing.T, r *events.Report, got map[string]*drawn, minChart
 			t.Errorf("chart %s: %d coloured pixels on its canvas; want a drawing of %d series", c.ID, d.Colored, len(c.Series))
 		}
 		checkStack(t, c, d)
-	}
-	// Errors by class are stacked on the rate chart, one series a class.
-	classes := map[string]bool{}
-	for _, p := range r.TimeSeries {
-		for c := range p.ErrorsByClass {
-			classes[c] = true
-		}
-	}
-	if d := got["rate"]; d != nil {
-		for c := range classes {
-			if !slices.Contains(d.Labels, "errors: "+c) {
-				t.Errorf("rate chart: series %q; want one stacked series of the class %s", d.Labels, c)
-			}
-		}
 	}
 }
 

@@ -26,7 +26,7 @@ func monitorCharts(mon []events.MonitorReport) []chart.Chart {
 		byMetric := map[string][]events.MonitorSeries{}
 		var order []string
 		for _, s := range m.Series {
-			if _, bucket := s.Labels["le"]; bucket || len(s.Points) == 0 {
+			if isBucket(s) || len(s.Points) == 0 {
 				continue
 			}
 			if byMetric[s.Metric] == nil {

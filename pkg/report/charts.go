@@ -191,6 +191,17 @@ func percentiles(l events.Latency) chart.Values {
 	return chart.Values{l.Min, l.P50, l.P90, l.P95, l.P99, l.P999}
 }
 
+// SummaryPercentiles returns latency_ms's percentiles (min, p50, p90,
+// p95, p99, p99.9) at their x = 1/(1−q) on the percentile plot's axis:
+// the plot of a report without latency_percentiles. Both are nil for a
+// latency of zeros.
+func SummaryPercentiles(l events.Latency) (x []float64, ms chart.Values) {
+	if ms = percentiles(l); ms == nil {
+		return nil, nil
+	}
+	return percentileX, ms
+}
+
 // summaryDistribution is the percentile plot of a report without
 // latency_percentiles (written before issue 13): six points a line.
 func summaryDistribution(r *events.Report) []chart.Chart {

@@ -4,7 +4,11 @@
 // The HTML report (html.go) is one self-contained page: the text report's
 // figures and tables, with every second of the run, and its charts (charts.go,
 // chartsteps.go, chartmonitor.go) drawn by package chart, which inlines
-// uPlot. TestBrowser opens it in headless Chromium.
+// uPlot. TestBrowser opens it in headless Chromium; TestBrowserCompare
+// opens barrage compare's page (package compare) the same way. Text and
+// Markdown summarise what the page plots, and say so: every k-th second
+// of a long run, and the monitor section's series by their least,
+// greatest and last value (monitortable.go).
 //
 // Merging is exact: counters add, histograms of the one geometry merge
 // without loss (an error otherwise), and the time series is aligned by

@@ -141,6 +141,9 @@ func layout(r *events.Report, allSeconds bool) page {
 	if f := r.FindMax; f != nil && len(f.Search) > 0 {
 		p.Tables = append(p.Tables, searchTable(f))
 	}
+	// The HTML report plots the monitor's series; text and Markdown
+	// summarise them, and say so.
+	p.Tables = append(p.Tables, monitorTables(r.Monitor, !allSeconds)...)
 	for _, t := range r.Thresholds {
 		p.Checks = append(p.Checks, ThresholdLine(t))
 	}

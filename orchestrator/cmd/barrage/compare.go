@@ -24,7 +24,7 @@ no request, or nothing in it succeeded (unless its spec expected that).`
 func defineCompare(fs *flagSet) runner {
 	var format, dir string
 	var conds conditions
-	fs.Var(oneOf(&format, "text", "text", "json", "md"), "format", "the comparison's format")
+	fs.Var(oneOf(&format, "text", "text", "json", "md", "html"), "format", "the comparison's format")
 	fs.StringVar(&dir, "out", "./barrage-runs", "where run folders are, `DIR`/runs/ID: a RUN may be a run id")
 	fs.Var(&conds, "fail-if", "exit 1 when `CONDITION` holds, such as p99>+10%; repeatable, or comma-separated")
 	return func(pos []string, std stdio) error { return cmdCompare(pos, format, dir, conds, std.out) }
@@ -54,6 +54,8 @@ func cmdCompare(pos []string, format, dir string, conds conditions, stdout io.Wr
 		err = writeJSON(stdout, c)
 	case "md":
 		err = c.Markdown(stdout)
+	case "html":
+		err = c.HTML(stdout, a, b)
 	default:
 		err = c.Text(stdout)
 	}

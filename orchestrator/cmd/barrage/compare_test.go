@@ -77,6 +77,15 @@ func TestCompareRuns(t *testing.T) {
 		!strings.Contains(r.stdout, "| p99 (ms) | ") || !strings.Contains(r.stdout, "## Target GET "+srv.URL+"/x") {
 		t.Errorf("compare --format md: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// The HTML page: both runs, the gate, and the charts of both (the
+	// page's charts are tested in pkg/compare, drawn in pkg/report).
+	r = barrage(t, 10*time.Second, "compare", fast, slow, "--out", out, "--format", "html", "--fail-if", "p99>+10%")
+	if r.code != exitThreshold || !strings.HasPrefix(r.stdout, "<!doctype html>") || !strings.HasSuffix(r.stdout, "</html>\n") ||
+		!strings.Contains(r.stdout, "A: "+fast) || !strings.Contains(r.stdout, "B: "+slow) ||
+		!strings.Contains(r.stdout, `<li class="held">FAIL p99&gt;&#43;10%`) ||
+		!strings.Contains(r.stdout, `"label":"A p99"`) || !strings.Contains(r.stdout, `{"id":"distribution-target-0"`) {
+		t.Errorf("compare --format html: exit %d\n%.2000s\n%s\nwant 1, a page of both runs, the gate and the charts", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestCompareBadInput: a malformed condition, a run that is not there, a
@@ -99,8 +108,8 @@ func TestCompareBadInput(t *testing.T) {
 		{[]string{"compare", "a", "b", "c"}, `compare takes two runs, RUN_A RUN_B (run folders, run ids or s3:// URLs), got 3`},
 		// A run without a report.
 		{[]string{"compare", empty, empty}, empty + ` has no report (not a run folder, or a run still going)`},
-		// An HTML comparison is not offered.
-		{[]string{"compare", "a", "b", "--format", "html"}, `--format: "html" is not one of text, json, md`},
+		// A format not offered.
+		{[]string{"compare", "a", "b", "--format", "svg"}, `--format: "svg" is not one of text, json, md, html`},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := run(tt.args...)

@@ -76,6 +76,10 @@ type Series struct {
 	// series: at the running sum of their values (a gap counts as 0), its
 	// area filled down to the one below, its legend showing its own value.
 	Stack bool `json:"stack,omitempty"`
+	// Join draws the line across gaps: for a series sampled at other x
+	// than the chart's others (two runs' percentile plots on one axis),
+	// whose gaps are x it was not sampled at, not missing values.
+	Join bool `json:"join,omitempty"`
 }
 
 // Values are a series' y values; NaN and infinities encode as null.

@@ -82,6 +82,7 @@
         value: s.stack ? function (u, v, si, j) { return num(j == null ? v : own[j]); } : function (u, v) { return num(v); },
         points: { show: !!s.points || n < 60, size: s.points ? 8 : 4, fill: color } };
       if (s.dash) o.dash = [6, 4];
+      if (s.join) o.spanGaps = true;
       if (s.fill || s.stack) o.fill = color + (s.stack ? "66" : "33");
       if (s.points) o.paths = function () { return null; };
       series.push(o);
