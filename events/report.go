@@ -170,20 +170,26 @@ type ShardReport struct {
 type SeriesReport struct {
 	// T is the Unix time (seconds) at which the second starts; ElapsedS is
 	// T minus the run's start, in seconds.
-	T        int64   `json:"t"`
-	ElapsedS int64   `json:"elapsed_s"`
-	Requests int64   `json:"requests"`
-	Success  int64   `json:"success"`
-	Errors   int64   `json:"errors"`
-	Dropped  int64   `json:"dropped"`
-	P50Ms    float64 `json:"p50_ms"`
+	T        int64 `json:"t"`
+	ElapsedS int64 `json:"elapsed_s"`
+	Requests int64 `json:"requests"`
+	Success  int64 `json:"success"`
+	Errors   int64 `json:"errors"`
+	// ErrorsByClass (added, issue 13) breaks Errors down by error class,
+	// summed over the shards; absent when the second had no errors (or its
+	// shards' workers predate it).
+	ErrorsByClass map[string]int64 `json:"errors_by_class,omitempty"`
+	Dropped       int64            `json:"dropped"`
+	P50Ms         float64          `json:"p50_ms"`
 	// P90Ms, P99Ms and MaxMs (added, issue 13) are the second's other
-	// latency figures, from the intended send, like P50Ms. (The shards'
-	// per-second series carry no uncorrected latency and no error classes,
-	// so neither is broken down per second.)
+	// latency figures, from the intended send, like P50Ms.
 	P90Ms float64 `json:"p90_ms,omitempty"`
 	P99Ms float64 `json:"p99_ms"`
 	MaxMs float64 `json:"max_ms,omitempty"`
+	// P99UncorrectedMs (added, issue 13) is the second's p99 from the
+	// actual send, merged exactly over the shards; absent when no shard
+	// kept it.
+	P99UncorrectedMs float64 `json:"p99_uncorrected_ms,omitempty"`
 	// PlannedRate (added, issue 13) is the arrivals due in the second per
 	// second, over the shards that reported (their health samples); SentRate
 	// the requests they sent in it, by send time (Requests counts them by

@@ -166,10 +166,23 @@ type SeriesPoint struct {
 	Requests int64 `json:"requests"`
 	Success  int64 `json:"success"`
 	Errors   int64 `json:"errors"`
+	// ErrorsByClass (added, issue 13) breaks Errors down by error class
+	// (class name: count, classes without errors left out); absent when
+	// there were none, and in the results of older workers.
+	ErrorsByClass map[string]int64 `json:"errors_by_class,omitempty"`
 	// Dropped counts arrivals due in the interval that were dropped.
 	Dropped int64 `json:"dropped"`
 	// Latency holds the latencies (from intended send) of those requests.
 	Latency Histogram `json:"latency"`
+	// LatencyUncorrected (added, issue 13) holds the same requests'
+	// latencies from their actual send; absent in the results of older
+	// workers.
+	LatencyUncorrected Histogram `json:"latency_uncorrected,omitempty"`
+	// TargetLatency (added, issue 13) holds Latency per target, by target
+	// name, for the targets with a latency in the second; absent for a run
+	// of one target or of more than 16 (its scenarios' iterations and steps
+	// count as targets), and in the results of older workers.
+	TargetLatency map[string]Histogram `json:"target_latency,omitempty"`
 }
 
 // Health describes the generator: its limits and one sample per second.

@@ -257,8 +257,9 @@ func New(cfg Config) (*Engine, error) {
 	if len(names) > 16 { // per-target histograms cost memory per stripe
 		n = max(2, n*16/len(names))
 	}
+	perTarget := len(names) > 1 && len(names) <= MaxSeriesTargets
 	for range n {
-		e.stripes = append(e.stripes, newStripe(len(names)))
+		e.stripes = append(e.stripes, newStripe(len(names), perTarget))
 	}
 	return e, nil
 }

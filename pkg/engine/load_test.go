@@ -59,6 +59,9 @@ func TestDropsWhenSaturated(t *testing.T) {
 	var drops int64
 	for _, p := range res.Series {
 		drops += p.Dropped
+		if p.Targets != nil { // one target: its seconds are the run's
+			t.Errorf("second %v: %d per-target latencies; want none for a run of one target", p.Start, len(p.Targets))
+		}
 	}
 	if drops != c.Dropped {
 		t.Errorf("drops over the series: got %d, want %d", drops, c.Dropped)

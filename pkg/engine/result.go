@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/errclass"
 	"github.com/barrage-load/barrage/pkg/hist"
 )
 
@@ -78,11 +79,21 @@ type Second struct {
 	// Requests, Success and Errors count the requests that completed in
 	// the second; Dropped the arrivals due in it that were dropped.
 	Requests, Success, Errors, Dropped int64
+	// ErrorClasses breaks Errors down by error class (indexed by
+	// errclass.Class; None is always 0): a fixed array, so that closing a
+	// second allocates no map.
+	ErrorClasses [errclass.NumClasses]int64
 	// Latency holds those requests' latencies from their due time, in the
 	// encoding of package hist (hist.Decode reads it). It is kept encoded,
 	// a few hundred bytes, where a histogram takes about 180 KB: one per
-	// second of a 14-minute window would hold 150 MB.
-	Latency []byte
+	// second of a 14-minute window would hold 150 MB. LatencyUncorrected
+	// holds the same requests' latencies from their actual send, encoded
+	// alike.
+	Latency, LatencyUncorrected []byte
+	// Targets holds the second's latencies from the due time per target,
+	// in the order of Result.Targets, encoded alike (nil for a target
+	// without any); nil unless the run has 2 to MaxSeriesTargets targets.
+	Targets [][]byte
 }
 
 // result merges the stripes into the run's result.

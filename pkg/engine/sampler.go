@@ -18,8 +18,10 @@ import (
 // intervals, so it owns the aggregate histograms.
 type sampler struct {
 	e        *Engine
-	lat, lag *hist.Histogram // the interval being closed, merged over stripes
-	cum      *hist.Histogram // every interval so far, for progress
+	lat, unc *hist.Histogram // the interval being closed, merged over stripes
+	lag      *hist.Histogram
+	tlat     []*hist.Histogram // per target, the interval being closed; nil unless kept per target
+	cum      *hist.Histogram   // every interval so far, for progress
 	stopc    chan struct{}
 	stopOnce sync.Once
 
@@ -50,9 +52,12 @@ type sampler struct {
 }
 
 func newSampler(e *Engine) *sampler {
-	s := &sampler{e: e, lat: hist.New(), lag: hist.New(), cum: hist.New(), stopc: make(chan struct{})}
+	s := &sampler{e: e, lat: hist.New(), unc: hist.New(), lag: hist.New(), cum: hist.New(), stopc: make(chan struct{})}
 	for i, b := range events.LatencyBucketsMs {
 		s.bounds[i] = time.Duration(b * float64(time.Millisecond))
+	}
+	if len(e.stripes) > 0 && e.stripes[0].perTarget {
+		s.tlat = make([]*hist.Histogram, len(e.names))
 	}
 	s.limits.CPUs = runtime.GOMAXPROCS(0)
 	s.dst = e.Destinations()
@@ -99,19 +104,23 @@ func (s *sampler) close(at time.Duration, final bool) {
 		return
 	}
 	var req, succ, errs int64
+	var classes [errclass.NumClasses]int64
 	for _, st := range e.stripes {
 		st.mu.Lock()
 		mergeOrPanic(s.lat, st.iv.lat)
+		mergeOrPanic(s.unc, st.iv.unc)
 		mergeOrPanic(s.lag, st.iv.lag)
 		req += st.iv.requests
 		succ += st.iv.success
 		errs += st.iv.errors
 		for c, n := range st.iv.errs {
-			s.errClasses[c] += n
+			classes[c] += n
 		}
 		st.iv.requests, st.iv.success, st.iv.errors, st.iv.errs = 0, 0, 0, [errclass.NumClasses]int64{}
 		st.iv.lat.Reset()
+		st.iv.unc.Reset()
 		st.iv.lag.Reset()
+		s.takeTargets(st)
 		st.mu.Unlock()
 	}
 	sent, drops := e.sent.Load(), e.drops.Load()
@@ -120,8 +129,15 @@ func (s *sampler) close(at time.Duration, final bool) {
 	tail := final && at-s.lastAt < shortTail
 	if !tail || req > 0 || drops > s.lastDrops {
 		latBytes, _ := s.lat.MarshalBinary()
+		uncBytes, _ := s.unc.MarshalBinary()
 		s.series = append(s.series, Second{Start: e.start.Add(s.lastAt), Requests: req, Success: succ, Errors: errs,
-			Dropped: drops - s.lastDrops, Latency: latBytes})
+			ErrorClasses: classes, Dropped: drops - s.lastDrops, Latency: latBytes, LatencyUncorrected: uncBytes,
+			Targets: s.targetBytes()})
+	}
+	for _, h := range s.tlat {
+		if h != nil {
+			h.Reset()
+		}
 	}
 
 	hs := events.HealthSample{T: t0, IntervalS: secs, AchievedRate: float64(sent-s.lastSent) / secs,
@@ -144,8 +160,12 @@ func (s *sampler) close(at time.Duration, final bool) {
 		}
 		s.latN, s.latSum = s.latN+n, s.latSum+sum
 	}
+	for c, n := range classes {
+		s.errClasses[c] += n
+	}
 	ivP99 := s.lat.Quantile(0.99)
 	s.lat.Reset()
+	s.unc.Reset()
 	s.lag.Reset()
 	s.requests += req
 	s.errors += errs
@@ -163,6 +183,37 @@ func (s *sampler) close(at time.Duration, final bool) {
 			Sent: sent, DroppedLate: e.late.Load(), Inflight: e.inflight.Load(), ErrorClasses: s.errClasses,
 			Latency: s.buckets, LatencyCount: s.latN, LatencySum: s.latSum})
 	}
+}
+
+// takeTargets merges the stripe's per-target seconds into the sampler's
+// and resets them; st.mu is held.
+func (s *sampler) takeTargets(st *stripe) {
+	for i := range s.tlat {
+		t := &st.targets[i]
+		if t.iv == nil || t.iv.Count() == 0 {
+			continue
+		}
+		if s.tlat[i] == nil {
+			s.tlat[i] = hist.New()
+		}
+		mergeOrPanic(s.tlat[i], t.iv)
+		t.iv.Reset()
+	}
+}
+
+// targetBytes encodes the closing second's per-target latencies: nil when
+// they are not kept, else one per target, nil for a target without any.
+func (s *sampler) targetBytes() [][]byte {
+	if s.tlat == nil {
+		return nil
+	}
+	out := make([][]byte, len(s.tlat))
+	for i, h := range s.tlat {
+		if h != nil && h.Count() > 0 {
+			out[i], _ = h.MarshalBinary()
+		}
+	}
+	return out
 }
 
 // sampleHost adds process and socket figures to hs.

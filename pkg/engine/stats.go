@@ -90,30 +90,39 @@ func (c *counts) toEvents(dropped, late int64, msgs *messages) events.Counts {
 	return out
 }
 
+// MaxSeriesTargets bounds the targets (a scenario's iterations and steps
+// among them) of a run whose seconds are kept per target (Second.Targets):
+// each costs a histogram per stripe, and its encoding in every second of
+// the result. A run of one target has no per-target seconds: they would be
+// the run's.
+const MaxSeriesTargets = 16
+
 // targetStats are one target's counters and latencies in one stripe.
 type targetStats struct {
 	counts
 	lat, unc *hist.Histogram // from intended send, from actual send
+	iv       *hist.Histogram // this second's, from intended send; nil unless kept per target
 }
 
 // interval is what a stripe recorded since the last per-second flush.
 type interval struct {
 	requests, success, errors int64
 	errs                      [errclass.NumClasses]int64
-	lat, lag                  *hist.Histogram
+	lat, unc, lag             *hist.Histogram // from intended send, from actual send, lag
 }
 
 // stripe is one lock's worth of statistics.
 type stripe struct {
-	mu      sync.Mutex
-	targets []targetStats
-	lag     *hist.Histogram
-	iv      interval
+	mu        sync.Mutex
+	targets   []targetStats
+	perTarget bool // seconds are kept per target too (MaxSeriesTargets)
+	lag       *hist.Histogram
+	iv        interval
 }
 
-func newStripe(targets int) *stripe {
-	return &stripe{targets: make([]targetStats, targets), lag: hist.New(),
-		iv: interval{lat: hist.New(), lag: hist.New()}}
+func newStripe(targets int, perTarget bool) *stripe {
+	return &stripe{targets: make([]targetStats, targets), perTarget: perTarget, lag: hist.New(),
+		iv: interval{lat: hist.New(), unc: hist.New(), lag: hist.New()}}
 }
 
 // outcome is one finished request. Times are nanoseconds since the start.
@@ -141,6 +150,9 @@ func (s *stripe) record(o *outcome) {
 	t := &s.targets[o.target]
 	if t.lat == nil {
 		t.lat, t.unc = hist.New(), hist.New()
+		if s.perTarget {
+			t.iv = hist.New()
+		}
 	}
 	t.requests++
 	t.bytesIn += o.bytesIn
@@ -176,7 +188,11 @@ func (s *stripe) record(o *outcome) {
 	if o.class == errclass.None || o.class == errclass.Timeout {
 		t.lat.Record(time.Duration(o.end - o.due))
 		t.unc.Record(time.Duration(o.end - o.sent))
+		if t.iv != nil {
+			t.iv.Record(time.Duration(o.end - o.due))
+		}
 		s.iv.lat.Record(time.Duration(o.end - o.due))
+		s.iv.unc.Record(time.Duration(o.end - o.sent))
 	}
 	lag := time.Duration(o.sent - o.due)
 	s.lag.Record(lag)
@@ -211,4 +227,7 @@ func (s *stripe) recordIteration(t *targetStats, o *outcome) {
 	}
 	t.lat.Record(time.Duration(o.end - o.due))
 	t.unc.Record(time.Duration(o.end - o.sent))
+	if t.iv != nil {
+		t.iv.Record(time.Duration(o.end - o.due))
+	}
 }

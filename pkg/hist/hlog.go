@@ -3,7 +3,9 @@ package hist
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
+	"unicode"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -74,4 +76,39 @@ func (l *LogWriter) Interval(start time.Time, d time.Duration, h *Histogram) err
 		return fmt.Errorf("interval at %v: %w", start, err)
 	}
 	return nil
+}
+
+// NewTaggedLogWriter writes intervals to w without a header: lines to
+// append to a log that NewLogWriter began with the same base time (after
+// its untagged intervals, so that a reader of untagged intervals meets them
+// first).
+func NewTaggedLogWriter(w io.Writer, base time.Time) *LogWriter {
+	lw := hdrhistogram.NewHistogramLogWriter(w)
+	lw.SetBaseTime(base.Unix() * 1000)
+	return &LogWriter{w: lw}
+}
+
+// TaggedInterval is Interval with the line tagged Tag=LogTag(tag), the
+// name HistogramLogProcessor's -tag option picks. h's tag is cleared again
+// before it returns.
+func (l *LogWriter) TaggedInterval(start time.Time, d time.Duration, h *Histogram, tag string) error {
+	h.h.SetTag(LogTag(tag))
+	defer h.h.SetTag("")
+	return l.Interval(start, d, h)
+}
+
+// LogTag is name as an interval log's tag: the log's lines are
+// comma-separated and a reader splits a tag at the first comma, so commas,
+// spaces and other whitespace or control characters become '_'; an empty
+// name is "_". Two names may share a tag ("a b" and "a,b").
+func LogTag(name string) string {
+	if name == "" {
+		return "_"
+	}
+	return strings.Map(func(r rune) rune {
+		if r == ',' || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return '_'
+		}
+		return r
+	}, name)
 }

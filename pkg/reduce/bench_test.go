@@ -16,6 +16,10 @@ import (
 // realistic builds the result of one shard of a 1-minute window at rate/s
 // over two targets: latencies log-normal around 20 ms, one series point a
 // second, a health sample a second.
+// realisticTargets are realistic's targets: the first one's name has a
+// comma and a space, which an interval log's tag cannot hold.
+var realisticTargets = []string{"GET /a, b", "target-1"}
+
 func realistic(rng *rand.Rand, run, shard string, start time.Time, rate int) *events.ShardResult {
 	enc := func(h *hist.Histogram) events.Histogram { b, _ := h.MarshalBinary(); return b }
 	all, unc, lag := hist.New(), hist.New(), hist.New()
@@ -24,16 +28,25 @@ func realistic(rng *rand.Rand, run, shard string, start time.Time, rate int) *ev
 		Status: events.StatusComplete, PlannedRate: float64(rate), StartedAt: start, SendSeconds: 60}
 	for sec := range 60 {
 		h := hist.New()
+		ts := []*hist.Histogram{hist.New(), hist.New()}
 		for range rate {
 			d := time.Duration(20e6 * (0.3 + rng.ExpFloat64()))
 			h.Record(d)
 			all.Record(d)
 			unc.Record(d - 50*time.Microsecond)
 			lag.Record(time.Duration(rng.IntN(200)) * time.Microsecond)
-			tl[rng.IntN(2)].Record(d)
+			i := rng.IntN(2)
+			tl[i].Record(d)
+			ts[i].Record(d)
+		}
+		tsec := map[string]events.Histogram{}
+		for i, t := range ts {
+			if t.Count() > 0 {
+				tsec[realisticTargets[i]] = enc(t)
+			}
 		}
 		res.Series = append(res.Series, events.SeriesPoint{T: start.Unix() + int64(sec), Requests: int64(rate),
-			Success: int64(rate), Latency: enc(h)})
+			Success: int64(rate), Latency: enc(h), TargetLatency: tsec})
 		res.Health.Samples = append(res.Health.Samples, events.HealthSample{T: start.Unix() + int64(sec), IntervalS: 1,
 			PlannedRate: float64(rate), AchievedRate: float64(rate), CPUPercent: 30, RSSBytes: 30e6})
 	}
@@ -41,7 +54,7 @@ func realistic(rng *rand.Rand, run, shard string, start time.Time, rate int) *ev
 	res.Counts = events.Counts{Requests: n, Success: n, StatusCodes: map[string]int64{"200": n}}
 	res.Latency, res.LatencyUncorrected, res.Lag = enc(all), enc(unc), enc(lag)
 	for i, h := range tl {
-		res.Targets = append(res.Targets, events.TargetResult{Name: fmt.Sprint("target-", i),
+		res.Targets = append(res.Targets, events.TargetResult{Name: realisticTargets[i],
 			Counts: events.Counts{Requests: h.Count(), Success: h.Count()}, Latency: enc(h), LatencyUncorrected: enc(h)})
 	}
 	return res

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -67,8 +69,10 @@ func TestHlogRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// What each second should hold, merged with pkg/hist from the results.
+	// What each second should hold, merged with pkg/hist from the results,
+	// and each target's second (by tag).
 	want := map[int64]*hist.Histogram{}
+	wantTarget := map[string]map[int64]*hist.Histogram{}
 	all := hist.New()
 	for _, res := range results {
 		for _, sp := range res.Series {
@@ -77,6 +81,18 @@ func TestHlogRoundTrip(t *testing.T) {
 			}
 			if err := hist.MergeEncoded(want[sp.T], sp.Latency); err != nil {
 				t.Fatal(err)
+			}
+			for name, b := range sp.TargetLatency {
+				tag := hist.LogTag(name)
+				if wantTarget[tag] == nil {
+					wantTarget[tag] = map[int64]*hist.Histogram{}
+				}
+				if wantTarget[tag][sp.T] == nil {
+					wantTarget[tag][sp.T] = hist.New()
+				}
+				if err := hist.MergeEncoded(wantTarget[tag][sp.T], b); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		if err := hist.MergeEncoded(all, res.Latency); err != nil {
@@ -88,8 +104,8 @@ func TestHlogRoundTrip(t *testing.T) {
 	var total *hdrhistogram.Histogram
 	for i, sp := range r.TimeSeries {
 		got, err := rd.NextIntervalHistogram()
-		if err != nil || got == nil {
-			t.Fatalf("interval %d of %d: %v, %v", i, len(r.TimeSeries), got, err)
+		if err != nil || got == nil || got.Tag() != "" {
+			t.Fatalf("interval %d of %d: %v, %v; want an untagged one", i, len(r.TimeSeries), got, err)
 		}
 		if got.StartTimeMs() != sp.T*1000 || got.EndTimeMs() != sp.T*1000+1000 {
 			t.Errorf("interval %d: [%d, %d] ms; want second %d", i, got.StartTimeMs(), got.EndTimeMs(), sp.T)
@@ -110,8 +126,41 @@ func TestHlogRoundTrip(t *testing.T) {
 			t.Fatalf("merge dropped %d", dropped)
 		}
 	}
+	// Then each target's seconds, tagged, in time order, the targets of a
+	// second in the report's order; together, each target's latency.
+	tagTotal := map[string]*hdrhistogram.Histogram{}
+	for _, sp := range r.TimeSeries {
+		for _, tr := range r.Targets {
+			tag := hist.LogTag(tr.Name)
+			w := wantTarget[tag][sp.T]
+			if w == nil {
+				continue
+			}
+			got, err := rd.NextIntervalHistogram()
+			if err != nil || got == nil {
+				t.Fatalf("second %d, target %s: %v, %v; want a tagged interval", sp.ElapsedS, tr.Name, got, err)
+			}
+			if got.Tag() != tag || got.StartTimeMs() != sp.T*1000 || !got.Equals(asHdr(t, w)) {
+				t.Errorf("second %d: interval tagged %q at %d ms with %d values; want %q at %d ms, the exact merge of %d",
+					sp.ElapsedS, got.Tag(), got.StartTimeMs(), got.TotalCount(), tag, sp.T*1000, w.Count())
+			}
+			if tagTotal[tag] == nil {
+				tagTotal[tag] = hdrhistogram.New(hist.Lowest, hist.Highest, hist.SigFigs)
+			}
+			tagTotal[tag].Merge(got)
+		}
+	}
 	if got, err := rd.NextIntervalHistogram(); got != nil || err != nil {
-		t.Errorf("an interval after the last second: %v, %v", got, err)
+		t.Errorf("an interval after the last target's last second: %v, %v", got, err)
+	}
+	if len(tagTotal) != 2 || tagTotal["GET_/a__b"] == nil {
+		t.Errorf("tags %v; want 2, GET_/a__b among them", slices.Collect(maps.Keys(tagTotal)))
+	}
+	for _, tr := range r.Targets {
+		got := tagTotal[hist.LogTag(tr.Name)]
+		if got == nil || got.TotalCount() != tr.Requests {
+			t.Errorf("target %s: tagged intervals hold %v values; want its %d requests", tr.Name, got, tr.Requests)
+		}
 	}
 	// The log's timestamps are elapsed_s: relative to the run's start second.
 	if !bytes.Contains(body, []byte("\n0.000000,1.000000,")) || !bytes.Contains(body, []byte("\n60.000000,1.000000,")) {

@@ -59,7 +59,7 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 		return nil, err
 	}
 	hl := &hlog{run: run}
-	in.Second = hl.second
+	in.Second, in.TargetSecond = hl.second, hl.targetSecond
 	r, err := report.Build(in)
 	if err != nil {
 		return nil, fmt.Errorf("reduce run %s: %w", run, err)

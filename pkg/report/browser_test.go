@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"os/exec"
@@ -65,6 +66,10 @@ type drawn struct {
 	Points  int   `json:"points"`  // x values
 	NonNull []int `json:"nonnull"` // values drawn per series
 	Colored int   `json:"colored"` // canvas pixels in colour (axes and grid are grey)
+	// Labels are the series' labels in the legend; Sums the sums of the
+	// values uPlot draws per series (a stacked series' are its stack's).
+	Labels []string  `json:"labels"`
+	Sums   []float64 `json:"sums"`
 }
 
 // inspectJS reports every chart of the blob as drawn, or null if not.
@@ -80,7 +85,8 @@ const inspectJS = `(() => {
       if (d[i+3] > 0 && Math.max(Math.abs(r-g), Math.abs(g-b), Math.abs(r-b)) > 40) colored++;
     }
     out[c.id] = {series: u.series.length - 1, points: u.data[0].length,
-      nonnull: u.data.slice(1).map(s => s.filter(v => v != null).length), colored};
+      nonnull: u.data.slice(1).map(s => s.filter(v => v != null).length), colored,
+      labels: u.series.slice(1).map(s => s.label), sums: u.data.slice(1).map(s => s.reduce((a, v) => a + (v || 0), 0))};
   }
   return out;
 })()`
@@ -141,7 +147,22 @@ func browse(t *testing.T, exe, dir, name string, r *events.Report, minCharts int
 	for _, s := range sections(r) {
 		want = append(want, s.Charts...)
 	}
-	checkCharts(t, want, openPage(t, exe, dir, "report-"+name, page.Bytes(), true), minCharts)
+	got := openPage(t, exe, dir, "report-"+name, page.Bytes(), true)
+	checkCharts(t, want, got, minCharts)
+	// Errors by class are stacked on the rate chart, one series a class.
+	classes := map[string]bool{}
+	for _, p := range r.TimeSeries {
+		for c := range p.ErrorsByClass {
+			classes[c] = true
+		}
+	}
+	if d := got["rate"]; d != nil {
+		for c := range classes {
+			if !slices.Contains(d.Labels, "errors: "+c) {
+				t.Errorf("rate chart: series %q; want one stacked series of the class %s", d.Labels, c)
+			}
+		}
+	}
 }
 
 // openPage writes page to dir as base.html, opens it in headless Chromium
@@ -265,6 +286,34 @@ func checkCharts(t *testing.T, want []chart.Chart, got map[string]*drawn, minCha
 		}
 		if d.Colored < 5*len(c.Series) { // a single point is a dot of about 12 pixels
 			t.Errorf("chart %s: %d coloured pixels on its canvas; want a drawing of %d series", c.ID, d.Colored, len(c.Series))
+		}
+		checkStack(t, c, d)
+	}
+}
+
+// checkStack holds the sums uPlot drew against c's: a stacked series is
+// drawn at the running sum of its stack, any other at its own values.
+func checkStack(t *testing.T, c chart.Chart, d *drawn) {
+	t.Helper()
+	if len(d.Sums) != len(c.Series) || len(d.Labels) != len(c.Series) {
+		t.Errorf("chart %s: %d sums and %d labels drawn; want %d", c.ID, len(d.Sums), len(d.Labels), len(c.Series))
+		return
+	}
+	var stack float64
+	for i, s := range c.Series {
+		var own float64
+		for _, v := range s.Values {
+			if !math.IsNaN(v) && (v > 0 || !(c.YAxis.Log || s.Right && c.Y2Axis != nil && c.Y2Axis.Log)) {
+				own += v
+			}
+		}
+		want := own
+		if s.Stack {
+			stack += own
+			want = stack
+		}
+		if d.Labels[i] != s.Label || math.Abs(d.Sums[i]-want) > 1e-6*max(1, math.Abs(want)) {
+			t.Errorf("chart %s, series %d: %q drawn summing to %g; want %q summing to %g", c.ID, i, d.Labels[i], d.Sums[i], s.Label, want)
 		}
 	}
 }

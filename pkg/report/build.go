@@ -44,6 +44,12 @@ type Input struct {
 	// with its latencies merged over the shards (the reducer writes
 	// report.hlog with it); lat is reused once Second returns.
 	Second func(p events.SeriesReport, lat *hist.Histogram)
+	// TargetSecond, if set, is called after Second for each target with
+	// latencies in the second, in the report's order of targets, with
+	// them merged over the shards (the shards keep them for 2 to 16
+	// targets: events.SeriesPoint.TargetLatency); lat is reused once
+	// TargetSecond returns.
+	TargetSecond func(p events.SeriesReport, target string, lat *hist.Histogram)
 }
 
 // Build merges the results into a report.
@@ -64,7 +70,7 @@ func Build(in Input) (*events.Report, error) {
 		}
 	}
 	m := newMerger()
-	m.second = in.Second
+	m.second, m.targetSecond = in.Second, in.TargetSecond
 	var plannedSum, coveredSum float64
 	var reported int
 	for _, p := range planned {
@@ -122,6 +128,7 @@ type merger struct {
 	health        map[int64]*healthAcc
 	errs          errorAcc
 	second        func(events.SeriesReport, *hist.Histogram)
+	targetSecond  func(events.SeriesReport, string, *hist.Histogram)
 }
 
 type targetAcc struct {
@@ -138,8 +145,9 @@ type targetAcc struct {
 // turn into one reused histogram (a decoded histogram takes 184 KiB, so a
 // 14-minute run would otherwise hold 840 of them per shard).
 type seriesAcc struct {
-	p   events.SeriesPoint
-	lat []events.Histogram
+	p        events.SeriesPoint
+	lat, unc []events.Histogram
+	targets  map[string][]events.Histogram // by target name
 }
 
 func newMerger() *merger {
@@ -203,10 +211,45 @@ func (m *merger) add(res *events.ShardResult) error {
 		acc.p.Requests += p.Requests
 		acc.p.Success += p.Success
 		acc.p.Errors += p.Errors
+		acc.p.ErrorsByClass = addMap(acc.p.ErrorsByClass, p.ErrorsByClass)
 		acc.p.Dropped += p.Dropped
 		if len(p.Latency) > 0 {
 			acc.lat = append(acc.lat, p.Latency)
 		}
+		if len(p.LatencyUncorrected) > 0 {
+			acc.unc = append(acc.unc, p.LatencyUncorrected)
+		}
+		for name, b := range p.TargetLatency {
+			if len(b) == 0 {
+				continue
+			}
+			if acc.targets == nil {
+				acc.targets = map[string][]events.Histogram{}
+			}
+			acc.targets[name] = append(acc.targets[name], b)
+		}
+	}
+	return nil
+}
+
+// targetSeconds hands each target's latencies of the second p, merged
+// over the shards into the reused tl, to m.targetSecond.
+func (m *merger) targetSeconds(p events.SeriesReport, a *seriesAcc, tl *hist.Histogram) error {
+	if m.targetSecond == nil || len(a.targets) == 0 {
+		return nil
+	}
+	for _, t := range m.targets {
+		bs := a.targets[t.name]
+		if len(bs) == 0 {
+			continue
+		}
+		tl.Reset()
+		for _, b := range bs {
+			if err := mergeEncoded(tl, b, "series target latency"); err != nil {
+				return fmt.Errorf("second %d, target %s: %w", p.T, t.name, err)
+			}
+		}
+		m.targetSecond(p, t.name, tl)
 	}
 	return nil
 }
@@ -270,7 +313,7 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
 	steps := newSteps(load, r.DurationS)
-	lat := hist.New()
+	lat, unc, tl := hist.New(), hist.New(), hist.New()
 	for _, t := range ts {
 		a := m.series[t]
 		lat.Reset()
@@ -279,16 +322,28 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 				return fmt.Errorf("second %d: %w", t, err)
 			}
 		}
+		unc.Reset()
+		for _, b := range a.unc {
+			if err := mergeEncoded(unc, b, "series uncorrected latency"); err != nil {
+				return fmt.Errorf("second %d: %w", t, err)
+			}
+		}
 		p := events.SeriesReport{T: t, ElapsedS: t - m.start.Unix(),
-			Requests: a.p.Requests, Success: a.p.Success, Errors: a.p.Errors, Dropped: a.p.Dropped,
+			Requests: a.p.Requests, Success: a.p.Success, Errors: a.p.Errors, ErrorsByClass: a.p.ErrorsByClass, Dropped: a.p.Dropped,
 			P50Ms: ms(lat.Quantile(0.5)), P90Ms: ms(lat.Quantile(0.9)), P99Ms: ms(lat.Quantile(0.99))}
 		if lat.Count() > 0 {
 			p.MaxMs = ms(lat.Max())
+		}
+		if unc.Count() > 0 {
+			p.P99UncorrectedMs = ms(unc.Quantile(0.99))
 		}
 		m.seriesHealth(&p, t)
 		r.TimeSeries = append(r.TimeSeries, p)
 		if m.second != nil {
 			m.second(p, lat)
+		}
+		if err := m.targetSeconds(p, a, tl); err != nil {
+			return err
 		}
 		if s := stepOf(steps, t-m.start.Unix()); s != nil {
 			if err := s.addSecond(&a.p, lat); err != nil {

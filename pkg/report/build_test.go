@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -26,13 +27,15 @@ func encode(t *testing.T, h *hist.Histogram) events.Histogram {
 // shard makes a shard result from latencies, one series point per second.
 func shard(t *testing.T, id string, start time.Time, lat []time.Duration) *events.ShardResult {
 	t.Helper()
-	all, sec0, sec1 := hist.New(), hist.New(), hist.New()
+	all, sec0, sec1, unc0, unc1 := hist.New(), hist.New(), hist.New(), hist.New(), hist.New()
 	for i, d := range lat {
 		all.Record(d)
 		if i%2 == 0 {
 			sec0.Record(d)
+			unc0.Record(d / 3)
 		} else {
 			sec1.Record(d)
+			unc1.Record(d / 3)
 		}
 	}
 	n := int64(len(lat))
@@ -43,8 +46,8 @@ func shard(t *testing.T, id string, start time.Time, lat []time.Duration) *event
 		Targets: []events.TargetResult{{Name: "t", Counts: events.Counts{Requests: n, Success: n},
 			Latency: encode(t, all), LatencyUncorrected: encode(t, all)}},
 		Series: []events.SeriesPoint{
-			{T: start.Unix(), Requests: (n + 1) / 2, Success: (n + 1) / 2, Latency: encode(t, sec0)},
-			{T: start.Unix() + 1, Requests: n / 2, Success: n / 2, Latency: encode(t, sec1)},
+			{T: start.Unix(), Requests: (n + 1) / 2, Success: (n + 1) / 2, Latency: encode(t, sec0), LatencyUncorrected: encode(t, unc0)},
+			{T: start.Unix() + 1, Requests: n / 2, Success: n / 2, Latency: encode(t, sec1), LatencyUncorrected: encode(t, unc1)},
 		},
 		Health: events.Health{CPUs: 2, PortRangeLow: 32768, PortRangeHigh: 60999, FDLimit: 1024,
 			Samples: []events.HealthSample{{T: start.Unix(), IntervalS: 1, PlannedRate: 10, AchievedRate: 10, CPUPercent: 5}}},
@@ -53,13 +56,15 @@ func shard(t *testing.T, id string, start time.Time, lat []time.Duration) *event
 
 // TestMergeExact is the reducer's defining property: the merged percentiles
 // of 16 shards equal those of one histogram over all their samples, for the
-// run, per target and per second.
+// run, per target and per second (from the intended and from the actual
+// send), and the seconds' errors by class add up over the shards.
 func TestMergeExact(t *testing.T) {
 	for seed := uint64(1); seed <= 5; seed++ {
 		rng := rand.New(rand.NewPCG(seed, seed))
 		start := time.Unix(1_800_000_000, 0).UTC()
-		one, even, odd := hist.New(), hist.New(), hist.New()
+		one, even, odd, uncEven, uncOdd := hist.New(), hist.New(), hist.New(), hist.New(), hist.New()
 		var results []*events.ShardResult
+		wantClasses := map[string]int64{}
 		for k := range 16 {
 			lat := make([]time.Duration, 1+rng.IntN(3000))
 			for i := range lat {
@@ -68,11 +73,22 @@ func TestMergeExact(t *testing.T) {
 				one.Record(lat[i])
 				if i%2 == 0 {
 					even.Record(lat[i])
+					uncEven.Record(lat[i] / 3)
 				} else {
 					odd.Record(lat[i])
+					uncOdd.Record(lat[i] / 3)
 				}
 			}
-			results = append(results, shard(t, string(rune('a'+k)), start, lat))
+			res := shard(t, string(rune('a'+k)), start, lat)
+			// Second 0 of shard k has k+1 timeouts, and every other shard
+			// a reset; second 1 has no error.
+			res.Series[0].ErrorsByClass = map[string]int64{"timeout": int64(k + 1)}
+			wantClasses["timeout"] += int64(k + 1)
+			if k%2 == 0 {
+				res.Series[0].ErrorsByClass["reset"] = 1
+				wantClasses["reset"]++
+			}
+			results = append(results, res)
 		}
 		r, err := Build(Input{RunID: "r", Results: results})
 		if err != nil {
@@ -99,6 +115,17 @@ func TestMergeExact(t *testing.T) {
 			if p.P90Ms != ms(h.Quantile(0.9)) || p.MaxMs != ms(h.Max()) {
 				t.Errorf("seed %d second %d: p90 %v max %v; want %v %v", seed, i, p.P90Ms, p.MaxMs, ms(h.Quantile(0.9)), ms(h.Max()))
 			}
+		}
+		for i, h := range []*hist.Histogram{uncEven, uncOdd} {
+			if got, want := r.TimeSeries[i].P99UncorrectedMs, ms(h.Quantile(0.99)); got != want || got == 0 {
+				t.Errorf("seed %d second %d: uncorrected p99 %v; want %v, from one histogram", seed, i, got, want)
+			}
+		}
+		if got := r.TimeSeries[0].ErrorsByClass; !maps.Equal(got, wantClasses) {
+			t.Errorf("seed %d second 0: errors by class %v; want %v", seed, got, wantClasses)
+		}
+		if got := r.TimeSeries[1].ErrorsByClass; got != nil {
+			t.Errorf("seed %d second 1: errors by class %v; want none", seed, got)
 		}
 		if r.Coverage != 1 || r.TargetRate != 160 {
 			t.Errorf("seed %d: coverage %v, target rate %v; want 1, 160", seed, r.Coverage, r.TargetRate)

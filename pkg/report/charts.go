@@ -1,7 +1,10 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/report/chart"
@@ -81,7 +84,7 @@ var secondsAxis = chart.Axis{Label: "seconds since the start", Whole: true}
 
 func latencyChart(r *events.Report) chart.Chart {
 	ts := r.TimeSeries
-	return chart.Chart{ID: "latency", Title: "Latency per second, from the intended send", X: elapsed(ts),
+	c := chart.Chart{ID: "latency", Title: "Latency per second, from the intended send", X: elapsed(ts),
 		XAxis: secondsAxis, YAxis: chart.Axis{Label: "latency (ms)"},
 		Series: []chart.Series{
 			{Label: "p50", Color: colorP50, Values: latencyColumn(ts, func(p *events.SeriesReport) float64 { return p.P50Ms })},
@@ -89,22 +92,61 @@ func latencyChart(r *events.Report) chart.Chart {
 			{Label: "p99", Color: colorP99, Values: latencyColumn(ts, func(p *events.SeriesReport) float64 { return p.P99Ms })},
 			{Label: "max", Color: colorMax, Values: latencyColumn(ts, func(p *events.SeriesReport) float64 { return p.MaxMs })},
 		},
-		Note: fmt.Sprintf("Requests in the second they completed. The uncorrected latency (from the actual send) is not kept per second; over the run its p99 is %s ms against %s ms from the intended send.",
-			num(r.LatencyUncorrectedMs.P99), num(r.LatencyMs.P99))}
+		Note: "Requests in the second they completed; the dashed p99 is measured from the actual send (uncorrected: it leaves out the wait for the generator)."}
+	if !slices.ContainsFunc(ts, func(p events.SeriesReport) bool { return p.P99UncorrectedMs > 0 }) {
+		// A report of workers that predate the per-second uncorrected latency.
+		c.Note = fmt.Sprintf("Requests in the second they completed. These shards did not keep the uncorrected latency (from the actual send) per second; over the run its p99 is %s ms against %s ms from the intended send.",
+			num(r.LatencyUncorrectedMs.P99), num(r.LatencyMs.P99))
+		return c
+	}
+	unc := chart.Series{Label: "p99, uncorrected", Color: colorP99, Dash: true,
+		Values: latencyColumn(ts, func(p *events.SeriesReport) float64 { return p.P99UncorrectedMs })}
+	c.Series = slices.Insert(c.Series, 3, unc)
+	return c
+}
+
+// classColors are the colours of the error classes, stacked in the rate
+// chart.
+var classColors = []string{colorErrors, "#ff9896", "#8c564b", "#e377c2", "#bcbd22", "#c49c94", "#f7b6d2", "#9edae5"}
+
+// errorSeries are the rate chart's errors: one series per error class,
+// stacked, the most frequent class at the bottom; one series of all errors
+// for a report whose shards did not keep the classes per second.
+func errorSeries(ts []events.SeriesReport) []chart.Series {
+	total := map[string]int64{}
+	for _, p := range ts {
+		for c, n := range p.ErrorsByClass {
+			total[c] += n
+		}
+	}
+	if len(total) == 0 {
+		return []chart.Series{{Label: "errors", Color: colorErrors, Fill: true,
+			Values: column(ts, func(p *events.SeriesReport) float64 { return float64(p.Errors) })}}
+	}
+	classes := slices.Collect(maps.Keys(total))
+	slices.SortFunc(classes, func(a, b string) int {
+		return cmp.Or(cmp.Compare(total[b], total[a]), cmp.Compare(a, b))
+	})
+	out := make([]chart.Series, len(classes))
+	for i, c := range classes {
+		out[i] = chart.Series{Label: "errors: " + c, Color: classColors[i%len(classColors)], Stack: true,
+			Values: column(ts, func(p *events.SeriesReport) float64 { return float64(p.ErrorsByClass[c]) })}
+	}
+	return out
 }
 
 func rateChart(r *events.Report) chart.Chart {
 	ts := r.TimeSeries
 	return chart.Chart{ID: "rate", Title: "Rate per second", X: elapsed(ts),
 		XAxis: secondsAxis, YAxis: chart.Axis{Label: "requests per second"},
-		Series: []chart.Series{
+		Series: slices.Concat([]chart.Series{
 			{Label: "planned", Color: colorPlanned, Dash: true, Values: sampled(ts, func(p *events.SeriesReport) float64 { return p.PlannedRate })},
 			{Label: "sent", Color: colorP90, Values: sampled(ts, func(p *events.SeriesReport) float64 { return p.SentRate })},
 			{Label: "successful", Color: colorP50, Fill: true, Values: column(ts, func(p *events.SeriesReport) float64 { return float64(p.Success) })},
-			{Label: "errors", Color: colorErrors, Fill: true, Values: column(ts, func(p *events.SeriesReport) float64 { return float64(p.Errors) })},
+		}, errorSeries(ts), []chart.Series{
 			{Label: "dropped", Color: "#9467bd", Values: column(ts, func(p *events.SeriesReport) float64 { return float64(p.Dropped) })},
-		},
-		Note: "Planned and sent by send time; successful and errors by completion. Errors are requests without a successful answer (any class, and statuses the spec does not count as success); the shards do not keep the classes per second, so the run's breakdown is in the summary above."}
+		}),
+		Note: "Planned and sent by send time; successful and errors by completion. Errors are requests that failed without an answer (timeouts, resets, refused connections, …), stacked by error class; answers with a status the spec does not count as success are neither successful nor errors."}
 }
 
 // distributionCharts draws the percentile plot of the run (from the

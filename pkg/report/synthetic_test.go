@@ -36,11 +36,14 @@ func synthetic(seconds int) *events.Report {
 		sent := planned - rng.Float64()*3
 		p := events.SeriesReport{T: start.Unix() + int64(k), ElapsedS: int64(k), Requests: int64(sent), Success: int64(sent) - errs,
 			Errors: errs, Dropped: int64(rng.IntN(2)), P50Ms: p50, P90Ms: 1.8 * p50, P99Ms: 3 * p50, MaxMs: 5 * p50,
-			PlannedRate: planned, SentRate: sent,
+			P99UncorrectedMs: 2.5 * p50, PlannedRate: planned, SentRate: sent,
 			Health: &events.SeriesHealth{Shards: 2, MinCPUPercent: 10 + 5*float64(step), MaxCPUPercent: 20 + 12*float64(step) + 5*rng.Float64(),
 				MinStealPercent: 0, MaxStealPercent: rng.Float64(), MinLagP99Ms: 0.2, MaxLagP99Ms: 0.5 + rng.Float64(),
 				Inflight: int64(planned * p50 / 1000), MinInflight: 1, MaxInflight: int64(planned*p50/2000) + 1,
 				OpenConns: 40, MinOpenConns: 20, MaxOpenConns: 20, MinTimeWait: 0, MaxTimeWait: k % 50}}
+		if errs > 0 {
+			p.ErrorsByClass = map[string]int64{"timeout": errs / 2, "reset": errs - errs/2}
+		}
 		r.TimeSeries = append(r.TimeSeries, p)
 		r.Requests += p.Requests
 		r.Success += p.Success

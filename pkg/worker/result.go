@@ -5,6 +5,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/errclass"
 	"github.com/barrage-load/barrage/pkg/hist"
 )
 
@@ -31,9 +32,40 @@ func shardResult(m *events.ShardMessage, kind string, r *engine.Result, scraped 
 	}
 	for _, s := range r.Series {
 		res.Series = append(res.Series, events.SeriesPoint{T: s.Start.Unix(), Requests: s.Requests, Success: s.Success,
-			Errors: s.Errors, Dropped: s.Dropped, Latency: s.Latency})
+			Errors: s.Errors, ErrorsByClass: classCounts(&s.ErrorClasses), Dropped: s.Dropped, Latency: s.Latency,
+			LatencyUncorrected: s.LatencyUncorrected, TargetLatency: targetSeconds(r.Targets, s.Targets)})
 	}
 	return res
+}
+
+// targetSeconds is the wire form of a second's per-target latencies, by
+// target name: nil when there are none.
+func targetSeconds(targets []engine.TargetResult, lat [][]byte) map[string]events.Histogram {
+	var m map[string]events.Histogram
+	for i, b := range lat {
+		if len(b) > 0 && i < len(targets) {
+			if m == nil {
+				m = map[string]events.Histogram{}
+			}
+			m[targets[i].Name] = b
+		}
+	}
+	return m
+}
+
+// classCounts is the wire form of a second's errors by class: nil when
+// there are none.
+func classCounts(c *[errclass.NumClasses]int64) map[string]int64 {
+	var m map[string]int64
+	for cl, n := range c {
+		if n > 0 {
+			if m == nil {
+				m = map[string]int64{}
+			}
+			m[errclass.Class(cl).String()] = n
+		}
+	}
+	return m
 }
 
 // encode is h in the wire encoding. The engine's histograms share the one

@@ -7,6 +7,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/engine"
+	"github.com/barrage-load/barrage/pkg/errclass"
 	"github.com/barrage-load/barrage/pkg/hist"
 )
 
@@ -27,6 +28,12 @@ func measured(t *testing.T, stopped string) *engine.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	secondUnc, err := histOf(3 * time.Millisecond).MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var classes [errclass.NumClasses]int64
+	classes[errclass.Timeout] = 1
 	return &engine.Result{Stopped: stopped, Start: start, StartSkew: 1500 * time.Microsecond, Send: 2500 * time.Millisecond,
 		End: start.Add(3 * time.Second), PlannedRate: 40, PlannedArrivals: 100,
 		Counts:  events.Counts{Requests: 97, Success: 95, Dropped: 3, StatusCodes: map[string]int64{"200": 95, "503": 1}},
@@ -35,7 +42,8 @@ func measured(t *testing.T, stopped string) *engine.Result {
 		Targets: []engine.TargetResult{{Name: "login/token", Kind: events.TargetStep, Group: "login",
 			Counts:  events.Counts{Requests: 97, Success: 95},
 			Latency: histOf(3 * time.Millisecond), LatencyUncorrected: histOf(5 * time.Millisecond)}},
-		Series: []engine.Second{{Start: start, Requests: 40, Success: 39, Errors: 1, Dropped: 2, Latency: second}},
+		Series: []engine.Second{{Start: start, Requests: 40, Success: 39, Errors: 1, ErrorClasses: classes, Dropped: 2,
+			Latency: second, LatencyUncorrected: secondUnc, Targets: [][]byte{secondUnc}}},
 		Health: events.Health{CPUs: 2, Dials: 4, Samples: []events.HealthSample{{T: start.Unix(), IntervalS: 1}}}}
 }
 
@@ -87,7 +95,9 @@ func TestShardResult(t *testing.T) {
 			{"Targets[0].Counts", got.Targets[0].Counts, r.Targets[0].Counts},
 			{"Series[0].T", got.Series[0].T, r.Start.Unix()},
 			{"Series[0]", got.Series[0], events.SeriesPoint{T: r.Start.Unix(), Requests: 40, Success: 39, Errors: 1,
-				Dropped: 2, Latency: events.Histogram(r.Series[0].Latency)}},
+				ErrorsByClass: map[string]int64{"timeout": 1}, Dropped: 2, Latency: events.Histogram(r.Series[0].Latency),
+				LatencyUncorrected: events.Histogram(r.Series[0].LatencyUncorrected),
+				TargetLatency:      map[string]events.Histogram{"login/token": r.Series[0].Targets[0]}}},
 		}
 		for _, s := range scalars {
 			if !reflect.DeepEqual(s.got, s.want) {

@@ -72,6 +72,10 @@ type Series struct {
 	Fill   bool `json:"fill,omitempty"`
 	// Right puts the series on the chart's second y axis.
 	Right bool `json:"right,omitempty"`
+	// Stack draws the series on top of the chart's previous stacked
+	// series: at the running sum of their values (a gap counts as 0), its
+	// area filled down to the one below, its legend showing its own value.
+	Stack bool `json:"stack,omitempty"`
 	// Join draws the line across gaps: for a series sampled at other x
 	// than the chart's others (two runs' percentile plots on one axis),
 	// whose gaps are x it was not sampled at, not missing values.

@@ -66,20 +66,29 @@
     }
     var series = [{ label: c.x_axis.label, value: function (u, v) { return xfmt(v); } }];
     var data = [c.x];
+    var bands = [], below = 0, sum = null; // the stack: its top series (index in series) and its running sum
     c.series.forEach(function (s, i) {
       var color = s.color || palette[i % palette.length];
       var log = s.right ? c.y2_axis && c.y2_axis.log : c.y_axis.log;
       var vals = log ? s.values.map(function (v) { return v != null && v > 0 ? v : null; }) : s.values;
+      var own = vals;
+      if (s.stack) {
+        sum = (sum || vals.map(function () { return 0; })).map(function (t, j) { return t + (vals[j] || 0); });
+        vals = sum;
+        if (below) bands.push({ series: [series.length, below] });
+        below = series.length;
+      }
       var o = { label: s.label, stroke: color, width: s.points ? 0 : 1.5, scale: s.right ? "y2" : "y",
-        value: function (u, v) { return num(v); }, points: { show: !!s.points || n < 60, size: s.points ? 8 : 4, fill: color } };
+        value: s.stack ? function (u, v, si, j) { return num(j == null ? v : own[j]); } : function (u, v) { return num(v); },
+        points: { show: !!s.points || n < 60, size: s.points ? 8 : 4, fill: color } };
       if (s.dash) o.dash = [6, 4];
       if (s.join) o.spanGaps = true;
-      if (s.fill) o.fill = color + "33";
+      if (s.fill || s.stack) o.fill = color + (s.stack ? "66" : "33");
       if (s.points) o.paths = function () { return null; };
       series.push(o);
       data.push(vals);
     });
-    return [{ title: c.title, width: width, height: 280, scales: scales, axes: axes, series: series,
+    return [{ title: c.title, width: width, height: 280, scales: scales, axes: axes, series: series, bands: bands,
       padding: [12, c.y2_axis ? null : 36, null, null],
       cursor: { drag: { x: true, y: false } }, legend: { live: true } }, data];
   }
