@@ -34,13 +34,11 @@ func asHdr(t *testing.T, h *hist.Histogram) *hdrhistogram.Histogram {
 	return out
 }
 
-// TestHlogRoundTrip reduces a run of three shards whose windows overlap in
-// part and reads its report.hlog back with hdrhistogram-go's log reader:
-// one interval per point of the report's time_series, at its elapsed_s,
-// each the exact merge of the shards' histograms for that second, with the
-// report's count and percentiles; all intervals together are the run's
-// latency histogram.
-func TestHlogRoundTrip(t *testing.T) {
+// reducedRun reduces a run of three shards of a minute (the third starting
+// 1.5 s late), each with several targets, and returns its report, the
+// shards' results and its report.hlog.
+func reducedRun(t *testing.T) (*events.Report, []*events.ShardResult, []byte) {
+	t.Helper()
 	ctx := context.Background()
 	st := store.Dir{Root: t.TempDir()}
 	run := "r1"
@@ -68,7 +66,17 @@ func TestHlogRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r, results, body
+}
 
+// TestHlogRoundTrip reduces a run of three shards whose windows overlap in
+// part and reads its report.hlog back with hdrhistogram-go's log reader:
+// one interval per point of the report's time_series, at its elapsed_s,
+// each the exact merge of the shards' histograms for that second, with the
+// report's count and percentiles; all intervals together are the run's
+// latency histogram.
+func TestHlogRoundTrip(t *testing.T) {
+	r, results, body := reducedRun(t)
 	// What each second should hold, merged with pkg/hist from the results,
 	// and each target's second (by tag).
 	want := map[int64]*hist.Histogram{}
