@@ -1,7 +1,6 @@
 package journey
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -13,50 +12,10 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/internal/journeytest"
 	"github.com/barrage-load/barrage/pkg/engine"
-	"github.com/barrage-load/barrage/pkg/pacer"
 	"github.com/barrage-load/barrage/pkg/secret"
 )
-
-// runJourney runs j through the engine: n arrivals over d.
-func runJourney(t *testing.T, j *Journey, rate float64, d time.Duration) *engine.Result {
-	t.Helper()
-	if err := j.Prepare(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.New(engine.Config{Journeys: []engine.Journey{j}, Pacer: pacer.Constant{R: rate, D: d},
-		MaxInflight: 100, Timeout: 5 * time.Second, KeepAlive: true, LateLimit: engine.NoLateLimit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), d+30*time.Second)
-	defer cancel()
-	res, err := e.Run(ctx, ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
-// sent checks that every one of planned arrivals of journey name was run
-// (the engine sends late arrivals, NoLateLimit, so a loaded machine drops
-// none), and returns how many ran.
-func sent(t *testing.T, tg map[string]engine.TargetResult, name string, planned int64) int64 {
-	t.Helper()
-	c := tg[name].Counts
-	if c.Requests != planned || c.Dropped != 0 {
-		t.Fatalf("%s: %d iterations + %d dropped, want all %d planned run", name, c.Requests, c.Dropped, planned)
-	}
-	return c.Requests
-}
-
-func targets(res *engine.Result) map[string]engine.TargetResult {
-	m := map[string]engine.TargetResult{}
-	for _, t := range res.Targets {
-		m[t.Name] = t
-	}
-	return m
-}
 
 // shop is a small API: POST /login (form user, pass) answers a token for
 // the right password, GET /cart needs it as a bearer token. It records
@@ -131,9 +90,9 @@ func TestSteps(t *testing.T) {
 	if got := strings.Join(j.Steps(), ","); got != "login,cart" {
 		t.Errorf("steps %s, want login,cart", got)
 	}
-	res := runJourney(t, j, 50, time.Second)
-	tg := targets(res)
-	n := sent(t, tg, "shop", 50)
+	res := journeytest.Run(t, j, 50, time.Second)
+	tg := journeytest.Targets(res)
+	n := journeytest.Sent(t, tg, "shop", 50)
 	if c := tg["shop"].Counts; c.Success != n {
 		t.Fatalf("iterations %+v, want all successful", c)
 	}
@@ -177,8 +136,8 @@ func TestSharedConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	tg := targets(runJourney(t, j, 20, time.Second))
-	if n := sent(t, tg, "shop", 20); tg["shop"].Counts.Success != n {
+	tg := journeytest.Targets(journeytest.Run(t, j, 20, time.Second))
+	if n := journeytest.Sent(t, tg, "shop", 20); tg["shop"].Counts.Success != n {
 		t.Fatalf("iterations %+v", tg["shop"].Counts)
 	}
 	s.mu.Lock()
@@ -208,8 +167,8 @@ func TestIterationFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tg := targets(runJourney(t, j, 20, 500*time.Millisecond))
-			n := sent(t, tg, "shop", 10)
+			tg := journeytest.Targets(journeytest.Run(t, j, 20, 500*time.Millisecond))
+			n := journeytest.Sent(t, tg, "shop", 10)
 			if it := tg["shop"].Counts; it.Success != 0 || it.ErrorDetails[tt.detail] != n {
 				t.Errorf("iterations %+v, want all failed with %q", it, tt.detail)
 			}
@@ -265,7 +224,7 @@ func TestDebugRedacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runJourney(t, j, 10, 500*time.Millisecond)
+	journeytest.Run(t, j, 10, 500*time.Millisecond)
 	mu.Lock()
 	dump := out.String()
 	mu.Unlock()

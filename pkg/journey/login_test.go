@@ -18,6 +18,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/internal/guardtest"
+	"github.com/barrage-load/barrage/internal/journeytest"
 	"github.com/barrage-load/barrage/pkg/hostguard"
 )
 
@@ -235,8 +236,8 @@ func TestBrowserLogin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tg := targets(runJourney(t, j, 10, 500*time.Millisecond))
-			n := sent(t, tg, "b", 5)
+			tg := journeytest.Targets(journeytest.Run(t, j, 10, 500*time.Millisecond))
+			n := journeytest.Sent(t, tg, "b", 5)
 			c := tg["b"].Counts
 			switch {
 			case tt.detail == "" && c.Success != n:
@@ -275,8 +276,8 @@ func TestDebugRedactsLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg := targets(runJourney(t, j, 4, 500*time.Millisecond))
-	if n := sent(t, tg, "b", 2); tg["b"].Counts.Success != n {
+	tg := journeytest.Targets(journeytest.Run(t, j, 4, 500*time.Millisecond))
+	if n := journeytest.Sent(t, tg, "b", 2); tg["b"].Counts.Success != n {
 		t.Fatalf("iterations %+v", tg["b"].Counts)
 	}
 	mu.Lock()

@@ -4,24 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/internal/promtest"
 	"github.com/barrage-load/barrage/pkg/hostguard"
 )
-
-// server serves a Prometheus endpoint on 127.0.0.1 whose answer n (from 1)
-// is answer(n); it counts the requests.
-func server(t *testing.T, answer func(n int64, w http.ResponseWriter)) (*httptest.Server, *atomic.Int64) {
-	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { answer(n.Add(1), w) }))
-	t.Cleanup(srv.Close)
-	return srv, &n
-}
 
 // metrics is a gauge that is n at scrape n, a counter, and a series the
 // test's patterns do not keep.
@@ -49,7 +39,7 @@ func scrapeAll(t *testing.T, url string, last time.Duration, g hostguard.Guard) 
 }
 
 func TestScrape(t *testing.T) {
-	srv, served := server(t, metrics)
+	srv, served := promtest.Server(t, metrics)
 	rep := scrapeAll(t, srv.URL, time.Second, hostguard.Guard{})
 	if rep.Scrapes < 2 || rep.Scrapes != served.Load() || rep.Failures != 0 {
 		t.Fatalf("scrapes %d, failures %d (%s); the server answered %d; want ≥ 2 scrapes, one per request, no failure",
@@ -76,7 +66,7 @@ func TestScrape(t *testing.T) {
 }
 
 func TestScrapeFailures(t *testing.T) {
-	srv, served := server(t, func(n int64, w http.ResponseWriter) {
+	srv, served := promtest.Server(t, func(n int64, w http.ResponseWriter) {
 		switch n {
 		case 1:
 			http.Error(w, "down", http.StatusInternalServerError)
@@ -114,7 +104,7 @@ func TestScrapeFailures(t *testing.T) {
 // TestScrapeGuarded: an endpoint the guard refuses is never contacted;
 // each scrape fails and says why.
 func TestScrapeGuarded(t *testing.T) {
-	srv, served := server(t, metrics)
+	srv, served := promtest.Server(t, metrics)
 	rep := scrapeAll(t, srv.URL, 0, hostguard.Guard{Allow: [][]string{{"kc.example.com"}}})
 	if served.Load() != 0 {
 		t.Errorf("the server answered %d requests; want none", served.Load())
@@ -127,7 +117,7 @@ func TestScrapeGuarded(t *testing.T) {
 // TestScrapeStopped: a scraper stopped before its first second scrapes
 // nothing, and its endpoints are still reported.
 func TestScrapeStopped(t *testing.T) {
-	srv, served := server(t, metrics)
+	srv, served := promtest.Server(t, metrics)
 	s, err := Start(context.Background(), Config{Endpoints: []events.Monitor{{URL: srv.URL, Series: []string{"x"}}},
 		RunStart: time.Now().Add(time.Hour), To: 2 * time.Hour})
 	if err != nil {

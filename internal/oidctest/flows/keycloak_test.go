@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/internal/journeytest"
 	"github.com/barrage-load/barrage/internal/oidctest"
 	"github.com/barrage-load/barrage/pkg/engine"
 	"github.com/barrage-load/barrage/pkg/journey"
@@ -106,8 +107,8 @@ func TestFlowsKeycloak(t *testing.T) {
 			kc := keycloak(t)
 			tt.flow.Issuer = kc.Issuer()
 			j := flowJourney(t, tt.flow, users)
-			tg := targets(runJourney(t, j, 10, time.Second))
-			n := sent(t, tg, "kc", 10)
+			tg := journeytest.Targets(journeytest.Run(t, j, 10, time.Second))
+			n := journeytest.Sent(t, tg, "kc", 10)
 			if c := tg["kc"].Counts; c.Success != n {
 				t.Fatalf("iterations %+v", c)
 			}
@@ -130,8 +131,8 @@ func TestFlowWrongPassword(t *testing.T) {
 	j := flowJourney(t, events.Flow{Grant: events.GrantAuthorizationCode, Issuer: kc.Issuer(), ClientID: "web",
 		ClientSecret: "env:KC_WEB_SECRET", RedirectURI: "http://127.0.0.1/callback"},
 		&events.UsersData{Count: 50, Start: 1, PasswordPattern: "wrong"})
-	tg := targets(runJourney(t, j, 10, 500*time.Millisecond))
-	n := sent(t, tg, "kc", 5)
+	tg := journeytest.Targets(journeytest.Run(t, j, 10, 500*time.Millisecond))
+	n := journeytest.Sent(t, tg, "kc", 5)
 	if c := tg["kc"].Counts; c.Success != 0 || c.ErrorDetails["unexpected_status login/form: 200 (no redirect to the redirect_uri)"] != n {
 		t.Errorf("iterations %+v", c)
 	}
@@ -147,8 +148,8 @@ func TestFlowZitadel(t *testing.T) {
 	t.Setenv("Z_SECRET", oidctest.ZitadelServiceClientSecret)
 	j := flowJourney(t, events.Flow{Grant: events.GrantClientCredentials, Issuer: z.Issuer(),
 		ClientID: oidctest.ZitadelServiceClientID, ClientSecret: "env:Z_SECRET"}, nil)
-	tg := targets(runJourney(t, j, 10, time.Second))
-	n := sent(t, tg, "kc", 10)
+	tg := journeytest.Targets(journeytest.Run(t, j, 10, time.Second))
+	n := journeytest.Sent(t, tg, "kc", 10)
 	if c := tg["kc/token"].Counts; c.Requests != n || c.Success != n {
 		t.Errorf("token %+v", c)
 	}
@@ -200,12 +201,12 @@ func TestKeycloakExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg := targets(res)
+	tg := journeytest.Targets(res)
 	// 40/20/20/20 of 20 arrivals.
 	want := map[string]int64{"client-credentials": 8, "browser-login": 4, "password-login": 4, "userinfo": 4}
 	ran := map[string]int64{}
 	for name, planned := range want {
-		ran[name] = sent(t, tg, name, planned)
+		ran[name] = journeytest.Sent(t, tg, name, planned)
 		if c := tg[name].Counts; c.Success != ran[name] {
 			t.Errorf("%s: %+v", name, c)
 		}

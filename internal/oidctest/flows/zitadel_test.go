@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/internal/journeytest"
 	"github.com/barrage-load/barrage/internal/oidctest"
 )
 
@@ -25,8 +26,8 @@ func TestFlowZitadelBrowserLogin(t *testing.T) {
 	j := flowJourney(t, events.Flow{Grant: events.GrantAuthorizationCode, Issuer: z.Issuer(),
 		ClientID: oidctest.ZitadelNativeClientID, RedirectURI: "http://127.0.0.1/callback", Refreshes: 2,
 		Logout: events.Logout{Enabled: true, Verify: true}}, &events.UsersData{Count: oidctest.ZitadelUsers, Start: 1})
-	tg := targets(runJourney(t, j, 10, time.Second))
-	n := sent(t, tg, "kc", 10)
+	tg := journeytest.Targets(journeytest.Run(t, j, 10, time.Second))
+	n := journeytest.Sent(t, tg, "kc", 10)
 	if c := tg["kc"].Counts; c.Success != n {
 		t.Fatalf("iterations %+v", c)
 	}
@@ -71,8 +72,8 @@ func TestFlowNoRefreshToken(t *testing.T) {
 	j := flowJourney(t, events.Flow{Grant: events.GrantAuthorizationCode, Issuer: z.Issuer(), Scope: "openid",
 		ClientID: oidctest.ZitadelNativeClientID, RedirectURI: "http://127.0.0.1/callback", Refreshes: 1},
 		&events.UsersData{Count: oidctest.ZitadelUsers, Start: 1})
-	tg := targets(runJourney(t, j, 10, 500*time.Millisecond))
-	n := sent(t, tg, "kc", 5)
+	tg := journeytest.Targets(journeytest.Run(t, j, 10, 500*time.Millisecond))
+	n := journeytest.Sent(t, tg, "kc", 5)
 	const want = "extract login/token: no refresh_token in the response (ask for offline_access?)"
 	if c := tg["kc"].Counts; c.Success != 0 || c.ErrorDetails[want] != n {
 		t.Errorf("iterations %+v; want every one to end with %q", c, want)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/internal/cmdtest"
 )
 
 // TestMain lets the test binary act as the barrage command when
@@ -50,21 +51,8 @@ func barrageIn(t *testing.T, limit time.Duration, dir string, stdin io.Reader, a
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "BARRAGE_AS_MAIN=1")
 	cmd.Dir, cmd.Stdin = dir, stdin
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(limit, func() { cmd.Process.Kill() })
-	defer timer.Stop()
-	err := cmd.Wait()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, out.String(), errb.String()}
+	code, stdout, stderr := cmdtest.Run(t, cmd, limit)
+	return result{code, stdout, stderr}
 }
 
 // countingServer counts the requests it receives.

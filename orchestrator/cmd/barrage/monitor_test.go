@@ -4,25 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/internal/promtest"
 )
-
-// promServer serves a Prometheus endpoint on 127.0.0.1 whose answer n
-// (from 1) is answer(n); it counts the requests.
-func promServer(t *testing.T, answer func(n int64, w http.ResponseWriter)) (*httptest.Server, *atomic.Int64) {
-	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { answer(n.Add(1), w) }))
-	t.Cleanup(srv.Close)
-	return srv, &n
-}
 
 // TestMonitor: a local run with a monitor section scrapes the server's
 // endpoint every second and reports the matching series beside the load;
@@ -30,12 +20,12 @@ func promServer(t *testing.T, answer func(n int64, w http.ResponseWriter)) (*htt
 // the run still passes. Of its two shards, stripe 0 scrapes, alone.
 func TestMonitor(t *testing.T) {
 	target, _ := countingServer(t)
-	good, goodHits := promServer(t, func(n int64, w http.ResponseWriter) {
+	good, goodHits := promtest.Server(t, func(n int64, w http.ResponseWriter) {
 		fmt.Fprintf(w, "# TYPE agroal_active_count gauge\nagroal_active_count{datasource=\"default\"} %d\n", n) // changes each scrape
 		fmt.Fprintf(w, "# TYPE http_server_errors_total counter\nhttp_server_errors_total{status=\"500\"} %d\n", 100+n)
 		fmt.Fprintf(w, "# TYPE jvm_threads_live_threads gauge\njvm_threads_live_threads 42\n") // not kept
 	})
-	bad, badHits := promServer(t, func(n int64, w http.ResponseWriter) {
+	bad, badHits := promtest.Server(t, func(n int64, w http.ResponseWriter) {
 		if n == 1 {
 			http.Error(w, "starting", http.StatusInternalServerError)
 			return
