@@ -21,6 +21,12 @@ import (
 func (b *bench) barrageRun(cpus string, d time.Duration, args ...string) (measurement, map[string]any, error) {
 	runs := filepath.Join(b.tmp, "runs")
 	defer os.RemoveAll(runs)
+	return b.barrageRunIn(runs, cpus, d, args...)
+}
+
+// barrageRunIn is barrageRun with the run's store folder runs, which it
+// leaves for the caller to read and remove.
+func (b *bench) barrageRunIn(runs, cpus string, d time.Duration, args ...string) (measurement, map[string]any, error) {
 	argv := append([]string{b.barrage, "run", "--quiet", "--json", "--out", runs}, args...)
 	out, m, err := b.runOn(cpus, d+killMargin, nil, argv...)
 	m.Tool = "barrage"
