@@ -84,7 +84,7 @@ func BenchmarkColdStart(b *testing.B) {
 	// Each function's environment as the stack gives it (cdk/stack.go),
 	// with the local servers' endpoints.
 	env := map[string][]string{
-		"worker": {stack.EnvLambdaQueueURL + "=" + lq, stack.EnvAllowedTargets + "=127.0.0.1", stack.EnvAllowLoopback + "=true"},
+		"worker":  {stack.EnvLambdaQueueURL + "=" + lq, stack.EnvAllowedTargets + "=127.0.0.1", stack.EnvAllowLoopback + "=true"},
 		"reducer": nil,
 		"api": {stack.EnvWorkerFunction + "=worker", stack.EnvDispatcher + "=scheduler", stack.EnvReducerArn + "=reducer",
 			stack.EnvScheduleGroup + "=barrage", stack.EnvAllowedTargets + "=127.0.0.1", stack.EnvMaxRate + "=5000",
