@@ -74,6 +74,7 @@ func (b *bench) longrunTargets(n int) section {
 			}
 			m.Extra["dropped"] = num(rep, "dropped")
 			m.Extra["health_peak_rss_bytes"] = num(rep, "health.peak_rss_bytes")
+			m.Extra["max_open_conns"] = num(rep, "health.max_open_conns")
 			sz, err := seriesSizes(runs)
 			if err != nil {
 				return m, err
@@ -84,25 +85,31 @@ func (b *bench) longrunTargets(n int) section {
 			return m, nil
 		}
 	}
-	rounds := max(*longShortRounds, *longLongRounds)
 	// Each round runs a short run, then a long one while long rounds are
 	// left: the long runs fall between short ones.
 	byLen := map[string][]measurement{}
-	for r := 1; r <= rounds && b.ctx.Err() == nil; r++ {
-		order, run := []string{}, map[string]runFunc{}
-		if r <= *longShortRounds {
-			order, run["short"] = append(order, "short"), runFor(short)
-		}
-		if r <= *longLongRounds {
-			order, run["long"] = append(order, "long"), runFor(long)
-		}
-		got := b.alternate("longrun", 1, order, run, longrunLine)
-		for k, ms := range got {
-			for i := range ms {
-				ms[i].Round = r
-				ms[i].Tool = fmt.Sprintf("barrage-%s-%dt", map[string]time.Duration{"short": short, "long": long}[k], n)
+	for r := 1; r <= max(*longShortRounds, *longLongRounds); r++ {
+		for _, k := range []string{"short", "long"} {
+			d, rounds := short, *longShortRounds
+			if k == "long" {
+				d, rounds = long, *longLongRounds
 			}
-			byLen[k] = append(byLen[k], ms...)
+			if r > rounds || b.ctx.Err() != nil {
+				continue
+			}
+			m, err := runFor(d)()
+			if b.ctx.Err() != nil {
+				return section{}
+			}
+			m.Scenario, m.Round, m.Tool = "longrun", r, fmt.Sprintf("barrage-%s-%dt", d, n)
+			if err != nil {
+				m.Error = err.Error()
+				fmt.Printf("  r%d %-6s FAILED: %v\n", r, d, err)
+			} else {
+				fmt.Printf("  r%d %-6s %s\n", r, d, longrunLine(m))
+			}
+			byLen[k] = append(byLen[k], m)
+			b.pause()
 		}
 	}
 	if b.ctx.Err() != nil {
@@ -137,9 +144,9 @@ func (b *bench) longrunTargets(n int) section {
 // longrunLine is the per-run line of the longrun scenario.
 func longrunLine(m measurement) string {
 	x := m.Extra
-	return fmt.Sprintf("peak RSS %5.1f MB (rusage; health says %5.1f MB) | %s requests, %s dropped | %.0f points, series %s B/s in JSON, %s B/s held | %.1f CPU-s | %s",
+	return fmt.Sprintf("peak RSS %5.1f MB (rusage; in the run %5.1f MB) | %s requests, %s dropped, ≤ %.0f conns | %.0f points, series %s B/s in JSON, %s B/s held | %.1f CPU-s | %s",
 		float64(m.MaxRSS)/1e6, x["health_peak_rss_bytes"]/1e6, thousands(float64(m.Requests)), thousands(x["dropped"]),
-		x["series_points"], thousands(x["series_json_per_s"]), thousands(x["series_raw_per_s"]), m.CPU, noise(m))
+		x["max_open_conns"], x["series_points"], thousands(x["series_json_per_s"]), thousands(x["series_raw_per_s"]), m.CPU, noise(m))
 }
 
 // seriesSizes measures the per-second series of every shard result under
