@@ -43,7 +43,9 @@ const coldStarts = 5
 // invocation); and for the worker, the time from the invocation to the
 // first request at a target on 127.0.0.1, through the deployed path (an
 // asynchronous invocation takes the shard from SQS, fauxqs here, claims it
-// and reads the spec in S3, MinIO here). Each cold start is a new emulator
+// and reads the spec in S3, MinIO here). Beneath them, the floor: the
+// init of a bootstrap of aws-lambda-go alone (testdata/coldfloor), what
+// the emulator and any Go process cost. Each cold start is a new emulator
 // and a new process; the figures are medians. It asserts no time: run it
 // with
 //
@@ -71,6 +73,17 @@ func BenchmarkColdStart(b *testing.B) {
 			b.ReportMetric(float64(zipped), fn+"-"+arch+"-zip-bytes")
 		}
 	}
+	// The floor: a bootstrap of aws-lambda-go's runtime client alone, built
+	// alike, for this host.
+	floor := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w",
+		"-o", filepath.Join(dir, runtime.GOARCH, "floor", "bootstrap"), "./integration/testdata/coldfloor")
+	floor.Dir = filepath.Dir(here())
+	floor.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := floor.CombinedOutput(); err != nil {
+		b.Fatalf("build the floor bootstrap: %v\n%s", err, msg)
+	}
+	raw, zipped := sizes(b, filepath.Join(dir, runtime.GOARCH, "floor", "bootstrap"))
+	b.Logf("%-9s %-5s bootstrap %10d B (%5.1f MB), zipped %10d B (%5.1f MB): aws-lambda-go alone", "floor", runtime.GOARCH, raw, mb(raw), zipped, mb(zipped))
 
 	m := StartMinIO(b)
 	f := StartFauxqs(b)
@@ -105,7 +118,7 @@ func BenchmarkColdStart(b *testing.B) {
 	q := f.Queue(b, "lambda-shards")
 
 	b.ResetTimer()
-	for _, fn := range fns {
+	for _, fn := range append([]string{"floor"}, fns...) {
 		var inits, firsts, skews []float64
 		for i := range n {
 			payload := []byte(`{}`)
