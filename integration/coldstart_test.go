@@ -20,7 +20,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -146,7 +145,7 @@ func BenchmarkColdStart(b *testing.B) {
 			if err != nil {
 				b.Fatalf("%s: invoke: %v\n%s", fn, err, e.out)
 			}
-			init, ok := e.out.initMs()
+			init, ok := initMs(e.out)
 			e.stop()
 			if os.Getenv("BARRAGE_COLD_LOG") != "" {
 				b.Logf("%s, t0 %s; the emulator's output:\n%s", fn, t0.UTC().Format(time.RFC3339Nano), e.out)
@@ -265,7 +264,7 @@ func shardSkew(t testing.TB, st store.Store, run string) float64 {
 type emulator struct {
 	cmd  *exec.Cmd
 	url  string
-	out  *lines
+	out  *tail // its last 40 lines: the INIT REPORT comes before the handler's
 	done chan struct{}
 }
 
@@ -273,7 +272,7 @@ type emulator struct {
 // and waits until it listens (the bootstrap does not run yet).
 func startEmulator(t testing.TB, rie, bootstrap string, env []string) *emulator {
 	addr, api := "127.0.0.1:"+strconv.Itoa(freePort(t)), "127.0.0.1:"+strconv.Itoa(freePort(t))
-	e := &emulator{out: &lines{}, done: make(chan struct{}),
+	e := &emulator{out: newTail(""), done: make(chan struct{}),
 		url: "http://" + addr + "/2015-03-31/functions/function/invocations"}
 	e.cmd = exec.Command(rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", api, bootstrap)
 	e.cmd.Env = append(env, "AWS_LAMBDA_FUNCTION_NAME=cold", "AWS_LAMBDA_FUNCTION_TIMEOUT=60",
@@ -313,31 +312,14 @@ func (e *emulator) stop() {
 	<-e.done
 }
 
-// lines keeps a process's output, safe for concurrent writes.
-type lines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // initReport is the emulator's line at the end of the init phase: from the
 // bootstrap's start to its first request for the next invocation.
 var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
-// initMs is the init duration the emulator reported, in milliseconds.
-func (l *lines) initMs() (float64, bool) {
-	m := initReport.FindStringSubmatch(l.String())
+// initMs is the init duration the emulator reported in its output, in
+// milliseconds.
+func initMs(out *tail) (float64, bool) {
+	m := initReport.FindStringSubmatch(out.String())
 	if m == nil {
 		return 0, false
 	}
