@@ -29,25 +29,19 @@ var (
 // long run, with the full per-second series kept, and how many bytes that
 // series takes per second of run; once per target count.
 func longrunScenario(b *bench) section {
-	var s section
-	s.medians = map[string]float64{}
+	var all results
 	for _, f := range strings.Split(*longTargets, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
 			fmt.Printf("\n== longrun: bad target count %q, skipped\n", f)
 			continue
 		}
-		t := b.longrunTargets(n)
-		s.runs = append(s.runs, t.runs...)
-		s.goals = append(s.goals, t.goals...)
-		for k, v := range t.medians {
-			s.medians[k] = v
-		}
+		all.add(b.longrunTargets(n))
 		if b.ctx.Err() != nil {
 			break
 		}
 	}
-	return s
+	return section{runs: all.Runs, medians: all.Medians, goals: all.Goals}
 }
 
 // longrunTargets is the longrun scenario for n targets (paths /t0 … of the
