@@ -92,6 +92,22 @@ func Publish(ctx context.Context, st store.Store, q queue.Queue, spec events.Run
 // awaitLocal waits until every shard reported, every local worker exited,
 // or the plan's deadline passed.
 func awaitLocal(st store.Store, p *events.Plan, workersDone <-chan struct{}) {
+	// No shard reports before its window ends: until the last one has, or
+	// the workers are gone, there is nothing to look for, and listing the
+	// run folder ten times a second would take CPU from the workers
+	// sending the load in this very process.
+	var end time.Time
+	for _, s := range p.Shards {
+		if e := s.End(p.StartAt); e.After(end) {
+			end = e
+		}
+	}
+	wait := time.NewTimer(time.Until(end))
+	select {
+	case <-workersDone:
+	case <-wait.C:
+	}
+	wait.Stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {

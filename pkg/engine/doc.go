@@ -71,6 +71,12 @@
 //
 // Statistics are kept in a few mutex-guarded stripes (see stats.go) and
 // closed into a per-second time series with health samples (sampler.go).
+// A second's latencies are appended to lists under the stripe's lock and
+// recorded into its histograms by the sampler, which swaps the lists out at
+// the whole second and closes the second at the shard's phase
+// (Config.SamplePhase, ShardPhase): the shards of one process close their
+// seconds one after the other, and read /proc once between them
+// (health.Host), so that adding shards never holds up a scheduler.
 // Requests in flight are counted where they start and end, and each sample
 // reports the most at once in its second (inflight.go). Every error class
 // keeps the first distinct messages of its errors, redacted, with their

@@ -68,7 +68,13 @@ type Config struct {
 	Insecure    bool
 	// Progress, if set, is called about once a second from the sampler.
 	Progress func(Progress)
-	// Proc reads host state for the health samples; nil uses /proc.
+	// SamplePhase is how long after each whole second the sampler closes
+	// it (the second's requests are taken at the whole second all the
+	// same): engines sharing a process's CPUs, given different phases by
+	// ShardPhase, close their seconds one after the other (see sampler).
+	SamplePhase time.Duration
+	// Proc reads host state for the health samples; nil uses /proc. The
+	// engines given one Proc (or none) share its readings (health.Host).
 	Proc *health.Proc
 	// Resolve maps a host name to addresses, for dialing by address and for
 	// counting TIME_WAIT sockets; nil uses the system resolver.
@@ -197,7 +203,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("engine: a closed loop needs a duration")
 	}
 	if cfg.Proc == nil {
-		cfg.Proc = &health.Proc{}
+		cfg.Proc = defaultProc
 	}
 	resolve := cfg.Resolve
 	if cfg.Resolve == nil {

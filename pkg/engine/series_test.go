@@ -118,8 +118,8 @@ func TestRecordAllocs(t *testing.T) {
 				t.Errorf("per target %v, outcome %d: %v allocations per record; want 0", perTarget, i, n)
 			}
 		}
-		if got := st.targets[0].iv != nil; got != perTarget {
-			t.Errorf("per target %v: target 0 has a per-second histogram: %v", perTarget, got)
+		if got := st.iv.tlat != nil; got != perTarget {
+			t.Errorf("per target %v: the open second keeps per-target latencies: %v", perTarget, got)
 		}
 	}
 }

@@ -15,7 +15,8 @@ import (
 // practice. A histogram of barrage's geometry takes about 180 KB, so one per
 // goroutine would cost 180 MB at 1,000 in-flight slots; a handful of stripes
 // keeps the recording lock-free in effect and memory flat. Stripes are merged
-// once per second (time series) and at the end (totals).
+// at the end (totals); each second, the sampler takes every stripe's open
+// interval away and puts an empty one in its place (see interval).
 
 // maxStatus bounds status codes counted in arrays; others are counted as 0.
 const maxStatus = 600
@@ -101,14 +102,112 @@ const MaxSeriesTargets = 16
 type targetStats struct {
 	counts
 	lat, unc *hist.Histogram // from intended send, from actual send
-	iv       *hist.Histogram // this second's, from intended send; nil unless kept per target
 }
 
-// interval is what a stripe recorded since the last per-second flush.
+// interval is what a stripe recorded in the open second. Its latencies are
+// raw values, appended under the stripe's lock; the sampler records them
+// into the second's histograms after it has swapped the interval for an
+// empty one (takeInterval), outside the lock. A second then costs in
+// proportion to its requests: merging and resetting per-stripe histograms
+// (23,000 buckets each) took most of a second's closing time whatever the
+// rate, and every shard of a process paid it at the same instant.
 type interval struct {
 	requests, success, errors int64
 	errs                      [errclass.NumClasses]int64
-	lat, unc, lag             *hist.Histogram // from intended send, from actual send, lag
+	lat, unc, lag             []time.Duration // from intended send, from actual send; lag
+	tlat                      []targetLatency // per target (stripe.perTarget), from intended send
+	// spill takes the values past maxIntervalValues, straight into
+	// histograms: memory stays bounded however fast the stripe records or
+	// however late the sampler comes.
+	spill *spill
+}
+
+// targetLatency is one target's latency from intended send.
+type targetLatency struct {
+	target int
+	d      time.Duration
+}
+
+// maxIntervalValues bounds each of an interval's value lists: 65,536 per
+// stripe and second, several times what a shard records at 100,000/s.
+const maxIntervalValues = 1 << 16
+
+// intervalValues is the capacity an interval starts with: a second at a
+// modest rate records without growing it.
+const intervalValues = 512
+
+// spill holds an interval's values beyond maxIntervalValues.
+type spill struct {
+	lat, unc, lag *hist.Histogram
+	tlat          []*hist.Histogram // per target; nil unless kept per target
+}
+
+func newInterval(perTarget bool) *interval {
+	iv := &interval{lat: make([]time.Duration, 0, intervalValues), unc: make([]time.Duration, 0, intervalValues),
+		lag: make([]time.Duration, 0, intervalValues)}
+	if perTarget {
+		iv.tlat = make([]targetLatency, 0, intervalValues)
+	}
+	return iv
+}
+
+// clear empties iv for reuse, keeping its lists' capacity and its spill's
+// histograms.
+func (iv *interval) clear() {
+	iv.requests, iv.success, iv.errors, iv.errs = 0, 0, 0, [errclass.NumClasses]int64{}
+	iv.lat, iv.unc, iv.lag, iv.tlat = iv.lat[:0], iv.unc[:0], iv.lag[:0], iv.tlat[:0]
+	if sp := iv.spill; sp != nil {
+		sp.lat.Reset()
+		sp.unc.Reset()
+		sp.lag.Reset()
+		for _, h := range sp.tlat {
+			h.Reset()
+		}
+	}
+}
+
+func (iv *interval) spilled(targets int) *spill {
+	if iv.spill == nil {
+		iv.spill = &spill{lat: hist.New(), unc: hist.New(), lag: hist.New()}
+		if iv.tlat != nil {
+			iv.spill.tlat = make([]*hist.Histogram, targets)
+			for i := range iv.spill.tlat {
+				iv.spill.tlat[i] = hist.New()
+			}
+		}
+	}
+	return iv.spill
+}
+
+// addLatency records a request's latencies.
+func (iv *interval) addLatency(lat, unc time.Duration, targets int) {
+	if len(iv.lat) < maxIntervalValues {
+		iv.lat, iv.unc = append(iv.lat, lat), append(iv.unc, unc)
+		return
+	}
+	sp := iv.spilled(targets)
+	sp.lat.Record(lat)
+	sp.unc.Record(unc)
+}
+
+// addLag records a request's scheduling lag.
+func (iv *interval) addLag(lag time.Duration, targets int) {
+	if len(iv.lag) < maxIntervalValues {
+		iv.lag = append(iv.lag, lag)
+		return
+	}
+	iv.spilled(targets).lag.Record(lag)
+}
+
+// addTarget records a latency of target t, if kept per target.
+func (iv *interval) addTarget(t int, d time.Duration, targets int) {
+	switch {
+	case iv.tlat == nil:
+	case len(iv.tlat) < maxIntervalValues:
+		iv.tlat = append(iv.tlat, targetLatency{t, d})
+	default:
+		iv.spilled(targets).tlat[t].Record(d)
+	}
 }
 
 // stripe is one lock's worth of statistics.
@@ -117,12 +216,22 @@ type stripe struct {
 	targets   []targetStats
 	perTarget bool // seconds are kept per target too (MaxSeriesTargets)
 	lag       *hist.Histogram
-	iv        interval
+	iv        *interval // the open second
 }
 
 func newStripe(targets int, perTarget bool) *stripe {
 	return &stripe{targets: make([]targetStats, targets), perTarget: perTarget, lag: hist.New(),
-		iv: interval{lat: hist.New(), unc: hist.New(), lag: hist.New()}}
+		iv: newInterval(perTarget)}
+}
+
+// takeInterval ends the stripe's open second: it returns it and opens
+// next, which must be empty.
+func (s *stripe) takeInterval(next *interval) *interval {
+	s.mu.Lock()
+	iv := s.iv
+	s.iv = next
+	s.mu.Unlock()
+	return iv
 }
 
 // outcome is one finished request. Times are nanoseconds since the start.
@@ -150,9 +259,6 @@ func (s *stripe) record(o *outcome) {
 	t := &s.targets[o.target]
 	if t.lat == nil {
 		t.lat, t.unc = hist.New(), hist.New()
-		if s.perTarget {
-			t.iv = hist.New()
-		}
 	}
 	t.requests++
 	t.bytesIn += o.bytesIn
@@ -186,17 +292,15 @@ func (s *stripe) record(o *outcome) {
 	// that timed out (at the time barrage gave up): a fast failure such as a
 	// refused connection is not a latency and would flatter the percentiles.
 	if o.class == errclass.None || o.class == errclass.Timeout {
-		t.lat.Record(time.Duration(o.end - o.due))
-		t.unc.Record(time.Duration(o.end - o.sent))
-		if t.iv != nil {
-			t.iv.Record(time.Duration(o.end - o.due))
-		}
-		s.iv.lat.Record(time.Duration(o.end - o.due))
-		s.iv.unc.Record(time.Duration(o.end - o.sent))
+		lat, unc := time.Duration(o.end-o.due), time.Duration(o.end-o.sent)
+		t.lat.Record(lat)
+		t.unc.Record(unc)
+		s.iv.addTarget(o.target, lat, len(s.targets))
+		s.iv.addLatency(lat, unc, len(s.targets))
 	}
 	lag := time.Duration(o.sent - o.due)
 	s.lag.Record(lag)
-	s.iv.lag.Record(lag)
+	s.iv.addLag(lag, len(s.targets))
 	s.mu.Unlock()
 }
 
@@ -227,7 +331,5 @@ func (s *stripe) recordIteration(t *targetStats, o *outcome) {
 	}
 	t.lat.Record(time.Duration(o.end - o.due))
 	t.unc.Record(time.Duration(o.end - o.sent))
-	if t.iv != nil {
-		t.iv.Record(time.Duration(o.end - o.due))
-	}
+	s.iv.addTarget(o.target, time.Duration(o.end-o.due), len(s.targets))
 }

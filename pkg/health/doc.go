@@ -75,4 +75,15 @@
 // spends some 6 % of a core on TCPStates; sample it less often than Self
 // when that matters, and ask for every destination in one
 // TCPStatesByDest call. Self costs about 20 µs.
+//
+// # One reading per process (Host)
+//
+// The shards a process runs (barrage run --workers 8 runs eight) report
+// the same process and host figures, so they share them: a Host reads Self
+// and the host's CPU at most every half second whoever asks, and counts
+// TIME_WAIT for the union of the destinations its samplers watch in one
+// TCPStatesByDest pass, at most every 50 × what the last pass cost. Eight
+// shards reading on their own, each at its whole second, used to line up
+// eight /proc/net/tcp passes at the same instant and hold up the load's
+// schedulers (issue 15). SharedHost gives the one Host of a Proc.
 package health

@@ -18,7 +18,7 @@ const (
 func EngineConfig(s *events.RunSpec, m events.ShardMessage) engine.Config {
 	cfg := engine.Config{Targets: s.Targets, Timeout: s.Timeout.D(), KeepAlive: s.KeepAliveOn(),
 		Insecure: s.Insecure, Connections: s.Connections, Start: m.WindowStart(),
-		Duration: m.Length(), Pacer: plan.Pacer(m), Index: plan.Index(m)}
+		Duration: m.Length(), Pacer: plan.Pacer(m), Index: plan.Index(m), SamplePhase: engine.ShardPhase(m.Index)}
 	switch {
 	case s.HTTP2:
 		cfg.Protocol = engine.HTTP2

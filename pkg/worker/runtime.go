@@ -320,13 +320,15 @@ func stopReason(sched context.Context) string {
 	return ""
 }
 
-// watchAbort polls the run's abort marker until ctx ends.
+// watchAbort polls the run's abort marker until ctx ends, at the shard's
+// own phase of each period (engine.ShardPhase): the shards of a process,
+// started together, do not all poll at the same instant.
 func (r *Runtime) watchAbort(ctx context.Context, m events.ShardMessage, abort func()) {
 	every := r.AbortPoll
 	if every == 0 {
 		every = DefaultAbortPoll
 	}
-	t := time.NewTicker(every)
+	t := time.NewTimer(every + engine.ShardPhase(m.Index)%every)
 	defer t.Stop()
 	for {
 		select {
@@ -334,6 +336,7 @@ func (r *Runtime) watchAbort(ctx context.Context, m events.ShardMessage, abort f
 			return
 		case <-t.C:
 		}
+		t.Reset(every)
 		if ok, err := r.Store.Exists(ctx, store.AbortKey(m.RunID)); err == nil && ok {
 			r.log().Info("abort marker found", "run", m.RunID, "shard", m.ShardID)
 			abort()
