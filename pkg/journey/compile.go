@@ -17,7 +17,7 @@ import (
 // request: Prepare does.
 func Compile(sc events.Scenario, opts Options) (*Journey, error) {
 	j := &Journey{sc: sc, opts: opts, names: new(scenario.Names), consts: map[int]string{},
-		secrets: map[int]string{}, built: map[string]int{}, perSlot: map[int]*http.Transport{},
+		secrets: map[int]string{}, built: map[string]int{}, perSlot: map[int]*http.Transport{}, lean: map[int]*lean{},
 		shared: sc.Connection == events.ConnectionShared, basic: -1, code: -1}
 	c := &compiler{j: j}
 	specSteps := c.variables()
@@ -135,6 +135,14 @@ func (c *compiler) extractors(specSteps []stepSpec) [][]*extractor {
 				continue
 			}
 			ex.keep, ex.missing = slices.Contains(st.keep, x.Var), st.missing[x.Var]
+			switch x.From {
+			case scenario.FromHeader:
+				if k := http.CanonicalHeaderKey(x.Expr); !slices.Contains(c.j.keepHeaders, k) {
+					c.j.keepHeaders = append(c.j.keepHeaders, k)
+				}
+			case scenario.FromCookie:
+				c.j.keepCookies = true
+			}
 			extractors[i] = append(extractors[i], ex)
 		}
 	}

@@ -95,6 +95,9 @@ func (j *Journey) Close() {
 	for _, tr := range j.perSlot {
 		tr.CloseIdleConnections()
 	}
+	for _, l := range j.lean {
+		l.closeAll()
+	}
 }
 
 // errStopped ends an iteration whose run ended (a request timeout past the
@@ -106,7 +109,8 @@ type iteration struct {
 	j      *Journey
 	ctx    context.Context
 	it     *engine.Iteration
-	client *http.Client
+	client *http.Client // with HTTP2; else lean
+	lean   *lean
 	v      *scenario.Vars
 	buf    []byte
 	body   []byte
@@ -125,9 +129,17 @@ func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 		j.data.Load(v, it.Index)
 	}
 	j.setBuiltins(v, it.Index)
-	client, done := j.client(it)
-	defer done()
-	r := &iteration{j: j, ctx: ctx, it: it, client: client, v: v, buf: make([]byte, 0, 512)}
+	r := &iteration{j: j, ctx: ctx, it: it, v: v}
+	if j.opts.HTTP2 {
+		client, done := j.client(it)
+		defer done()
+		r.client, r.buf = client, make([]byte, 0, 512)
+	} else {
+		r.lean = j.leanFor(ctx, it)
+		defer r.lean.done()
+		r.buf = r.lean.buf[:0]
+		defer func() { r.lean.buf = r.buf }()
+	}
 	due := it.Due
 	for k := range j.steps {
 		s := &j.steps[k]
@@ -160,7 +172,7 @@ func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 // step sends step s, due at due, and reads what it extracts; it returns
 // when the step ended.
 func (r *iteration) step(s *step, due time.Time) (time.Time, error) {
-	rec, resp, err := r.j.send(r.ctx, r.client, s, r.v, r.base, r.it.Timeout, &r.buf, &r.body)
+	rec, resp, err := r.send(s)
 	rec.Due = due
 	refused := resp != nil && (resp.Status == http.StatusBadRequest || resp.Status == http.StatusUnauthorized)
 	rec.Expected = s.refusal && refused
@@ -184,31 +196,27 @@ func (r *iteration) step(s *step, due time.Time) (time.Time, error) {
 }
 
 // send renders and sends step s, reading up to MaxBody of the answer.
-func (j *Journey) send(ctx context.Context, c *http.Client, s *step, v *scenario.Vars, base *url.URL,
-	timeout time.Duration, buf, body *[]byte) (engine.Step, *response, error) {
+func (r *iteration) send(s *step) (engine.Step, *response, error) {
+	j, v, buf := r.j, r.v, &r.buf
 	rec := engine.Step{}
 	method := string(s.method.Append((*buf)[:0], v))
 	u := string(s.url.Append((*buf)[:0], v))
-	if base != nil && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+	if r.base != nil && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		if ref, err := url.Parse(u); err == nil {
-			u = base.ResolveReference(ref).String()
+			u = r.base.ResolveReference(ref).String()
 		}
+	}
+	if r.lean != nil {
+		return r.leanSend(s, method, u)
 	}
 	var payload []byte
 	switch {
 	case s.body != nil:
 		payload = s.body.Append(nil, v)
 	case len(s.form) > 0:
-		for i, f := range s.form {
-			if i > 0 {
-				payload = append(payload, '&')
-			}
-			payload = append(payload, url.QueryEscape(f.key)...)
-			payload = append(payload, '=')
-			*buf = f.val.Append((*buf)[:0], v)
-			payload = append(payload, url.QueryEscape(string(*buf))...)
-		}
+		payload = appendForm(nil, s, v, buf)
 	}
+	ctx, c, timeout, body := r.ctx, r.client, r.it.Timeout, &r.body
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, method, u, bytesReader(payload))
@@ -235,6 +243,95 @@ func (j *Journey) send(ctx context.Context, c *http.Client, s *step, v *scenario
 	}
 	return rec, &response{Response: scenario.Response{Status: res.StatusCode, Header: res.Header, Body: *body},
 		url: res.Request.URL}, nil
+}
+
+// leanSend sends step s, method to u, on the lean client.
+func (r *iteration) leanSend(s *step, method, u string) (engine.Step, *response, error) {
+	l := r.lean
+	rec := engine.Step{}
+	var payload []byte
+	switch {
+	case s.body != nil:
+		l.pay = s.body.Append(l.pay[:0], r.v)
+		payload = l.pay
+	case len(s.form) > 0:
+		l.pay = appendForm(l.pay[:0], s, r.v, &r.buf)
+		payload = l.pay
+	}
+	pu, err := url.Parse(u)
+	rec.Sent = time.Now()
+	if err == nil && !validMethod(method) {
+		err = fmt.Errorf("net/http: invalid method %q", method)
+	}
+	if err != nil {
+		rec.End, rec.Err = rec.Sent, err
+		return rec, nil, err
+	}
+	o := leanOut{method: method, url: pu, s: s, v: r.v, payload: payload, form: len(s.form) > 0, follow: s.follow}
+	a, err := r.leanExchange(&o, nil, s.name, len(s.extract) > 0, &rec)
+	if err != nil {
+		return rec, nil, err
+	}
+	return rec, &response{Response: scenario.Response{Status: a.status, Header: a.header, Body: a.body}, url: a.url}, nil
+}
+
+// leanExchange sends o on the lean client for the step named name and
+// reads its answer into rec as exchange does.
+func (r *iteration) leanExchange(o *leanOut, shown []byte, name string, read bool, rec *engine.Step) (*leanAnswer, error) {
+	rec.BytesOut += int64(len(o.payload))
+	a, err := r.lean.do(o, time.Now().Add(r.it.Timeout), read, r.j.opts.Debug.take(), shown, name)
+	rec.End = time.Now()
+	if a != nil {
+		rec.Status = a.status
+		rec.BytesIn += a.bodyBytes
+	}
+	if err != nil {
+		rec.Err = err
+		return nil, err
+	}
+	return a, nil
+}
+
+// appendForm appends step s's form, encoded, to dst.
+func appendForm(dst []byte, s *step, v *scenario.Vars, buf *[]byte) []byte {
+	for i, f := range s.form {
+		if i > 0 {
+			dst = append(dst, '&')
+		}
+		dst = appendQueryEscape(dst, f.key)
+		dst = append(dst, '=')
+		*buf = f.val.Append((*buf)[:0], v)
+		dst = appendQueryEscape(dst, string(*buf))
+	}
+	return dst
+}
+
+// appendQueryEscape appends s escaped as url.QueryEscape escapes it.
+func appendQueryEscape(dst []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			dst = append(dst, c)
+		case c == ' ':
+			dst = append(dst, '+')
+		default:
+			dst = append(dst, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return dst
+}
+
+// validMethod reports whether method is an HTTP token, as net/http wants.
+func validMethod(method string) bool {
+	for i := 0; i < len(method); i++ {
+		c := method[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return method != ""
 }
 
 // exchange sends req (whose body is payload) for the step named name and
