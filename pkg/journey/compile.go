@@ -175,6 +175,13 @@ func (c *compiler) step(i int, st stepSpec, ex []*extractor, hosts map[string]bo
 	if s.name == "" {
 		s.name = method + " " + pathOf(st.URL)
 	}
+	if m, ok := s.method.Static(); ok && s.method != nil && st.kind == sendStep {
+		if src, ok := s.url.Static(); ok && s.url != nil {
+			if p, err := url.Parse(src); err == nil && p.IsAbs() && validMethod(m) {
+				s.static, s.staticURL = m, p
+			}
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(st.Header)) {
 		s.header = append(s.header, headerTmpl{http.CanonicalHeaderKey(k), c.template(field, "headers."+k, st.Header[k])})
 	}

@@ -81,6 +81,10 @@ type step struct {
 	think   time.Duration
 	follow  bool
 	refusal bool // see stepSpec
+	// static and staticURL are the method and the absolute URL of a step
+	// whose templates use no variable, parsed once (lean.go).
+	static    string
+	staticURL *url.URL
 }
 
 type headerTmpl struct {

@@ -55,7 +55,10 @@ type lean struct {
 	spare  []*engine.H1Conn // buffers of closed connections
 	tls    map[string]*tls.Config
 	jar    jar
-	buf    []byte      // the iteration's rendering buffer
+	iter   iteration   // the slot's iteration, reused
+	out    leanOut     // a step's request
+	ans    leanAnswer  // the last answer
+	res    response    // a step's answer, for its extractors
 	req    []byte      // the request being written
 	pay    []byte      // a step's rendered body
 	val    []byte      // a rendered header value
@@ -287,9 +290,11 @@ func (l *lean) roundTrip(o *leanOut, method string, u *url.URL, body []byte, str
 				return nil, l.cause(err)
 			}
 			// The body failed: net/http had the status.
-			return &leanAnswer{status: res.Status, url: u, bodyBytes: res.BodyBytes}, l.cause(err)
+			l.ans = leanAnswer{status: res.Status, url: u, bodyBytes: res.BodyBytes}
+			return &l.ans, l.cause(err)
 		}
-		a := &leanAnswer{status: res.Status, body: res.Body, url: u, bodyBytes: res.BodyBytes}
+		l.ans = leanAnswer{status: res.Status, body: res.Body, url: u, bodyBytes: res.BodyBytes}
+		a := &l.ans
 		a.header = l.fields(&res, u)
 		if !res.KeepAlive {
 			l.drop(i)

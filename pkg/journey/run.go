@@ -129,16 +129,16 @@ func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 		j.data.Load(v, it.Index)
 	}
 	j.setBuiltins(v, it.Index)
-	r := &iteration{j: j, ctx: ctx, it: it, v: v}
+	var r *iteration
 	if j.opts.HTTP2 {
 		client, done := j.client(it)
 		defer done()
-		r.client, r.buf = client, make([]byte, 0, 512)
+		r = &iteration{j: j, ctx: ctx, it: it, v: v, client: client, buf: make([]byte, 0, 512)}
 	} else {
-		r.lean = j.leanFor(ctx, it)
-		defer r.lean.done()
-		r.buf = r.lean.buf[:0]
-		defer func() { r.lean.buf = r.buf }()
+		l := j.leanFor(ctx, it)
+		defer l.done()
+		l.iter = iteration{j: j, ctx: ctx, it: it, v: v, lean: l, buf: l.iter.buf[:0], body: l.iter.body}
+		r = &l.iter
 	}
 	due := it.Due
 	for k := range j.steps {
@@ -198,6 +198,9 @@ func (r *iteration) step(s *step, due time.Time) (time.Time, error) {
 // send renders and sends step s, reading up to MaxBody of the answer.
 func (r *iteration) send(s *step) (engine.Step, *response, error) {
 	j, v, buf := r.j, r.v, &r.buf
+	if r.lean != nil && s.staticURL != nil {
+		return r.leanSend(s, s.static, s.staticURL, nil)
+	}
 	rec := engine.Step{}
 	method := string(s.method.Append((*buf)[:0], v))
 	u := string(s.url.Append((*buf)[:0], v))
@@ -207,7 +210,11 @@ func (r *iteration) send(s *step) (engine.Step, *response, error) {
 		}
 	}
 	if r.lean != nil {
-		return r.leanSend(s, method, u)
+		pu, err := url.Parse(u)
+		if err == nil && !validMethod(method) {
+			err = fmt.Errorf("net/http: invalid method %q", method)
+		}
+		return r.leanSend(s, method, pu, err)
 	}
 	var payload []byte
 	switch {
@@ -245,8 +252,9 @@ func (r *iteration) send(s *step) (engine.Step, *response, error) {
 		url: res.Request.URL}, nil
 }
 
-// leanSend sends step s, method to u, on the lean client.
-func (r *iteration) leanSend(s *step, method, u string) (engine.Step, *response, error) {
+// leanSend sends step s, method to u, on the lean client; err is why the
+// request cannot be made.
+func (r *iteration) leanSend(s *step, method string, u *url.URL, err error) (engine.Step, *response, error) {
 	l := r.lean
 	rec := engine.Step{}
 	var payload []byte
@@ -258,21 +266,18 @@ func (r *iteration) leanSend(s *step, method, u string) (engine.Step, *response,
 		l.pay = appendForm(l.pay[:0], s, r.v, &r.buf)
 		payload = l.pay
 	}
-	pu, err := url.Parse(u)
 	rec.Sent = time.Now()
-	if err == nil && !validMethod(method) {
-		err = fmt.Errorf("net/http: invalid method %q", method)
-	}
 	if err != nil {
 		rec.End, rec.Err = rec.Sent, err
 		return rec, nil, err
 	}
-	o := leanOut{method: method, url: pu, s: s, v: r.v, payload: payload, form: len(s.form) > 0, follow: s.follow}
-	a, err := r.leanExchange(&o, nil, s.name, len(s.extract) > 0, &rec)
+	l.out = leanOut{method: method, url: u, s: s, v: r.v, payload: payload, form: len(s.form) > 0, follow: s.follow}
+	a, err := r.leanExchange(&l.out, nil, s.name, len(s.extract) > 0, &rec)
 	if err != nil {
 		return rec, nil, err
 	}
-	return rec, &response{Response: scenario.Response{Status: a.status, Header: a.header, Body: a.body}, url: a.url}, nil
+	l.res = response{Response: scenario.Response{Status: a.status, Header: a.header, Body: a.body}, url: a.url}
+	return rec, &l.res, nil
 }
 
 // leanExchange sends o on the lean client for the step named name and
