@@ -184,7 +184,9 @@ func TestLeanConnections(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			base, conns := rawServer(t, func(*http.Request) (string, bool) { return tt.answer, tt.close })
-			step := func(p string) events.ScenarioStep { return events.ScenarioStep{Name: p, URL: base + "/" + p, Expect: []int{200}} }
+			step := func(p string) events.ScenarioStep {
+				return events.ScenarioStep{Name: p, URL: base + "/" + p, Expect: []int{200}}
+			}
 			sc := events.Scenario{Name: "c", Connection: tt.connection, Steps: []events.ScenarioStep{step("a"), step("b"), step("c")}}
 			j, err := Compile(sc, Options{})
 			if err != nil {
