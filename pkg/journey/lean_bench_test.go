@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -129,9 +130,14 @@ func BenchmarkLeanIteration(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			b.ResetTimer()
 			res, err := e.Run(context.Background(), context.Background())
 			b.StopTimer()
+			runtime.ReadMemStats(&after)
+			// allocs/op, unrounded: the engine's start-up spread over b.N.
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N), "mallocs/iteration")
 			if err != nil {
 				b.Fatal(err)
 			}
