@@ -52,7 +52,7 @@ type lean struct {
 	it     *engine.Iteration
 	ctx    context.Context
 	conns  []*leanConn
-	spare  []*engine.H1Conn // buffers of closed connections
+	spare  []*leanConn // closed connections, their buffers kept
 	tls    map[string]*tls.Config
 	jar    jar
 	iter   iteration   // the slot's iteration, reused
@@ -70,9 +70,9 @@ type lean struct {
 
 // leanConn is an open connection to one endpoint.
 type leanConn struct {
-	key  string // scheme://host:port
-	h    *engine.H1Conn
-	stop func() bool // ends the watch that cuts the connection off on abort
+	scheme, host string // of the URL it was dialed for
+	h            *engine.H1Conn
+	stop         func() bool // ends the watch that cuts the connection off on abort
 }
 
 // leanFor returns the lean client of it's slot, ready for the iteration.
@@ -110,7 +110,7 @@ func (l *lean) release(c *leanConn) {
 	c.stop()
 	c.h.Conn().Close()
 	c.h.Reset(nil)
-	l.spare = append(l.spare, c.h)
+	l.spare = append(l.spare, c)
 }
 
 // drop closes connection i.
@@ -123,7 +123,7 @@ func (l *lean) drop(i int) {
 // deadline if there is none.
 func (l *lean) conn(u *url.URL, deadline time.Time) (int, error) {
 	for i, c := range l.conns {
-		if len(c.key) == len(u.Scheme)+3+len(u.Host) && c.key[len(u.Scheme)+3:] == u.Host && c.key[:len(u.Scheme)] == u.Scheme {
+		if c.host == u.Host && c.scheme == u.Scheme {
 			return i, nil
 		}
 	}
@@ -148,15 +148,15 @@ func (l *lean) conn(u *url.URL, deadline time.Time) (int, error) {
 		}
 		nc = tc
 	}
-	var h *engine.H1Conn
+	var c *leanConn
 	if n := len(l.spare); n > 0 {
-		h = l.spare[n-1]
+		c = l.spare[n-1]
 		l.spare = l.spare[:n-1]
-		h.Reset(nc)
+		c.h.Reset(nc)
 	} else {
-		h = engine.NewH1Conn(nc)
+		c = &leanConn{h: engine.NewH1Conn(nc)}
 	}
-	c := &leanConn{key: u.Scheme + "://" + u.Host, h: h}
+	c.scheme, c.host = u.Scheme, u.Host
 	c.stop = context.AfterFunc(l.ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
 	l.conns = append(l.conns, c)
 	return len(l.conns) - 1, nil
