@@ -95,7 +95,7 @@ func (l *lean) done() {
 	if !l.j.shared {
 		l.closeAll()
 	}
-	l.it = nil
+	l.it, l.iter.it = nil, nil // the engine reuses it
 }
 
 func (l *lean) closeAll() {
