@@ -175,11 +175,11 @@ func (c *compiler) step(i int, st stepSpec, ex []*extractor, hosts map[string]bo
 	if s.name == "" {
 		s.name = method + " " + pathOf(st.URL)
 	}
-	if m, ok := s.method.Static(); ok && s.method != nil && st.kind == sendStep {
-		if src, ok := s.url.Static(); ok && s.url != nil {
-			if p, err := url.Parse(src); err == nil && p.IsAbs() && validMethod(m) {
-				s.static, s.staticURL = m, p
-			}
+	if s.method != nil && s.url != nil && st.kind == sendStep {
+		m, ok := s.method.Static()
+		src, ok2 := s.url.Static()
+		if p, err := url.Parse(src); ok && ok2 && err == nil && p.IsAbs() && validMethod(m) {
+			s.static, s.staticURL = m, p
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(st.Header)) {

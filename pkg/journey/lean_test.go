@@ -238,3 +238,19 @@ func TestLeanMalformed(t *testing.T) {
 		})
 	}
 }
+
+// TestCompileBadTemplates: a step whose method or URL does not compile is
+// a problem of the spec, reported, and nothing the lean client's parsing
+// of static steps trips over.
+func TestCompileBadTemplates(t *testing.T) {
+	for _, st := range []events.ScenarioStep{
+		{URL: "http://127.0.0.1:1/{{nope}}"},
+		{Method: "{{nope}}", URL: "http://127.0.0.1:1/"},
+		{Method: "{{nope}}", URL: "{{nope}}"},
+	} {
+		if _, err := Compile(events.Scenario{Name: "b", Steps: []events.ScenarioStep{st}}, Options{}); err == nil ||
+			!strings.Contains(err.Error(), "nope") {
+			t.Errorf("%+v: %v; want an error naming the variable", st, err)
+		}
+	}
+}
