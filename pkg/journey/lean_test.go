@@ -254,3 +254,37 @@ func TestCompileBadTemplates(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTP2JourneysKeepNetHTTP: with Options.HTTP2 (a spec's http2),
+// journeys keep net/http's client, which negotiates h2 by ALPN; without
+// it, the lean client speaks HTTP/1.1 to the same server.
+func TestHTTP2JourneysKeepNetHTTP(t *testing.T) {
+	var h1, h2 atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 2 {
+			h2.Add(1)
+		} else {
+			h1.Add(1)
+		}
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	for _, http2 := range []bool{true, false} {
+		h1.Store(0)
+		h2.Store(0)
+		sc := events.Scenario{Name: "h", Steps: []events.ScenarioStep{{Name: "s", URL: srv.URL + "/", Expect: []int{200}}}}
+		j, err := Compile(sc, Options{HTTP2: http2, Insecure: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tg := journeytest.Targets(journeytest.Run(t, j, 20, 250*time.Millisecond))
+		n := journeytest.Sent(t, tg, "h", 5)
+		if c := tg["h"].Counts; c.Success != n {
+			t.Fatalf("http2 %v: iterations %+v", http2, c)
+		}
+		if want := map[bool][2]int64{true: {0, n}, false: {n, 0}}[http2]; h1.Load() != want[0] || h2.Load() != want[1] {
+			t.Errorf("http2 %v: %d HTTP/1.1 and %d HTTP/2 requests; want %d and %d", http2, h1.Load(), h2.Load(), want[0], want[1])
+		}
+	}
+}
