@@ -23,6 +23,23 @@ else
   vegeta="$gobin/vegeta"
 fi
 
+# The journey scenario runs k6 v1.8.1 (from the module proxy, a minute or
+# two to build), installed only when it is asked for.
+k6=()
+case " $* " in
+*journey*)
+  if [ -x "$gobin/k6" ]; then
+    k6=(-k6 "$gobin/k6")
+  elif command -v k6 >/dev/null; then
+    k6=(-k6 "$(command -v k6)")
+  else
+    echo "compare.sh: installing k6 v1.8.1 into $gobin" >&2
+    go install go.k6.io/k6@v1.8.1
+    k6=(-k6 "$gobin/k6")
+  fi
+  ;;
+esac
+
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
@@ -48,4 +65,4 @@ echo "compare.sh: building barrage into bench/out/barrage" >&2
 go build -o bench/out/barrage ./orchestrator/cmd/barrage
 
 # Flags given to this script come last, so they override these defaults.
-exec go run ./bench/compare -barrage bench/out/barrage -vegeta "$vegeta" -wrk "$(command -v wrk)" "$@"
+exec go run ./bench/compare -barrage bench/out/barrage -vegeta "$vegeta" -wrk "$(command -v wrk)" ${k6[@]+"${k6[@]}"} "$@"

@@ -49,7 +49,7 @@ func (c config) MarshalJSON() ([]byte, error) {
 func main() {
 	var cfg config
 	var b bench
-	scenarios := flag.String("scenarios", "capacity,rate,rss", "comma-separated scenarios: capacity, rate, rss, h2c, workers")
+	scenarios := flag.String("scenarios", "capacity,rate,rss", "comma-separated scenarios: capacity, rate, rss, h2c, journey, workers")
 	flag.IntVar(&cfg.Rounds, "rounds", 3, "rounds per scenario (at least 3); tools alternate within a round")
 	flag.DurationVar(&cfg.Duration, "duration", 5*time.Second, "length of each capacity and h2c run")
 	flag.IntVar(&cfg.Concurrency, "c", 50, "capacity and h2c: concurrency (connections or in-flight requests)")
@@ -96,11 +96,11 @@ func run(b *bench, cfg config) error {
 		switch sc {
 		case "capacity":
 			need["vegeta"], need["wrk"] = true, true
-		case "h2c":
+		case "h2c", "journey":
 			need["vegeta"] = true
 		case "rate", "rss", "workers":
 		default:
-			return fmt.Errorf("unknown scenario %q (want capacity, rate, rss, h2c or workers)", sc)
+			return fmt.Errorf("unknown scenario %q (want capacity, rate, rss, h2c, journey or workers)", sc)
 		}
 	}
 	if err := b.resolveTools(need); err != nil {
@@ -132,6 +132,8 @@ func run(b *bench, cfg config) error {
 			s = rateScenario(b, cfg)
 		case "rss":
 			s = rssScenario(b, cfg)
+		case "journey":
+			s = journeyScenario(b, cfg)
 		case "workers":
 			s = workersScenario(b, cfg)
 		}

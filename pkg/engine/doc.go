@@ -26,9 +26,13 @@
 // in place from a per-connection buffer with the body discarded, so a
 // keep-alive request allocates nothing. Without keep-alive each arrival
 // dials, sends, reads and closes, leaving the client side in TIME_WAIT as a
-// real client would. HTTP/2 (TLS with ALPN, or h2c with prior knowledge) uses
-// golang.org/x/net/http2 client connections, Connections of them per
-// endpoint, with GOAWAY frames watched and counted by code.
+// real client would. Journeys' steps go through the same client
+// (h1client.go: H1Conn, lent to pkg/journey, which serializes each step's
+// request and dials through Iteration.Dial), the parser keeping the header
+// block and the first bytes of a body for their extractors; only a journey
+// run with HTTP/2 keeps net/http. HTTP/2 (TLS with ALPN, or h2c with prior
+// knowledge) uses golang.org/x/net/http2 client connections, Connections
+// of them per endpoint, with GOAWAY frames watched and counted by code.
 //
 // HTTP/2 and x/net. x/net marks its HTTP/2 client and server deprecated in
 // favour of net/http's own HTTP/2: http.Protocols (UnencryptedHTTP2 for h2c),
