@@ -152,13 +152,49 @@ func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 	if err := dst.check(); err != nil {
 		return fmt.Errorf("merge encoded histogram into: %w", err)
 	}
-	overflow, payload, err := c.inflate(b)
+	overflow, total, err := c.readCounts(b)
 	if err != nil {
 		return err
 	}
-	// Read and check every count before adding any.
+	if total > math.MaxInt64-dst.h.TotalCount() || overflow > math.MaxInt64-dst.overflow {
+		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
+	}
+	for _, bc := range c.counts {
+		dst.h.RecordValues(valueAt(int(bc.i)), bc.n) // in range: checked by readCounts
+	}
+	dst.overflow += overflow
+	return nil
+}
+
+// MergeIntoSparse adds the histogram encoded in b to dst, as MergeInto
+// adds it to a Histogram, touching only its populated buckets. On error,
+// which wraps ErrCorrupt (and ErrVersion, ErrGeometry or ErrDropped where
+// they apply), dst is unchanged.
+func (c *Codec) MergeIntoSparse(dst *Sparse, b []byte) error {
+	overflow, total, err := c.readCounts(b)
+	if err != nil {
+		return err
+	}
+	if total > math.MaxInt64-dst.total || overflow > math.MaxInt64-dst.overflow {
+		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
+	}
+	for _, bc := range c.counts {
+		dst.add(bc.i, bc.n)
+	}
+	dst.total += total
+	dst.overflow += overflow
+	return nil
+}
+
+// readCounts reads and checks the histogram encoded in b into c.counts,
+// its populated buckets in order, and returns its overflow and total
+// counts.
+func (c *Codec) readCounts(b []byte) (overflow, total int64, err error) {
+	overflow, payload, err := c.inflate(b)
+	if err != nil {
+		return 0, 0, err
+	}
 	c.counts = c.counts[:0]
-	var total int64
 	err = scanCounts(payload, func(i int, n int64) error {
 		if i == 0 || i > highestIndex {
 			return corrupt("count at bucket %d (%d µs), outside %d–%d µs", i, valueAt(i), Lowest, Highest)
@@ -170,17 +206,7 @@ func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 		c.counts = append(c.counts, bucketCount{int32(i), n})
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if total > math.MaxInt64-dst.h.TotalCount() || overflow > math.MaxInt64-dst.overflow {
-		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
-	}
-	for _, bc := range c.counts {
-		dst.h.RecordValues(valueAt(int(bc.i)), bc.n) // in range: checked above
-	}
-	dst.overflow += overflow
-	return nil
+	return overflow, total, err
 }
 
 // inflate checks the envelope of b and returns its overflow count and the
