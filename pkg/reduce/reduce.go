@@ -169,7 +169,7 @@ func Stream(ctx context.Context, st store.Store, keys []string, fold func(*event
 				}
 				decoding <- struct{}{}
 				res := new(events.ShardResult)
-				if err := json.Unmarshal(body, res); err != nil {
+				if err = json.Unmarshal(body, res); err != nil {
 					res, err = nil, fmt.Errorf("decode %s: %w", k, err)
 				}
 				<-decoding

@@ -69,6 +69,12 @@ func TestStream(t *testing.T) {
 	if err == nil || n != 40 {
 		t.Errorf("a read failing at result 40: %v after %d folded", err, n)
 	}
+	st.Store.Put(ctx, keys[60], []byte("{"), store.PutOptions{})
+	n = 0
+	err = Stream(ctx, &slowStore{Store: st.Store}, keys, func(*events.ShardResult) error { n++; return nil })
+	if err == nil || n != 60 {
+		t.Errorf("result 60 not JSON: %v after %d folded", err, n)
+	}
 	stop := errors.New("stop")
 	n = 0
 	err = Stream(ctx, &slowStore{Store: st.Store}, keys, func(*events.ShardResult) error {
