@@ -70,6 +70,7 @@ type Codec struct {
 	br     bytes.Reader
 	one    [1]byte
 	counts []bucketCount // the populated buckets of the encoding being merged
+	hdr    []byte        // an interval's encoding (LogWriter)
 }
 
 type bucketCount struct {
@@ -88,12 +89,38 @@ var codecs = sync.Pool{New: func() any { return NewCodec() }}
 
 // Append appends the wire form of h to dst.
 func (c *Codec) Append(dst []byte, h *Histogram) ([]byte, error) {
+	if err := c.deflate(h, false); err != nil {
+		return dst, err
+	}
+	dst = append(dst, magic0, magic1, version)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(h.overflow))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(hdrCompressedCookie))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(c.z.Len()))
+	return append(dst, c.z.Bytes()...), nil
+}
+
+// AppendHdr appends to dst hdrhistogram's V2 compressed encoding of h,
+// before its base64 step: byte for byte what hdrhistogram-go's
+// Encode(V2CompressedEncodingCookieBase) writes, whatever its size (zlib at
+// its best compression), as an interval log holds it. Overflow is not in it.
+func (c *Codec) AppendHdr(dst []byte, h *Histogram) ([]byte, error) {
+	if err := c.deflate(h, true); err != nil {
+		return dst, err
+	}
+	dst = binary.BigEndian.AppendUint32(dst, uint32(hdrCompressedCookie))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(c.z.Len()))
+	return append(dst, c.z.Bytes()...), nil
+}
+
+// deflate writes the zlib stream of h's V2 encoding into c.z: in stored
+// blocks when it is small, unless best, else at zlib's best compression.
+func (c *Codec) deflate(h *Histogram, best bool) error {
 	if err := h.check(); err != nil {
-		return dst, fmt.Errorf("marshal histogram: %w", err)
+		return fmt.Errorf("marshal histogram: %w", err)
 	}
 	c.packed.Reset()
 	if dropped := c.packed.MergeFrom(h.h); dropped != 0 {
-		return dst, fmt.Errorf("marshal histogram: %d values do not fit: %w", dropped, ErrDropped)
+		return fmt.Errorf("marshal histogram: %d values do not fit: %w", dropped, ErrDropped)
 	}
 	// The V2 payload lists the counts from index 0 to the last populated
 	// bucket: a positive count as itself, a run of k > 1 empty buckets as -k,
@@ -129,19 +156,14 @@ func (c *Codec) Append(dst []byte, h *Histogram) ([]byte, error) {
 	// time there. Small payloads go in stored deflate blocks, which any zlib
 	// reader (hdrhistogram's included) reads as a plain copy.
 	zw := c.zw
-	if len(raw) <= storeBelow {
+	if len(raw) <= storeBelow && !best {
 		zw = c.zs
 	}
 	c.z.Reset()
 	zw.Reset(&c.z)
 	zw.Write(raw) // writes to a bytes.Buffer cannot fail
 	zw.Close()
-
-	dst = append(dst, magic0, magic1, version)
-	dst = binary.BigEndian.AppendUint64(dst, uint64(h.overflow))
-	dst = binary.BigEndian.AppendUint32(dst, uint32(hdrCompressedCookie))
-	dst = binary.BigEndian.AppendUint32(dst, uint32(c.z.Len()))
-	return append(dst, c.z.Bytes()...), nil
+	return nil
 }
 
 // MergeInto adds the histogram encoded in b to dst, as if dst.Merge(Decode(b)),
