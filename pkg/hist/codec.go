@@ -260,6 +260,9 @@ func (c *Codec) inflate(b []byte) (overflow int64, payload []byte, err error) {
 	if len(z) < 6 || z[0]&0x0f != 8 || z[0]>>4 > 7 || (uint16(z[0])<<8|uint16(z[1]))%31 != 0 || z[1]&0x20 != 0 {
 		return 0, nil, corrupt("zlib: bad header")
 	}
+	if raw, ok := c.inflateStored(z); ok {
+		return int64(o), raw[hdrHeaderLen:], nil
+	}
 	c.br.Reset(z[2:])
 	if c.fr == nil {
 		c.fr = flate.NewReader(&c.br)
@@ -303,6 +306,43 @@ func (c *Codec) inflate(b []byte) (overflow int64, payload []byte, err error) {
 		return 0, nil, corrupt("zlib checksum mismatch")
 	}
 	return int64(o), raw[hdrHeaderLen:], nil
+}
+
+// inflateStored inflates the zlib stream z when its deflate stream is
+// stored blocks only, as Append writes a small histogram, by copying them
+// (a flate reader builds a Huffman decoder state for each stream), and
+// checks what inflate checks. It returns false for any other stream and
+// for anything amiss, which inflate's reader then reads or rejects.
+func (c *Codec) inflateStored(z []byte) ([]byte, bool) {
+	raw, d := c.raw[:0], z[2:]
+	for {
+		// A stored block starts on a byte: BFINAL in bit 0, BTYPE 00 in
+		// bits 1–2, padding, then LEN and its complement NLEN, little-endian.
+		if len(d) < 5 || d[0]>>1&3 != 0 {
+			return nil, false
+		}
+		n := int(binary.LittleEndian.Uint16(d[1:]))
+		if binary.LittleEndian.Uint16(d[3:]) != ^uint16(n) || len(d) < 5+n {
+			return nil, false
+		}
+		raw = append(raw, d[5:5+n]...)
+		final := d[0]&1 == 1
+		d = d[5+n:]
+		if final {
+			break
+		}
+	}
+	c.raw = raw
+	if len(d) != 4 || len(raw) < hdrHeaderLen || checkHeaderBytes(raw) != nil {
+		return nil, false
+	}
+	if plen := int(binary.BigEndian.Uint32(raw[4:])); plen > maxPayload || len(raw) != hdrHeaderLen+plen {
+		return nil, false
+	}
+	if binary.BigEndian.Uint32(d) != adler32.Checksum(raw) {
+		return nil, false
+	}
+	return raw, true
 }
 
 // scanCounts calls fn for every positive count of a V2 payload, with its

@@ -76,3 +76,30 @@ func TestSparseErrors(t *testing.T) {
 		t.Errorf("add to the zero value: %v", err)
 	}
 }
+
+// TestInflateStored: a small histogram's stored blocks are read by copying
+// them, and the same stream with a broken block length, payload or checksum
+// is rejected, as the flate reader rejects it.
+func TestInflateStored(t *testing.T) {
+	h := record(latencies(40, 9)...)
+	b, err := h.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewCodec()
+	if _, ok := c.inflateStored(b[prefixLen+hdrOuterLen:]); !ok {
+		t.Fatal("a small histogram's stream is not read as stored blocks")
+	}
+	got := New()
+	if err := c.MergeInto(got, b); err != nil || !got.Equal(h) {
+		t.Fatalf("decoded %v, %v; want %v", got, err, h)
+	}
+	z := prefixLen + hdrOuterLen + 2 // the first block's header
+	for name, at := range map[string]int{"NLEN": z + 3, "payload": z + 5 + hdrHeaderLen + 1, "checksum": len(b) - 1} {
+		bad := append([]byte(nil), b...)
+		bad[at] ^= 0x01
+		if err := c.MergeInto(New(), bad); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s broken: %v; want ErrCorrupt", name, err)
+		}
+	}
+}
