@@ -114,7 +114,7 @@ func (l *LogWriter) Interval(start time.Time, d time.Duration, h *Histogram) err
 }
 
 // badTag is the tags hdrhistogram-go's log writer refuses.
-var badTag = regexp.MustCompile(".[, \\r\\n].")
+var badTag = regexp.MustCompile(`.[, \r\n].`)
 
 // NewTaggedLogWriter writes intervals to w without a header: lines to
 // append to a log that NewLogWriter began with the same base time (after
