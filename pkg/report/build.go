@@ -206,6 +206,7 @@ type merger struct {
 	health        map[int64]*healthAcc
 	errs          errorAcc
 	codec         *hist.Codec
+	pending       []pendingSeries
 	second        func(events.SeriesReport, *hist.Histogram)
 	targetSecond  func(events.SeriesReport, string, *hist.Histogram)
 }
@@ -282,36 +283,78 @@ func (m *merger) add(res *events.ShardResult) error {
 			return err
 		}
 	}
-	for _, p := range res.Series {
-		acc := m.series[p.T]
-		if acc == nil {
-			acc = &seriesAcc{p: events.SeriesPoint{T: p.T}}
-			m.series[p.T] = acc
-		}
-		acc.p.Requests += p.Requests
-		acc.p.Success += p.Success
-		acc.p.Errors += p.Errors
-		acc.p.ErrorsByClass = addMap(acc.p.ErrorsByClass, p.ErrorsByClass)
-		acc.p.Dropped += p.Dropped
-		if err := m.mergeSparse(&acc.lat, p.Latency); err != nil {
-			return fmt.Errorf("second %d: series latency histogram: %w", p.T, err)
-		}
-		if err := m.mergeSparse(&acc.unc, p.LatencyUncorrected); err != nil {
-			return fmt.Errorf("second %d: series uncorrected latency histogram: %w", p.T, err)
-		}
-		for name, b := range p.TargetLatency {
-			if len(b) == 0 {
+	m.pending = append(m.pending, pendingSeries{res.ShardID, res.Series})
+	if len(m.pending) == seriesBatch {
+		return m.flush()
+	}
+	return nil
+}
+
+// seriesBatch is how many shards' series the merger holds before it
+// merges them second by second: each second's sparse histograms (tens of
+// KiB) then take the histograms of seriesBatch shards while they are in
+// the processor's cache, where one shard at a time would find them
+// evicted by the other seconds' (a 1-hour run holds hundreds of MiB of
+// them).
+const seriesBatch = 16
+
+// pendingSeries is a shard's series not yet merged.
+type pendingSeries struct {
+	shard  string
+	series []events.SeriesPoint
+}
+
+// flush merges the pending series, the shards' j-th seconds one after the
+// other for each j (the shards of a window share their seconds).
+func (m *merger) flush() error {
+	defer func() { clear(m.pending); m.pending = m.pending[:0] }()
+	for j := 0; ; j++ {
+		more := false
+		for _, ps := range m.pending {
+			if j >= len(ps.series) {
 				continue
 			}
-			if acc.targets == nil {
-				acc.targets = map[string]*hist.Sparse{}
+			more = true
+			if err := m.addPoint(&ps.series[j]); err != nil {
+				return fmt.Errorf("shard %s: %w", ps.shard, err)
 			}
-			sp := acc.targets[name]
-			if err := m.mergeSparse(&sp, b); err != nil {
-				return fmt.Errorf("second %d, target %s: series target latency histogram: %w", p.T, name, err)
-			}
-			acc.targets[name] = sp
 		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// addPoint merges one second of a shard's series.
+func (m *merger) addPoint(p *events.SeriesPoint) error {
+	acc := m.series[p.T]
+	if acc == nil {
+		acc = &seriesAcc{p: events.SeriesPoint{T: p.T}}
+		m.series[p.T] = acc
+	}
+	acc.p.Requests += p.Requests
+	acc.p.Success += p.Success
+	acc.p.Errors += p.Errors
+	acc.p.ErrorsByClass = addMap(acc.p.ErrorsByClass, p.ErrorsByClass)
+	acc.p.Dropped += p.Dropped
+	if err := m.mergeSparse(&acc.lat, p.Latency); err != nil {
+		return fmt.Errorf("second %d: series latency histogram: %w", p.T, err)
+	}
+	if err := m.mergeSparse(&acc.unc, p.LatencyUncorrected); err != nil {
+		return fmt.Errorf("second %d: series uncorrected latency histogram: %w", p.T, err)
+	}
+	for name, b := range p.TargetLatency {
+		if len(b) == 0 {
+			continue
+		}
+		if acc.targets == nil {
+			acc.targets = map[string]*hist.Sparse{}
+		}
+		sp := acc.targets[name]
+		if err := m.mergeSparse(&sp, b); err != nil {
+			return fmt.Errorf("second %d, target %s: series target latency histogram: %w", p.T, name, err)
+		}
+		acc.targets[name] = sp
 	}
 	return nil
 }
@@ -379,6 +422,9 @@ func addMap(dst, src map[string]int64) map[string]int64 {
 
 // fill writes the merged figures into r, with the steps of load.
 func (m *merger) fill(r *events.Report, load events.Load) error {
+	if err := m.flush(); err != nil {
+		return err
+	}
 	c := &m.counts
 	r.StartedAt = m.start
 	// The send window runs from the first shard's start to the last one's
