@@ -252,7 +252,14 @@ func (s *resultStore) Get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return bytes.Replace(b, []byte(`"shard_id":"`+protoID(k%s.protos)+`"`), []byte(`"shard_id":"`+shard+`"`), 1), nil
+	// The id is near the start: replace it there, not in a copy of it all.
+	head := min(len(b), 256)
+	i := bytes.Index(b[:head], []byte(`"shard_id":"`+protoID(k%s.protos)+`"`))
+	if i < 0 {
+		return nil, fmt.Errorf("%s: no prototype shard id", key)
+	}
+	id := `"shard_id":"` + shard + `"`
+	return slices.Concat(b[:i], []byte(id), b[i+len(`"shard_id":"`+protoID(k%s.protos)+`"`):]), nil
 }
 
 func (s *resultStore) List(ctx context.Context, prefix string) ([]string, error) {

@@ -216,18 +216,7 @@ func (c *Codec) readCounts(b []byte) (overflow, total int64, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	c.counts = c.counts[:0]
-	err = scanCounts(payload, func(i int, n int64) error {
-		if i == 0 || i > highestIndex {
-			return corrupt("count at bucket %d (%d µs), outside %d–%d µs", i, valueAt(i), Lowest, Highest)
-		}
-		if n > math.MaxInt64-total {
-			return corrupt("counts overflow int64")
-		}
-		total += n
-		c.counts = append(c.counts, bucketCount{int32(i), n})
-		return nil
-	})
+	c.counts, total, err = appendCounts(c.counts[:0], payload)
 	return overflow, total, err
 }
 
@@ -345,35 +334,49 @@ func (c *Codec) inflateStored(z []byte) ([]byte, bool) {
 	return raw, true
 }
 
-// scanCounts calls fn for every positive count of a V2 payload, with its
-// bucket index, in order, and checks the payload's form.
-func scanCounts(p []byte, fn func(i int, n int64) error) error {
+// appendCounts appends every positive count of a V2 payload, with its
+// bucket index, in order, to dst, and returns them with their sum; it
+// checks the payload's form, that every count lies in a bucket of the
+// geometry, and that the sum fits an int64.
+func appendCounts(dst []bucketCount, p []byte) ([]bucketCount, int64, error) {
 	i := 0
+	var total int64
 	for len(p) > 0 {
-		v, k, ok := readZigZag(p)
-		if !ok {
-			return corrupt("truncated count at bucket %d", i)
+		var v int64
+		if p[0] < 0x80 { // one byte: most counts of a second
+			v = int64(p[0]>>1) ^ -int64(p[0]&1)
+			p = p[1:]
+		} else {
+			x, k, ok := readZigZag(p)
+			if !ok {
+				return dst, 0, corrupt("truncated count at bucket %d", i)
+			}
+			v, p = x, p[k:]
 		}
-		p = p[k:]
 		switch {
 		case v < 0:
 			if -v > int64(highestIndex)+1 {
-				return corrupt("a run of %d empty buckets", -v)
+				return dst, 0, corrupt("a run of %d empty buckets", -v)
 			}
 			i += int(-v)
 		case v == 0:
 			i++
 		default:
-			if err := fn(i, v); err != nil {
-				return err
+			if i == 0 || i > highestIndex {
+				return dst, 0, corrupt("count at bucket %d (%d µs), outside %d–%d µs", i, valueAt(i), Lowest, Highest)
 			}
+			if v > math.MaxInt64-total {
+				return dst, 0, corrupt("counts overflow int64")
+			}
+			total += v
+			dst = append(dst, bucketCount{int32(i), v})
 			i++
 		}
 		if i > highestIndex+1 {
-			return corrupt("more than %d buckets", highestIndex+1)
+			return dst, 0, corrupt("more than %d buckets", highestIndex+1)
 		}
 	}
-	return nil
+	return dst, total, nil
 }
 
 // appendZigZag appends v in hdrhistogram's ZigZag LEB128 form: 7 bits a
