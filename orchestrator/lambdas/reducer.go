@@ -32,6 +32,8 @@ type Reducer struct {
 	Store store.Store
 	// Tasks starts the reducer's task; nil: the function reduces every run.
 	Tasks TaskRunner
+	// Choose says where a run is reduced (plan.Reducer when nil).
+	Choose func(p *events.Plan, spec *events.RunSpec) plan.ReducerChoice
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -65,7 +67,11 @@ func (r *Reducer) reduce(ctx context.Context, run string) (handed bool, err erro
 		if err := getJSON(ctx, r.Store, store.SpecKey(run), &spec); err != nil {
 			return false, err
 		}
-		if c := plan.Reducer(&p, &spec); c.Kind == plan.ReducerFargate {
+		choose := r.Choose
+		if choose == nil {
+			choose = plan.Reducer
+		}
+		if c := choose(&p, &spec); c.Kind == plan.ReducerFargate {
 			return true, r.handToTask(ctx, run, c)
 		}
 	}
