@@ -122,3 +122,17 @@ func thousands(x float64) string {
 	}
 	return s
 }
+
+// ReduceTime is the longest the reduce of plan p may take on AWS, for
+// whoever waits for its report: the reducer Lambda's timeout, or, when the
+// run may go to a reducer task (counting as many series targets as a shard
+// keeps: the plan alone does not say), the task's start (FargateLead) and
+// the estimate's CPU time, if that is longer.
+func ReduceTime(p *events.Plan) time.Duration {
+	worst := &events.RunSpec{Targets: make([]events.Target, maxSeriesTargets)}
+	d := time.Duration(stack.ReducerTimeoutSeconds) * time.Second
+	if c := Reducer(p, worst); c.Kind == ReducerFargate {
+		d = max(d, FargateLead+c.CPU)
+	}
+	return d
+}

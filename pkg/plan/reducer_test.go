@@ -77,3 +77,16 @@ func TestPlanNamesReducer(t *testing.T) {
 		t.Errorf("last reason %q; want the reducer's", last)
 	}
 }
+
+// TestReduceTime: the reducer Lambda's timeout for a small plan; a large
+// one's reducer task may take longer, and the wait grows with it.
+func TestReduceTime(t *testing.T) {
+	lambda := time.Duration(stack.ReducerTimeoutSeconds) * time.Second
+	if got := ReduceTime(plainPlan(BackendAWS, 10, time.Minute)); got != lambda {
+		t.Errorf("10 shards × 1 min: %v; want the Lambda's %v", got, lambda)
+	}
+	big, bigger := ReduceTime(plainPlan(BackendAWS, 1000, time.Hour)), ReduceTime(plainPlan(BackendAWS, 10000, time.Hour))
+	if big <= lambda || bigger <= big {
+		t.Errorf("1,000 × 1 h: %v, 10,000 × 1 h: %v; want each beyond the Lambda's %v and growing", big, bigger, lambda)
+	}
+}
