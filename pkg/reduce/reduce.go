@@ -141,11 +141,12 @@ func putReport(ctx context.Context, st store.Store, run string, r *events.Report
 const ReadAhead = store.GetParallel
 
 // Stream reads the results at keys, ReadAhead at a time, decodes them on
-// up to GOMAXPROCS goroutines (with go-json-experiment's decoder under
-// encoding/json's options, DefaultOptionsV1: what encoding/json decodes,
-// at twice its speed on a result of per-second histograms) and calls fold with each in the order of
-// keys, one at a time, keeping none once fold returns. It stops at the
-// first error, a read's, a decode's or fold's, and returns it.
+// up to GOMAXPROCS goroutines (go-json-experiment's decoder under
+// encoding/json's options, DefaultOptionsV1: what encoding/json decodes, at
+// twice its speed on a result of per-second histograms), and calls fold
+// with each in the order of keys, one at a time, keeping none once fold
+// returns. It stops at the first error, a read's, a decode's or fold's,
+// and returns it.
 func Stream(ctx context.Context, st store.Store, keys []string, fold func(*events.ShardResult) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // the reads still in flight end; their slots are buffered
