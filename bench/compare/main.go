@@ -49,7 +49,7 @@ func (c config) MarshalJSON() ([]byte, error) {
 func main() {
 	var cfg config
 	var b bench
-	scenarios := flag.String("scenarios", "capacity,rate,rss", "comma-separated scenarios: capacity, rate, rss, h2c")
+	scenarios := flag.String("scenarios", "capacity,rate,rss", "comma-separated scenarios: capacity, rate, rss, h2c, h2 (h2c and h2: barrage vs h2load)")
 	flag.IntVar(&cfg.Rounds, "rounds", 3, "rounds per scenario (at least 3); tools alternate within a round")
 	flag.DurationVar(&cfg.Duration, "duration", 5*time.Second, "length of each capacity and h2c run")
 	flag.IntVar(&cfg.Concurrency, "c", 50, "capacity and h2c: concurrency (connections or in-flight requests)")
@@ -59,6 +59,7 @@ func main() {
 	flag.StringVar(&b.barrage, "barrage", "bench/out/barrage", "barrage binary")
 	flag.StringVar(&b.vegeta, "vegeta", "vegeta", "vegeta binary (looked up on PATH, then in $(go env GOPATH)/bin)")
 	flag.StringVar(&b.wrk, "wrk", "wrk", "wrk binary")
+	flag.StringVar(&b.h2load, "h2load", "h2load", "h2load binary (nghttp2-client)")
 	flag.StringVar(&cfg.JSONOut, "json", "bench/out/results.json", "where to write every run and the medians (\"\": nowhere)")
 	flag.Parse()
 	for _, s := range strings.Split(*scenarios, ",") {
@@ -96,11 +97,11 @@ func run(b *bench, cfg config) error {
 		switch sc {
 		case "capacity":
 			need["vegeta"], need["wrk"] = true, true
-		case "h2c":
-			need["vegeta"] = true
+		case "h2c", "h2":
+			need["h2load"] = true
 		case "rate", "rss":
 		default:
-			return fmt.Errorf("unknown scenario %q (want capacity, rate, rss or h2c)", sc)
+			return fmt.Errorf("unknown scenario %q (want capacity, rate, rss, h2c or h2)", sc)
 		}
 	}
 	if err := b.resolveTools(need); err != nil {
@@ -117,17 +118,19 @@ func run(b *bench, cfg config) error {
 	defer b.nginx.stop()
 
 	out := results{Started: time.Now().UTC(), Config: cfg, Host: hostInfo{CPUs: runtime.NumCPU(),
-		Nginx: b.nginx.version, Tools: map[string]string{"barrage": b.barrage, "vegeta": b.vegeta, "wrk": b.wrk}}}
-	fmt.Printf("barrage bench on %d CPUs: %s (1 worker) pinned to CPU %s at %s, h2c at %s; load tools pinned to CPU %s\n",
-		out.Host.CPUs, b.nginx.version, serverCPU, b.nginx.h1, b.nginx.h2c, loadCPU)
-	fmt.Printf("tools: barrage %s, vegeta %s, wrk %s\n", b.barrage, b.vegeta, b.wrk)
+		Nginx: b.nginx.version, Tools: map[string]string{"barrage": b.barrage, "vegeta": b.vegeta, "wrk": b.wrk, "h2load": b.h2load}}}
+	fmt.Printf("barrage bench on %d CPUs: %s (1 worker) pinned to CPU %s at %s, h2c at %s, h2 (TLS) at %s; load tools pinned to CPU %s\n",
+		out.Host.CPUs, b.nginx.version, serverCPU, b.nginx.h1, b.nginx.h2c, b.nginx.h2, loadCPU)
+	fmt.Printf("tools: barrage %s, vegeta %s, wrk %s, h2load %s\n", b.barrage, b.vegeta, b.wrk, b.h2load)
 	for _, sc := range cfg.Scenarios {
 		var s section
 		switch sc {
 		case "capacity":
 			s = capacity(b, cfg)
 		case "h2c":
-			s = h2cScenario(b, cfg)
+			s = h2Scenario(b, cfg, "h2c", b.nginx.h2c)
+		case "h2":
+			s = h2Scenario(b, cfg, "h2", b.nginx.h2)
 		case "rate":
 			s = rateScenario(b, cfg)
 		case "rss":
