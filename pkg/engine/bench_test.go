@@ -3,9 +3,12 @@ package engine
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"net"
 	"testing"
 	"time"
+
+	"golang.org/x/net/http2"
 
 	"github.com/barrage-load/barrage/events"
 )
@@ -72,5 +75,86 @@ func BenchmarkH1KeepAlive(b *testing.B) {
 	st := e.stripes[0]
 	if st.targets[0].errs != [len(st.targets[0].errs)]int64{} {
 		b.Fatalf("errors: %v", st.targets[0].errs)
+	}
+}
+
+// h2RawServer answers every HTTP/2 request with a fixed 200 response (the
+// static table's ":status 200" and a 3-byte body), as fast as a server
+// can and without allocating (no Framer: it would allocate a frame per
+// HEADERS read): it exists so the benchmark measures the client.
+func h2RawServer(tb testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ln.Close() })
+	// Responses: HEADERS (END_HEADERS, ":status 200" indexed) and DATA
+	// (END_STREAM, "ok\n"); the stream ids are filled in per request.
+	resp := []byte{0, 0, 1, 1, 4, 0, 0, 0, 0, 0x88, 0, 0, 3, 0, 1, 0, 0, 0, 0, 'o', 'k', '\n'}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReaderSize(c, 64<<10)
+				w := bufio.NewWriterSize(c, 64<<10)
+				if _, err := r.Discard(len(http2.ClientPreface)); err != nil {
+					return
+				}
+				w.Write([]byte{0, 0, 0, 4, 0, 0, 0, 0, 0}) // SETTINGS, empty
+				w.Flush()
+				var h [9]byte
+				for {
+					if _, err := io.ReadFull(r, h[:]); err != nil {
+						return
+					}
+					n := int(h[0])<<16 | int(h[1])<<8 | int(h[2])
+					if _, err := r.Discard(n); err != nil {
+						return
+					}
+					switch {
+					case h[3] == 4 && h[4]&1 == 0: // SETTINGS: acknowledge
+						w.Write([]byte{0, 0, 0, 4, 1, 0, 0, 0, 0})
+					case h[3] == 1 && h[4]&1 != 0: // HEADERS ending the stream: a GET
+						copy(resp[5:9], h[5:9])
+						copy(resp[15:19], h[5:9])
+						w.Write(resp)
+					}
+					if r.Buffered() == 0 && w.Flush() != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/"
+}
+
+// BenchmarkH2 measures one HTTP/2 request (h2c) through the engine's hot
+// path: HEADERS queued and written, the response's frames parsed, the
+// stream completed and recorded. It must not allocate.
+func BenchmarkH2(b *testing.B) {
+	url := h2RawServer(b)
+	e, err := New(Config{Targets: []events.Target{{Name: "t", Method: "GET", URL: url, Weight: 1}},
+		Duration: time.Minute, KeepAlive: true, MaxInflight: 1, Protocol: H2C})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.start = time.Now()
+	w := e.newWorker()
+	w.do(arrival{i: 0, due: e.now()}) // dial outside the measurement
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.do(arrival{i: int64(i), due: e.now()})
+	}
+	b.StopTimer()
+	e.h2.close()
+	st := e.stripes[0]
+	if st.targets[0].errs != [len(st.targets[0].errs)]int64{} || st.targets[0].success != int64(b.N)+1 {
+		b.Fatalf("errors %v, success %d of %d", st.targets[0].errs, st.targets[0].success, b.N+1)
 	}
 }
