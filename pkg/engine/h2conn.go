@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 
 	"github.com/barrage-load/barrage/pkg/errclass"
 )
@@ -63,11 +62,11 @@ type h2conn struct {
 	// The reader's own state (h2read.go).
 	rbuf       []byte
 	r, w       int
-	dec        *hpack.Decoder
-	status     int    // :status of the header block being decoded
-	contID     uint32 // stream of a header block continued in CONTINUATION frames; 0 if none
-	contEnd    bool   // that block's HEADERS frame ended the stream
-	spare      []byte // the writer's: the buffer it last wrote, reused
+	hp         h2status // the HPACK decoder (h2hpack.go)
+	hblk       []byte   // a header block continued in CONTINUATION frames, collected
+	contID     uint32   // its stream; 0 if none
+	contEnd    bool     // that block's HEADERS frame ended the stream
+	spare      []byte   // the writer's: the buffer it last wrote, reused
 	sweepEvery time.Duration
 }
 
@@ -139,7 +138,7 @@ func (p *h2pool) dial(ep int, deadline time.Time) (*h2conn, error) {
 		return nil, errNoH2
 	}
 	c.fr = http2.NewFramer(&c.out, nil)
-	c.dec = hpack.NewDecoder(4096, c.emit)
+	c.hp.max = h2TableSize
 	c.setRing(h2InitialStreams)
 	// Aborting the run ends the handshake too.
 	stop := context.AfterFunc(e.abortCtx, func() { nc.SetDeadline(time.Unix(1, 0)) })
@@ -505,16 +504,6 @@ func (c *h2conn) sweepLoop() {
 		c.kickLocked()
 		c.mu.Unlock()
 	}
-}
-
-// emit is the HPACK decoder's callback: it keeps the block's :status (a
-// response's first field) and turns the decoder's output off for the
-// other fields, so that their values are not copied into strings.
-func (c *h2conn) emit(f hpack.HeaderField) {
-	if f.Name == ":status" && len(f.Value) == 3 {
-		c.status = int(f.Value[0]-'0')*100 + int(f.Value[1]-'0')*10 + int(f.Value[2]-'0')
-	}
-	c.dec.SetEmitEnabled(false)
 }
 
 // be32 reads a 31-bit stream id or a 32-bit value.

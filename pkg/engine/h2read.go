@@ -108,8 +108,12 @@ func (c *h2conn) readLoop() {
 	}
 }
 
-// errProtocol is the server breaking the protocol.
-var errProtocol = http2.ConnectionError(http2.ErrCodeProtocol)
+// errProtocol is the server breaking the protocol; errNoStatus a response
+// without a :status.
+var (
+	errProtocol = http2.ConnectionError(http2.ErrCodeProtocol)
+	errNoStatus = &ProtocolError{What: "http2: a response without :status"}
+)
 
 // handle acts on one frame.
 func (c *h2conn) handle(f h2frame) error {
@@ -122,10 +126,7 @@ func (c *h2conn) handle(f h2frame) error {
 	case http2.FrameHeaders:
 		return c.onHeaders(f)
 	case http2.FrameContinuation:
-		if f.id != c.contID || c.contID == 0 {
-			return errProtocol
-		}
-		return c.headerBlock(f.id, f.payload, f.flags.Has(http2.FlagContinuationEndHeaders), c.contEnd)
+		return c.onContinuation(f)
 	case http2.FrameRSTStream:
 		if len(f.payload) != 4 || f.id == 0 {
 			return errProtocol
@@ -245,8 +246,8 @@ func (c *h2conn) onData(f h2frame) error {
 	return nil
 }
 
-// onHeaders decodes a HEADERS frame's block (every block must be decoded,
-// even of a stream no longer open, to keep the HPACK state in step).
+// onHeaders takes a HEADERS frame's header block: whole, or its first
+// piece when CONTINUATION frames follow.
 func (c *h2conn) onHeaders(f h2frame) error {
 	if f.id == 0 {
 		return errProtocol
@@ -255,27 +256,36 @@ func (c *h2conn) onHeaders(f h2frame) error {
 	if err != nil {
 		return err
 	}
-	c.status = 0
-	c.dec.SetEmitEnabled(true)
 	end := f.flags.Has(http2.FlagHeadersEndStream)
 	if !f.flags.Has(http2.FlagHeadersEndHeaders) {
 		c.contID, c.contEnd = f.id, end
+		c.hblk = append(c.hblk[:0], blk...)
+		return nil
 	}
-	return c.headerBlock(f.id, blk, f.flags.Has(http2.FlagHeadersEndHeaders), end)
+	return c.headerBlock(f.id, blk, end)
 }
 
-// headerBlock feeds a piece of a header block to the decoder; at the end
-// of the block the stream takes its status (a final one: 1xx responses
-// are interim) and ends if the block ended it.
-func (c *h2conn) headerBlock(id uint32, frag []byte, last, endStream bool) error {
-	if _, err := c.dec.Write(frag); err != nil {
-		return http2.ConnectionError(http2.ErrCodeCompression)
+// onContinuation adds a piece to the header block in progress.
+func (c *h2conn) onContinuation(f h2frame) error {
+	if f.id != c.contID || c.contID == 0 {
+		return errProtocol
 	}
-	if !last {
+	c.hblk = append(c.hblk, f.payload...)
+	if !f.flags.Has(http2.FlagContinuationEndHeaders) {
 		return nil
 	}
 	c.contID = 0
-	if err := c.dec.Close(); err != nil {
+	return c.headerBlock(f.id, c.hblk, c.contEnd)
+}
+
+// headerBlock decodes a whole header block (every block must be decoded,
+// even of a stream no longer open, to keep the HPACK state in step); the
+// stream takes its status, a final one (1xx responses are interim), and
+// ends if the block ended it. A response whose first block has no status
+// fails as malformed.
+func (c *h2conn) headerBlock(id uint32, blk []byte, endStream bool) error {
+	status, err := c.hp.decode(blk)
+	if err != nil {
 		return http2.ConnectionError(http2.ErrCodeCompression)
 	}
 	c.mu.Lock()
@@ -284,8 +294,14 @@ func (c *h2conn) headerBlock(id uint32, frag []byte, last, endStream bool) error
 	if s == nil {
 		return nil
 	}
-	if s.status == 0 && c.status >= 200 {
-		s.status = c.status
+	switch {
+	case s.status == 0 && status >= 200:
+		s.status = status
+	case s.status == 0 && status < 100:
+		c.fr.WriteRSTStream(id, http2.ErrCodeProtocol)
+		c.kickLocked()
+		c.finish(s, errNoStatus)
+		return nil
 	}
 	if endStream {
 		c.finish(s, nil)
