@@ -269,28 +269,11 @@ func TestHTTP2Reset(t *testing.T) {
 func TestHTTP2TimeoutResets(t *testing.T) {
 	const n = 5
 	var cancels atomic.Int64
-	ln := rawListen(t, func(c net.Conn) {
-		if _, err := io.ReadFull(c, make([]byte, len(http2.ClientPreface))); err != nil {
-			return
+	ln := h2cFrames(t, func(fr *http2.Framer, f http2.Frame) bool {
+		if r, ok := f.(*http2.RSTStreamFrame); ok && r.ErrCode == http2.ErrCodeCancel {
+			cancels.Add(1)
 		}
-		fr := http2.NewFramer(c, c)
-		fr.WriteSettings()
-		for {
-			f, err := fr.ReadFrame()
-			if err != nil {
-				return
-			}
-			switch f := f.(type) {
-			case *http2.SettingsFrame:
-				if !f.IsAck() {
-					fr.WriteSettingsAck()
-				}
-			case *http2.RSTStreamFrame:
-				if f.ErrCode == http2.ErrCodeCancel {
-					cancels.Add(1)
-				}
-			}
-		}
+		return false
 	})
 	res := run(t, Config{Targets: []events.Target{target("http://" + ln.Addr().String() + "/")},
 		Pacer: h1Arrivals, MaxInflight: 10, Timeout: 100 * time.Millisecond, KeepAlive: true, Protocol: H2C})
