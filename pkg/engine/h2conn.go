@@ -78,8 +78,10 @@ const (
 	h2ConnWindow   = 1 << 30
 	h2DefaultWin   = 65535 // RFC 9113's initial windows
 	h2MaxRecvFrame = 16384 // the SETTINGS_MAX_FRAME_SIZE we accept (the default)
-	// h2InitialStreams is assumed until the server's SETTINGS say otherwise.
-	h2InitialStreams = 100
+	// h2InitialStreams is the most streams open at once on a connection
+	// whose server's SETTINGS set no MAX_CONCURRENT_STREAMS (no limit);
+	// the client reads the server's SETTINGS before its first stream.
+	h2InitialStreams = 1000
 	// h2SweepEvery is how often the sweeper looks for streams past their
 	// timeout; a timeout is therefore seen up to this late.
 	h2SweepEvery = 10 * time.Millisecond
