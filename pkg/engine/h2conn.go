@@ -60,14 +60,15 @@ type h2conn struct {
 	retiring   bool  // replaced: close it when its last stream ends
 
 	// The reader's own state (h2read.go).
-	rbuf       []byte
-	r, w       int
-	hp         h2status // the HPACK decoder (h2hpack.go)
-	hblk       []byte   // a header block continued in CONTINUATION frames, collected
-	contID     uint32   // its stream; 0 if none
-	contEnd    bool     // that block's HEADERS frame ended the stream
-	spare      []byte   // the writer's: the buffer it last wrote, reused
-	sweepEvery time.Duration
+	rbuf    []byte
+	r, w    int
+	hp      h2status      // the HPACK decoder (h2hpack.go)
+	hblk    []byte        // a header block continued in CONTINUATION frames, collected
+	contID  uint32        // its stream; 0 if none
+	contEnd bool          // that block's HEADERS frame ended the stream
+	spare   []byte        // the writer's: the buffer it last wrote, reused
+	sweepAt int64         // when the sweeper wakes next (ns since the start; under mu)
+	rearm   chan struct{} // a stream's deadline comes before sweepAt
 }
 
 // Flow control of what the server sends: each stream may receive
@@ -82,9 +83,6 @@ const (
 	// whose server's SETTINGS set no MAX_CONCURRENT_STREAMS (no limit);
 	// the client reads the server's SETTINGS before its first stream.
 	h2InitialStreams = 1000
-	// h2SweepEvery is how often the sweeper looks for streams past their
-	// timeout; a timeout is therefore seen up to this late.
-	h2SweepEvery = 10 * time.Millisecond
 )
 
 // h2buf collects frames: the Framer writes into it.
@@ -134,13 +132,14 @@ func (p *h2pool) dial(ep int, deadline time.Time) (*h2conn, error) {
 	}
 	c := &h2conn{p: p, nc: nc, done: make(chan struct{}), kick: make(chan struct{}, 1),
 		nextID: 1, maxStreams: h2InitialStreams, sendWin: h2DefaultWin, initWin: h2DefaultWin,
-		maxFrame: h2MaxRecvFrame, rbuf: make([]byte, 64<<10), sweepEvery: h2SweepEvery}
+		maxFrame: h2MaxRecvFrame, rbuf: make([]byte, 64<<10), rearm: make(chan struct{}, 1)}
 	if tc, ok := nc.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol != http2.NextProtoTLS {
 		c.closeConn()
 		return nil, errNoH2
 	}
 	c.fr = http2.NewFramer(&c.out, nil)
 	c.hp.max = h2TableSize
+	c.sweepAt = e.now() + int64(e.cfg.Timeout) // the sweeper's first wake-up
 	c.setRing(h2InitialStreams)
 	// Aborting the run ends the handshake too.
 	stop := context.AfterFunc(e.abortCtx, func() { nc.SetDeadline(time.Unix(1, 0)) })
@@ -244,6 +243,7 @@ func (c *h2conn) roundTrip(s *h2stream, blk, body []byte, o *outcome, deadline i
 		if !s.waiting {
 			s.waiting = true
 			c.waiters = append(c.waiters, s)
+			c.watch(s)
 		}
 		c.mu.Unlock()
 		<-s.wake
@@ -283,6 +283,7 @@ func (c *h2conn) open(s *h2stream) {
 	s.open = true
 	s.sendWin = c.initWin
 	c.active++
+	c.watch(s)
 }
 
 // writeHeaders queues HEADERS (and CONTINUATION frames when the block is
@@ -474,37 +475,62 @@ func (c *h2conn) writeLoop() {
 	}
 }
 
+// watch makes sure the sweeper wakes by s's deadline; mu is held. In a
+// steady run every new deadline is later than the sweeper's next wake-up,
+// and nothing is done.
+func (c *h2conn) watch(s *h2stream) {
+	if s.deadline < c.sweepAt {
+		c.sweepAt = s.deadline
+		select {
+		case c.rearm <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // sweepLoop resets the streams whose deadline passed and fails requests
-// that waited for a stream until theirs.
+// that waited for a stream until theirs. It sleeps until the earliest
+// deadline of the streams open or waiting (a request's timeout when there
+// are none), woken earlier by watch.
 func (c *h2conn) sweepLoop() {
-	t := time.NewTicker(c.sweepEvery)
-	defer t.Stop()
 	e := c.p.e
+	t := time.NewTimer(e.cfg.Timeout)
+	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
+		case <-c.rearm:
 		case <-c.done:
 			return
 		}
 		now := e.now()
+		next := now + int64(e.cfg.Timeout)
 		c.mu.Lock()
 		for _, s := range c.ring {
-			if s != nil && now >= s.deadline {
+			switch {
+			case s == nil:
+			case now >= s.deadline:
 				c.fr.WriteRSTStream(s.id, http2.ErrCodeCancel)
 				c.finish(s, errStreamTimeout)
+			default:
+				next = min(next, s.deadline)
 			}
 		}
 		for i := 0; i < len(c.waiters); {
-			if s := c.waiters[i]; now >= s.deadline {
+			s := c.waiters[i]
+			if now >= s.deadline {
 				c.dropWaiter(s)
 				s.done, s.err = true, errStreamTimeout
 				s.signal()
 				continue
 			}
+			next = min(next, s.deadline)
 			i++
 		}
+		c.sweepAt = next
 		c.kickLocked()
 		c.mu.Unlock()
+		t.Reset(time.Duration(next - now))
 	}
 }
 
