@@ -28,7 +28,7 @@
 // dials, sends, reads and closes, leaving the client side in TIME_WAIT as a
 // real client would. HTTP/2 (TLS with ALPN, or h2c with prior knowledge)
 // goes through a lean client of this package too (h2.go, h2conn.go,
-// h2read.go), Connections connections per endpoint, with GOAWAY frames
+// h2read.go, h2hpack.go), Connections connections per endpoint, with GOAWAY frames
 // counted by code.
 //
 // HTTP/2. The client is built from golang.org/x/net/http2's Framer, which
@@ -38,7 +38,9 @@
 // that block behind a frame header. Each connection has a reader goroutine
 // that parses the server's frames in place from its read buffer (x/net's
 // Framer allocates a frame for every HEADERS it reads), decodes header
-// blocks only as far as the :status, counts and discards bodies while
+// blocks with an HPACK decoder of its own that keeps only the :status and
+// the dynamic table's sizes (x/net's hpack.Decoder copies every value it
+// indexes into a new string), counts and discards bodies while
 // giving flow-control credit back (the client announces 1 MiB per stream
 // and 1 GiB per connection, and returns credit at half of each), and
 // completes streams. A writer goroutine sends what the streams and the
