@@ -51,8 +51,8 @@ func main() {
 	var b bench
 	scenarios := flag.String("scenarios", "capacity,rate,rss", "comma-separated scenarios: capacity, rate, rss, h2c, h2 (h2c and h2: barrage vs h2load)")
 	flag.IntVar(&cfg.Rounds, "rounds", 3, "rounds per scenario (at least 3); tools alternate within a round")
-	flag.DurationVar(&cfg.Duration, "duration", 5*time.Second, "length of each capacity and h2c run")
-	flag.IntVar(&cfg.Concurrency, "c", 50, "capacity and h2c: concurrency (connections or in-flight requests)")
+	flag.DurationVar(&cfg.Duration, "duration", 5*time.Second, "length of each capacity, h2c and h2 run")
+	flag.IntVar(&cfg.Concurrency, "c", 50, "capacity: concurrency (connections or in-flight requests); h2c and h2 take -h2-conns and -h2-streams")
 	flag.Float64Var(&cfg.Rate, "rate", 20000, "rate scenario: planned arrivals per second")
 	flag.DurationVar(&cfg.RateDuration, "rate-duration", 5*time.Second, "rate scenario: length of each run")
 	flag.StringVar(&cfg.RateCPUs, "rate-cpus", "any", `rate scenario: taskset CPU list for barrage ("any": unpinned, the whole 2-core machine as the goal says)`)
