@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/barrage-load/barrage/pkg/stack"
 )
 
 // TestLeastPrivilege checks every statement of every policy: no wildcard
@@ -20,9 +22,22 @@ func TestLeastPrivilege(t *testing.T) {
 		}
 	}
 	disp, api, worker := s.roleOf(t, "Scheduler"), s.roleOf(t, "Api"), s.roleOf(t, "Worker")
-	for _, action := range []string{"ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask", "scheduler:CreateSchedule", "iam:PassRole"} {
+	for _, action := range []string{"ecs:DescribeTasks", "ecs:StopTask", "scheduler:CreateSchedule"} {
 		if got := s.who(action); !slices.Equal(got, []string{disp}) {
 			t.Errorf("%s is allowed to %v, want only the scheduler function's role %s", action, got, disp)
+		}
+	}
+	// The reducer function starts a task too: the one that reduces a run
+	// too large for it, of the same task definition, in the same cluster.
+	reducer := s.roleOf(t, "Reducer")
+	for _, action := range []string{"ecs:RunTask", "iam:PassRole"} {
+		if got := s.who(action); !slices.Equal(got, sorted(disp, reducer)) {
+			t.Errorf("%s is allowed to %v, want the scheduler function's and the reducer's roles %v", action, got, sorted(disp, reducer))
+		}
+	}
+	for _, st := range s.statements() {
+		if slices.Contains(st.actions, "ecs:RunTask") && (!strings.Contains(st.resources, `"Task`) || st.condition["ArnEquals"] == nil) {
+			t.Errorf("%v may run %s (conditions %v), want the task definition in the stack's cluster", st.roles, st.resources, st.condition)
 		}
 	}
 	// Only the scheduler function sends shards; the DLQ takes the worker's,
@@ -78,8 +93,17 @@ func TestLeastPrivilege(t *testing.T) {
 				t.Errorf("%s may list the whole bucket", name)
 			}
 		}
-		if len(writes) != 1 || !strings.Contains(writes[0], `"/runs/*/shards/*"`) {
-			t.Errorf("%s writes %v, want only runs/*/shards/*", name, writes)
+		// The task also reduces a run too large for the reducer function.
+		want := []string{`"/runs/*/shards/*"`}
+		if name == "task" {
+			want = append(want, `"/runs/*/report.*"`)
+		}
+		ok := len(writes) == len(want)
+		for i := range writes {
+			ok = ok && strings.Contains(writes[i], want[i])
+		}
+		if !ok {
+			t.Errorf("%s writes %v, want only %v", name, writes, want)
 		}
 	}
 	// The API hands new runs to the scheduler function and late ones to the
@@ -213,5 +237,33 @@ func TestFunctionRoles(t *testing.T) {
 				t.Errorf("%s may %s on %v, want its log group %s only", fn, action, on, want)
 			}
 		}
+	}
+}
+
+// TestReducerTask: the reducer function can start the reducer task, a run
+// of the worker's task definition in the stack's cluster: it has the
+// variables lambdas.FromEnv builds the tasks from, may pass the task's
+// roles and record the task (runs/*/reducer-task.json), and the task may
+// write the report.
+func TestReducerTask(t *testing.T) {
+	s := stacks()["defaults"]
+	env := s.env(t, "Reducer")
+	for _, k := range []string{stack.EnvBucket, stack.EnvCluster, stack.EnvTaskDefinition, stack.EnvTaskContainer, stack.EnvSubnets, stack.EnvSecurityGroup} {
+		if env[k] == nil {
+			t.Errorf("reducer function lacks %s", k)
+		}
+	}
+	if env[stack.EnvTaskContainer] != stack.TaskContainerName {
+		t.Errorf("reducer function: %s = %v, want %s", stack.EnvTaskContainer, env[stack.EnvTaskContainer], stack.TaskContainerName)
+	}
+	reducer := s.roleOf(t, "Reducer")
+	if got := s.whoOn("s3:PutObject", "/runs/*/reducer-task.json"); !slices.Equal(got, []string{reducer}) {
+		t.Errorf("%v may write the reducer task's record, want the reducer's role %s", got, reducer)
+	}
+	if got := s.whoOn("iam:PassRole", `"`+s.taskRole(t)); !slices.Contains(got, reducer) {
+		t.Errorf("%v may pass the task's role, want the reducer's among them", got)
+	}
+	if got := s.whoOn("s3:PutObject", "/runs/*/report.*"); !slices.Contains(got, s.taskRole(t)) || !slices.Contains(got, reducer) {
+		t.Errorf("%v may write reports, want the reducer function's and the task's roles", got)
 	}
 }

@@ -43,8 +43,9 @@ func retention(window time.Duration) time.Duration {
 //
 //	worker Lambda     read runs/*, write runs/*/shards/*; receive from the Lambda queue;
 //	                  read secrets under SecretsPrefix; send failed invocations to the DLQ
-//	Fargate task      the same, with the Fargate queue (and no DLQ)
-//	reducer Lambda    read runs/*, write runs/*/report.*; send failed invocations to the DLQ
+//	Fargate task      the same, with the Fargate queue (and no DLQ); write runs/*/report.* (a reducer task)
+//	reducer Lambda    read runs/*, write runs/*/report.*; send failed invocations to the DLQ;
+//	                  start the reducer task (RunTask, PassRole), write runs/*/reducer-task.json
 //	api Lambda        read and write runs/*; invoke the scheduler and reducer functions;
 //	                  read quotas (preflight) and secrets; read and delete the group's schedules
 //	scheduler Lambda  read specs/* and runs/*, write runs/*; send to both queues, invoke the
@@ -65,6 +66,7 @@ func NewBarrageStack(scope constructs.Construct, id string, props *BarrageStackP
 	b.storage()
 	b.functions()
 	b.fargate()
+	b.reducerTask()
 	b.orchestrate()
 	b.api()
 	b.schedules()
@@ -215,6 +217,34 @@ func (b *builder) fargate() {
 			stack.EnvAllowedTargets: b.allowedTargets()},
 	})
 	b.grantShardWorker(b.task.TaskRole(), b.fargateQueue)
+}
+
+// reducerTask lets the reducer function hand a run too large for it
+// (pkg/plan.Reducer) to a Fargate task of the worker's task definition,
+// which then reduces it (stack.EnvReduceRun): the function starts the task
+// in the stack's cluster and records it (runs/*/reducer-task.json); the
+// task writes the report.
+func (b *builder) reducerTask() {
+	var subnets []string
+	for _, s := range *b.vpc.PublicSubnets() {
+		subnets = append(subnets, *s.SubnetId())
+	}
+	for k, v := range map[string]*string{
+		stack.EnvCluster:        b.cluster.ClusterArn(),
+		stack.EnvTaskDefinition: b.task.TaskDefinitionArn(),
+		stack.EnvTaskContainer:  jsii.String(stack.TaskContainerName),
+		stack.EnvSubnets:        awscdk.Fn_Join(jsii.String(","), jsii.Strings(subnets...)),
+		stack.EnvSecurityGroup:  b.taskSG.SecurityGroupId(),
+	} {
+		b.reducer.AddEnvironment(jsii.String(k), v, nil)
+	}
+	role := b.reducer.Role()
+	run := allow([]string{"ecs:RunTask"}, b.task.TaskDefinitionArn())
+	run.AddCondition(jsii.String("ArnEquals"), map[string]any{"ecs:cluster": b.cluster.ClusterArn()})
+	role.AddToPrincipalPolicy(run)
+	role.AddToPrincipalPolicy(allow([]string{"iam:PassRole"}, b.task.TaskRole().RoleArn(), b.task.ExecutionRole().RoleArn()))
+	b.grantS3(role, "RecordReducerTask", []string{"s3:PutObject"}, "runs/*/reducer-task.json")
+	b.grantS3(b.task.TaskRole(), "WriteReports", []string{"s3:PutObject"}, "runs/*/report.*")
 }
 
 // orchestrate defines the scheduler function, which dispatches runs and

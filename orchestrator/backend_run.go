@@ -9,7 +9,7 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/live"
-	"github.com/barrage-load/barrage/pkg/stack"
+	"github.com/barrage-load/barrage/pkg/plan"
 )
 
 // FollowSlack is how long following a run waits past its deadline and
@@ -19,9 +19,10 @@ const FollowSlack = time.Minute
 // FollowDeadline is when following a run of plan p gives up: the plan's
 // deadline (the schedule's end, plus the request timeout and a grace, when
 // the reducer reports whatever has arrived), plus the longest the reducer
-// may take (stack.ReducerTimeoutSeconds), plus FollowSlack.
+// may take (plan.ReduceTime: stack.ReducerTimeoutSeconds, longer for a run
+// a reducer task may reduce), plus FollowSlack.
 func FollowDeadline(p *events.Plan) time.Time {
-	return p.Deadline.Add(stack.ReducerTimeoutSeconds*time.Second + FollowSlack)
+	return p.Deadline.Add(plan.ReduceTime(p) + FollowSlack)
 }
 
 // Display shows one run while Execute follows it.

@@ -49,16 +49,17 @@ func (c config) MarshalJSON() ([]byte, error) {
 func main() {
 	var cfg config
 	var b bench
-	scenarios := flag.String("scenarios", "capacity,rate,rss", "comma-separated scenarios: capacity, rate, rss, h2c, workers, longrun")
+	scenarios := flag.String("scenarios", "capacity,rate,rss", "comma-separated scenarios: capacity, rate, rss, h2c, h2 (h2c and h2: barrage vs h2load), journey, workers, longrun")
 	flag.IntVar(&cfg.Rounds, "rounds", 3, "rounds per scenario (at least 3); tools alternate within a round")
-	flag.DurationVar(&cfg.Duration, "duration", 5*time.Second, "length of each capacity and h2c run")
-	flag.IntVar(&cfg.Concurrency, "c", 50, "capacity and h2c: concurrency (connections or in-flight requests)")
+	flag.DurationVar(&cfg.Duration, "duration", 5*time.Second, "length of each capacity, h2c and h2 run")
+	flag.IntVar(&cfg.Concurrency, "c", 50, "capacity: concurrency (connections or in-flight requests); h2c and h2 take -h2-conns and -h2-streams")
 	flag.Float64Var(&cfg.Rate, "rate", 20000, "rate scenario: planned arrivals per second")
 	flag.DurationVar(&cfg.RateDuration, "rate-duration", 5*time.Second, "rate scenario: length of each run")
 	flag.StringVar(&cfg.RateCPUs, "rate-cpus", "any", `rate scenario: taskset CPU list for barrage ("any": unpinned, the whole 2-core machine as the goal says)`)
 	flag.StringVar(&b.barrage, "barrage", "bench/out/barrage", "barrage binary")
 	flag.StringVar(&b.vegeta, "vegeta", "vegeta", "vegeta binary (looked up on PATH, then in $(go env GOPATH)/bin)")
 	flag.StringVar(&b.wrk, "wrk", "wrk", "wrk binary")
+	flag.StringVar(&b.h2load, "h2load", "h2load", "h2load binary (nghttp2-client)")
 	flag.StringVar(&cfg.JSONOut, "json", "bench/out/results.json", "where to write every run and the medians (\"\": nowhere)")
 	flag.Parse()
 	for _, s := range strings.Split(*scenarios, ",") {
@@ -96,11 +97,13 @@ func run(b *bench, cfg config) error {
 		switch sc {
 		case "capacity":
 			need["vegeta"], need["wrk"] = true, true
-		case "h2c":
+		case "h2c", "h2":
+			need["h2load"] = true
+		case "journey":
 			need["vegeta"] = true
 		case "rate", "rss", "workers", "longrun":
 		default:
-			return fmt.Errorf("unknown scenario %q (want capacity, rate, rss, h2c, workers or longrun)", sc)
+			return fmt.Errorf("unknown scenario %q (want capacity, rate, rss, h2c, h2, journey, workers or longrun)", sc)
 		}
 	}
 	if err := b.resolveTools(need); err != nil {
@@ -117,21 +120,25 @@ func run(b *bench, cfg config) error {
 	defer b.nginx.stop()
 
 	out := results{Started: time.Now().UTC(), Config: cfg, Host: hostInfo{CPUs: runtime.NumCPU(),
-		Nginx: b.nginx.version, Tools: map[string]string{"barrage": b.barrage, "vegeta": b.vegeta, "wrk": b.wrk}}}
-	fmt.Printf("barrage bench on %d CPUs: %s (1 worker) pinned to CPU %s at %s, h2c at %s; load tools pinned to CPU %s\n",
-		out.Host.CPUs, b.nginx.version, serverCPU, b.nginx.h1, b.nginx.h2c, loadCPU)
-	fmt.Printf("tools: barrage %s, vegeta %s, wrk %s\n", b.barrage, b.vegeta, b.wrk)
+		Nginx: b.nginx.version, Tools: map[string]string{"barrage": b.barrage, "vegeta": b.vegeta, "wrk": b.wrk, "h2load": b.h2load}}}
+	fmt.Printf("barrage bench on %d CPUs: %s (1 worker) pinned to CPU %s at %s, h2c at %s, h2 (TLS) at %s; load tools pinned to CPU %s\n",
+		out.Host.CPUs, b.nginx.version, serverCPU, b.nginx.h1, b.nginx.h2c, b.nginx.h2, loadCPU)
+	fmt.Printf("tools: barrage %s, vegeta %s, wrk %s, h2load %s\n", b.barrage, b.vegeta, b.wrk, b.h2load)
 	for _, sc := range cfg.Scenarios {
 		var s section
 		switch sc {
 		case "capacity":
 			s = capacity(b, cfg)
 		case "h2c":
-			s = h2cScenario(b, cfg)
+			s = h2Scenario(b, cfg, "h2c", b.nginx.h2c)
+		case "h2":
+			s = h2Scenario(b, cfg, "h2", b.nginx.h2)
 		case "rate":
 			s = rateScenario(b, cfg)
 		case "rss":
 			s = rssScenario(b, cfg)
+		case "journey":
+			s = journeyScenario(b, cfg)
 		case "workers":
 			s = workersScenario(b, cfg)
 		case "longrun":

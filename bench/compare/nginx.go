@@ -30,11 +30,13 @@ type nginxServer struct {
 	stderr   bytes.Buffer
 	version  string
 	h1, h2c  string // base URLs
+	h2       string // HTTP/2 over TLS (ALPN h2), with a self-signed certificate (h2.go)
 	stopOnce bool
 }
 
 // nginxConf is the whole configuration: %[1]s the folder for pid, logs and
-// temporary files, %[2]d the HTTP/1.1 port, %[3]d the h2c port. With
+// temporary files, %[2]d the HTTP/1.1 port, %[3]d the h2c port, %[4]d the
+// HTTP/2 over TLS port (its certificate and key in the folder). With
 // master_process off the one process is the worker, so its CPU time is the
 // server's. Connections live as long as a run (keepalive_requests and
 // keepalive_timeout far above what a run needs), and nothing is logged per
@@ -58,6 +60,8 @@ http {
   scgi_temp_path %[1]s/scgi;
   server { listen 127.0.0.1:%[2]d backlog=4096; location / { return 200 "ok\n"; } }
   server { listen 127.0.0.1:%[3]d http2 backlog=4096; location / { return 200 "ok\n"; } }
+  server { listen 127.0.0.1:%[4]d ssl http2 backlog=4096; ssl_certificate %[1]s/cert.pem;
+    ssl_certificate_key %[1]s/key.pem; location / { return 200 "ok\n"; } }
 }
 `
 
@@ -92,13 +96,21 @@ func startNginx(ctx context.Context, dir string) (*nginxServer, error) {
 	if err != nil {
 		return nil, err
 	}
+	p3, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	if err := writeCert(dir); err != nil {
+		return nil, err
+	}
 	conf := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, nginxConf, dir, p1, p2), 0o644); err != nil {
+	if err := os.WriteFile(conf, fmt.Appendf(nil, nginxConf, dir, p1, p2, p3), 0o644); err != nil {
 		return nil, err
 	}
 	s := &nginxServer{dir: dir, exited: make(chan struct{}), version: nginxVersion(bin),
 		h1:  "http://127.0.0.1:" + strconv.Itoa(p1) + "/",
-		h2c: "http://127.0.0.1:" + strconv.Itoa(p2) + "/"}
+		h2c: "http://127.0.0.1:" + strconv.Itoa(p2) + "/",
+		h2:  "https://127.0.0.1:" + strconv.Itoa(p3) + "/"}
 	// taskset execs nginx, so the process started here is nginx itself.
 	s.cmd = exec.Command("taskset", "-c", serverCPU, bin, "-c", conf, "-p", dir+"/", "-e", filepath.Join(dir, "error.log"))
 	s.cmd.Stdout, s.cmd.Stderr = &s.stderr, &s.stderr
@@ -109,7 +121,7 @@ func startNginx(ctx context.Context, dir string) (*nginxServer, error) {
 	}
 	go func() { s.cmd.Wait(); close(s.exited) }()
 	deadline := time.Now().Add(10 * time.Second)
-	for _, p := range []int{p1, p2} {
+	for _, p := range []int{p1, p2, p3} {
 		for {
 			c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), time.Second)
 			if err == nil {

@@ -148,25 +148,6 @@ func capacity(b *bench, cfg config) section {
 		"capacity.wrk_ok_per_cpu_s": med["wrk"], "capacity.barrage_over_vegeta": bv, "capacity.barrage_over_wrk": bw}}
 }
 
-// h2cScenario: the same over HTTP/2 cleartext, barrage vs vegeta; figures
-// only, no goal.
-func h2cScenario(b *bench, cfg config) section {
-	c, d := cfg.Concurrency, cfg.Duration
-	fmt.Printf("\n== h2c: HTTP/2 cleartext (prior knowledge) closed loop, %d streams, %s per run, %d rounds\n", c, d, cfg.Rounds)
-	order := []string{"barrage", "vegeta"}
-	runs, med := b.closedLoop("h2c", cfg, order, map[string]runFunc{
-		"barrage": func() (measurement, error) { return b.barrageClosed(b.nginx.h2c, c, d, "--h2c") },
-		"vegeta":  func() (measurement, error) { return b.vegetaClosed(b.nginx.h2c, c, d, "-h2c") },
-	})
-	if b.ctx.Err() != nil {
-		return section{}
-	}
-	bv := ratio(med["barrage"], med["vegeta"])
-	fmt.Printf("  ratio of the medians: barrage/vegeta %.2f× (no goal)\n", bv)
-	return section{runs: runs, medians: map[string]float64{"h2c.barrage_ok_per_cpu_s": med["barrage"],
-		"h2c.vegeta_ok_per_cpu_s": med["vegeta"], "h2c.barrage_over_vegeta": bv}}
-}
-
 // rateScenario: barrage's open model at a fixed rate; achieved against
 // planned, and arrivals dropped.
 func rateScenario(b *bench, cfg config) section {

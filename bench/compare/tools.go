@@ -21,10 +21,10 @@ const killMargin = 30 * time.Second
 // bench holds what every run needs: the tools, the target and a context
 // that Ctrl-C cancels.
 type bench struct {
-	ctx                  context.Context
-	barrage, vegeta, wrk string
-	tmp                  string
-	nginx                *nginxServer
+	ctx                          context.Context
+	barrage, vegeta, wrk, h2load string
+	tmp                          string
+	nginx                        *nginxServer
 }
 
 // measurement is one run of one tool.
@@ -79,6 +79,7 @@ func (b *bench) resolveTools(need map[string]bool) error {
 	find("barrage", &b.barrage, "go build -o bench/out/barrage ./orchestrator/cmd/barrage")
 	find("vegeta", &b.vegeta, "go install github.com/tsenart/vegeta/v12@v12.13.0")
 	find("wrk", &b.wrk, "apt-get install -y wrk")
+	find("h2load", &b.h2load, "apt-get install -y nghttp2-client")
 	if len(problems) > 0 {
 		return fmt.Errorf("missing tools (bench/compare.sh installs them):\n  %s", strings.Join(problems, "\n  "))
 	}

@@ -15,6 +15,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	r := &lambdas.Reducer{Store: a.Store}
+	r := &lambdas.Reducer{Store: a.Store, Tasks: lambdas.ReducerTasks(a.Tasks)}
 	lambda.StartHandlerFunc(r.Handle)
 }

@@ -1,12 +1,14 @@
 package awssim
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/integration/awslocal"
+	"github.com/barrage-load/barrage/pkg/store"
 )
 
 // TestThousandShards runs 1,000 Lambda shards through a deployment whose
@@ -45,5 +47,23 @@ func TestThousandShards(t *testing.T) {
 			t.Errorf("missed shard %s: %q; want why", sh.ShardID, sh.Reason)
 			break
 		}
+	}
+}
+
+// TestReducerTask runs a deployment whose reducer function hands the run
+// to a reducer task, as it does one too large for it (plan.Reducer): the
+// task, started through ECS's RunTask with the run in its environment,
+// writes the report, and the function records the task it started.
+func TestReducerTask(t *testing.T) {
+	t.Parallel()
+	s := New(t, Options{ReducerTask: true})
+	o := s.Run(t, s.Spec(50, 2*time.Second, 2), events.KindLambda, time.Minute)
+	s.Truthful(t, o)
+	b, err := s.Store.Get(context.Background(), store.ReducerTaskKey(o.RunID))
+	if err != nil || !strings.Contains(string(b), `"tasks":["arn:aws:ecs:`) {
+		t.Errorf("reducer task record %s, %v; want the started task", b, err)
+	}
+	if o.Report.Requests == 0 || o.Report.Coverage != 1 {
+		t.Errorf("report: %d requests, coverage %v", o.Report.Requests, o.Report.Coverage)
 	}
 }

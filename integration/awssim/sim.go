@@ -27,6 +27,8 @@ import (
 	"github.com/barrage-load/barrage/pkg/health"
 	"github.com/barrage-load/barrage/pkg/launch"
 	"github.com/barrage-load/barrage/pkg/plan"
+	"github.com/barrage-load/barrage/pkg/reduce"
+	"github.com/barrage-load/barrage/pkg/stack"
 	"github.com/barrage-load/barrage/pkg/store"
 	"github.com/barrage-load/barrage/pkg/worker"
 )
@@ -46,6 +48,9 @@ type Options struct {
 	LambdaTimeout time.Duration
 	// Log receives the functions' log lines; nil discards them.
 	Log io.Writer
+	// ReducerTask makes the reducer function hand every run to a reducer
+	// task (as it does a run too large for it, plan.Reducer).
+	ReducerTask bool
 }
 
 // Sim is one simulated deployment.
@@ -127,6 +132,12 @@ func New(t testing.TB, o Options) *Sim {
 	sq := servicequotas.New(servicequotas.Options{Region: "us-east-1", BaseEndpoint: aws.String(cloud.URL), Credentials: creds})
 	s.AWS.Quotas = func(ctx context.Context) (plan.Quotas, error) { return launch.ReadQuotas(ctx, lc, sq, Worker, false) }
 	cloud.TaskHandler = func(ctx context.Context, env map[string]string) {
+		if run := env[stack.EnvReduceRun]; run != "" { // tasks/worker's reduce mode
+			if _, err := reduce.Reduce(ctx, s.Store, run); err != nil {
+				fmt.Fprintf(o.Log, "reducer task: run %s: %v\n", run, err)
+			}
+			return
+		}
 		rt := &worker.Runtime{Store: s.Store, Kind: events.KindFargate, Engine: eng, Guard: s.AWS.Limits.Guard()}
 		o := ServeOptions
 		o.MaxShards = 0
@@ -134,7 +145,12 @@ func New(t testing.TB, o Options) *Sim {
 	}
 	w := &lambdas.Worker{Store: s.Store, Queue: s.Lambda, Serve: ServeOptions, Engine: eng, Guard: s.AWS.Limits.Guard()}
 	sch := &lambdas.Scheduler{AWS: s.AWS}
-	red := &lambdas.Reducer{Store: s.Store}
+	red := &lambdas.Reducer{Store: s.Store, Tasks: lambdas.ReducerTasks(s.AWS.Tasks)}
+	if o.ReducerTask {
+		red.Choose = func(*events.Plan, *events.RunSpec) plan.ReducerChoice {
+			return plan.ReducerChoice{Kind: plan.ReducerFargate, Reason: "reducer: a Fargate task (the simulation's choice)"}
+		}
+	}
 	api := &lambdas.API{AWS: s.AWS}
 	for _, f := range []awslocal.Function{
 		{Name: Worker, Handler: handler(w.Handle), Timeout: o.LambdaTimeout, Concurrency: o.WorkerConcurrency,

@@ -26,48 +26,70 @@
 // in place from a per-connection buffer with the body discarded, so a
 // keep-alive request allocates nothing. Without keep-alive each arrival
 // dials, sends, reads and closes, leaving the client side in TIME_WAIT as a
-// real client would. HTTP/2 (TLS with ALPN, or h2c with prior knowledge) uses
-// golang.org/x/net/http2 client connections, Connections of them per
-// endpoint, with GOAWAY frames watched and counted by code.
+// real client would. Journeys' steps go through the same client
+// (h1client.go: H1Conn, lent to pkg/journey, which serializes each step's
+// request and dials through Iteration.Dial), the parser keeping the header
+// block and the first bytes of a body for their extractors; only a journey
+// run with HTTP/2 keeps net/http. HTTP/2 (TLS with ALPN, or h2c with prior
+// knowledge) goes through a lean client of this package too (h2.go,
+// h2conn.go, h2read.go, h2hpack.go), Connections connections per endpoint,
+// with GOAWAY frames counted by code.
 //
-// HTTP/2 and x/net. x/net marks its HTTP/2 client and server deprecated in
-// favour of net/http's own HTTP/2: http.Protocols (UnencryptedHTTP2 for h2c),
-// and since Go 1.26 http.Transport.NewClientConn and http.ClientConn. The
-// engine keeps x/net's ClientConn on purpose (h2.go), because it needs
-// control of each connection that net/http does not expose:
+// HTTP/2. The client is built from golang.org/x/net/http2's Framer, which
+// writes its frames, and hpack: each target's request headers are encoded
+// once, as an HPACK block of static-table indexes and literals that are
+// never indexed, valid on any connection, so a request's HEADERS frame is
+// that block behind a frame header. Each connection has a reader goroutine
+// that parses the server's frames in place from its read buffer (x/net's
+// Framer allocates a frame for every HEADERS it reads), decodes header
+// blocks with an HPACK decoder of its own that keeps only the :status and
+// the dynamic table's sizes (x/net's hpack.Decoder copies every value it
+// indexes into a new string), counts and discards bodies while
+// giving flow-control credit back (the client announces 1 MiB per stream
+// and 1 GiB per connection, and returns credit at half of each), and
+// completes streams. A writer goroutine sends what the streams and the
+// reader queued in one buffer; woken, it yields once so that the streams
+// due at the same moment queue their frames too, and several HEADERS (and
+// DATA) frames go out in one write. A sweeper resets a stream whose timeout
+// passed with RST_STREAM CANCEL, and its request fails as a timeout. The
+// worker that sent a request waits on its own stream, which it reuses for
+// every request: a request on a warm connection allocates nothing
+// (BenchmarkH2). Latency is measured as for HTTP/1.1, from the due time to
+// the end of the response.
 //
-//   - It brings its own connection. The engine dials through the host
-//     guard's checked dialer with the request's deadline, counts the
-//     connection in its health figures, and wraps it to read the frames the
-//     server sends (goawayConn: GOAWAY counted by code even when no request
-//     fails, an HTTP/1.1 answer to the h2c preface told apart). x/net's
-//     Transport.NewClientConn takes that net.Conn; net/http's
-//     NewClientConn(ctx, scheme, address) dials through the Transport's own
-//     dial hooks and has no supported way to take one (x/net's Go 1.27
-//     wrapper smuggles it in through a context value).
-//   - It retires a connection gently and knows when one is dead: Shutdown
-//     lets the streams in flight finish when a GOAWAY or an error replaces
-//     it, and State().Closed tells a warmed connection the server closed
-//     before the first request (TestHTTP2WarmConnectionLost). http.ClientConn
-//     has Close, Err, Available, Reserve and Release only.
-//   - Its errors are typed: x/net returns GoAwayError, StreamError,
-//     ConnectionError and ErrFrameTooLarge, which errclass classifies by type
-//     (STYLE.md: never by text); net/http's bundled HTTP/2 reports GOAWAY and
-//     connection errors as unexported types, which would all count as
-//     "other" (errclass's h2_test.go pins both clients' errors).
+// The client keeps what the engine needs of each connection and what
+// x/net's ClientConn gave it before: it dials through the engine's checked
+// dialer (dialProto), counted in the health figures; with TLS, a server
+// that does not negotiate h2 by ALPN fails with errNoH2; the preface and
+// the SETTINGS exchange happen at the dial, so the server's
+// MAX_CONCURRENT_STREAMS is honoured from the first stream (requests
+// beyond it wait for a stream, first come first served) and an HTTP/1.1
+// answer to the h2c preface is told apart (errHTTP1Answer). SETTINGS are
+// applied (MAX_CONCURRENT_STREAMS, INITIAL_WINDOW_SIZE, MAX_FRAME_SIZE) and
+// acknowledged, PINGs answered, request bodies sent in DATA frames within
+// the server's windows. RST_STREAM fails its stream with an
+// http2.StreamError; a GOAWAY is counted by code, fails the streams above
+// its last stream id with an errclass.GoAwayError (the server did not
+// process them), lets those up to it finish, and the pool replaces the
+// connection, closing the old one when its last stream ends; so does a
+// connection that ran out of stream ids or broke. A connection's end fails
+// its open streams with its error, wrapped in an errclass.GoAwayError after
+// a GOAWAY. Every error is typed, for errclass (STYLE.md: never by text).
+// The pool's connections are warmed before the start and closed at the
+// end of a run, when no stream is left; an abort closes them at once.
 //
-// staticcheck is told so where the deprecated names are used: a
-// //lint:file-ignore SA1019 in h2.go and in errclass's h2_test.go (which
-// pins what this client returns), and a //lint:ignore SA1019 where errclass
-// matches http2.GoAwayError and in its example, each pointing here. The
-// tests' h2c servers use
-// net/http's own unencrypted HTTP/2 (http.Server.Protocols), which speaks
-// the same protocol as x/net's deprecated h2c package. Two things will
-// reopen this choice: issue 14 reworks the HTTP/2 client for speed (this
-// decision changed nothing on the hot path), and from Go 1.27 x/net's
-// Transport and ClientConn become wrappers over net/http's unless built
-// with -tags http2legacy, so that their errors and Shutdown then come from
-// net/http: errclass's h2_test.go will tell what changed.
+// Why not x/net's or net/http's client. The engine used x/net's
+// ClientConn until issue 14: a connection of its own (goawayConn sniffed
+// GOAWAY frames on the read side), Shutdown for a gentle replacement, and
+// typed errors, which net/http's ClientConn (Go 1.26) does not offer (it
+// dials through its Transport's hooks, has no Shutdown, and its HTTP/2
+// errors after a GOAWAY are unexported types). But x/net's client costs
+// per request what a load generator cannot afford: an http.Request and
+// http.Response, a header map encoded with HPACK on every request,
+// goroutines and channels per stream, a body reader, a timer per context:
+// barrage reached 0.52× h2load's requests per CPU-second with it
+// (bench/README.md). x/net also marks that client deprecated, and from Go
+// 1.27 wraps net/http's. The Framer and hpack are not deprecated.
 //
 // Statistics are kept in a few mutex-guarded stripes (see stats.go) and
 // closed into a per-second time series with health samples (sampler.go).

@@ -188,11 +188,12 @@ func TestH1Raw(t *testing.T) {
 				if got := lat.Count(); got != 5 {
 					t.Errorf("timeouts in the latency histogram: got %d, want 5", got)
 				}
-				// The upper bound leaves room for a loaded machine (a
-				// scheduler stall); what matters is that the timeout, not
-				// the 2 s default, ended the request.
-				if lo, hi := lat.Min(), lat.Max(); lo < timeout || hi > timeout+600*time.Millisecond {
-					t.Errorf("timeout latency: got %v..%v, want within [%v, %v]", lo, hi, timeout, timeout+600*time.Millisecond)
+				// What matters is that the row's timeout, not the 2 s
+				// default, ended the request: the upper bound is just
+				// short of the default, all the room a loaded machine may
+				// need.
+				if hi := 2*time.Second - time.Millisecond; lat.Min() < timeout || lat.Max() > hi {
+					t.Errorf("timeout latency: got %v..%v, want within [%v, %v]", lat.Min(), lat.Max(), timeout, hi)
 				}
 			}
 			if got := ln.accepted.Load(); got != res.Health.Dials {
@@ -259,8 +260,13 @@ func checkRow(t *testing.T, res *Result, w rowWant) {
 		t.Errorf("bytes out: got %d, want > 0", c.BytesOut)
 	}
 	wantDials := int64(w.dials)
-	if w.dials == 0 {
+	switch w.dials {
+	case 0:
 		wantDials = n
+	case 1:
+		// One connection, reused, per slot: a busy machine answering an
+		// arrival late makes the next start a second slot, with its own.
+		wantDials = int64(res.Slots)
 	}
 	if got := res.Health.Dials; got != wantDials {
 		t.Errorf("dials: got %d, want %d", got, wantDials)

@@ -60,6 +60,30 @@ type h1conn struct {
 	r, w   int   // unread bytes are buf[r:w]
 	served int   // responses read on this connection
 	nread  int64 // bytes read for the current response
+	keep   *kept // what a journey keeps of a response; nil discards all
+}
+
+// kept is what a journey's exchange keeps of a response (H1Conn): its header
+// block, copied before the body is read, and the first limit bytes of its
+// body; n counts every body byte read.
+type kept struct {
+	head  []byte
+	body  []byte
+	limit int
+	n     int64
+}
+
+// take hands body bytes p to c.keep, if any. The plain path passes nil
+// checks only.
+func (c *h1conn) take(p []byte) {
+	k := c.keep
+	if k == nil {
+		return
+	}
+	k.n += int64(len(p))
+	if room := k.limit - len(k.body); room > 0 {
+		k.body = append(k.body, p[:min(room, len(p))]...)
+	}
 }
 
 // fill reads more bytes into the buffer, compacting it first if needed.
@@ -116,6 +140,9 @@ func (c *h1conn) readResponse(head bool) (response, error) {
 		if err != nil {
 			return response{}, err
 		}
+		if c.keep != nil {
+			c.keep.head = append(c.keep.head[:0], c.buf[c.r:end]...)
+		}
 		c.r = end
 		if h.status == 101 {
 			return response{}, errUpgrade
@@ -163,9 +190,11 @@ func (c *h1conn) discard(n int64) error {
 	for {
 		avail := int64(c.w - c.r)
 		if avail >= n {
+			c.take(c.buf[c.r : c.r+int(n)])
 			c.r += int(n)
 			return nil
 		}
+		c.take(c.buf[c.r:c.w])
 		n -= avail
 		c.r, c.w = 0, 0
 		if n > int64(len(c.buf)) && len(c.buf) < maxReadBuf {
@@ -190,10 +219,12 @@ func (c *h1conn) discard(n int64) error {
 
 // discardToEOF reads until the server closes the connection.
 func (c *h1conn) discardToEOF() error {
+	c.take(c.buf[c.r:c.w])
 	c.r, c.w = 0, 0
 	for {
 		m, err := c.nc.Read(c.buf)
 		c.nread += int64(m)
+		c.take(c.buf[:m])
 		if err == io.EOF {
 			return nil
 		}
@@ -311,17 +342,11 @@ func parseHeader(b []byte) (header, error) {
 	h.keepAlive = sl[7] == '1' // HTTP/1.1 defaults to keep-alive, 1.0 to close
 	rest := b[i+2:]
 	for {
-		j := bytes.Index(rest, crlf)
-		if j <= 0 {
-			return h, nil // the blank line (or the end of the block)
+		name, v, next, ok, err := nextField(rest)
+		if !ok {
+			return h, err
 		}
-		l := rest[:j]
-		rest = rest[j+2:]
-		colon := bytes.IndexByte(l, ':')
-		if colon <= 0 {
-			return h, errHeaderLine
-		}
-		name, v := l[:colon], trimSpace(l[colon+1:])
+		rest = next
 		switch {
 		case equalFold(name, "content-length"):
 			n, ok := parseDecimal(v)
@@ -339,6 +364,23 @@ func parseHeader(b []byte) (header, error) {
 			}
 		}
 	}
+}
+
+// nextField splits the first header field off the lines b: its name and
+// its value without surrounding blanks, and the lines after it. ok is false
+// at the blank line ending the block or at its end (err nil), and for a
+// line that is no field (err errHeaderLine).
+func nextField(b []byte) (name, value, rest []byte, ok bool, err error) {
+	j := bytes.Index(b, crlf)
+	if j <= 0 {
+		return nil, nil, nil, false, nil
+	}
+	l := b[:j]
+	colon := bytes.IndexByte(l, ':')
+	if colon <= 0 {
+		return nil, nil, nil, false, errHeaderLine
+	}
+	return l[:colon], trimSpace(l[colon+1:]), b[j+2:], true, nil
 }
 
 func parseDecimal(b []byte) (int64, bool) {

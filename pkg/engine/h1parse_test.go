@@ -230,7 +230,9 @@ func TestReadResponseSequence(t *testing.T) {
 
 // FuzzReadResponse feeds arbitrary bytes to readResponse as a server's
 // responses, read in pieces of a fuzzed size. It must not panic, loop or
-// lose track of its buffer, and a success must be a final status.
+// lose track of its buffer, and a success must be a final status. With an
+// odd step it keeps what a journey keeps (H1Conn): the header block and up
+// to 100 body bytes, counting all of them.
 func FuzzReadResponse(f *testing.F) {
 	for _, s := range []string{okLen, okChunked, resp1xx, respHead, resp204, respToEOF, respShort,
 		bigChunked[:300], "HTTP/1.1 101 Switching\r\n\r\n", "HTTP/1.0 200 OK\r\n\r\n", okLen + okChunked,
@@ -240,8 +242,16 @@ func FuzzReadResponse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, step uint8, head bool) {
 		c := newFakeH1(string(data), int(step))
+		var k kept
+		if step%2 == 1 {
+			c.keep = &k
+		}
 		for range 8 { // a few responses, as on a keep-alive connection
+			k.head, k.body, k.limit, k.n = k.head[:0], k.body[:0], 100, 0
 			res, err := c.readResponse(head)
+			if len(k.body) > 100 || int64(len(k.body)) > k.n || k.n > int64(len(data)) {
+				t.Fatalf("kept %d body bytes of %d counted, %d read", len(k.body), k.n, len(data))
+			}
 			if c.r < 0 || c.r > c.w || c.w > len(c.buf) {
 				t.Fatalf("buffer out of bounds: r %d w %d len %d", c.r, c.w, len(c.buf))
 			}

@@ -1,48 +1,48 @@
 package engine
 
-//lint:file-ignore SA1019 the engine keeps golang.org/x/net/http2's ClientConn on purpose: see "HTTP/2 and x/net" in doc.go
-
 import (
 	"bytes"
-	"context"
-	"crypto/tls"
-	"encoding/binary"
-	"io"
-	"net"
+	"errors"
+	"fmt"
 	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http2"
-
-	"github.com/barrage-load/barrage/pkg/errclass"
+	"golang.org/x/net/http2/hpack"
 )
 
 // h2pool spreads HTTP/2 streams over Config.Connections connections per
-// endpoint, round robin, and replaces a connection that received a GOAWAY or
-// broke. GOAWAY frames are seen by a frame sniffer on the connection's read
-// side (goawayConn), so they are counted by code even when no request fails.
+// endpoint, round robin, and replaces a connection that received a GOAWAY,
+// broke or ran out of stream ids. The connections are the engine's own lean
+// client (h2conn.go); doc.go says why.
 type h2pool struct {
-	e     *Engine
-	t     *http2.Transport
-	slots [][]*h2slot // [endpoint][connection]
-	rr    atomic.Uint64
+	e      *Engine
+	slots  [][]*h2slot // [endpoint][connection]
+	rr     atomic.Uint64
+	blocks [][]byte // each target's request header block, HPACK-encoded once
+	// maxID is the highest stream id a connection uses before it is
+	// replaced; tests lower it to see ids run out.
+	maxID uint32
 
 	mu      sync.Mutex
 	goaways map[http2.ErrCode]int64
+	live    map[*h2conn]struct{} // open connections, pooled or retiring
 }
 
 // h2slot is one connection of the pool.
 type h2slot struct {
 	mu sync.Mutex
-	cc *http2.ClientConn
-	gc *goawayConn
+	c  *h2conn
 }
 
 func newH2Pool(e *Engine) *h2pool {
-	p := &h2pool{e: e, t: &http2.Transport{AllowHTTP: e.cfg.Protocol == H2C},
-		goaways: map[http2.ErrCode]int64{}}
+	p := &h2pool{e: e, maxID: 1<<31 - 1, goaways: map[http2.ErrCode]int64{}, live: map[*h2conn]struct{}{}}
 	for range e.eps {
 		s := make([]*h2slot, e.cfg.Connections)
 		for i := range s {
@@ -50,113 +50,115 @@ func newH2Pool(e *Engine) *h2pool {
 		}
 		p.slots = append(p.slots, s)
 	}
+	scheme := "http"
+	if e.cfg.Protocol == HTTP2 {
+		scheme = "https"
+	}
+	for _, r := range e.reqs {
+		p.blocks = append(p.blocks, headerBlock(r, scheme))
+	}
 	return p
 }
 
-// dial opens a new HTTP/2 connection to endpoint ep.
-func (p *h2pool) dial(ep int, deadline time.Time) (*http2.ClientConn, *goawayConn, error) {
-	nc, err := p.e.dialProto(ep, deadline, true)
-	if err != nil {
-		return nil, nil, err
+// headerBlock encodes r's request headers as one HPACK block that is valid
+// on any connection: fields are indexed from the static table or sent as
+// literals without indexing, never added to the dynamic table, so the block
+// does not depend on what was sent before it. Connection-specific headers,
+// which HTTP/2 forbids, are left out; names are lower case.
+func headerBlock(r *request, scheme string) []byte {
+	var buf bytes.Buffer
+	enc := hpack.NewEncoder(&buf)
+	// A dynamic table of size 0: nothing is ever indexed. The size update
+	// the encoder owes its peer after the change is written before the
+	// first field; it is cut off with the dummy field below, as the block
+	// must not carry it (the server's table is never used).
+	enc.SetMaxDynamicTableSizeLimit(0)
+	enc.WriteField(hpack.HeaderField{Name: "x", Value: "x"})
+	buf.Reset()
+	write := func(name, value string) { enc.WriteField(hpack.HeaderField{Name: name, Value: value}) }
+	write(":method", r.method)
+	write(":scheme", scheme)
+	write(":authority", r.host)
+	write(":path", r.url.RequestURI())
+	keys := make([]string, 0, len(r.header))
+	for k := range r.header {
+		keys = append(keys, k)
 	}
-	if tc, ok := nc.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol != http2.NextProtoTLS {
-		p.closeConn(nc)
-		return nil, nil, errNoH2
+	sort.Strings(keys)
+	for _, k := range keys {
+		switch k {
+		case "Connection", "Proxy-Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Content-Length", "Host":
+			continue
+		}
+		for _, v := range r.header[k] {
+			if k == "Te" && v != "trailers" {
+				continue
+			}
+			write(strings.ToLower(k), v)
+		}
 	}
-	gc := &goawayConn{Conn: nc, pool: p}
-	cc, err := p.t.NewClientConn(gc)
-	if err != nil {
-		p.closeConn(nc)
-		return nil, nil, err
+	if len(r.body) > 0 || r.method == http.MethodPost || r.method == http.MethodPut || r.method == http.MethodPatch {
+		write("content-length", strconv.Itoa(len(r.body)))
 	}
-	return cc, gc, nil
-}
-
-func (p *h2pool) closeConn(nc net.Conn) {
-	nc.Close()
-	p.e.conns.Add(-1)
+	return bytes.Clone(buf.Bytes())
 }
 
 // get returns a usable connection of slot s, dialing a new one when the old
-// one is gone, broken or going away.
-func (p *h2pool) get(s *h2slot, ep int, deadline time.Time) (*http2.ClientConn, *goawayConn, error) {
+// one is gone, broken, going away or out of stream ids; the old one is
+// closed once its streams are done.
+func (p *h2pool) get(s *h2slot, ep int, deadline time.Time) (*h2conn, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// CanTakeNewRequest alone says yes for a closed connection that never
-	// carried a request (x/net lets it fail one, so that an early error is
-	// seen): a warmed connection the server closed before the start would
-	// then fail every request of the run.
-	if s.cc != nil && s.cc.CanTakeNewRequest() && !s.cc.State().Closed {
-		return s.cc, s.gc, nil
+	if s.c != nil && s.c.usable() {
+		return s.c, nil
 	}
-	if s.cc != nil {
-		old := s.cc
-		s.cc, s.gc = nil, nil
-		go func() { // let its streams finish, then close it
-			ctx, cancel := context.WithTimeout(context.Background(), p.e.cfg.Timeout)
-			defer cancel()
-			old.Shutdown(ctx)
-			old.Close()
-		}()
+	if s.c != nil {
+		s.c.retire()
+		s.c = nil
 	}
-	cc, gc, err := p.dial(ep, deadline)
+	c, err := p.dial(ep, deadline)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	s.cc, s.gc = cc, gc
-	return cc, gc, nil
+	s.c = c
+	return c, nil
 }
+
+// h2Tries is how many connections a request tries when the one it got
+// could take no new stream (a GOAWAY or an error came first).
+const h2Tries = 3
 
 // do sends req over HTTP/2 and records the response in o.
 func (p *h2pool) do(w *worker, req *request, o *outcome) error {
 	e := p.e
-	deadline := e.start.Add(time.Duration(o.sent) + e.cfg.Timeout)
-	var cc *http2.ClientConn
-	var gc *goawayConn
-	var err error
-	if e.cfg.KeepAlive {
-		slots := p.slots[req.ep]
-		s := slots[p.rr.Add(1)%uint64(len(slots))]
-		cc, gc, err = p.get(s, req.ep, deadline)
-	} else {
-		cc, gc, err = p.dial(req.ep, deadline)
-		if err == nil {
-			defer cc.Close()
-		}
+	due := o.sent + int64(e.cfg.Timeout) // the request's deadline, in ns since the start
+	deadline := e.start.Add(time.Duration(due))
+	if w.h2s == nil {
+		w.h2s = newH2Stream()
 	}
-	if err != nil {
+	s := w.h2s
+	blk := p.blocks[o.target]
+	if !e.cfg.KeepAlive {
+		c, err := p.dial(req.ep, deadline)
+		if err != nil {
+			return err
+		}
+		defer c.retire()
+		err, _ = c.roundTrip(s, blk, req.body, o, due)
 		return err
 	}
-	ctx, cancel := context.WithDeadline(e.abortCtx, deadline)
-	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, req.method, req.url.String(), nil)
-	if err != nil {
-		return err
-	}
-	hr.Header = req.header
-	hr.Host = req.host
-	if len(req.body) > 0 {
-		hr.Body = io.NopCloser(bytes.NewReader(req.body))
-		hr.ContentLength = int64(len(req.body))
-	}
-	o.bytesOut += int64(len(req.body))
-	resp, err := cc.RoundTrip(hr)
-	if err == nil {
-		var n int64
-		n, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		o.bytesIn += n
-		o.status = resp.StatusCode
-	}
-	if err != nil {
-		if code, ok := gc.goaway(); ok {
-			return &errclass.GoAwayError{Code: code, Err: err}
+	slots := p.slots[req.ep]
+	sl := slots[p.rr.Add(1)%uint64(len(slots))]
+	for try := 1; ; try++ {
+		c, err := p.get(sl, req.ep, deadline)
+		if err != nil {
+			return err
 		}
-		if gc.http1.Load() {
-			return errHTTP1Answer
+		err, retry := c.roundTrip(s, blk, req.body, o, due)
+		if !retry || try == h2Tries {
+			return err
 		}
 	}
-	return err
 }
 
 func (p *h2pool) sawGoAway(code http2.ErrCode) {
@@ -179,101 +181,40 @@ func (p *h2pool) goawayCounts() map[string]int64 {
 	return out
 }
 
-// close closes every pooled connection, interrupting requests in flight.
+// close closes every connection, interrupting requests in flight: at the
+// end of a run there are none, and on an abort they fail.
 func (p *h2pool) close() {
 	for _, slots := range p.slots {
 		for _, s := range slots {
 			s.mu.Lock()
-			if s.cc != nil {
-				s.cc.Close()
-				s.cc, s.gc = nil, nil
-			}
+			s.c = nil
 			s.mu.Unlock()
 		}
 	}
+	p.mu.Lock()
+	var cs []*h2conn
+	for c := range p.live {
+		cs = append(cs, c)
+	}
+	p.mu.Unlock()
+	for _, c := range cs {
+		c.fail(errAborted)
+	}
 }
 
-// Protocol errors of HTTP/2 connections.
+// Errors of HTTP/2 connections and streams.
 var (
 	errNoH2 = &ProtocolError{What: "http2: the server did not negotiate h2 by ALPN (it offered " +
 		"no protocol or only http/1.1): it does not speak HTTP/2 over TLS", Detail: "no_h2_alpn"}
 	errHTTP1Answer = &ProtocolError{What: "h2c: the server answered the HTTP/2 preface with HTTP/1.1: " +
 		"it does not speak HTTP/2 over cleartext (h2c)", Detail: "http1_response"}
+	// errStreamTimeout is a stream reset (CANCEL) by the client when the
+	// request's timeout passed: class timeout.
+	errStreamTimeout = fmt.Errorf("http2: no whole response within the request timeout, stream reset: %w",
+		os.ErrDeadlineExceeded)
+	// errGoAwayRefused is a stream above the last stream id of a GOAWAY:
+	// the server did not process it (wrapped in an errclass.GoAwayError).
+	errGoAwayRefused = errors.New("http2: the server's GOAWAY refused the stream (it was not processed)")
+	// errNoStreams: a connection could not take the request, on every try.
+	errNoStreams = errors.New("http2: no connection could take a new stream")
 )
-
-// goawayConn watches the frames an HTTP/2 server sends for GOAWAY. HTTP/2
-// frames start with a 9-byte header: a 24-bit payload length, an 8-bit
-// type (GOAWAY is 7), flags and a stream id; a GOAWAY payload starts with
-// the last stream id and a 32-bit error code. The server sends no preface,
-// so the read side is a plain sequence of frames from its first byte. A
-// first "header" that starts with "HTTP/1." is an HTTP/1.1 server answering
-// the h2c preface; it is remembered, so the request's error can say so.
-type goawayConn struct {
-	net.Conn
-	pool *h2pool
-
-	hdr      [9]byte
-	hn       int  // header bytes collected
-	skip     int  // payload bytes left in the current frame
-	inGoaway bool // the current frame is a GOAWAY
-	ga       [8]byte
-	gn       int
-
-	code      atomic.Uint32 // the last GOAWAY code + 1; 0 when none
-	frames    int           // frame headers read
-	http1     atomic.Bool   // the server's first bytes were "HTTP/1.", not a frame
-	closeOnce sync.Once
-}
-
-// Read implements net.Conn, scanning what it reads.
-func (g *goawayConn) Read(b []byte) (int, error) {
-	n, err := g.Conn.Read(b)
-	g.scan(b[:n])
-	return n, err
-}
-
-func (g *goawayConn) scan(b []byte) {
-	for len(b) > 0 {
-		if g.skip > 0 {
-			k := min(g.skip, len(b))
-			if g.inGoaway && g.gn < len(g.ga) {
-				k = min(k, len(g.ga)-g.gn)
-				copy(g.ga[g.gn:], b[:k])
-				g.gn += k
-				if g.gn == len(g.ga) {
-					code := http2.ErrCode(binary.BigEndian.Uint32(g.ga[4:]))
-					g.code.Store(uint32(code) + 1)
-					g.pool.sawGoAway(code)
-				}
-			}
-			g.skip -= k
-			b = b[k:]
-			continue
-		}
-		k := copy(g.hdr[g.hn:], b)
-		g.hn += k
-		b = b[k:]
-		if g.hn == len(g.hdr) {
-			if g.frames == 0 && bytes.HasPrefix(g.hdr[:], []byte("HTTP/1.")) {
-				g.http1.Store(true)
-			}
-			g.frames++
-			g.hn = 0
-			g.skip = int(g.hdr[0])<<16 | int(g.hdr[1])<<8 | int(g.hdr[2])
-			g.inGoaway = g.hdr[3] == byte(http2.FrameGoAway)
-			g.gn = 0
-		}
-	}
-}
-
-// goaway returns the code of the last GOAWAY received, if any.
-func (g *goawayConn) goaway() (http2.ErrCode, bool) {
-	c := g.code.Load()
-	return http2.ErrCode(c - 1), c != 0
-}
-
-// Close implements net.Conn, counting the connection closed once.
-func (g *goawayConn) Close() error {
-	g.closeOnce.Do(func() { g.pool.e.conns.Add(-1) })
-	return g.Conn.Close()
-}

@@ -38,7 +38,8 @@ type Journey interface {
 	// Iterate runs one iteration, recording each step it sends with
 	// it.Record. It returns nil when every step passed, or the error that
 	// stopped the iteration (an *IterationError, or a transport error). It
-	// must return soon after ctx ends (the run is aborted).
+	// must return soon after ctx ends (the run is aborted), and keep
+	// nothing of it: the engine reuses it.
 	Iterate(ctx context.Context, it *Iteration) error
 }
 
@@ -154,13 +155,15 @@ func (e *Engine) since(t time.Time) int64 { return int64(t.Sub(e.start)) }
 // doJourney runs arrival a as an iteration of journey j.
 func (w *worker) doJourney(j int, a arrival) {
 	e := w.e
-	it := Iteration{Index: e.global(a.i), Slot: w.id, Due: e.start.Add(time.Duration(a.due)),
+	it := iterations.Get().(*Iteration)
+	defer iterations.Put(it)
+	*it = Iteration{Index: e.global(a.i), Slot: w.id, Due: e.start.Add(time.Duration(a.due)),
 		Timeout: e.cfg.Timeout, w: w, base: e.jbase[j]}
 	var err error
 	if e.aborted.Load() {
 		err = errAborted
 	} else {
-		err = e.cfg.Journeys[j].Iterate(e.abortCtx, &it)
+		err = e.cfg.Journeys[j].Iterate(e.abortCtx, it)
 	}
 	o := &w.o
 	*o = outcome{target: it.base, due: a.due, sent: a.due, end: e.now(), status: 200, iteration: true}
@@ -175,6 +178,10 @@ func (w *worker) doJourney(j int, a arrival) {
 	}
 	w.st.record(o)
 }
+
+// iterations are the Iterations handed to journeys, reused: a journey
+// keeps none once Iterate returned.
+var iterations = sync.Pool{New: func() any { return new(Iteration) }}
 
 // global maps a local arrival index to the run's global index.
 func (e *Engine) global(i int64) int64 {

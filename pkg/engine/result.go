@@ -53,6 +53,12 @@ type Result struct {
 	Series []Second
 	// Health is how the generator fared, with one sample per second.
 	Health events.Health
+	// Slots is how many in-flight slots the run started, each with its
+	// own connections: a slot is started only when every other one is busy,
+	// so it is the run's peak concurrency as the scheduler met it. With
+	// keep-alive and a server that keeps connections, each slot dials once
+	// per endpoint.
+	Slots int
 }
 
 // TargetResult is one target's share of a Result.
@@ -99,6 +105,9 @@ type Second struct {
 // result merges the stripes into the run's result.
 func (e *Engine) result(send time.Duration, smp *sampler) *Result {
 	res := &Result{Start: e.start, Send: send, End: time.Now(), Series: smp.series}
+	e.mu.Lock()
+	res.Slots = len(e.workers)
+	e.mu.Unlock()
 	if p := e.cfg.Pacer; p != nil {
 		res.PlannedArrivals = p.Arrivals(send)
 		if p.Length() > 0 {

@@ -26,9 +26,10 @@ type worker struct {
 	st *stripe
 	ch chan arrival
 
-	mu sync.Mutex // guards the connections' net.Conn against interrupt
-	h1 []*h1conn  // per endpoint
-	o  outcome    // reused for every request
+	mu  sync.Mutex // guards the connections' net.Conn against interrupt
+	h1  []*h1conn  // per endpoint
+	h2s *h2stream  // its HTTP/2 stream, reused for every request (h2conn.go)
+	o   outcome    // reused for every request
 }
 
 func (w *worker) loopOpen() {

@@ -235,7 +235,7 @@ func x509Detail(err error) string {
 // errors to http2.StreamError through an As method, but not its GOAWAY or
 // connection errors: those end up as Other (see the package comment).
 func classifyHTTP2(err error) (Class, string, bool) {
-	//lint:ignore SA1019 x/net's client, which the engine keeps (pkg/engine/doc.go), returns this type
+	//lint:ignore SA1019 x/net's deprecated client returns this type; the engine's own client does not (it marks GOAWAYs with GoAwayError), a caller of x/net's may
 	if e, ok := errors.AsType[http2.GoAwayError](err); ok {
 		return GoAway, codeName(e.ErrCode), true
 	}

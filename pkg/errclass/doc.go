@@ -57,9 +57,12 @@
 //     not SETTINGS) is Protocol with the code name, and so is
 //     http2.ErrFrameTooLarge, with detail "frame_too_large": a frame header
 //     announcing more than the client reads, which is what an HTTP/1.1
-//     answer to the h2c preface looks like. The engine's own protocol
-//     errors (a malformed HTTP/1.1 response, no h2 by ALPN) are Classers
-//     (rule 2) of class Protocol.
+//     answer to the h2c preface looks like. The engine's HTTP/2 client
+//     returns these types (StreamError for RST_STREAM, ConnectionError and
+//     ErrFrameTooLarge when the server breaks the protocol) and GoAwayError
+//     after a GOAWAY. The engine's own protocol errors (a malformed HTTP/1.1
+//     response, no h2 by ALPN, an HTTP/1.1 answer to the h2c preface) are
+//     Classers (rule 2) of class Protocol.
 //  11. ECONNRESET, EPIPE and ECONNABORTED are Reset.
 //  12. io.EOF and io.ErrUnexpectedEOF are EOF.
 //  13. net.ErrClosed is Other with detail "use_of_closed_connection".

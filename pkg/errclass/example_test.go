@@ -21,7 +21,7 @@ func ExampleClassify() {
 		// A read deadline.
 		&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded},
 		// The server sent GOAWAY ENHANCE_YOUR_CALM and closed the connection.
-		//lint:ignore SA1019 x/net's client, which the engine keeps (pkg/engine/doc.go), returns this type
+		//lint:ignore SA1019 x/net's deprecated client returns this type, which Classify still knows
 		http2.GoAwayError{LastStreamID: 1, ErrCode: http2.ErrCodeEnhanceYourCalm},
 		// The engine knew its connection had received a GOAWAY.
 		&errclass.GoAwayError{Code: http2.ErrCodeNo, Err: errors.New("stream aborted")},

@@ -7,11 +7,12 @@ import (
 )
 
 // GoAwayError marks a request error that happened on an HTTP/2 connection
-// which had received a GOAWAY frame with Code. The engine wraps it around the
-// transport's error when it knows the connection saw a GOAWAY, because most
-// of the errors that x/net/http2 returns after a GOAWAY are not typed (see
-// the package comment). Classify reports it as GoAway with Code's name as
-// the detail, whatever Err is.
+// which had received a GOAWAY frame with Code. The engine's HTTP/2 client
+// returns it for a stream the GOAWAY refused (above its last stream id) and
+// wraps it around the error of a stream that the connection's end cut off
+// after a GOAWAY; callers of x/net/http2's client can wrap its errors after
+// a GOAWAY, most of which are not typed (see the package comment). Classify
+// reports it as GoAway with Code's name as the detail, whatever Err is.
 //
 // It is not http2.GoAwayError, which the transport itself returns only when
 // the server closed the connection after a GOAWAY; Classify handles both.

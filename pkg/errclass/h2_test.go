@@ -1,6 +1,6 @@
 package errclass
 
-//lint:file-ignore SA1019 this file pins what golang.org/x/net/http2's client returns, the HTTP/2 client the engine keeps on purpose (pkg/engine/doc.go)
+//lint:file-ignore SA1019 this file pins what golang.org/x/net/http2's deprecated client returns, for its callers; the engine's own client (pkg/engine/h2conn.go) returns the types its tests pin
 
 import (
 	"bytes"

@@ -46,7 +46,7 @@ func TestHostSharesReadings(t *testing.T) {
 		t.Errorf("reading past the maximum age: CPU %v, want more than %v", r3.Self.CPUTime, r1.Self.CPUTime)
 	}
 	other, _ := hostFixture(t)
-	if SharedHost(p) != SharedHost(p) || SharedHost(p) == SharedHost(other) {
+	if first := SharedHost(p); SharedHost(p) != first || SharedHost(other) == first {
 		t.Error("SharedHost: want one Host per Proc")
 	}
 }

@@ -70,6 +70,7 @@ type Codec struct {
 	br     bytes.Reader
 	one    [1]byte
 	counts []bucketCount // the populated buckets of the encoding being merged
+	hdr    []byte        // an interval's encoding (LogWriter)
 }
 
 type bucketCount struct {
@@ -88,12 +89,38 @@ var codecs = sync.Pool{New: func() any { return NewCodec() }}
 
 // Append appends the wire form of h to dst.
 func (c *Codec) Append(dst []byte, h *Histogram) ([]byte, error) {
+	if err := c.deflate(h, false); err != nil {
+		return dst, err
+	}
+	dst = append(dst, magic0, magic1, version)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(h.overflow))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(hdrCompressedCookie))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(c.z.Len()))
+	return append(dst, c.z.Bytes()...), nil
+}
+
+// AppendHdr appends to dst hdrhistogram's V2 compressed encoding of h,
+// before its base64 step: byte for byte what hdrhistogram-go's
+// Encode(V2CompressedEncodingCookieBase) writes, whatever its size (zlib at
+// its best compression), as an interval log holds it. Overflow is not in it.
+func (c *Codec) AppendHdr(dst []byte, h *Histogram) ([]byte, error) {
+	if err := c.deflate(h, true); err != nil {
+		return dst, err
+	}
+	dst = binary.BigEndian.AppendUint32(dst, uint32(hdrCompressedCookie))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(c.z.Len()))
+	return append(dst, c.z.Bytes()...), nil
+}
+
+// deflate writes the zlib stream of h's V2 encoding into c.z: in stored
+// blocks when it is small, unless best, else at zlib's best compression.
+func (c *Codec) deflate(h *Histogram, best bool) error {
 	if err := h.check(); err != nil {
-		return dst, fmt.Errorf("marshal histogram: %w", err)
+		return fmt.Errorf("marshal histogram: %w", err)
 	}
 	c.packed.Reset()
 	if dropped := c.packed.MergeFrom(h.h); dropped != 0 {
-		return dst, fmt.Errorf("marshal histogram: %d values do not fit: %w", dropped, ErrDropped)
+		return fmt.Errorf("marshal histogram: %d values do not fit: %w", dropped, ErrDropped)
 	}
 	// The V2 payload lists the counts from index 0 to the last populated
 	// bucket: a positive count as itself, a run of k > 1 empty buckets as -k,
@@ -129,19 +156,14 @@ func (c *Codec) Append(dst []byte, h *Histogram) ([]byte, error) {
 	// time there. Small payloads go in stored deflate blocks, which any zlib
 	// reader (hdrhistogram's included) reads as a plain copy.
 	zw := c.zw
-	if len(raw) <= storeBelow {
+	if len(raw) <= storeBelow && !best {
 		zw = c.zs
 	}
 	c.z.Reset()
 	zw.Reset(&c.z)
 	zw.Write(raw) // writes to a bytes.Buffer cannot fail
 	zw.Close()
-
-	dst = append(dst, magic0, magic1, version)
-	dst = binary.BigEndian.AppendUint64(dst, uint64(h.overflow))
-	dst = binary.BigEndian.AppendUint32(dst, uint32(hdrCompressedCookie))
-	dst = binary.BigEndian.AppendUint32(dst, uint32(c.z.Len()))
-	return append(dst, c.z.Bytes()...), nil
+	return nil
 }
 
 // MergeInto adds the histogram encoded in b to dst, as if dst.Merge(Decode(b)),
@@ -152,24 +174,7 @@ func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 	if err := dst.check(); err != nil {
 		return fmt.Errorf("merge encoded histogram into: %w", err)
 	}
-	overflow, payload, err := c.inflate(b)
-	if err != nil {
-		return err
-	}
-	// Read and check every count before adding any.
-	c.counts = c.counts[:0]
-	var total int64
-	err = scanCounts(payload, func(i int, n int64) error {
-		if i == 0 || i > highestIndex {
-			return corrupt("count at bucket %d (%d µs), outside %d–%d µs", i, valueAt(i), Lowest, Highest)
-		}
-		if n > math.MaxInt64-total {
-			return corrupt("counts overflow int64")
-		}
-		total += n
-		c.counts = append(c.counts, bucketCount{int32(i), n})
-		return nil
-	})
+	overflow, total, err := c.readCounts(b)
 	if err != nil {
 		return err
 	}
@@ -177,10 +182,42 @@ func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
 	}
 	for _, bc := range c.counts {
-		dst.h.RecordValues(valueAt(int(bc.i)), bc.n) // in range: checked above
+		dst.h.RecordValues(valueAt(int(bc.i)), bc.n) // in range: checked by readCounts
 	}
 	dst.overflow += overflow
 	return nil
+}
+
+// MergeIntoSparse adds the histogram encoded in b to dst, as MergeInto
+// adds it to a Histogram, touching only its populated buckets. On error,
+// which wraps ErrCorrupt (and ErrVersion, ErrGeometry or ErrDropped where
+// they apply), dst is unchanged.
+func (c *Codec) MergeIntoSparse(dst *Sparse, b []byte) error {
+	overflow, total, err := c.readCounts(b)
+	if err != nil {
+		return err
+	}
+	if total > math.MaxInt64-dst.total || overflow > math.MaxInt64-dst.overflow {
+		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
+	}
+	for _, bc := range c.counts {
+		dst.add(bc.i, bc.n)
+	}
+	dst.total += total
+	dst.overflow += overflow
+	return nil
+}
+
+// readCounts reads and checks the histogram encoded in b into c.counts,
+// its populated buckets in order, and returns its overflow and total
+// counts.
+func (c *Codec) readCounts(b []byte) (overflow, total int64, err error) {
+	overflow, payload, err := c.inflate(b)
+	if err != nil {
+		return 0, 0, err
+	}
+	c.counts, total, err = appendCounts(c.counts[:0], payload)
+	return overflow, total, err
 }
 
 // inflate checks the envelope of b and returns its overflow count and the
@@ -211,6 +248,9 @@ func (c *Codec) inflate(b []byte) (overflow int64, payload []byte, err error) {
 	z := enc[hdrOuterLen:]
 	if len(z) < 6 || z[0]&0x0f != 8 || z[0]>>4 > 7 || (uint16(z[0])<<8|uint16(z[1]))%31 != 0 || z[1]&0x20 != 0 {
 		return 0, nil, corrupt("zlib: bad header")
+	}
+	if raw, ok := c.inflateStored(z); ok {
+		return int64(o), raw[hdrHeaderLen:], nil
 	}
 	c.br.Reset(z[2:])
 	if c.fr == nil {
@@ -257,35 +297,86 @@ func (c *Codec) inflate(b []byte) (overflow int64, payload []byte, err error) {
 	return int64(o), raw[hdrHeaderLen:], nil
 }
 
-// scanCounts calls fn for every positive count of a V2 payload, with its
-// bucket index, in order, and checks the payload's form.
-func scanCounts(p []byte, fn func(i int, n int64) error) error {
-	i := 0
-	for len(p) > 0 {
-		v, k, ok := readZigZag(p)
-		if !ok {
-			return corrupt("truncated count at bucket %d", i)
+// inflateStored inflates the zlib stream z when its deflate stream is
+// stored blocks only, as Append writes a small histogram, by copying them
+// (a flate reader builds a Huffman decoder state for each stream), and
+// checks what inflate checks. It returns false for any other stream and
+// for anything amiss, which inflate's reader then reads or rejects.
+func (c *Codec) inflateStored(z []byte) ([]byte, bool) {
+	raw, d := c.raw[:0], z[2:]
+	for {
+		// A stored block starts on a byte: BFINAL in bit 0, BTYPE 00 in
+		// bits 1–2, padding, then LEN and its complement NLEN, little-endian.
+		if len(d) < 5 || d[0]>>1&3 != 0 {
+			return nil, false
 		}
-		p = p[k:]
+		n := int(binary.LittleEndian.Uint16(d[1:]))
+		if binary.LittleEndian.Uint16(d[3:]) != ^uint16(n) || len(d) < 5+n {
+			return nil, false
+		}
+		raw = append(raw, d[5:5+n]...)
+		final := d[0]&1 == 1
+		d = d[5+n:]
+		if final {
+			break
+		}
+	}
+	c.raw = raw
+	if len(d) != 4 || len(raw) < hdrHeaderLen || checkHeaderBytes(raw) != nil {
+		return nil, false
+	}
+	if plen := int(binary.BigEndian.Uint32(raw[4:])); plen > maxPayload || len(raw) != hdrHeaderLen+plen {
+		return nil, false
+	}
+	if binary.BigEndian.Uint32(d) != adler32.Checksum(raw) {
+		return nil, false
+	}
+	return raw, true
+}
+
+// appendCounts appends every positive count of a V2 payload, with its
+// bucket index, in order, to dst, and returns them with their sum; it
+// checks the payload's form, that every count lies in a bucket of the
+// geometry, and that the sum fits an int64.
+func appendCounts(dst []bucketCount, p []byte) ([]bucketCount, int64, error) {
+	i := 0
+	var total int64
+	for len(p) > 0 {
+		var v int64
+		if p[0] < 0x80 { // one byte: most counts of a second
+			v = int64(p[0]>>1) ^ -int64(p[0]&1)
+			p = p[1:]
+		} else {
+			x, k, ok := readZigZag(p)
+			if !ok {
+				return dst, 0, corrupt("truncated count at bucket %d", i)
+			}
+			v, p = x, p[k:]
+		}
 		switch {
 		case v < 0:
 			if -v > int64(highestIndex)+1 {
-				return corrupt("a run of %d empty buckets", -v)
+				return dst, 0, corrupt("a run of %d empty buckets", -v)
 			}
 			i += int(-v)
 		case v == 0:
 			i++
 		default:
-			if err := fn(i, v); err != nil {
-				return err
+			if i == 0 || i > highestIndex {
+				return dst, 0, corrupt("count at bucket %d (%d µs), outside %d–%d µs", i, valueAt(i), Lowest, Highest)
 			}
+			if v > math.MaxInt64-total {
+				return dst, 0, corrupt("counts overflow int64")
+			}
+			total += v
+			dst = append(dst, bucketCount{int32(i), v})
 			i++
 		}
 		if i > highestIndex+1 {
-			return corrupt("more than %d buckets", highestIndex+1)
+			return dst, 0, corrupt("more than %d buckets", highestIndex+1)
 		}
 	}
-	return nil
+	return dst, total, nil
 }
 
 // appendZigZag appends v in hdrhistogram's ZigZag LEB128 form: 7 bits a

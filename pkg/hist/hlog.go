@@ -1,8 +1,11 @@
 package hist
 
 import (
+	"encoding/base64"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -29,7 +32,11 @@ import (
 // by hdrhistogram-go's fixed ratio of 1,000,000, so seconds here; the
 // tools read the histogram, not that column. Overflow is not in the log.
 type LogWriter struct {
-	w *hdrhistogram.HistogramLogWriter
+	w     *hdrhistogram.HistogramLogWriter // the header's writer
+	out   io.Writer
+	base  int64 // ms
+	codec *Codec
+	line  []byte
 }
 
 // NewLogWriter writes an interval log's header to w: the format version,
@@ -56,27 +63,58 @@ func NewLogWriter(w io.Writer, start, base time.Time, comments ...string) (*LogW
 			return nil, fmt.Errorf("interval log header: %w", err)
 		}
 	}
-	return &LogWriter{w: lw}, nil
+	return &LogWriter{w: lw, out: w, base: base.Unix() * 1000, codec: NewCodec()}, nil
 }
 
 // Interval writes h as the interval of length d that starts at start
 // (both to the millisecond). It stamps h's underlying histogram with those
 // times and changes nothing else; start must not be before the base time,
-// which the log's timestamps cannot express.
+// which the log's timestamps cannot express. The line is the one
+// hdrhistogram-go's HistogramLogWriter writes, byte for byte, but its
+// histogram is encoded by a Codec kept for the log, not by a new zlib
+// writer (about 1 MB) each time.
 func (l *LogWriter) Interval(start time.Time, d time.Duration, h *Histogram) error {
 	if err := h.check(); err != nil {
 		return fmt.Errorf("interval at %v: %w", start, err)
 	}
-	if base := l.w.BaseTime(); start.UnixMilli() < base {
-		return fmt.Errorf("interval at %v: before the log's base time %v", start, time.UnixMilli(base).UTC())
+	if start.UnixMilli() < l.base {
+		return fmt.Errorf("interval at %v: before the log's base time %v", start, time.UnixMilli(l.base).UTC())
 	}
 	h.h.SetStartTimeMs(start.UnixMilli())
 	h.h.SetEndTimeMs(start.Add(d).UnixMilli())
-	if err := l.w.OutputIntervalHistogram(h.h); err != nil {
+	line := l.line[:0]
+	if tag := h.h.Tag(); tag != "" {
+		if badTag.MatchString(tag) {
+			return fmt.Errorf("interval at %v: tag %q holds a comma, space or line break", start, tag)
+		}
+		line = append(append(append(line, "Tag="...), tag...), ',')
+	}
+	// As hdrhistogram-go's outputIntervalHistogram: seconds after the base
+	// time, the length, the maximum over its MsToNsRatio, the histogram.
+	t0 := (float64(h.h.StartTimeMs()) - float64(l.base)) / 1000.0
+	t1 := (float64(h.h.EndTimeMs()) - float64(l.base)) / 1000.0
+	line = strconv.AppendFloat(line, t0, 'f', 6, 64)
+	line = append(line, ',')
+	line = strconv.AppendFloat(line, t1-t0, 'f', 6, 64)
+	line = append(line, ',')
+	line = strconv.AppendFloat(line, float64(h.h.Max())/hdrhistogram.MsToNsRatio, 'f', 6, 64)
+	line = append(line, ',')
+	enc, err := l.codec.AppendHdr(l.codec.hdr[:0], h)
+	if err != nil {
+		return fmt.Errorf("interval at %v: %w", start, err)
+	}
+	l.codec.hdr = enc
+	line = base64.StdEncoding.AppendEncode(line, enc)
+	line = append(line, '\n')
+	l.line = line
+	if _, err := l.out.Write(line); err != nil {
 		return fmt.Errorf("interval at %v: %w", start, err)
 	}
 	return nil
 }
+
+// badTag is the tags hdrhistogram-go's log writer refuses.
+var badTag = regexp.MustCompile(`.[, \r\n].`)
 
 // NewTaggedLogWriter writes intervals to w without a header: lines to
 // append to a log that NewLogWriter began with the same base time (after
@@ -85,7 +123,7 @@ func (l *LogWriter) Interval(start time.Time, d time.Duration, h *Histogram) err
 func NewTaggedLogWriter(w io.Writer, base time.Time) *LogWriter {
 	lw := hdrhistogram.NewHistogramLogWriter(w)
 	lw.SetBaseTime(base.Unix() * 1000)
-	return &LogWriter{w: lw}
+	return &LogWriter{w: lw, out: w, base: base.Unix() * 1000, codec: NewCodec()}
 }
 
 // TaggedInterval is Interval with the line tagged Tag=LogTag(tag), the

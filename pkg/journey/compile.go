@@ -17,7 +17,7 @@ import (
 // request: Prepare does.
 func Compile(sc events.Scenario, opts Options) (*Journey, error) {
 	j := &Journey{sc: sc, opts: opts, names: new(scenario.Names), consts: map[int]string{},
-		secrets: map[int]string{}, built: map[string]int{}, perSlot: map[int]*http.Transport{},
+		secrets: map[int]string{}, built: map[string]int{}, perSlot: map[int]*http.Transport{}, lean: map[int]*lean{},
 		shared: sc.Connection == events.ConnectionShared, basic: -1, code: -1}
 	c := &compiler{j: j}
 	specSteps := c.variables()
@@ -135,6 +135,14 @@ func (c *compiler) extractors(specSteps []stepSpec) [][]*extractor {
 				continue
 			}
 			ex.keep, ex.missing = slices.Contains(st.keep, x.Var), st.missing[x.Var]
+			switch x.From {
+			case scenario.FromHeader:
+				if k := http.CanonicalHeaderKey(x.Expr); !slices.Contains(c.j.keepHeaders, k) {
+					c.j.keepHeaders = append(c.j.keepHeaders, k)
+				}
+			case scenario.FromCookie:
+				c.j.keepCookies = true
+			}
 			extractors[i] = append(extractors[i], ex)
 		}
 	}
@@ -166,6 +174,13 @@ func (c *compiler) step(i int, st stepSpec, ex []*extractor, hosts map[string]bo
 	}
 	if s.name == "" {
 		s.name = method + " " + pathOf(st.URL)
+	}
+	if s.method != nil && s.url != nil && st.kind == sendStep {
+		m, ok := s.method.Static()
+		src, ok2 := s.url.Static()
+		if p, err := url.Parse(src); ok && ok2 && err == nil && p.IsAbs() && validMethod(m) {
+			s.static, s.staticURL = m, p
+		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(st.Header)) {
 		s.header = append(s.header, headerTmpl{http.CanonicalHeaderKey(k), c.template(field, "headers."+k, st.Header[k])})

@@ -5,6 +5,18 @@
 // (a new user), variables from a dataset row, earlier responses and
 // resolved secrets.
 //
+// The lean path. Steps go over the engine's lean HTTP/1.1 client
+// (engine.H1Conn; lean.go): each request serialized into a reused buffer
+// and written once, each answer parsed in place, keeping only what the
+// steps read (the status; Location, Set-Cookie and the headers extractors
+// name; the body, up to MaxBody, when an extractor or a login page reads
+// it). Cookies are the iteration's (jar.go, held against
+// net/http/cookiejar by its test), and redirects are followed as net/http
+// followed them. A keep-alive iteration of three requests allocates
+// nothing in steady state; see BenchmarkLeanIteration and bench/README.md
+// (the journey scenario, against k6). With Options.HTTP2 (a spec's
+// http2) journeys keep net/http's client, which negotiates h2 by ALPN.
+//
 // Flows. A built-in flow's token requests, refreshes and Keycloak's logout
 // are steps as a user would write them (flow.go); its browser login and
 // standard logout are chains of requests a browser would send, redirects

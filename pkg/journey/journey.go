@@ -52,9 +52,15 @@ type Journey struct {
 	hosts       []string
 	shared      bool
 
+	// keepHeaders are the canonical names of the response headers the
+	// extractors read, besides Location; keepCookies: Set-Cookie too.
+	keepHeaders []string
+	keepCookies bool
+
 	vars    sync.Pool // *scenario.Vars
 	mu      sync.Mutex
-	perSlot map[int]*http.Transport // ConnectionShared
+	perSlot map[int]*http.Transport // ConnectionShared, with HTTP2
+	lean    map[int]*lean           // the slots' lean clients (lean.go)
 }
 
 var _ engine.Journey = (*Journey)(nil)
@@ -75,6 +81,10 @@ type step struct {
 	think   time.Duration
 	follow  bool
 	refusal bool // see stepSpec
+	// static and staticURL are the method and the absolute URL of a step
+	// whose templates use no variable, parsed once (lean.go).
+	static    string
+	staticURL *url.URL
 }
 
 type headerTmpl struct {

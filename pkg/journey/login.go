@@ -85,8 +85,6 @@ func (c *chain) send(h hop) (*answer, error) {
 		c.rec.Hops = append(c.rec.Hops, c.rec.Status)
 	}
 	c.n++
-	ctx, cancel := context.WithTimeout(r.ctx, r.it.Timeout)
-	defer cancel()
 	var payload, shown []byte
 	if h.method == http.MethodPost {
 		payload = []byte(h.form)
@@ -94,6 +92,20 @@ func (c *chain) send(h hop) (*answer, error) {
 			shown = []byte(h.shown)
 		}
 	}
+	if r.lean != nil {
+		if c.n == 1 {
+			c.rec.Sent = time.Now()
+		}
+		c.rec.Status = 0
+		o := leanOut{method: h.method, url: h.url, payload: payload, form: payload != nil, origin: h.origin}
+		a, err := r.leanExchange(&o, shown, c.name, true, &c.rec)
+		if err != nil {
+			return nil, err
+		}
+		return &answer{status: a.status, header: a.header, body: a.body, url: a.url}, nil
+	}
+	ctx, cancel := context.WithTimeout(r.ctx, r.it.Timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, h.method, h.url.String(), bytesReader(payload))
 	now := time.Now()
 	if c.n == 1 {

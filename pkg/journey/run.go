@@ -95,6 +95,9 @@ func (j *Journey) Close() {
 	for _, tr := range j.perSlot {
 		tr.CloseIdleConnections()
 	}
+	for _, l := range j.lean {
+		l.closeAll()
+	}
 }
 
 // errStopped ends an iteration whose run ended (a request timeout past the
@@ -106,7 +109,8 @@ type iteration struct {
 	j      *Journey
 	ctx    context.Context
 	it     *engine.Iteration
-	client *http.Client
+	client *http.Client // with HTTP2; else lean
+	lean   *lean
 	v      *scenario.Vars
 	buf    []byte
 	body   []byte
@@ -125,9 +129,17 @@ func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 		j.data.Load(v, it.Index)
 	}
 	j.setBuiltins(v, it.Index)
-	client, done := j.client(it)
-	defer done()
-	r := &iteration{j: j, ctx: ctx, it: it, client: client, v: v, buf: make([]byte, 0, 512)}
+	var r *iteration
+	if j.opts.HTTP2 {
+		client, done := j.client(it)
+		defer done()
+		r = &iteration{j: j, ctx: ctx, it: it, v: v, client: client, buf: make([]byte, 0, 512)}
+	} else {
+		l := j.leanFor(ctx, it)
+		defer l.done()
+		l.iter = iteration{j: j, ctx: ctx, it: it, v: v, lean: l, buf: l.iter.buf[:0], body: l.iter.body}
+		r = &l.iter
+	}
 	due := it.Due
 	for k := range j.steps {
 		s := &j.steps[k]
@@ -160,7 +172,7 @@ func (j *Journey) Iterate(ctx context.Context, it *engine.Iteration) error {
 // step sends step s, due at due, and reads what it extracts; it returns
 // when the step ended.
 func (r *iteration) step(s *step, due time.Time) (time.Time, error) {
-	rec, resp, err := r.j.send(r.ctx, r.client, s, r.v, r.base, r.it.Timeout, &r.buf, &r.body)
+	rec, resp, err := r.send(s)
 	rec.Due = due
 	refused := resp != nil && (resp.Status == http.StatusBadRequest || resp.Status == http.StatusUnauthorized)
 	rec.Expected = s.refusal && refused
@@ -184,31 +196,34 @@ func (r *iteration) step(s *step, due time.Time) (time.Time, error) {
 }
 
 // send renders and sends step s, reading up to MaxBody of the answer.
-func (j *Journey) send(ctx context.Context, c *http.Client, s *step, v *scenario.Vars, base *url.URL,
-	timeout time.Duration, buf, body *[]byte) (engine.Step, *response, error) {
+func (r *iteration) send(s *step) (engine.Step, *response, error) {
+	j, v, buf := r.j, r.v, &r.buf
+	if r.lean != nil && s.staticURL != nil {
+		return r.leanSend(s, s.static, s.staticURL, nil)
+	}
 	rec := engine.Step{}
 	method := string(s.method.Append((*buf)[:0], v))
 	u := string(s.url.Append((*buf)[:0], v))
-	if base != nil && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+	if r.base != nil && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		if ref, err := url.Parse(u); err == nil {
-			u = base.ResolveReference(ref).String()
+			u = r.base.ResolveReference(ref).String()
 		}
+	}
+	if r.lean != nil {
+		pu, err := url.Parse(u)
+		if err == nil && !validMethod(method) {
+			err = fmt.Errorf("net/http: invalid method %q", method)
+		}
+		return r.leanSend(s, method, pu, err)
 	}
 	var payload []byte
 	switch {
 	case s.body != nil:
 		payload = s.body.Append(nil, v)
 	case len(s.form) > 0:
-		for i, f := range s.form {
-			if i > 0 {
-				payload = append(payload, '&')
-			}
-			payload = append(payload, url.QueryEscape(f.key)...)
-			payload = append(payload, '=')
-			*buf = f.val.Append((*buf)[:0], v)
-			payload = append(payload, url.QueryEscape(string(*buf))...)
-		}
+		payload = appendForm(nil, s, v, buf)
 	}
+	ctx, c, timeout, body := r.ctx, r.client, r.it.Timeout, &r.body
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, method, u, bytesReader(payload))

@@ -30,6 +30,9 @@ type Tasks struct {
 	Subnets        []string
 	SecurityGroup  string
 	Spot           bool
+	// CPU and Memory, when set, override the task definition's size (ECS
+	// units: 2048 is 2 vCPU, memory in MiB): the reducer's task.
+	CPU, Memory string
 	// Interval spaces RunTask calls: ECS allows 20 a second. Default 50 ms.
 	Interval time.Duration
 	// Rate and Burst bound tasks launched (a token bucket); defaults
@@ -139,6 +142,12 @@ func (t *Tasks) input(env map[string]string) ecs.RunTaskInput {
 		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
 			Subnets: t.Subnets, SecurityGroups: []string{t.SecurityGroup}, AssignPublicIp: ecstypes.AssignPublicIpEnabled}},
 		Overrides: &ecstypes.TaskOverride{ContainerOverrides: []ecstypes.ContainerOverride{{Name: &t.Container, Environment: envs}}}}
+	if t.CPU != "" {
+		in.Overrides.Cpu = aws.String(t.CPU)
+	}
+	if t.Memory != "" {
+		in.Overrides.Memory = aws.String(t.Memory)
+	}
 	if t.Spot {
 		in.CapacityProviderStrategy = []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 1}}
 	} else {

@@ -147,3 +147,15 @@ func TestDeleteSchedule(t *testing.T) {
 		}
 	}
 }
+
+// TestTaskSizeOverride: a task's CPU and memory, when set, override the
+// task definition's at RunTask; unset, they are left out.
+func TestTaskSizeOverride(t *testing.T) {
+	in := (&Tasks{Container: "worker", CPU: "2048", Memory: "8192"}).input(nil)
+	if aws.ToString(in.Overrides.Cpu) != "2048" || aws.ToString(in.Overrides.Memory) != "8192" {
+		t.Errorf("overrides %+v; want cpu 2048, memory 8192", in.Overrides)
+	}
+	if in = (&Tasks{Container: "worker"}).input(nil); in.Overrides.Cpu != nil || in.Overrides.Memory != nil {
+		t.Errorf("overrides %+v; want the task definition's size", in.Overrides)
+	}
+}

@@ -166,6 +166,7 @@ func Make(spec events.RunSpec, o Options) (*events.Plan, error) {
 	}
 	if o.Backend == BackendAWS {
 		p.CostUSD, p.Reasons = estimate(p, w, kind, lead, p.Reasons)
+		p.Reasons = append(p.Reasons, Reducer(p, &spec).Reason)
 	} else {
 		p.Warnings = append(p.Warnings, w.localWarnings(n)...)
 	}

@@ -303,5 +303,6 @@ func ExampleSummary() {
 	//   - 5,000/s needs 22 lambda worker(s); each takes every 22nd arrival, 227/s
 	//   - quotas not checked: the Lambda concurrency the worker may use is unknown; a plan above it is throttled and its shards come out missed
 	//   - cost ≈ $0.3358: Lambda 23,754 GB-seconds ($0.3167) and 24 invocations ($0.000005); SQS 729 requests ($0.000292); S3 2,690 PUT and 13,270 GET/HEAD ($0.018758); Lambda prices of 2026-11-23 (us-east-1, arm64)
+	//   - reducer: the reducer Lambda: 26,400 per-second histograms of 22 shards over 600 s (0 series targets): about 1s of CPU and 182 MB, within half its 300 s and 1769 MB
 	// estimated cost: $0.3358
 }

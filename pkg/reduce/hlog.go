@@ -14,10 +14,10 @@ import (
 // HlogFile is the run folder's HdrHistogram interval log.
 const HlogFile = "report.hlog"
 
-// hlog builds a run's report.hlog while report.Build merges its seconds:
+// hlog builds a run's report.hlog while report.Builder merges its seconds:
 // one interval per point of the time series, the latencies (from the
 // intended send) that completed in that second on every shard, merged
-// exactly. Build hands over each second's histogram as soon as it is
+// exactly. Finish hands over each second's histogram as soon as it is
 // merged and reuses it, so no more than one second is ever decoded; the
 // log itself is held as text (a few hundred bytes to a few KiB a second).
 //

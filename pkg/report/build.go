@@ -52,10 +52,9 @@ type Input struct {
 	TargetSecond func(p events.SeriesReport, target string, lat *hist.Histogram)
 }
 
-// Build merges the results into a report.
+// Build merges the results into a report: a Builder fed the planned
+// shards' results in the order of the plan.
 func Build(in Input) (*events.Report, error) {
-	r := &events.Report{Version: events.ReportVersion, RunID: in.RunID, Name: in.Name, Mode: in.Mode,
-		StatusCodes: map[string]int64{}, Errors: map[string]int64{}, ExpectFailures: in.ExpectFailures}
 	byID := map[string]*events.ShardResult{}
 	for _, res := range in.Results {
 		if _, dup := byID[res.ShardID]; dup {
@@ -63,20 +62,102 @@ func Build(in Input) (*events.Report, error) {
 		}
 		byID[res.ShardID] = res
 	}
-	planned := in.Planned
-	if planned == nil {
+	b := NewBuilder(in)
+	if in.Planned == nil {
 		for _, res := range in.Results {
-			planned = append(planned, Shard{ShardID: res.ShardID, Kind: res.Kind, PlannedRate: res.PlannedRate})
+			if err := b.Add(res); err != nil {
+				return nil, err
+			}
+		}
+		return b.Finish()
+	}
+	for _, p := range in.Planned {
+		if res := byID[p.ShardID]; res != nil {
+			if err := b.Add(res); err != nil {
+				return nil, err
+			}
 		}
 	}
+	return b.Finish()
+}
+
+// Builder merges shard results into a report one at a time and keeps none
+// of them: what the report needs of each is folded into running sums (the
+// run's and each target's histograms and counters, one merged histogram per
+// second of the series, kept sparse, hist.Sparse) or into small per-shard
+// rows, so a reducer can stream thousands of results through it. Results
+// are added in the order of the plan: targets are reported in the order
+// they first appear, and warnings name shards in the order they came.
+type Builder struct {
+	in     Input
+	m      *merger
+	rows   map[string]events.ShardReport // by shard id
+	order  []Shard                       // the added shards, when in.Planned is nil
+	skews  []float64
+	late   lateAcc
+	short  shortAcc
+	stops  []stopped
+	failed error
+}
+
+// stopped is a shard that stopped early, for the warnings.
+type stopped struct {
+	id, reason string
+	sendS      float64
+}
+
+// NewBuilder starts the report of in; in.Results is not read.
+func NewBuilder(in Input) *Builder {
 	m := newMerger()
 	m.second, m.targetSecond = in.Second, in.TargetSecond
+	return &Builder{in: in, m: m, rows: map[string]events.ShardReport{}, late: lateAcc{limit: -1}, short: shortAcc{worst: 1}}
+}
+
+// Add merges res, at most one result per shard. After an error the
+// Builder is done: Finish returns that error.
+func (b *Builder) Add(res *events.ShardResult) error {
+	if b.failed != nil {
+		return b.failed
+	}
+	if _, dup := b.rows[res.ShardID]; dup {
+		b.failed = fmt.Errorf("two results for shard %q", res.ShardID)
+		return b.failed
+	}
+	if err := b.m.add(res); err != nil {
+		b.failed = fmt.Errorf("shard %s: %w", res.ShardID, err)
+		return b.failed
+	}
+	b.rows[res.ShardID] = shardReport(res)
+	if b.in.Planned == nil {
+		b.order = append(b.order, Shard{ShardID: res.ShardID, Kind: res.Kind, PlannedRate: res.PlannedRate})
+	}
+	b.skews = append(b.skews, res.StartSkewMs)
+	b.late.add(res)
+	b.short.add(res)
+	if res.StopReason != "" {
+		b.stops = append(b.stops, stopped{res.ShardID, res.StopReason, res.SendSeconds})
+	}
+	return nil
+}
+
+// Finish builds the report of the results added.
+func (b *Builder) Finish() (*events.Report, error) {
+	if b.failed != nil {
+		return nil, b.failed
+	}
+	in := b.in
+	r := &events.Report{Version: events.ReportVersion, RunID: in.RunID, Name: in.Name, Mode: in.Mode,
+		StatusCodes: map[string]int64{}, Errors: map[string]int64{}, ExpectFailures: in.ExpectFailures}
+	planned := in.Planned
+	if planned == nil {
+		planned = b.order
+	}
 	var plannedSum, coveredSum float64
 	var reported int
 	for _, p := range planned {
 		plannedSum += p.PlannedRate
-		res := byID[p.ShardID]
-		if res == nil {
+		row, ok := b.rows[p.ShardID]
+		if !ok {
 			status := events.StatusLost
 			if in.Missed[p.ShardID] {
 				status = events.StatusMissed
@@ -87,10 +168,7 @@ func Build(in Input) (*events.Report, error) {
 		}
 		reported++
 		coveredSum += p.PlannedRate
-		if err := m.add(res); err != nil {
-			return nil, fmt.Errorf("shard %s: %w", res.ShardID, err)
-		}
-		r.Shards = append(r.Shards, shardReport(res))
+		r.Shards = append(r.Shards, row)
 	}
 	switch {
 	case plannedSum > 0:
@@ -99,13 +177,13 @@ func Build(in Input) (*events.Report, error) {
 		r.Coverage = float64(reported) / float64(len(planned))
 	}
 	r.TargetRate = plannedSum
-	r.StartSkewMs = skew(in.Results)
-	r.LateLimitMs = lateLimit(in.Results)
-	if err := m.fill(r, in.Load); err != nil {
+	r.StartSkewMs = skew(b.skews)
+	r.LateLimitMs = b.late.limitMs()
+	if err := b.m.fill(r, in.Load); err != nil {
 		return nil, err
 	}
 	r.Health = summarizeAll(r.Shards)
-	r.Warnings = warnings(r, in.Results)
+	r.Warnings = warnings(r, b.short.msg, b.stops)
 	r.Thresholds, r.Passed = Judge(r, in.Thresholds)
 	nothing, why := nothingSucceeded(r)
 	if nothing { // the first thing to know
@@ -127,6 +205,8 @@ type merger struct {
 	series        map[int64]*seriesAcc
 	health        map[int64]*healthAcc
 	errs          errorAcc
+	codec         *hist.Codec
+	pending       []pendingSeries
 	second        func(events.SeriesReport, *hist.Histogram)
 	targetSecond  func(events.SeriesReport, string, *hist.Histogram)
 }
@@ -140,18 +220,19 @@ type targetAcc struct {
 	lat, unc *hist.Histogram
 }
 
-// seriesAcc is one second of the run: counters added up as shards come,
-// histograms kept encoded until the end, when each second is merged in
-// turn into one reused histogram (a decoded histogram takes 184 KiB, so a
-// 14-minute run would otherwise hold 840 of them per shard).
+// seriesAcc is one second of the run: counters and histograms added up as
+// shards come. The histograms are sparse (a decoded histogram takes 184
+// KiB, and a 1-hour run has 3,600 seconds, each with its uncorrected
+// latencies and per target); at the end each second's go in turn into one
+// reused histogram.
 type seriesAcc struct {
 	p        events.SeriesPoint
-	lat, unc []events.Histogram
-	targets  map[string][]events.Histogram // by target name
+	lat, unc *hist.Sparse            // nil: no shard had a histogram
+	targets  map[string]*hist.Sparse // by target name
 }
 
 func newMerger() *merger {
-	return &merger{lat: hist.New(), unc: hist.New(), lag: hist.New(),
+	return &merger{lat: hist.New(), unc: hist.New(), lag: hist.New(), codec: hist.NewCodec(),
 		byName: map[string]*targetAcc{}, series: map[int64]*seriesAcc{}, health: map[int64]*healthAcc{}}
 }
 
@@ -202,34 +283,101 @@ func (m *merger) add(res *events.ShardResult) error {
 			return err
 		}
 	}
-	for _, p := range res.Series {
-		acc := m.series[p.T]
-		if acc == nil {
-			acc = &seriesAcc{p: events.SeriesPoint{T: p.T}}
-			m.series[p.T] = acc
-		}
-		acc.p.Requests += p.Requests
-		acc.p.Success += p.Success
-		acc.p.Errors += p.Errors
-		acc.p.ErrorsByClass = addMap(acc.p.ErrorsByClass, p.ErrorsByClass)
-		acc.p.Dropped += p.Dropped
-		if len(p.Latency) > 0 {
-			acc.lat = append(acc.lat, p.Latency)
-		}
-		if len(p.LatencyUncorrected) > 0 {
-			acc.unc = append(acc.unc, p.LatencyUncorrected)
-		}
-		for name, b := range p.TargetLatency {
-			if len(b) == 0 {
-				continue
-			}
-			if acc.targets == nil {
-				acc.targets = map[string][]events.Histogram{}
-			}
-			acc.targets[name] = append(acc.targets[name], b)
-		}
+	m.pending = append(m.pending, pendingSeries{res.ShardID, res.Series})
+	if len(m.pending) == seriesBatch {
+		return m.flush()
 	}
 	return nil
+}
+
+// seriesBatch is how many shards' series the merger holds before it
+// merges them second by second: each second's sparse histograms (tens of
+// KiB) then take the histograms of seriesBatch shards while they are in
+// the processor's cache, where one shard at a time would find them
+// evicted by the other seconds' (a 1-hour run holds hundreds of MiB of
+// them).
+const seriesBatch = 16
+
+// pendingSeries is a shard's series not yet merged.
+type pendingSeries struct {
+	shard  string
+	series []events.SeriesPoint
+}
+
+// flush merges the pending series, the shards' j-th seconds one after the
+// other for each j (the shards of a window share their seconds).
+func (m *merger) flush() error {
+	defer func() { clear(m.pending); m.pending = m.pending[:0] }()
+	for j := 0; ; j++ {
+		more := false
+		for _, ps := range m.pending {
+			if j >= len(ps.series) {
+				continue
+			}
+			more = true
+			if err := m.addPoint(&ps.series[j]); err != nil {
+				return fmt.Errorf("shard %s: %w", ps.shard, err)
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// addPoint merges one second of a shard's series.
+func (m *merger) addPoint(p *events.SeriesPoint) error {
+	acc := m.series[p.T]
+	if acc == nil {
+		acc = &seriesAcc{p: events.SeriesPoint{T: p.T}}
+		m.series[p.T] = acc
+	}
+	acc.p.Requests += p.Requests
+	acc.p.Success += p.Success
+	acc.p.Errors += p.Errors
+	acc.p.ErrorsByClass = addMap(acc.p.ErrorsByClass, p.ErrorsByClass)
+	acc.p.Dropped += p.Dropped
+	if err := m.mergeSparse(&acc.lat, p.Latency); err != nil {
+		return fmt.Errorf("second %d: series latency histogram: %w", p.T, err)
+	}
+	if err := m.mergeSparse(&acc.unc, p.LatencyUncorrected); err != nil {
+		return fmt.Errorf("second %d: series uncorrected latency histogram: %w", p.T, err)
+	}
+	for name, b := range p.TargetLatency {
+		if len(b) == 0 {
+			continue
+		}
+		if acc.targets == nil {
+			acc.targets = map[string]*hist.Sparse{}
+		}
+		sp := acc.targets[name]
+		if err := m.mergeSparse(&sp, b); err != nil {
+			return fmt.Errorf("second %d, target %s: series target latency histogram: %w", p.T, name, err)
+		}
+		acc.targets[name] = sp
+	}
+	return nil
+}
+
+// mergeSparse adds the histogram encoded in b (empty: none) to *dst,
+// which it creates on the first.
+func (m *merger) mergeSparse(dst **hist.Sparse, b events.Histogram) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if *dst == nil {
+		*dst = &hist.Sparse{}
+	}
+	return m.codec.MergeIntoSparse(*dst, b)
+}
+
+// unsparse resets h and adds s (nil: nothing) to it.
+func unsparse(h *hist.Histogram, s *hist.Sparse) error {
+	h.Reset()
+	if s == nil {
+		return nil
+	}
+	return s.AddTo(h)
 }
 
 // targetSeconds hands each target's latencies of the second p, merged
@@ -239,15 +387,12 @@ func (m *merger) targetSeconds(p events.SeriesReport, a *seriesAcc, tl *hist.His
 		return nil
 	}
 	for _, t := range m.targets {
-		bs := a.targets[t.name]
-		if len(bs) == 0 {
+		sp := a.targets[t.name]
+		if sp == nil {
 			continue
 		}
-		tl.Reset()
-		for _, b := range bs {
-			if err := mergeEncoded(tl, b, "series target latency"); err != nil {
-				return fmt.Errorf("second %d, target %s: %w", p.T, t.name, err)
-			}
+		if err := unsparse(tl, sp); err != nil {
+			return fmt.Errorf("second %d, target %s: %w", p.T, t.name, err)
 		}
 		m.targetSecond(p, t.name, tl)
 	}
@@ -277,6 +422,9 @@ func addMap(dst, src map[string]int64) map[string]int64 {
 
 // fill writes the merged figures into r, with the steps of load.
 func (m *merger) fill(r *events.Report, load events.Load) error {
+	if err := m.flush(); err != nil {
+		return err
+	}
 	c := &m.counts
 	r.StartedAt = m.start
 	// The send window runs from the first shard's start to the last one's
@@ -316,17 +464,11 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 	lat, unc, tl := hist.New(), hist.New(), hist.New()
 	for _, t := range ts {
 		a := m.series[t]
-		lat.Reset()
-		for _, b := range a.lat {
-			if err := mergeEncoded(lat, b, "series latency"); err != nil {
-				return fmt.Errorf("second %d: %w", t, err)
-			}
+		if err := unsparse(lat, a.lat); err != nil {
+			return fmt.Errorf("second %d: %w", t, err)
 		}
-		unc.Reset()
-		for _, b := range a.unc {
-			if err := mergeEncoded(unc, b, "series uncorrected latency"); err != nil {
-				return fmt.Errorf("second %d: %w", t, err)
-			}
+		if err := unsparse(unc, a.unc); err != nil {
+			return fmt.Errorf("second %d: %w", t, err)
 		}
 		p := events.SeriesReport{T: t, ElapsedS: t - m.start.Unix(),
 			Requests: a.p.Requests, Success: a.p.Success, Errors: a.p.Errors, ErrorsByClass: a.p.ErrorsByClass, Dropped: a.p.Dropped,
@@ -350,6 +492,7 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 				return fmt.Errorf("step %d, second %d: %w", s.step.Index, t, err)
 			}
 		}
+		delete(m.series, t) // done with: its memory may go
 	}
 	for _, s := range steps {
 		r.Steps = append(r.Steps, s.finish(m))
@@ -399,32 +542,36 @@ func At(h *hist.Histogram, qs []float64) []float64 {
 	return out
 }
 
-// lateLimit is the late limit of the shards that ran (that have health
+// lateAcc is the late limit of the shards that ran (that have health
 // samples): the largest, where 0, no limit, is the largest of all. The
 // shards of a run share their spec's limit; this only matters if they
 // did not.
-func lateLimit(results []*events.ShardResult) float64 {
-	limit := -1.0
-	for _, res := range results {
-		switch l := res.Health.LateLimitMs; {
-		case len(res.Health.Samples) == 0:
-		case l == 0:
-			return 0
-		default:
-			limit = max(limit, l)
-		}
+type lateAcc struct {
+	limit float64 // -1: no shard ran
+	none  bool    // a shard that ran had no limit
+}
+
+func (a *lateAcc) add(res *events.ShardResult) {
+	switch l := res.Health.LateLimitMs; {
+	case len(res.Health.Samples) == 0:
+	case l == 0:
+		a.none = true
+	default:
+		a.limit = max(a.limit, l)
 	}
-	return max(limit, 0)
+}
+
+func (a *lateAcc) limitMs() float64 {
+	if a.none {
+		return 0
+	}
+	return max(a.limit, 0)
 }
 
 // skew summarises the shards' start skews: p50, p99 (nearest rank) and max.
-func skew(results []*events.ShardResult) events.Latency {
-	if len(results) == 0 {
+func skew(xs []float64) events.Latency {
+	if len(xs) == 0 {
 		return events.Latency{}
-	}
-	xs := make([]float64, len(results))
-	for i, r := range results {
-		xs[i] = r.StartSkewMs
 	}
 	sort.Float64s(xs)
 	rank := func(q float64) float64 { return xs[max(0, int(math.Ceil(q*float64(len(xs))))-1)] }

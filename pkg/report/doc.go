@@ -15,14 +15,18 @@
 // absolute second, so the merged percentiles of many shards equal those of
 // one histogram over all their samples. A planned shard without a result is
 // listed as lost with its planned rate and lowers Coverage; nothing is
-// invented for it.
+// invented for it. A Builder merges results one at a time and keeps none
+// (Build is a Builder fed a slice): totals and per-target histograms add up
+// as they come, and each second's histograms (corrected, uncorrected, per
+// target) are held sparse (hist.Sparse) until Finish writes the series, so
+// a reducer streams thousands of results in bounded memory.
 //
 // Warnings say when the generator, not the target, may have limited or
 // distorted the run: dropped arrivals, scheduling lag, CPU saturation,
 // ephemeral-port and file-descriptor pressure, errors that only a generator
 // causes (addr_in_use, too_many_open_files), HTTP/2 GOAWAYs, lost shards, a
 // worker's second short of its planned arrivals by more than counting and
-// timing explain (shortSecond works it out). Before them all comes the one
+// timing explain (shortAcc works it out). Before them all comes the one
 // thing that makes every figure moot: that nothing was sent, and why, from
 // what became of the shards (NothingSent), or that nothing succeeded
 // (verdict.go).

@@ -30,7 +30,9 @@ const (
 )
 
 // warnings lists what the reader must know before trusting the figures.
-func warnings(r *events.Report, results []*events.ShardResult) []string {
+// short is the worst short second's description (shortAcc), stops the
+// shards that stopped early, in the order they came.
+func warnings(r *events.Report, short string, stops []stopped) []string {
 	w := []string{}
 	add := func(format string, args ...any) { w = append(w, fmt.Sprintf(format, args...)) }
 	// A run that sent nothing says why first, once for all its shards.
@@ -63,8 +65,8 @@ func warnings(r *events.Report, results []*events.ShardResult) []string {
 		add("scheduling lag p99 was %.1f ms (max %.1f ms): requests left later than planned; latencies from the intended send include that wait",
 			r.LagMs.P99, r.LagMs.Max)
 	}
-	if w := shortSecond(results); w != "" {
-		add("%s", w)
+	if short != "" {
+		add("%s", short)
 	}
 	if h.MaxCPUPercent >= CPUWarnPercent {
 		add("generator CPU reached %.0f%% of its cores: results may reflect the generator's limit, not the target's; add workers",
@@ -96,10 +98,10 @@ func warnings(r *events.Report, results []*events.ShardResult) []string {
 		sort.Strings(codes)
 		add("the server sent HTTP/2 GOAWAY %v; connections were replaced (ENHANCE_YOUR_CALM means it throttled the client: spread streams over more --connections or workers)", codes)
 	}
-	for _, res := range results {
-		if res.StopReason != "" && nothing == "" {
+	for _, s := range stops {
+		if nothing == "" {
 			add("shard %s stopped early (%s) after %.1f s; its figures cover only the part it ran",
-				res.ShardID, res.StopReason, res.SendSeconds)
+				s.id, s.reason, s.sendS)
 		}
 	}
 	return w
@@ -128,9 +130,10 @@ func unreported(shards []events.ShardReport) string {
 	return strings.Join(parts, "; ")
 }
 
-// shortSecond describes the second in which a worker sent the smallest share
-// of its planned arrivals, among those short by more than counting and
-// timing explain, or returns "".
+// shortAcc finds, over the shards as they come, the second in which a
+// worker sent the smallest share of its planned arrivals, among those
+// short by more than counting and timing explain (the first of the
+// worst), and describes it in msg ("" for none).
 //
 // A sample of L seconds at planned rate R plans n = R·L arrivals (the
 // pacer's count of those due in the interval); the worker counts m =
@@ -154,25 +157,26 @@ func unreported(shards []events.ShardReport) string {
 // AchievedWarnRatio): at 50/s, 48 requests sent after a second on time are
 // short, 49 are not; at 7/s, 5 are, 6 are not. Only rateSeconds are judged,
 // so a shard's seconds after it stopped early are not.
-func shortSecond(results []*events.ShardResult) string {
-	worst, msg := 1.0, ""
-	for _, res := range results {
-		xs := res.Health.Samples
-		for _, i := range rateSeconds(xs, res.SendSeconds) {
-			x := &xs[i]
-			planned, sent := x.PlannedRate*x.IntervalS, x.AchievedRate*x.IntervalS
-			credit := 0.0
-			if i > 0 {
-				credit = max(0, (xs[i-1].AchievedRate-xs[i-1].PlannedRate)*xs[i-1].IntervalS)
-			}
-			if planned-sent-credit <= 1+planned*(1-AchievedWarnRatio) || sent/planned >= worst {
-				continue
-			}
-			worst = sent / planned
-			msg = fmt.Sprintf("in its worst second a worker (shard %s) sent only %.0f of its %.0f planned arrivals (%.0f%%), "+
-				"more short than counting whole arrivals and the timing of sends explain: it did not keep the rate",
-				res.ShardID, sent, planned, 100*worst)
+type shortAcc struct {
+	worst float64 // starts at 1
+	msg   string
+}
+
+func (a *shortAcc) add(res *events.ShardResult) {
+	xs := res.Health.Samples
+	for _, i := range rateSeconds(xs, res.SendSeconds) {
+		x := &xs[i]
+		planned, sent := x.PlannedRate*x.IntervalS, x.AchievedRate*x.IntervalS
+		credit := 0.0
+		if i > 0 {
+			credit = max(0, (xs[i-1].AchievedRate-xs[i-1].PlannedRate)*xs[i-1].IntervalS)
 		}
+		if planned-sent-credit <= 1+planned*(1-AchievedWarnRatio) || sent/planned >= a.worst {
+			continue
+		}
+		a.worst = sent / planned
+		a.msg = fmt.Sprintf("in its worst second a worker (shard %s) sent only %.0f of its %.0f planned arrivals (%.0f%%), "+
+			"more short than counting whole arrivals and the timing of sends explain: it did not keep the rate",
+			res.ShardID, sent, planned, 100*a.worst)
 	}
-	return msg
 }

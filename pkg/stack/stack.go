@@ -26,6 +26,7 @@ const (
 	EnvWorkerMemoryMB  = "BARRAGE_WORKER_MEMORY_MB"  // the worker Lambda's memory, for the planner
 	EnvTaskVCPU        = "BARRAGE_TASK_VCPU"         // the Fargate task's vCPUs, for the planner
 	EnvDeadLetterQueue = "BARRAGE_DLQ_ARN"           // where run-time schedules put an event they could not deliver
+	EnvReduceRun       = "BARRAGE_REDUCE_RUN"        // set on a Fargate task: reduce this run, then exit (no shards)
 )
 
 // Stack outputs, read by `barrage run --backend aws` (or given as flags).
@@ -48,6 +49,12 @@ const (
 	TaskContainerName     = "worker"
 	WorkerTimeoutSeconds  = 900 // the worker Lambda's timeout
 	ReducerTimeoutSeconds = 300
+	ReducerMemoryMB       = 1769 // the reducer Lambda's memory: one vCPU
+	// ReducerTaskCPU and ReducerTaskMemoryMiB size the Fargate task that
+	// reduces a run too large for the reducer Lambda (pkg/plan.Reducer):
+	// the worker's task definition, overridden at RunTask.
+	ReducerTaskCPU       = 2048
+	ReducerTaskMemoryMiB = 8192
 )
 
 // Endpoint overrides, for running the functions, the task and the command

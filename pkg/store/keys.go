@@ -16,6 +16,7 @@ import (
 //	runs/{run}/shards/{shard}/progress.json  overwritten every few seconds while it runs
 //	runs/{run}/shards/{shard}/result.json    written once: the ShardResult
 //	runs/{run}/report.json (+ .txt, .md)     written once, by the reducer
+//	runs/{run}/reducer-task.json             when the reducer Lambda started a Fargate task to reduce the run
 
 // RunPrefix is the prefix of every key of run.
 func RunPrefix(run string) string { return "runs/" + run + "/" }
@@ -25,6 +26,10 @@ func SpecKey(run string) string   { return RunPrefix(run) + "spec.json" }
 func PlanKey(run string) string   { return RunPrefix(run) + "plan.json" }
 func AbortKey(run string) string  { return RunPrefix(run) + "abort" }
 func ReportKey(run string) string { return RunPrefix(run) + "report.json" }
+
+// ReducerTaskKey names the record of the Fargate task that reduces run,
+// when the run is too large for the reducer Lambda (plan.Reducer).
+func ReducerTaskKey(run string) string { return RunPrefix(run) + "reducer-task.json" }
 
 // DispatchKey names the record of the dispatch of window w of run.
 func DispatchKey(run string, w int) string {

@@ -1,5 +1,7 @@
 // Command worker is the Fargate task: it long-polls the Fargate shard queue
 // and runs shards with the shared runtime until no shard comes for a while.
+// Started with BARRAGE_REDUCE_RUN set (by the reducer Lambda, for a run too
+// large for it: pkg/plan.Reducer), it reduces that run instead and exits.
 // On SIGTERM (a Spot interruption, or ECS stopping the task) it stops
 // sending, uploads what it measured as truncated, and exits well within the
 // task's 120-second stop timeout.
@@ -16,6 +18,8 @@ import (
 
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/orchestrator/lambdas"
+	"github.com/barrage-load/barrage/pkg/reduce"
+	"github.com/barrage-load/barrage/pkg/stack"
 	"github.com/barrage-load/barrage/pkg/worker"
 )
 
@@ -26,10 +30,19 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if run := os.Getenv(stack.EnvReduceRun); run != "" {
+		r, err := reduce.Reduce(ctx, a.Store, run)
+		if err != nil {
+			logger.Error("reduce", "run", run, "err", err)
+			os.Exit(1)
+		}
+		logger.Info("reduced", "run", run, "requests", r.Requests, "shards", len(r.Shards))
+		return
+	}
 	if a.FargateQueue == nil {
 		log.Fatal("BARRAGE_FARGATE_QUEUE_URL is not set")
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	rt := &worker.Runtime{Store: a.Store, Kind: events.KindFargate, Log: logger, Guard: a.Limits.Guard(), Secrets: a.Secrets, EMF: os.Stdout}
 	outs, err := rt.Serve(ctx, a.FargateQueue, worker.ServeOptions{IdleExit: 30 * time.Second, Visibility: 5 * time.Minute})
 	logger.Info("task done", "shards", len(outs), "err", err)

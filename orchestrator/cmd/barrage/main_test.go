@@ -224,7 +224,7 @@ func TestBadInput(t *testing.T) {
 // TestInterrupt checks Ctrl-C: scheduling stops, in-flight requests finish,
 // the report is still written and printed, and barrage exits 130.
 func TestInterrupt(t *testing.T) {
-	srv, _ := countingServer(t)
+	srv, hits := countingServer(t)
 	out := t.TempDir()
 	cmd := exec.Command(os.Args[0], "run", "--target", srv.URL, "--rate", "50", "--duration", "30s", "--json", "--out", out)
 	cmd.Env = append(os.Environ(), "BARRAGE_AS_MAIN=1")
@@ -233,7 +233,14 @@ func TestInterrupt(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Interrupted once it has sent 50 requests (a second of the run), however
+	// long a busy machine takes to start it.
+	for start := time.Now(); hits.Load() < 50; time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 25*time.Second {
+			cmd.Process.Kill()
+			t.Fatalf("the target saw %d requests in 25 s; want 50 before the interrupt\n%s", hits.Load(), stderr.String())
+		}
+	}
 	cmd.Process.Signal(syscall.SIGINT)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -251,8 +258,8 @@ func TestInterrupt(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("no report after SIGINT: %v\n%s", err, stderr.String())
 	}
-	if rep.DurationS > 5 || rep.Requests < 50 || rep.Shards[0].Status != events.StatusTruncated {
-		t.Errorf("duration %.1f s, %d requests, status %s; want a truncated run of about 1.5 s",
+	if rep.DurationS >= 30 || rep.Requests < 50 || rep.Shards[0].Status != events.StatusTruncated {
+		t.Errorf("duration %.1f s, %d requests, status %s; want a run truncated short of its 30 s, with the 50 sent before the interrupt",
 			rep.DurationS, rep.Requests, rep.Shards[0].Status)
 	}
 	if _, err := os.Stat(filepath.Join(out, "runs", rep.RunID, "report.json")); err != nil {

@@ -1,0 +1,106 @@
+package hist
+
+import (
+	"fmt"
+	"math"
+)
+
+// Sparse accumulates the counts of many histograms of the one geometry in
+// little memory, for a reducer that must hold one merged histogram per
+// second of a long run until every shard has been read (3,600 of them, and
+// as many again per target and for the uncorrected latencies, in a 1-hour
+// run). A Histogram holds all 23,552 counters (184 KiB) whatever it
+// records; a Sparse holds pages of pageLen 32-bit counters, allocated when
+// a count first lands in them: a second's latencies spread over a few
+// octaves take a few dozen KiB. A count past 2^32 − 1 in one bucket is
+// carried in a map, so the sums stay exact.
+//
+// Counts come in through Codec.MergeIntoSparse and go out through AddTo,
+// which adds them to a Histogram: the Histogram then holds exactly what
+// merging every one of the encoded histograms into it would. The zero value
+// is an empty Sparse. It is not safe for concurrent use.
+type Sparse struct {
+	pages    []*[pageLen]uint32
+	carry    map[int32]int64 // what a bucket holds beyond its 32-bit counter
+	total    int64
+	overflow int64
+}
+
+// pageLen is the buckets of a page: a tenth of an octave (the geometry has
+// 1,024 buckets an octave), 1 KiB.
+const pageLen = 128
+
+// Count returns the number of values held, excluding overflow.
+func (s *Sparse) Count() int64 { return s.total }
+
+// Overflow returns the overflow count held.
+func (s *Sparse) Overflow() int64 { return s.overflow }
+
+// Bytes returns the memory s holds in its pages, for sizing.
+func (s *Sparse) Bytes() int {
+	n := 8 * cap(s.pages)
+	for _, p := range s.pages {
+		if p != nil {
+			n += 4 * pageLen
+		}
+	}
+	return n
+}
+
+// add adds n (> 0) to bucket i, which the caller checked is in range.
+func (s *Sparse) add(i int32, n int64) {
+	pi := int(i / pageLen)
+	if pi >= len(s.pages) {
+		s.pages = append(s.pages, make([]*[pageLen]uint32, pi+1-len(s.pages))...)
+	}
+	p := s.pages[pi]
+	if p == nil {
+		p = new([pageLen]uint32)
+		s.pages[pi] = p
+	}
+	c := &p[i%pageLen]
+	sum := int64(*c) + n
+	if sum > math.MaxUint32 {
+		if s.carry == nil {
+			s.carry = map[int32]int64{}
+		}
+		s.carry[i] += sum - math.MaxUint32
+		sum = math.MaxUint32
+	}
+	*c = uint32(sum)
+}
+
+// AddTo adds the counts and the overflow count of s to dst. It returns an
+// error wrapping ErrGeometry if dst is not one of our histograms, or
+// ErrDropped if the sum would not fit in an int64 count; in both cases dst
+// is unchanged.
+func (s *Sparse) AddTo(dst *Histogram) error {
+	if err := dst.check(); err != nil {
+		return fmt.Errorf("add sparse counts to: %w", err)
+	}
+	if s.total > math.MaxInt64-dst.h.TotalCount() || s.overflow > math.MaxInt64-dst.overflow {
+		return fmt.Errorf("add %d sparse counts to %d: count overflows int64: %w", s.total, dst.h.TotalCount(), ErrDropped)
+	}
+	for pi, p := range s.pages {
+		if p == nil {
+			continue
+		}
+		for j, n := range p {
+			if n == 0 {
+				continue
+			}
+			i := int32(pi*pageLen + j)
+			dst.h.RecordValues(valueAt(int(i)), int64(n)+s.carry[i])
+		}
+	}
+	dst.overflow += s.overflow
+	return nil
+}
+
+// MergeEncodedSparse adds the histogram encoded in b to dst (see
+// Codec.MergeIntoSparse). On error dst is unchanged.
+func MergeEncodedSparse(dst *Sparse, b []byte) error {
+	c := codecs.Get().(*Codec)
+	defer codecs.Put(c)
+	return c.MergeIntoSparse(dst, b)
+}

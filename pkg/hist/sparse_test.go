@@ -1,0 +1,105 @@
+package hist
+
+import (
+	"errors"
+	"math"
+	"testing"
+	"time"
+)
+
+// TestSparseEqualsMerge merges encoded histograms into a Sparse and into a
+// Histogram: adding the Sparse to an empty Histogram gives the same
+// counts, overflow included, as merging each of them.
+func TestSparseEqualsMerge(t *testing.T) {
+	var s Sparse
+	want := New()
+	for seed := range uint64(20) {
+		h := record(latencies(50+int(seed)*37, seed)...)
+		b, err := h.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := MergeEncodedSparse(&s, b); err != nil {
+			t.Fatal(err)
+		}
+		if err := MergeEncoded(want, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := New()
+	if err := s.AddTo(got); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Equal(want) || s.Count() != want.Count() || s.Overflow() != want.Overflow() {
+		t.Errorf("sparse gives %v (count %d, overflow %d); merged %v", got, s.Count(), s.Overflow(), want)
+	}
+	if full := 8 * (highestIndex + 1); s.Bytes() >= full/2 {
+		t.Errorf("sparse holds %d bytes; a histogram %d", s.Bytes(), full)
+	}
+}
+
+// TestSparseCarry adds counts past a 32-bit counter to one bucket: the
+// excess is carried, and the sum is exact.
+func TestSparseCarry(t *testing.T) {
+	var s Sparse
+	i := int32(countsIndex(20_000))
+	for range 3 {
+		s.add(i, math.MaxUint32-5)
+		s.total += math.MaxUint32 - 5
+	}
+	h := New()
+	if err := s.AddTo(h); err != nil {
+		t.Fatal(err)
+	}
+	if want := 3 * int64(math.MaxUint32-5); h.Count() != want || h.Quantile(0.5) != h.Max() {
+		t.Errorf("got %v; want %d values in one bucket", h, want)
+	}
+}
+
+// TestSparseErrors: a corrupt encoding changes nothing; adding to a
+// histogram whose count would overflow is refused.
+func TestSparseErrors(t *testing.T) {
+	var s Sparse
+	b, _ := record(time.Millisecond).MarshalBinary()
+	if err := MergeEncodedSparse(&s, b[:len(b)-1]); !errors.Is(err, ErrCorrupt) || s.Count() != 0 {
+		t.Errorf("truncated: %v, count %d", err, s.Count())
+	}
+	if err := MergeEncodedSparse(&s, b); err != nil {
+		t.Fatal(err)
+	}
+	full := New()
+	full.h.RecordValues(1000, math.MaxInt64)
+	if err := s.AddTo(full); !errors.Is(err, ErrDropped) {
+		t.Errorf("add past int64: %v", err)
+	}
+	if err := s.AddTo(&Histogram{}); !errors.Is(err, ErrGeometry) {
+		t.Errorf("add to the zero value: %v", err)
+	}
+}
+
+// TestInflateStored: a small histogram's stored blocks are read by copying
+// them, and the same stream with a broken block length, payload or checksum
+// is rejected, as the flate reader rejects it.
+func TestInflateStored(t *testing.T) {
+	h := record(latencies(40, 9)...)
+	b, err := h.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewCodec()
+	if _, ok := c.inflateStored(b[prefixLen+hdrOuterLen:]); !ok {
+		t.Fatal("a small histogram's stream is not read as stored blocks")
+	}
+	got := New()
+	if err := c.MergeInto(got, b); err != nil || !got.Equal(h) {
+		t.Fatalf("decoded %v, %v; want %v", got, err, h)
+	}
+	z := prefixLen + hdrOuterLen + 2 // the first block's header
+	for name, at := range map[string]int{"NLEN": z + 3, "payload": z + 5 + hdrHeaderLen + 1, "checksum": len(b) - 1} {
+		bad := append([]byte(nil), b...)
+		bad[at] ^= 0x01
+		if err := c.MergeInto(New(), bad); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s broken: %v; want ErrCorrupt", name, err)
+		}
+	}
+}
