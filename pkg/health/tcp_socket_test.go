@@ -261,7 +261,12 @@ func loopbackUp() error {
 // kind /proc/net/tcp6 lists with an IPv4-mapped remote address, and checks
 // that an IPv4 destination counts it.
 func TestTCPStatesMapped(t *testing.T) {
-	srv := listen(t, "tcp4", "127.0.0.1:0")
+	var p Proc
+	srv, err := cleanListener(&p, "tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("no listener with no socket towards it: %v", err)
+	}
+	defer srv.close()
 	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Skipf("no AF_INET6 sockets: %v", err)
@@ -274,7 +279,6 @@ func TestTCPStatesMapped(t *testing.T) {
 	if err := unix.Connect(fd, &unix.SockaddrInet6{Addr: mapped.Addr().As16(), Port: int(mapped.Port())}); err != nil {
 		t.Skipf("connect to %v: %v", mapped, err)
 	}
-	var p Proc
 	for _, d := range []netip.AddrPort{srv.addr(), mapped} {
 		if err := p.m.reset([]netip.AddrPort{d}, p.bigEndian()); err != nil {
 			t.Fatal(err)
