@@ -25,18 +25,6 @@ type server struct {
 	wg sync.WaitGroup
 }
 
-// listen starts a server on addr, or skips the test if the host cannot.
-func listen(t *testing.T, network, addr string) *server {
-	t.Helper()
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		t.Skipf("no %s listener on %s: %v", network, addr, err)
-	}
-	s := serve(ln)
-	t.Cleanup(s.close)
-	return s
-}
-
 // serve accepts connections on ln until close.
 func serve(ln net.Listener) *server {
 	s := &server{ln: ln}
