@@ -66,7 +66,11 @@ func (l *LocalBackend) Folder(id string) string { return filepath.Join(l.Options
 // the planner refuses is a *RejectedError.
 func (l *LocalBackend) Submit(ctx context.Context, spec events.RunSpec) (*Submitted, error) {
 	id := NewRunID(time.Now())
-	p, err := PlanLocal(spec, id, time.Now())
+	planRun := PlanLocal
+	if l.Options.Procs {
+		planRun = planLocalProcs
+	}
+	p, err := planRun(spec, id, time.Now())
 	if err != nil {
 		return nil, &RejectedError{err}
 	}

@@ -321,11 +321,17 @@ func (e *Engine) Run(sched, abort context.Context) (*Result, error) {
 	}
 	e.abortCtx = abort
 	e.warm()
+	// The sampler is made before the start: its first readings of /proc and
+	// its histograms are no work for the moment the schedule begins, when
+	// every shard of a run (every worker process of a --procs run) wakes at
+	// once.
+	smp := newSampler(e)
 	if wait := time.Until(e.start); wait > 0 {
 		w := newWaiter(sched, e.cfg.CoarseTimer)
 		ok := w.wait(wait)
 		w.close()
 		if !ok {
+			smp.stopWatch()
 			return nil, fmt.Errorf("engine: stopped before the start: %w", context.Cause(sched))
 		}
 	}
@@ -334,7 +340,6 @@ func (e *Engine) Run(sched, abort context.Context) (*Result, error) {
 	skew := time.Since(e.start)
 	stopAbort := context.AfterFunc(abort, e.interrupt)
 	defer stopAbort()
-	smp := newSampler(e)
 	smpDone := make(chan struct{})
 	go func() { smp.loop(); close(smpDone) }()
 
