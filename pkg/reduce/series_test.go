@@ -1,0 +1,132 @@
+package reduce
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"github.com/barrage-load/barrage/events"
+)
+
+// generic decodes b as decodeResult must: with the generic decoder alone.
+func generic(b []byte) (*events.ShardResult, error) {
+	res := new(events.ShardResult)
+	if err := jsonv2.Unmarshal(b, res, jsonv1.DefaultOptionsV1()); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// sameAsGeneric fails unless decodeResult decodes b exactly as generic
+// does, error included, and reports whether the series took the fast path.
+func sameAsGeneric(t *testing.T, b []byte) bool {
+	t.Helper()
+	want, werr := generic(b)
+	got, gerr := decodeResult(b)
+	if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
+		t.Fatalf("decodeResult(%.200q): error %v; the generic decoder's %v", b, gerr, werr)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("decodeResult(%.200q):\n got %+v\nwant %+v", b, got, want)
+	}
+	start, end, ok := seriesSpan(b)
+	if !ok {
+		return false
+	}
+	_, fast := decodeSeries(b[start:end])
+	return fast
+}
+
+// TestDecodeResult decodes what a worker writes, and every variation the
+// plain form does not cover, exactly as the generic decoder does: the
+// variations through it.
+func TestDecodeResult(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	res := realistic(rng, "r", "s1", time.Unix(1_800_000_000, 0).UTC(), 50)
+	res.Series[3].ErrorsByClass = map[string]int64{"timeout": 2, "reset": 1}
+	res.Series[4].LatencyUncorrected = res.Series[4].Latency
+	res.Series[5].TargetLatency = nil
+	res.Series[6].ErrorsByClass = map[string]int64{}
+	body, _ := json.Marshal(res)
+	if !sameAsGeneric(t, body) {
+		t.Fatal("a worker's result did not take the fast path")
+	}
+	for _, c := range []struct {
+		name      string
+		old, new  string // the first old in body becomes new
+		plain     bool   // the series still takes the fast path
+		generated string // instead of body, when set
+	}{
+		// The plain form's own variations.
+		{name: "no series", generated: `{"shard_id":"a"}`},
+		{name: "empty series", generated: `{"series":[],"shard_id":"a"}`, plain: true},
+		{name: "null series", generated: `{"series":null}`},
+		{name: "empty point", generated: `{"series":[{}]}`, plain: true},
+		{name: "null histogram", generated: `{"series":[{"t":1,"latency":null}]}`, plain: true},
+		{name: "empty histogram", generated: `{"series":[{"t":1,"latency":""}]}`, plain: true},
+		{name: "negative, zero", generated: `{"series":[{"t":-5,"requests":0,"errors":-0}]}`, plain: true},
+		{name: "spaces at the top", generated: ` { "shard_id" : "a" , "series" : [{"t":1}] } `, plain: true},
+		// What goes to the generic decoder.
+		{name: "space in a point", generated: `{"series":[{"t": 1}]}`},
+		{name: "two series", generated: `{"series":[{"t":1}],"series":[{"t":2}]}`},
+		{name: "Series", generated: `{"Series":[{"t":1}]}`},
+		{name: "escaped name", generated: `{"ser\u0069es":[{"t":1}]}`},
+		{name: "unknown field", generated: `{"series":[{"t":1,"x":2}]}`},
+		{name: "field twice", generated: `{"series":[{"t":1,"t":2}]}`},
+		{name: "Latency", generated: `{"series":[{"Latency":"QUJD"}]}`},
+		{name: "float", generated: `{"series":[{"t":1.0}]}`},
+		{name: "exponent", generated: `{"series":[{"t":1e3}]}`},
+		{name: "leading zero", generated: `{"series":[{"t":01}]}`},
+		{name: "big", generated: `{"series":[{"t":12345678901234567890}]}`},
+		{name: "null count", generated: `{"series":[{"t":null}]}`},
+		{name: "escaped base64", generated: `{"series":[{"latency":"QU\u004aD"}]}`},
+		{name: "newline in base64", generated: "{\"series\":[{\"latency\":\"QU\nJD\"}]}"},
+		{name: "escaped newline in base64", generated: `{"series":[{"latency":"QU\nJD"}]}`},
+		{name: "padding bits", generated: `{"series":[{"latency":"QR=="}]}`},
+		{name: "unpadded", generated: `{"series":[{"latency":"QUI"}]}`},
+		{name: "not base64", generated: `{"series":[{"latency":"Q!=="}]}`},
+		{name: "null target", generated: `{"series":[{"target_latency":{"a":null}}]}`},
+		{name: "target twice", generated: `{"series":[{"target_latency":{"a":"QUJD","a":"QUJD"}}]}`},
+		{name: "escaped class", generated: `{"series":[{"errors_by_class":{"a\u0062":1}}]}`},
+		{name: "class not ASCII", generated: `{"series":[{"errors_by_class":{"é":1}}]}`},
+		{name: "null point", generated: `{"series":[null]}`},
+		{name: "trailing comma", generated: `{"series":[{"t":1},]}`},
+		{name: "not JSON", generated: `{"series":[{"t":1}]`},
+		// The series decode, the rest does not: the generic decoder's error.
+		{name: "bad elsewhere", generated: `{"series":[{"t":1}],"version":"x"}`, plain: true},
+		{name: "bad after", generated: `{"series":[{"t":1}]}x`, plain: true},
+		{name: "a quote in a string before", generated: `{"stop_reason":"a \"series\":[] \\","series":[{"t":1}]}`, plain: true},
+		// Edits of a worker's result.
+		{name: "unknown field after", old: `"series":`, new: `"series":[],"x":`, plain: true},
+	} {
+		b := []byte(c.generated)
+		if c.generated == "" {
+			b = bytes.Replace(body, []byte(c.old), []byte(c.new), 1)
+		}
+		if fast := sameAsGeneric(t, b); fast != c.plain {
+			t.Errorf("%s: fast path %v, want %v", c.name, fast, c.plain)
+		}
+	}
+}
+
+// FuzzDecodeResult: whatever the input, decodeResult answers as the
+// generic decoder does.
+func FuzzDecodeResult(f *testing.F) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	res := realistic(rng, "r", "s1", time.Unix(1_800_000_000, 0).UTC(), 5)
+	res.Series = res.Series[:3]
+	res.Health.Samples = nil
+	res.Series[1].ErrorsByClass = map[string]int64{"timeout": 2}
+	body, _ := json.Marshal(res)
+	f.Add(body)
+	f.Add([]byte(`{"series":[{"t":1,"latency":"QUJD"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sameAsGeneric(t, b)
+	})
+}
