@@ -47,9 +47,30 @@ func (s *Sparse) Bytes() int {
 	return n
 }
 
-// add adds n (> 0) to bucket i, which the caller checked is in range.
-func (s *Sparse) add(i int32, n int64) {
-	pi := int(i / pageLen)
+// addCounts adds the counts (each > 0, in range, as the caller checked,
+// and in the order of their buckets) to s.
+func (s *Sparse) addCounts(counts []bucketCount) {
+	var p *[pageLen]uint32
+	at := -1 // the page p is
+	for _, bc := range counts {
+		if pi := int(bc.i / pageLen); pi != at {
+			p, at = s.page(pi), pi
+		}
+		c := &p[bc.i%pageLen]
+		sum := uint64(*c) + uint64(bc.n)
+		if sum > math.MaxUint32 {
+			if s.carry == nil {
+				s.carry = map[int32]int64{}
+			}
+			s.carry[bc.i] += int64(sum - math.MaxUint32)
+			sum = math.MaxUint32
+		}
+		*c = uint32(sum)
+	}
+}
+
+// page returns page pi, which it allocates if need be.
+func (s *Sparse) page(pi int) *[pageLen]uint32 {
 	if pi >= len(s.pages) {
 		s.pages = append(s.pages, make([]*[pageLen]uint32, pi+1-len(s.pages))...)
 	}
@@ -58,16 +79,7 @@ func (s *Sparse) add(i int32, n int64) {
 		p = new([pageLen]uint32)
 		s.pages[pi] = p
 	}
-	c := &p[i%pageLen]
-	sum := int64(*c) + n
-	if sum > math.MaxUint32 {
-		if s.carry == nil {
-			s.carry = map[int32]int64{}
-		}
-		s.carry[i] += sum - math.MaxUint32
-		sum = math.MaxUint32
-	}
-	*c = uint32(sum)
+	return p
 }
 
 // AddTo adds the counts and the overflow count of s to dst. It returns an

@@ -22,18 +22,14 @@ import (
 // decodeResult returns, error included, is always the generic decoder's.
 func decodeResult(body []byte) (*events.ShardResult, error) {
 	res := new(events.ShardResult)
-	start, end, ok := seriesSpan(body)
-	if ok {
-		var series []events.SeriesPoint
-		if series, ok = decodeSeries(body[start:end]); ok {
-			rest := make([]byte, 0, len(body)-(end-start)+4)
-			rest = append(append(append(rest, body[:start]...), "null"...), body[end:]...)
-			if jsonv2.Unmarshal(rest, res, jsonv1.DefaultOptionsV1()) == nil {
-				res.Series = series
-				return res, nil
-			}
-			*res = events.ShardResult{} // the generic decoder says what is wrong
+	if start, end, series, ok := seriesSpan(body); ok {
+		rest := make([]byte, 0, len(body)-(end-start)+4)
+		rest = append(append(append(rest, body[:start]...), "null"...), body[end:]...)
+		if jsonv2.Unmarshal(rest, res, jsonv1.DefaultOptionsV1()) == nil {
+			res.Series = series
+			return res, nil
 		}
+		*res = events.ShardResult{} // the generic decoder says what is wrong
 	}
 	if err := jsonv2.Unmarshal(body, res, jsonv1.DefaultOptionsV1()); err != nil {
 		return nil, err
@@ -42,46 +38,51 @@ func decodeResult(body []byte) (*events.ShardResult, error) {
 }
 
 // seriesSpan finds the value of the top-level member "series" of the JSON
-// object in b. It reports false when b is not an object it can walk, when
-// a top-level name holds an escape, or when a name other than exactly
-// "series" matches it as encoding/json matches names (case-insensitively).
-// It does not validate b: the decoders do.
-func seriesSpan(b []byte) (start, end int, ok bool) {
+// object in b and decodes it (decodeSeries). It reports false when b is
+// not an object it can walk, when a top-level name holds an escape, when a
+// name other than exactly "series" matches it as encoding/json matches
+// names (case-insensitively), or when the series is not in the plain form.
+// It does not validate the rest of b: the generic decoder does.
+func seriesSpan(b []byte) (start, end int, series []events.SeriesPoint, ok bool) {
 	i := skipSpace(b, 0)
 	if i == len(b) || b[i] != '{' {
-		return 0, 0, false
+		return 0, 0, nil, false
 	}
 	found := false
 	for i = skipSpace(b, i+1); ; {
 		if i == len(b) || b[i] != '"' {
-			return 0, 0, false
+			return 0, 0, nil, false
 		}
 		k := skipString(b, i)
 		if k < 0 {
-			return 0, 0, false
+			return 0, 0, nil, false
 		}
 		name := b[i+1 : k-1]
 		if i = skipSpace(b, k); i == len(b) || b[i] != ':' {
-			return 0, 0, false
+			return 0, 0, nil, false
 		}
-		vs := skipSpace(b, i+1)
-		ve := skipValue(b, vs)
-		if ve < 0 || bytes.IndexByte(name, '\\') >= 0 {
-			return 0, 0, false
+		if bytes.IndexByte(name, '\\') >= 0 {
+			return 0, 0, nil, false
 		}
+		vs, ve := skipSpace(b, i+1), 0
 		if bytes.EqualFold(name, []byte("series")) {
 			if found || string(name) != "series" {
-				return 0, 0, false
+				return 0, 0, nil, false
+			}
+			if series, ve, ok = decodeSeries(b, vs); !ok {
+				return 0, 0, nil, false
 			}
 			start, end, found = vs, ve, true
+		} else if ve = skipValue(b, vs); ve < 0 {
+			return 0, 0, nil, false
 		}
 		switch i = skipSpace(b, ve); {
 		case i < len(b) && b[i] == ',':
 			i = skipSpace(b, i+1)
 		case i < len(b) && b[i] == '}':
-			return start, end, found
+			return start, end, series, found
 		default:
-			return 0, 0, false
+			return 0, 0, nil, false
 		}
 	}
 }
@@ -145,30 +146,28 @@ func skipValue(b []byte, i int) int {
 	return -1
 }
 
-// decodeSeries decodes the JSON array of series points in b, or reports
-// false if b is not in the plain form (see decodeResult). The points'
-// histograms share one buffer.
-func decodeSeries(b []byte) ([]events.SeriesPoint, bool) {
-	if len(b) < 2 || b[0] != '[' {
-		return nil, false
+// decodeSeries decodes the JSON array of series points at b[i], up to
+// the index end just past it, or reports false if it is not in the plain
+// form (see decodeResult). The points' histograms share one buffer.
+func decodeSeries(b []byte, i int) (series []events.SeriesPoint, end int, ok bool) {
+	if len(b) < i+2 || b[i] != '[' {
+		return nil, 0, false
 	}
-	d := seriesDecoder{b: b, i: 1, arena: make([]byte, 0, len(b)/4*3)}
+	d := seriesDecoder{b: b, i: i + 1, arena: make([]byte, 0, (len(b)-i)/4*3)}
 	out := []events.SeriesPoint{}
-	if b[1] == ']' {
-		return out, len(b) == 2
+	if d.byte(']') {
+		return out, d.i, true
 	}
 	for {
 		out = append(out, events.SeriesPoint{})
-		if !d.point(&out[len(out)-1]) || d.i == len(b) {
-			return nil, false
+		if !d.point(&out[len(out)-1]) {
+			return nil, 0, false
 		}
-		d.i++
-		switch b[d.i-1] {
-		case ']':
-			return out, d.i == len(b)
-		case ',':
-		default:
-			return nil, false
+		if d.byte(']') {
+			return out, d.i, true
+		}
+		if !d.byte(',') {
+			return nil, 0, false
 		}
 	}
 }
