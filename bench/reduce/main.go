@@ -85,7 +85,7 @@ func main() {
 	}
 	fmt.Printf("reducer, one core (GOMAXPROCS=1, taskset -c %s); %d req/s per shard, %d targets, %d distinct results; median of %d runs\n\n",
 		*cpu, *rate, *targets, *protos, *runs)
-	fmt.Println("| shards | seconds | per-second histograms | result bytes (each, total) | wall s (median, min–max) | CPU s (median) | peak RSS MiB (median, max) | MB/s of results per CPU s |")
+	fmt.Println("| shards | seconds | per-second histograms | result bytes (each, total) | wall s (median, min–max) | CPU s (median; user + sys) | peak RSS MiB (median, max) | MB/s of results per CPU s |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
 		sh := shape{seconds: r.seconds, rate: *rate, targets: *targets}
@@ -110,6 +110,7 @@ func measureRow(dir string, r row, sh shape, protos, runs int, cpu, profile stri
 		return "", err
 	}
 	var walls, cpus, rss []float64
+	users := map[float64][2]float64{} // of each run's CPU time: user, sys
 	for range runs {
 		os.RemoveAll(filepath.Join(runDir, "runs", "r", "report.json")) // Reduce returns a stored report as is
 		args := []string{self, "-child", "-dir", runDir, "-protos", strconv.Itoa(protos), "-profile", profile}
@@ -135,7 +136,11 @@ func measureRow(dir string, r row, sh shape, protos, runs int, cpu, profile stri
 		rss = append(rss, float64(ru.Maxrss)/1024) // KiB on Linux
 		// The child's CPU time, start-up included: on a shared machine the
 		// wall time also holds the time others took the core.
-		cpus = append(cpus, time.Duration(ru.Utime.Nano()+ru.Stime.Nano()).Seconds())
+		// The system part is mostly the kernel switching tasks when others
+		// share the core (perf: reschedule interrupts), not the reducer's.
+		user, sys := time.Duration(ru.Utime.Nano()).Seconds(), time.Duration(ru.Stime.Nano()).Seconds()
+		cpus = append(cpus, user+sys)
+		users[user+sys] = [2]float64{user, sys}
 	}
 	slices.Sort(walls)
 	slices.Sort(cpus)
@@ -143,9 +148,9 @@ func measureRow(dir string, r row, sh shape, protos, runs int, cpu, profile stri
 	hists := int64(r.shards) * int64(r.seconds) * int64(2+sh.targets)
 	total := float64(each) * float64(r.shards)
 	med, cpuS := walls[len(walls)/2], cpus[len(cpus)/2]
-	return fmt.Sprintf("| %s | %s | %s | %s, %s | %.1f (%.1f–%.1f) | %.1f | %.0f (%.0f) | %.0f |",
+	return fmt.Sprintf("| %s | %s | %s | %s, %s | %.1f (%.1f–%.1f) | %.1f (%.1f + %.1f) | %.0f (%.0f) | %.0f |",
 		group(int64(r.shards)), group(int64(r.seconds)), group(hists), size(float64(each)), size(total),
-		med, walls[0], walls[len(walls)-1], cpuS, rss[len(rss)/2], rss[len(rss)-1], total/cpuS/1e6), nil
+		med, walls[0], walls[len(walls)-1], cpuS, users[cpuS][0], users[cpuS][1], rss[len(rss)/2], rss[len(rss)-1], total/cpuS/1e6), nil
 }
 
 // prepare writes the row's plan and spec under runDir (afresh) and its
