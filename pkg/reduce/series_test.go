@@ -24,7 +24,8 @@ func generic(b []byte) (*events.ShardResult, error) {
 }
 
 // sameAsGeneric fails unless decodeResult decodes b exactly as generic
-// does, error included, and reports whether the series took the fast path.
+// does, error included, and reports whether split took it (the series and
+// samples, if any, on the fast path).
 func sameAsGeneric(t *testing.T, b []byte) bool {
 	t.Helper()
 	want, werr := generic(b)
@@ -35,7 +36,7 @@ func sameAsGeneric(t *testing.T, b []byte) bool {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("decodeResult(%.200q):\n got %+v\nwant %+v", b, got, want)
 	}
-	_, _, _, fast := seriesSpan(b)
+	_, fast := split(b)
 	return fast
 }
 
@@ -60,7 +61,7 @@ func TestDecodeResult(t *testing.T) {
 		generated string // instead of body, when set
 	}{
 		// The plain form's own variations.
-		{name: "no series", generated: `{"shard_id":"a"}`},
+		{name: "no series", generated: `{"shard_id":"a"}`, plain: true},
 		{name: "empty series", generated: `{"series":[],"shard_id":"a"}`, plain: true},
 		{name: "null series", generated: `{"series":null}`},
 		{name: "empty point", generated: `{"series":[{}]}`, plain: true},
@@ -68,7 +69,19 @@ func TestDecodeResult(t *testing.T) {
 		{name: "empty histogram", generated: `{"series":[{"t":1,"latency":""}]}`, plain: true},
 		{name: "negative, zero", generated: `{"series":[{"t":-5,"requests":0,"errors":-0}]}`, plain: true},
 		{name: "spaces at the top", generated: ` { "shard_id" : "a" , "series" : [{"t":1}] } `, plain: true},
+		{name: "samples", generated: `{"health":{"cpus":2,"samples":[{"t":1,"interval_s":0.5,"cpu_pct":-1.25e-3,"steal_pct":1E+2,"open_fds":7,"time_wait":-3}],"dials":1}}`, plain: true},
+		{name: "empty health", generated: `{"health":{}}`, plain: true},
 		// What goes to the generic decoder.
+		{name: "null health", generated: `{"health":null}`},
+		{name: "Health", generated: `{"Health":{"samples":[]}}`},
+		{name: "samples twice", generated: `{"health":{"samples":[],"samples":[{"t":1}]}}`},
+		{name: "health twice", generated: `{"health":{"samples":[]},"health":{"cpus":1}}`},
+		{name: "float too big", generated: `{"health":{"samples":[{"cpu_pct":1e400}]}}`},
+		{name: "float leading zero", generated: `{"health":{"samples":[{"cpu_pct":01.5}]}}`},
+		{name: "float no digits", generated: `{"health":{"samples":[{"cpu_pct":1.}]}}`},
+		{name: "float as string", generated: `{"health":{"samples":[{"cpu_pct":"1"}]}}`},
+		{name: "float int field", generated: `{"health":{"samples":[{"open_fds":1.5}]}}`},
+		{name: "unknown sample field", generated: `{"health":{"samples":[{"x":1}]}}`},
 		{name: "space in a point", generated: `{"series":[{"t": 1}]}`},
 		{name: "two series", generated: `{"series":[{"t":1}],"series":[{"t":2}]}`},
 		{name: "Series", generated: `{"Series":[{"t":1}]}`},
