@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -257,18 +258,33 @@ func (s *resultStore) Get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, store.ErrNotFound
 	}
-	b, err := os.ReadFile(protoPath(s.dir, k%s.protos))
+	// The id is near the start: the file is read after room for a longer
+	// one, and only its head is rewritten, not a copy of it all made.
+	f, err := os.Open(protoPath(s.dir, k%s.protos))
 	if err != nil {
 		return nil, err
 	}
-	// The id is near the start: replace it there, not in a copy of it all.
-	head := min(len(b), 256)
-	i := bytes.Index(b[:head], []byte(`"shard_id":"`+protoID(k%s.protos)+`"`))
-	if i < 0 {
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	const room = 16
+	buf := make([]byte, room+int(fi.Size()))
+	if _, err := io.ReadFull(f, buf[room:]); err != nil {
+		return nil, err
+	}
+	b := buf[room:]
+	old, id := []byte(`"shard_id":"`+protoID(k%s.protos)+`"`), []byte(`"shard_id":"`+shard+`"`)
+	i := bytes.Index(b[:min(len(b), 256)], old)
+	if i < 0 || len(id)-len(old) > room {
 		return nil, fmt.Errorf("%s: no prototype shard id", key)
 	}
-	id := `"shard_id":"` + shard + `"`
-	return slices.Concat(b[:i], []byte(id), b[i+len(`"shard_id":"`+protoID(k%s.protos)+`"`):]), nil
+	// The head up to the id moves by the difference in length.
+	at := room + i + len(old) - len(id) - i
+	copy(buf[at:], b[:i]) // overlapping: copy moves it as memmove does
+	copy(buf[at+i:], id)
+	return buf[at:], nil
 }
 
 func (s *resultStore) List(ctx context.Context, prefix string) ([]string, error) {
