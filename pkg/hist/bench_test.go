@@ -81,3 +81,18 @@ func BenchmarkLogInterval(b *testing.B) {
 	}
 	b.ReportMetric(float64(buf.Len()), "bytes")
 }
+
+// BenchmarkMergeSparse merges a second of a shard (100 samples), as the
+// reducer merges its per-second histograms, into a warm Sparse: the
+// decoding and adding alone, without the cache misses of a long run.
+func BenchmarkMergeSparse(b *testing.B) {
+	enc := mustMarshal(b, record(latencies(100, 6)...))
+	var s Sparse
+	c := NewCodec()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.MergeIntoSparse(&s, enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

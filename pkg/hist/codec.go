@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"slices"
 	"sync"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -349,16 +350,21 @@ func storedOK(raw, sum []byte) bool {
 // geometry, and that the sum fits an int64.
 func appendCounts(dst []bucketCount, p []byte) ([]bucketCount, int64, error) {
 	first := len(dst)
+	dst = slices.Grow(dst, len(p)) // a count takes a byte at least
+	out := dst[len(dst) : len(dst)+len(p)]
+	n := 0 // of out
 	i := 0 // the bucket of the next number; it only grows
 	// small sums the one-byte counts (1–63, at most a payload's length of
 	// them: it cannot overflow), total the others.
 	var small, total int64
-	for len(p) > 0 {
-		if c := p[0]; c < 0x80 { // one byte: most counts of a second
-			p = p[1:]
+	for j := 0; j < len(p); {
+		c := p[j]
+		if c < 0x80 { // one byte: most numbers of a second
+			j++
 			switch {
 			case c&1 == 0 && c != 0: // a count of 1–63
-				dst = append(dst, bucketCount{int32(i), int64(c >> 1)})
+				out[n] = bucketCount{int32(i), int64(c >> 1)}
+				n++
 				small += int64(c >> 1)
 				i++
 			case c == 0:
@@ -368,11 +374,17 @@ func appendCounts(dst []bucketCount, p []byte) ([]bucketCount, int64, error) {
 			}
 			continue
 		}
-		v, k, ok := readZigZag(p)
-		if !ok {
-			return dst, 0, corrupt("truncated count at bucket %d", i)
+		var v int64
+		if j+1 < len(p) && p[j+1] < 0x80 { // two bytes: most runs of empty buckets
+			u := int64(c&0x7f) | int64(p[j+1])<<7
+			v, j = u>>1^-(u&1), j+2
+		} else {
+			x, k, ok := readZigZag(p[j:])
+			if !ok {
+				return dst, 0, corrupt("truncated count at bucket %d", i)
+			}
+			v, j = x, j+k
 		}
-		p = p[k:]
 		switch {
 		case v < 0:
 			if -v > int64(highestIndex)+1 {
@@ -386,13 +398,15 @@ func appendCounts(dst []bucketCount, p []byte) ([]bucketCount, int64, error) {
 				return dst, 0, corrupt("counts overflow int64")
 			}
 			total += v
-			dst = append(dst, bucketCount{int32(i), v})
+			out[n] = bucketCount{int32(i), v}
+			n++
 			i++
 		}
 		if i > highestIndex+1 {
 			break // the check below
 		}
 	}
+	dst = dst[:len(dst)+n]
 	// The buckets only grow: the first count and the last bucket bound them.
 	if len(dst) > first && dst[first].i == 0 {
 		return dst, 0, corrupt("count at bucket 0 (0 µs), outside %d–%d µs", Lowest, Highest)

@@ -296,7 +296,7 @@ func (m *merger) add(res *events.ShardResult) error {
 // the processor's cache, where one shard at a time would find them
 // evicted by the other seconds' (a 1-hour run holds hundreds of MiB of
 // them).
-const seriesBatch = 16
+const seriesBatch = 32
 
 // pendingSeries is a shard's series not yet merged.
 type pendingSeries struct {
