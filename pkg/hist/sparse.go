@@ -21,14 +21,22 @@ import (
 // is an empty Sparse. It is not safe for concurrent use.
 type Sparse struct {
 	pages    []*[pageLen]uint32
+	spare    [][pageLen]uint32 // pages allocated slabPages at a time, not yet used
 	carry    map[int32]int64 // what a bucket holds beyond its 32-bit counter
 	total    int64
 	overflow int64
 }
 
 // pageLen is the buckets of a page: a tenth of an octave (the geometry has
-// 1,024 buckets an octave), 1 KiB.
+// 1,024 buckets an octave), 512 bytes.
 const pageLen = 128
+
+// slabPages is how many pages a Sparse allocates at once: a histogram's
+// pages then lie together in memory, eight to each of the processor's
+// memory pages (4 KiB), where one at a time they would be strewn among
+// other seconds' and cost a miss of its address cache (TLB) each (about
+// 4 % of a reduce).
+const slabPages = 8
 
 // Count returns the number of values held, excluding overflow.
 func (s *Sparse) Count() int64 { return s.total }
@@ -38,7 +46,7 @@ func (s *Sparse) Overflow() int64 { return s.overflow }
 
 // Bytes returns the memory s holds in its pages, for sizing.
 func (s *Sparse) Bytes() int {
-	n := 8 * cap(s.pages)
+	n := 8*cap(s.pages) + 4*pageLen*len(s.spare)
 	for _, p := range s.pages {
 		if p != nil {
 			n += 4 * pageLen
@@ -76,7 +84,10 @@ func (s *Sparse) page(pi int) *[pageLen]uint32 {
 	}
 	p := s.pages[pi]
 	if p == nil {
-		p = new([pageLen]uint32)
+		if len(s.spare) == 0 {
+			s.spare = make([][pageLen]uint32, slabPages)
+		}
+		p, s.spare = &s.spare[0], s.spare[1:]
 		s.pages[pi] = p
 	}
 	return p
