@@ -22,7 +22,7 @@ import (
 type Sparse struct {
 	pages    []*[pageLen]uint32
 	spare    [][pageLen]uint32 // pages allocated slabPages at a time, not yet used
-	carry    map[int32]int64 // what a bucket holds beyond its 32-bit counter
+	carry    map[int32]int64   // what a bucket holds beyond its 32-bit counter
 	total    int64
 	overflow int64
 }
