@@ -182,7 +182,7 @@ func (d *decoder) byClass(p *events.SeriesPoint) bool {
 
 // targets reads target_latency: an object of histograms.
 func (d *decoder) targets(p *events.SeriesPoint) bool {
-	m := map[string]events.Histogram{}
+	m := make(map[string]events.Histogram, 2) // sized: one allocation, where growing takes two
 	p.TargetLatency = m
 	return d.members(func(name []byte) bool {
 		k := d.intern(name)
@@ -278,14 +278,19 @@ func (d *decoder) intInt(v *int) bool {
 // ParseFloat of its text), leaving it one out of float64's range.
 func (d *decoder) float(v *float64) bool {
 	s := d.i
-	d.byte('-')
-	if n := d.digits(); n == 0 || (d.b[d.i-n] == '0' && n > 1) {
+	neg := d.byte('-')
+	n := d.digits()
+	if n == 0 || (d.b[d.i-n] == '0' && n > 1) {
 		return false
 	}
-	if d.byte('.') && d.digits() == 0 {
-		return false
+	frac := 0
+	if d.byte('.') {
+		if frac = d.digits(); frac == 0 {
+			return false
+		}
 	}
-	if d.byte('e') || d.byte('E') {
+	exp := d.byte('e') || d.byte('E')
+	if exp {
 		if !d.byte('+') {
 			d.byte('-')
 		}
@@ -293,12 +298,32 @@ func (d *decoder) float(v *float64) bool {
 			return false
 		}
 	}
+	if !exp && n+frac <= 15 {
+		// The digits make an integer below 2^53 and the point divides it
+		// by a power of ten below 2^53 too: both exact, their quotient is
+		// rounded once, to what ParseFloat returns (its own fast path).
+		var m int64
+		for _, c := range d.b[s:d.i] {
+			if c != '-' && c != '.' {
+				m = m*10 + int64(c-'0')
+			}
+		}
+		f := float64(m) / pow10[frac]
+		if neg {
+			f = -f
+		}
+		*v = f
+		return true
+	}
 	// ParseFloat keeps its argument only in the error, which is dropped:
 	// the bytes need no copy.
 	f, err := strconv.ParseFloat(unsafe.String(&d.b[s], d.i-s), 64)
 	*v = f
 	return err == nil
 }
+
+// pow10 are the powers of ten float's exact path divides by.
+var pow10 = [16]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // strict decodes base64 as encoding/json does, refusing what it might
 // read otherwise (non-zero padding bits).

@@ -3,8 +3,11 @@ package reduce
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,4 +141,32 @@ func FuzzDecodeResult(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sameAsGeneric(t, b)
 	})
+}
+
+// TestFloatExact: float's own path reads every number of up to 15 digits
+// to the very bits ParseFloat does.
+func TestFloatExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	texts := []string{"0", "-0", "0.0", "-0.0", "1", "100", "0.1", "0.3", "123456789012345", "0.000000000000001", "99999999.9999999"}
+	for range 100_000 {
+		digits := strconv.FormatInt(rng.Int64N(1_000_000_000_000_000), 10)
+		if p := rng.IntN(len(digits) + 1); p < len(digits) {
+			digits = strings.TrimLeft(digits[:p], "0") + "." + digits[p:]
+			if digits[0] == '.' {
+				digits = "0" + digits
+			}
+		}
+		if rng.IntN(2) == 0 {
+			digits = "-" + digits
+		}
+		texts = append(texts, digits)
+	}
+	for _, s := range texts {
+		want, err := strconv.ParseFloat(s, 64)
+		d := decoder{b: []byte(s + ",")}
+		var got float64
+		if err != nil || !d.float(&got) || math.Float64bits(got) != math.Float64bits(want) || d.i != len(s) {
+			t.Fatalf("float(%q) = %v (%x); ParseFloat: %v (%x), %v", s, got, math.Float64bits(got), want, math.Float64bits(want), err)
+		}
+	}
 }
