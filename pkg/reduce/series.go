@@ -21,14 +21,19 @@ import (
 // generic decoder, so that what decodeResult returns, error included, is
 // always the generic decoder's.
 func decodeResult(body []byte) (*events.ShardResult, error) {
-	res := new(events.ShardResult)
 	if f, ok := split(body); ok {
+		res := new(events.ShardResult)
 		if jsonv2.Unmarshal(f.rest(body), res, jsonv1.DefaultOptionsV1()) == nil {
 			res.Series, res.Health.Samples = f.series, f.samples
 			return res, nil
 		}
-		*res = events.ShardResult{} // the generic decoder says what is wrong
 	}
+	return decodeGeneric(body) // which also says what is wrong
+}
+
+// decodeGeneric decodes body with the generic decoder alone.
+func decodeGeneric(body []byte) (*events.ShardResult, error) {
+	res := new(events.ShardResult)
 	if err := jsonv2.Unmarshal(body, res, jsonv1.DefaultOptionsV1()); err != nil {
 		return nil, err
 	}

@@ -10,28 +10,14 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	jsonv2 "github.com/go-json-experiment/json"
-	jsonv1 "github.com/go-json-experiment/json/v1"
-
-	"github.com/barrage-load/barrage/events"
 )
 
-// generic decodes b as decodeResult must: with the generic decoder alone.
-func generic(b []byte) (*events.ShardResult, error) {
-	res := new(events.ShardResult)
-	if err := jsonv2.Unmarshal(b, res, jsonv1.DefaultOptionsV1()); err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
-// sameAsGeneric fails unless decodeResult decodes b exactly as generic
+// sameAsGeneric fails unless decodeResult decodes b exactly as decodeGeneric
 // does, error included, and reports whether split took it (the series and
 // samples, if any, on the fast path).
 func sameAsGeneric(t *testing.T, b []byte) bool {
 	t.Helper()
-	want, werr := generic(b)
+	want, werr := decodeGeneric(b)
 	got, gerr := decodeResult(b)
 	if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
 		t.Fatalf("decodeResult(%.200q): error %v; the generic decoder's %v", b, gerr, werr)
