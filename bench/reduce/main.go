@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,7 +86,7 @@ func main() {
 	}
 	fmt.Printf("reducer, one core (GOMAXPROCS=1, taskset -c %s); %d req/s per shard, %d targets, %d distinct results; median of %d runs\n\n",
 		*cpu, *rate, *targets, *protos, *runs)
-	fmt.Println("| shards | seconds | per-second histograms | result bytes (each, total) | wall s (median, min–max) | CPU s (median) | peak RSS MiB (median, max) | MB/s of results per CPU s |")
+	fmt.Println("| shards | seconds | per-second histograms | result bytes (each, total) | wall s (median, min–max) | CPU s (median; user + sys) | peak RSS MiB (median, max) | MB/s of results per CPU s |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
 		sh := shape{seconds: r.seconds, rate: *rate, targets: *targets}
@@ -110,6 +111,7 @@ func measureRow(dir string, r row, sh shape, protos, runs int, cpu, profile stri
 		return "", err
 	}
 	var walls, cpus, rss []float64
+	users := map[float64][2]float64{} // of each run's CPU time: user, sys
 	for range runs {
 		os.RemoveAll(filepath.Join(runDir, "runs", "r", "report.json")) // Reduce returns a stored report as is
 		args := []string{self, "-child", "-dir", runDir, "-protos", strconv.Itoa(protos), "-profile", profile}
@@ -135,7 +137,11 @@ func measureRow(dir string, r row, sh shape, protos, runs int, cpu, profile stri
 		rss = append(rss, float64(ru.Maxrss)/1024) // KiB on Linux
 		// The child's CPU time, start-up included: on a shared machine the
 		// wall time also holds the time others took the core.
-		cpus = append(cpus, time.Duration(ru.Utime.Nano()+ru.Stime.Nano()).Seconds())
+		// The system part is mostly the kernel switching tasks when others
+		// share the core (perf: reschedule interrupts), not the reducer's.
+		user, sys := time.Duration(ru.Utime.Nano()).Seconds(), time.Duration(ru.Stime.Nano()).Seconds()
+		cpus = append(cpus, user+sys)
+		users[user+sys] = [2]float64{user, sys}
 	}
 	slices.Sort(walls)
 	slices.Sort(cpus)
@@ -143,9 +149,9 @@ func measureRow(dir string, r row, sh shape, protos, runs int, cpu, profile stri
 	hists := int64(r.shards) * int64(r.seconds) * int64(2+sh.targets)
 	total := float64(each) * float64(r.shards)
 	med, cpuS := walls[len(walls)/2], cpus[len(cpus)/2]
-	return fmt.Sprintf("| %s | %s | %s | %s, %s | %.1f (%.1f–%.1f) | %.1f | %.0f (%.0f) | %.0f |",
+	return fmt.Sprintf("| %s | %s | %s | %s, %s | %.1f (%.1f–%.1f) | %.1f (%.1f + %.1f) | %.0f (%.0f) | %.0f |",
 		group(int64(r.shards)), group(int64(r.seconds)), group(hists), size(float64(each)), size(total),
-		med, walls[0], walls[len(walls)-1], cpuS, rss[len(rss)/2], rss[len(rss)-1], total/cpuS/1e6), nil
+		med, walls[0], walls[len(walls)-1], cpuS, users[cpuS][0], users[cpuS][1], rss[len(rss)/2], rss[len(rss)-1], total/cpuS/1e6), nil
 }
 
 // prepare writes the row's plan and spec under runDir (afresh) and its
@@ -252,18 +258,33 @@ func (s *resultStore) Get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, store.ErrNotFound
 	}
-	b, err := os.ReadFile(protoPath(s.dir, k%s.protos))
+	// The id is near the start: the file is read after room for a longer
+	// one, and only its head is rewritten, not a copy of it all made.
+	f, err := os.Open(protoPath(s.dir, k%s.protos))
 	if err != nil {
 		return nil, err
 	}
-	// The id is near the start: replace it there, not in a copy of it all.
-	head := min(len(b), 256)
-	i := bytes.Index(b[:head], []byte(`"shard_id":"`+protoID(k%s.protos)+`"`))
-	if i < 0 {
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	const room = 16
+	buf := make([]byte, room+int(fi.Size()))
+	if _, err := io.ReadFull(f, buf[room:]); err != nil {
+		return nil, err
+	}
+	b := buf[room:]
+	old, id := []byte(`"shard_id":"`+protoID(k%s.protos)+`"`), []byte(`"shard_id":"`+shard+`"`)
+	i := bytes.Index(b[:min(len(b), 256)], old)
+	if i < 0 || len(id)-len(old) > room {
 		return nil, fmt.Errorf("%s: no prototype shard id", key)
 	}
-	id := `"shard_id":"` + shard + `"`
-	return slices.Concat(b[:i], []byte(id), b[i+len(`"shard_id":"`+protoID(k%s.protos)+`"`):]), nil
+	// The head up to the id moves by the difference in length.
+	at := room + i + len(old) - len(id) - i
+	copy(buf[at:], b[:i]) // overlapping: copy moves it as memmove does
+	copy(buf[at+i:], id)
+	return buf[at:], nil
 }
 
 func (s *resultStore) List(ctx context.Context, prefix string) ([]string, error) {

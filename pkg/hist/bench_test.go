@@ -81,3 +81,24 @@ func BenchmarkLogInterval(b *testing.B) {
 	}
 	b.ReportMetric(float64(buf.Len()), "bytes")
 }
+
+// BenchmarkMergeSparse merges a second of a shard (100 samples), as the
+// reducer merges its per-second histograms, into a warm Sparse: the
+// decoding and adding alone, without the cache misses of a long run. The
+// seconds differ (256 of them), as the processor would learn one by heart.
+func BenchmarkMergeSparse(b *testing.B) {
+	encs := make([][]byte, 256)
+	for k := range encs {
+		encs[k] = mustMarshal(b, record(latencies(100, uint64(100+k))...))
+	}
+	var s Sparse
+	c := NewCodec()
+	b.ReportAllocs()
+	k := 0
+	for b.Loop() {
+		if err := c.MergeIntoSparse(&s, encs[k%len(encs)]); err != nil {
+			b.Fatal(err)
+		}
+		k++
+	}
+}

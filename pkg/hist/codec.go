@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"slices"
 	"sync"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -200,9 +201,7 @@ func (c *Codec) MergeIntoSparse(dst *Sparse, b []byte) error {
 	if total > math.MaxInt64-dst.total || overflow > math.MaxInt64-dst.overflow {
 		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
 	}
-	for _, bc := range c.counts {
-		dst.add(bc.i, bc.n)
-	}
+	dst.addCounts(c.counts)
 	dst.total += total
 	dst.overflow += overflow
 	return nil
@@ -304,6 +303,14 @@ func (c *Codec) inflate(b []byte) (overflow int64, payload []byte, err error) {
 // for anything amiss, which inflate's reader then reads or rejects.
 func (c *Codec) inflateStored(z []byte) ([]byte, bool) {
 	raw, d := c.raw[:0], z[2:]
+	// One final block, as Append writes a histogram of storeBelow bytes at
+	// most: its bytes are the payload, read where they are.
+	if len(d) >= 5 && d[0] == 1 {
+		if n := int(binary.LittleEndian.Uint16(d[1:])); len(d) == 5+n+4 && binary.LittleEndian.Uint16(d[3:]) == ^uint16(n) {
+			raw, d = d[5:5+n], d[5+n:]
+			return raw, storedOK(raw, d)
+		}
+	}
 	for {
 		// A stored block starts on a byte: BFINAL in bit 0, BTYPE 00 in
 		// bits 1–2, padding, then LEN and its complement NLEN, little-endian.
@@ -322,16 +329,19 @@ func (c *Codec) inflateStored(z []byte) ([]byte, bool) {
 		}
 	}
 	c.raw = raw
-	if len(d) != 4 || len(raw) < hdrHeaderLen || checkHeaderBytes(raw) != nil {
-		return nil, false
+	return raw, storedOK(raw, d)
+}
+
+// storedOK checks what inflate checks of a payload raw read from stored
+// blocks, with sum the 4 bytes after the deflate stream.
+func storedOK(raw, sum []byte) bool {
+	if len(sum) != 4 || len(raw) < hdrHeaderLen || checkHeaderBytes(raw) != nil {
+		return false
 	}
 	if plen := int(binary.BigEndian.Uint32(raw[4:])); plen > maxPayload || len(raw) != hdrHeaderLen+plen {
-		return nil, false
+		return false
 	}
-	if binary.BigEndian.Uint32(d) != adler32.Checksum(raw) {
-		return nil, false
-	}
-	return raw, true
+	return binary.BigEndian.Uint32(sum) == adler32.Checksum(raw)
 }
 
 // appendCounts appends every positive count of a V2 payload, with its
@@ -339,19 +349,41 @@ func (c *Codec) inflateStored(z []byte) ([]byte, bool) {
 // checks the payload's form, that every count lies in a bucket of the
 // geometry, and that the sum fits an int64.
 func appendCounts(dst []bucketCount, p []byte) ([]bucketCount, int64, error) {
-	i := 0
-	var total int64
-	for len(p) > 0 {
+	first := len(dst)
+	dst = slices.Grow(dst, len(p)) // a count takes a byte at least
+	out := dst[len(dst) : len(dst)+len(p)]
+	n := 0 // of out
+	i := 0 // the bucket of the next number; it only grows
+	// small sums the one-byte counts (1–63, at most a payload's length of
+	// them: it cannot overflow), total the others.
+	var small, total int64
+	for j := 0; j < len(p); {
+		c := p[j]
+		if c < 0x80 { // one byte: most numbers of a second
+			j++
+			switch {
+			case c&1 == 0 && c != 0: // a count of 1–63
+				out[n] = bucketCount{int32(i), int64(c >> 1)}
+				n++
+				small += int64(c >> 1)
+				i++
+			case c == 0:
+				i++
+			default: // a run of 1–64 empty buckets
+				i += int(c>>1) + 1
+			}
+			continue
+		}
 		var v int64
-		if p[0] < 0x80 { // one byte: most counts of a second
-			v = int64(p[0]>>1) ^ -int64(p[0]&1)
-			p = p[1:]
+		if j+1 < len(p) && p[j+1] < 0x80 { // two bytes: most runs of empty buckets
+			u := int64(c&0x7f) | int64(p[j+1])<<7
+			v, j = u>>1^-(u&1), j+2
 		} else {
-			x, k, ok := readZigZag(p)
+			x, k, ok := readZigZag(p[j:])
 			if !ok {
 				return dst, 0, corrupt("truncated count at bucket %d", i)
 			}
-			v, p = x, p[k:]
+			v, j = x, j+k
 		}
 		switch {
 		case v < 0:
@@ -362,21 +394,30 @@ func appendCounts(dst []bucketCount, p []byte) ([]bucketCount, int64, error) {
 		case v == 0:
 			i++
 		default:
-			if i == 0 || i > highestIndex {
-				return dst, 0, corrupt("count at bucket %d (%d µs), outside %d–%d µs", i, valueAt(i), Lowest, Highest)
-			}
 			if v > math.MaxInt64-total {
 				return dst, 0, corrupt("counts overflow int64")
 			}
 			total += v
-			dst = append(dst, bucketCount{int32(i), v})
+			out[n] = bucketCount{int32(i), v}
+			n++
 			i++
 		}
 		if i > highestIndex+1 {
-			return dst, 0, corrupt("more than %d buckets", highestIndex+1)
+			break // the check below
 		}
 	}
-	return dst, total, nil
+	dst = dst[:len(dst)+n]
+	// The buckets only grow: the first count and the last bucket bound them.
+	if len(dst) > first && dst[first].i == 0 {
+		return dst, 0, corrupt("count at bucket 0 (0 µs), outside %d–%d µs", Lowest, Highest)
+	}
+	if i > highestIndex+1 {
+		return dst, 0, corrupt("more than %d buckets", highestIndex+1)
+	}
+	if small > math.MaxInt64-total {
+		return dst, 0, corrupt("counts overflow int64")
+	}
+	return dst, total + small, nil
 }
 
 // appendZigZag appends v in hdrhistogram's ZigZag LEB128 form: 7 bits a

@@ -262,6 +262,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"payload longer than its length", craft(t, ours(1), []byte{2, 2}), nil},
 		{"payload truncated varint", craft(t, ours(1), []byte{0x80}), nil},
 		{"payload zero run past the counts", craft(t, ours(3), []byte{0xff, 0xff, 0x0f}), nil},
+		{"payload two-byte runs past the counts", craft(t, ours(6), []byte{0xff, 0x7f, 0xff, 0x7f, 0xff, 0x7f}), nil},
+		{"payload one-byte count at 0 µs", craft(t, ours(1), []byte{2}), nil},
+		{"payload counts past MaxInt64 by a one-byte count", craft(t, ours(11), append(appendZigZag([]byte{1}, math.MaxInt64), 2)), nil},
 		{"count at 0 µs", wrapHdr(t, at(0), 0), nil},
 		{"count past Highest's bucket", wrapHdr(t, at(4_000_000_000), 0), nil},
 	}

@@ -21,14 +21,22 @@ import (
 // is an empty Sparse. It is not safe for concurrent use.
 type Sparse struct {
 	pages    []*[pageLen]uint32
-	carry    map[int32]int64 // what a bucket holds beyond its 32-bit counter
+	spare    [][pageLen]uint32 // pages allocated slabPages at a time, not yet used
+	carry    map[int32]int64   // what a bucket holds beyond its 32-bit counter
 	total    int64
 	overflow int64
 }
 
 // pageLen is the buckets of a page: a tenth of an octave (the geometry has
-// 1,024 buckets an octave), 1 KiB.
+// 1,024 buckets an octave), 512 bytes.
 const pageLen = 128
+
+// slabPages is how many pages a Sparse allocates at once: a histogram's
+// pages then lie together in memory, eight to each of the processor's
+// memory pages (4 KiB), where one at a time they would be strewn among
+// other seconds' and cost a miss of its address cache (TLB) each (about
+// 4 % of a reduce).
+const slabPages = 8
 
 // Count returns the number of values held, excluding overflow.
 func (s *Sparse) Count() int64 { return s.total }
@@ -38,7 +46,7 @@ func (s *Sparse) Overflow() int64 { return s.overflow }
 
 // Bytes returns the memory s holds in its pages, for sizing.
 func (s *Sparse) Bytes() int {
-	n := 8 * cap(s.pages)
+	n := 8*cap(s.pages) + 4*pageLen*len(s.spare)
 	for _, p := range s.pages {
 		if p != nil {
 			n += 4 * pageLen
@@ -47,27 +55,42 @@ func (s *Sparse) Bytes() int {
 	return n
 }
 
-// add adds n (> 0) to bucket i, which the caller checked is in range.
-func (s *Sparse) add(i int32, n int64) {
-	pi := int(i / pageLen)
+// addCounts adds the counts (each > 0, in range, as the caller checked,
+// and in the order of their buckets) to s.
+func (s *Sparse) addCounts(counts []bucketCount) {
+	var p *[pageLen]uint32
+	at := -1 // the page p is
+	for _, bc := range counts {
+		if pi := int(bc.i / pageLen); pi != at {
+			p, at = s.page(pi), pi
+		}
+		c := &p[bc.i%pageLen]
+		sum := uint64(*c) + uint64(bc.n)
+		if sum > math.MaxUint32 {
+			if s.carry == nil {
+				s.carry = map[int32]int64{}
+			}
+			s.carry[bc.i] += int64(sum - math.MaxUint32)
+			sum = math.MaxUint32
+		}
+		*c = uint32(sum)
+	}
+}
+
+// page returns page pi, which it allocates if need be.
+func (s *Sparse) page(pi int) *[pageLen]uint32 {
 	if pi >= len(s.pages) {
 		s.pages = append(s.pages, make([]*[pageLen]uint32, pi+1-len(s.pages))...)
 	}
 	p := s.pages[pi]
 	if p == nil {
-		p = new([pageLen]uint32)
+		if len(s.spare) == 0 {
+			s.spare = make([][pageLen]uint32, slabPages)
+		}
+		p, s.spare = &s.spare[0], s.spare[1:]
 		s.pages[pi] = p
 	}
-	c := &p[i%pageLen]
-	sum := int64(*c) + n
-	if sum > math.MaxUint32 {
-		if s.carry == nil {
-			s.carry = map[int32]int64{}
-		}
-		s.carry[i] += sum - math.MaxUint32
-		sum = math.MaxUint32
-	}
-	*c = uint32(sum)
+	return p
 }
 
 // AddTo adds the counts and the overflow count of s to dst. It returns an

@@ -44,7 +44,7 @@ func TestSparseCarry(t *testing.T) {
 	var s Sparse
 	i := int32(countsIndex(20_000))
 	for range 3 {
-		s.add(i, math.MaxUint32-5)
+		s.addCounts([]bucketCount{{i, math.MaxUint32 - 5}})
 		s.total += math.MaxUint32 - 5
 	}
 	h := New()

@@ -19,9 +19,6 @@ import (
 	"runtime"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
-	jsonv1 "github.com/go-json-experiment/json/v1"
-
 	"github.com/barrage-load/barrage/events"
 	"github.com/barrage-load/barrage/pkg/monitor"
 	"github.com/barrage-load/barrage/pkg/report"
@@ -141,9 +138,9 @@ func putReport(ctx context.Context, st store.Store, run string, r *events.Report
 const ReadAhead = store.GetParallel
 
 // Stream reads the results at keys, ReadAhead at a time, decodes them on
-// up to GOMAXPROCS goroutines (go-json-experiment's decoder under
-// encoding/json's options, DefaultOptionsV1: what encoding/json decodes, at
-// twice its speed on a result of per-second histograms), and calls fold
+// up to GOMAXPROCS goroutines (decodeResult: what encoding/json decodes,
+// its series by a decoder of our own, the rest by go-json-experiment's
+// under encoding/json's options, which is twice as fast), and calls fold
 // with each in the order of keys, one at a time, keeping none once fold
 // returns. It stops at the first error, a read's, a decode's or fold's,
 // and returns it.
@@ -174,9 +171,9 @@ func Stream(ctx context.Context, st store.Store, keys []string, fold func(*event
 					return
 				}
 				decoding <- struct{}{}
-				res := new(events.ShardResult)
-				if err = jsonv2.Unmarshal(body, res, jsonv1.DefaultOptionsV1()); err != nil {
-					res, err = nil, fmt.Errorf("decode %s: %w", k, err)
+				res, err := decodeResult(body)
+				if err != nil {
+					err = fmt.Errorf("decode %s: %w", k, err)
 				}
 				<-decoding
 				slots[i] <- item{res, err}

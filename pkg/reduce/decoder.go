@@ -1,0 +1,364 @@
+package reduce
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strconv"
+	"unsafe"
+
+	"github.com/barrage-load/barrage/events"
+)
+
+// decoder reads the plain form (see decodeResult) of a result's series and
+// health samples in b from i on; a method that reports false leaves it
+// anywhere.
+type decoder struct {
+	b     []byte
+	i     int
+	arena []byte   // the histograms, decoded
+	names []string // the map keys met, each allocated once
+}
+
+// series returns a decoder of the array of series points at d.i into
+// *out. The points' histograms share one buffer.
+func (d *decoder) series(out *[]events.SeriesPoint) func() bool {
+	return func() bool {
+		d.arena = make([]byte, 0, (len(d.b)-d.i)/4*3) // more than the rest of b's base64 holds
+		*out = []events.SeriesPoint{}
+		return d.array(func() bool {
+			*out = append(*out, events.SeriesPoint{})
+			return d.point(&(*out)[len(*out)-1])
+		})
+	}
+}
+
+// samples returns a decoder of the array of health samples at d.i into
+// *out.
+func (d *decoder) samples(out *[]events.HealthSample) func() bool {
+	return func() bool {
+		*out = []events.HealthSample{}
+		return d.array(func() bool {
+			*out = append(*out, events.HealthSample{})
+			return d.sample(&(*out)[len(*out)-1])
+		})
+	}
+}
+
+// array reads an array whose elements elem reads.
+func (d *decoder) array(elem func() bool) bool {
+	if !d.byte('[') {
+		return false
+	}
+	if d.byte(']') {
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		if d.byte(']') {
+			return true
+		}
+		if !d.byte(',') {
+			return false
+		}
+	}
+}
+
+// members reads an object whose members' values member reads, given
+// their names.
+func (d *decoder) members(member func(name []byte) bool) bool {
+	if !d.byte('{') {
+		return false
+	}
+	if d.byte('}') {
+		return true
+	}
+	for {
+		name, ok := d.key()
+		if !ok || !member(name) {
+			return false
+		}
+		if d.byte('}') {
+			return true
+		}
+		if !d.byte(',') {
+			return false
+		}
+	}
+}
+
+// fields reads an object whose members' values field reads, given their
+// names; field returns a bit of its own for each name it knows, 0 for
+// others, which are refused, as are names given twice.
+func (d *decoder) fields(field func(name []byte) (bit int, ok bool)) bool {
+	seen := 0
+	return d.members(func(name []byte) bool {
+		bit, ok := field(name)
+		if !ok || bit == 0 || seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return true
+	})
+}
+
+// point reads a series point into p, which is zero.
+func (d *decoder) point(p *events.SeriesPoint) bool {
+	return d.fields(func(name []byte) (int, bool) {
+		switch string(name) {
+		case "t":
+			return 1 << 0, d.int(&p.T)
+		case "requests":
+			return 1 << 1, d.int(&p.Requests)
+		case "success":
+			return 1 << 2, d.int(&p.Success)
+		case "errors":
+			return 1 << 3, d.int(&p.Errors)
+		case "dropped":
+			return 1 << 4, d.int(&p.Dropped)
+		case "errors_by_class":
+			return 1 << 5, d.byClass(p)
+		case "latency":
+			return 1 << 6, d.histogram(&p.Latency)
+		case "latency_uncorrected":
+			return 1 << 7, d.histogram(&p.LatencyUncorrected)
+		case "target_latency":
+			return 1 << 8, d.targets(p)
+		}
+		return 0, false
+	})
+}
+
+// sample reads a health sample into s, which is zero.
+func (d *decoder) sample(s *events.HealthSample) bool {
+	return d.fields(func(name []byte) (int, bool) {
+		switch string(name) {
+		case "t":
+			return 1 << 0, d.int(&s.T)
+		case "interval_s":
+			return 1 << 1, d.float(&s.IntervalS)
+		case "planned_rate":
+			return 1 << 2, d.float(&s.PlannedRate)
+		case "achieved_rate":
+			return 1 << 3, d.float(&s.AchievedRate)
+		case "lag_p99_ms":
+			return 1 << 4, d.float(&s.LagP99Ms)
+		case "dropped":
+			return 1 << 5, d.int(&s.Dropped)
+		case "inflight":
+			return 1 << 6, d.int(&s.Inflight)
+		case "open_conns":
+			return 1 << 7, d.int(&s.OpenConns)
+		case "time_wait":
+			return 1 << 8, d.intInt(&s.TimeWait)
+		case "cpu_pct":
+			return 1 << 9, d.float(&s.CPUPercent)
+		case "steal_pct":
+			return 1 << 10, d.float(&s.StealPercent)
+		case "rss_bytes":
+			return 1 << 11, d.int(&s.RSSBytes)
+		case "open_fds":
+			return 1 << 12, d.intInt(&s.OpenFDs)
+		}
+		return 0, false
+	})
+}
+
+// byClass reads errors_by_class: an object of counts.
+func (d *decoder) byClass(p *events.SeriesPoint) bool {
+	m := map[string]int64{}
+	p.ErrorsByClass = m
+	return d.members(func(name []byte) bool {
+		k := d.intern(name)
+		var n int64
+		if _, dup := m[k]; dup || !d.int(&n) {
+			return false
+		}
+		m[k] = n
+		return true
+	})
+}
+
+// targets reads target_latency: an object of histograms.
+func (d *decoder) targets(p *events.SeriesPoint) bool {
+	m := make(map[string]events.Histogram, 2) // sized: one allocation, where growing takes two
+	p.TargetLatency = m
+	return d.members(func(name []byte) bool {
+		k := d.intern(name)
+		var h events.Histogram
+		// null is left to the generic decoder, as is a name given twice.
+		if _, dup := m[k]; dup || !d.histogram(&h) || h == nil {
+			return false
+		}
+		m[k] = h
+		return true
+	})
+}
+
+// intern returns name as a string, allocated once per decoder.
+func (d *decoder) intern(name []byte) string {
+	for _, s := range d.names {
+		if s == string(name) {
+			return s
+		}
+	}
+	s := string(name)
+	d.names = append(d.names, s)
+	return s
+}
+
+// byte consumes c if it is next.
+func (d *decoder) byte(c byte) bool {
+	if d.i < len(d.b) && d.b[d.i] == c {
+		d.i++
+		return true
+	}
+	return false
+}
+
+// key reads a name of printable ASCII without escapes, and its colon.
+func (d *decoder) key() ([]byte, bool) {
+	if !d.byte('"') {
+		return nil, false
+	}
+	q := bytes.IndexByte(d.b[d.i:], '"')
+	if q < 0 {
+		return nil, false
+	}
+	name := d.b[d.i : d.i+q]
+	for _, c := range name {
+		if c < 0x20 || c > 0x7e || c == '\\' {
+			return nil, false
+		}
+	}
+	d.i += q + 1
+	return name, d.byte(':')
+}
+
+// digits consumes decimal digits and returns how many.
+func (d *decoder) digits() int {
+	s := d.i
+	for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
+		d.i++
+	}
+	return d.i - s
+}
+
+// int reads an integer of at most 18 digits, as JSON writes it.
+func (d *decoder) int(v *int64) bool {
+	neg := d.byte('-')
+	s := d.i
+	if n := d.digits(); n == 0 || n > 18 || (d.b[s] == '0' && n > 1) {
+		return false
+	}
+	if d.i < len(d.b) && (d.b[d.i] == '.' || d.b[d.i] == 'e' || d.b[d.i] == 'E') {
+		return false
+	}
+	var n int64
+	for _, c := range d.b[s:d.i] {
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	*v = n
+	return true
+}
+
+// intInt reads an int as int does an int64.
+func (d *decoder) intInt(v *int) bool {
+	var n int64
+	ok := d.int(&n)
+	*v = int(n)
+	return ok
+}
+
+// float reads a JSON number as the generic decoder does (strconv's
+// ParseFloat of its text), leaving it one out of float64's range.
+func (d *decoder) float(v *float64) bool {
+	s := d.i
+	neg := d.byte('-')
+	n := d.digits()
+	if n == 0 || (d.b[d.i-n] == '0' && n > 1) {
+		return false
+	}
+	frac := 0
+	if d.byte('.') {
+		if frac = d.digits(); frac == 0 {
+			return false
+		}
+	}
+	exp := d.byte('e') || d.byte('E')
+	if exp {
+		if !d.byte('+') {
+			d.byte('-')
+		}
+		if d.digits() == 0 {
+			return false
+		}
+	}
+	if !exp && n+frac <= 15 {
+		// The digits make an integer below 2^53 and the point divides it
+		// by a power of ten below 2^53 too: both exact, their quotient is
+		// rounded once, to what ParseFloat returns (its own fast path).
+		var m int64
+		for _, c := range d.b[s:d.i] {
+			if c != '-' && c != '.' {
+				m = m*10 + int64(c-'0')
+			}
+		}
+		f := float64(m) / pow10[frac]
+		if neg {
+			f = -f
+		}
+		*v = f
+		return true
+	}
+	// ParseFloat keeps its argument only in the error, which is dropped:
+	// the bytes need no copy.
+	f, err := strconv.ParseFloat(unsafe.String(&d.b[s], d.i-s), 64)
+	*v = f
+	return err == nil
+}
+
+// pow10 are the powers of ten float's exact path divides by.
+var pow10 = [16]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// strict decodes base64 as encoding/json does, refusing what it might
+// read otherwise (non-zero padding bits).
+var strict = base64.StdEncoding.Strict()
+
+// histogram reads null or a base64 string into d.arena.
+func (d *decoder) histogram(h *events.Histogram) bool {
+	if bytes.HasPrefix(d.b[d.i:], []byte("null")) {
+		d.i += 4
+		return true
+	}
+	if !d.byte('"') {
+		return false
+	}
+	q := bytes.IndexByte(d.b[d.i:], '"')
+	if q < 0 || q%4 != 0 {
+		return false
+	}
+	s := d.b[d.i : d.i+q]
+	want := q / 4 * 3
+	if q > 0 && s[q-1] == '=' {
+		want--
+		if s[q-2] == '=' {
+			want--
+		}
+	}
+	at := len(d.arena)
+	arena, err := strict.AppendDecode(d.arena, s)
+	// A decoder skips CR and LF, which a JSON string cannot hold raw: the
+	// length must be all of s.
+	if err != nil || len(arena)-at != want {
+		return false
+	}
+	d.arena = arena
+	*h = arena[at:len(arena):len(arena)]
+	d.i += q + 1
+	return true
+}
