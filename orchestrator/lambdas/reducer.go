@@ -61,10 +61,10 @@ func (r *Reducer) reduce(ctx context.Context, run string) (handed bool, err erro
 	if r.Tasks != nil {
 		var p events.Plan
 		var spec events.RunSpec
-		if err := getJSON(ctx, r.Store, store.PlanKey(run), &p); err != nil {
+		if err := store.GetJSON(ctx, r.Store, store.PlanKey(run), &p); err != nil {
 			return false, err
 		}
-		if err := getJSON(ctx, r.Store, store.SpecKey(run), &spec); err != nil {
+		if err := store.GetJSON(ctx, r.Store, store.SpecKey(run), &spec); err != nil {
 			return false, err
 		}
 		choose := r.Choose
@@ -94,7 +94,7 @@ func (r *Reducer) handToTask(ctx context.Context, run string, c plan.ReducerChoi
 	err := r.Store.Put(ctx, store.ReducerTaskKey(run), body, store.PutOptions{IfAbsent: true, ContentType: "application/json"})
 	if errors.Is(err, store.ErrExists) {
 		var old reducerTask
-		if gerr := getJSON(ctx, r.Store, store.ReducerTaskKey(run), &old); gerr != nil || now().Sub(old.StartedAt) < ReducerTaskRetry {
+		if gerr := store.GetJSON(ctx, r.Store, store.ReducerTaskKey(run), &old); gerr != nil || now().Sub(old.StartedAt) < ReducerTaskRetry {
 			return gerr // started, and not yet overdue
 		}
 		err = r.Store.Put(ctx, store.ReducerTaskKey(run), body, store.PutOptions{ContentType: "application/json"})
@@ -109,17 +109,6 @@ func (r *Reducer) handToTask(ctx context.Context, run string, c plan.ReducerChoi
 	rec.Tasks = arns
 	body, _ = json.Marshal(rec)
 	r.Store.Put(ctx, store.ReducerTaskKey(run), body, store.PutOptions{ContentType: "application/json"}) // the ARNs, for whoever looks
-	return nil
-}
-
-func getJSON(ctx context.Context, st store.Store, key string, v any) error {
-	b, err := st.Get(ctx, key)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("decode %s: %w", key, err)
-	}
 	return nil
 }
 

@@ -71,7 +71,7 @@ func TestReducerHandsLargeRunToTask(t *testing.T) {
 		t.Error("the function reduced the run itself")
 	}
 	var rec reducerTask
-	if err := getJSON(ctx, st, store.ReducerTaskKey("r"), &rec); err != nil || len(rec.Tasks) != 1 || rec.Reason == "" {
+	if err := store.GetJSON(ctx, st, store.ReducerTaskKey("r"), &rec); err != nil || len(rec.Tasks) != 1 || rec.Reason == "" {
 		t.Errorf("task record %+v, %v", rec, err)
 	}
 	now = now.Add(ReducerTaskRetry + time.Second)

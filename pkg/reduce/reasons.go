@@ -61,7 +61,7 @@ func Reasons(ctx context.Context, st store.Store, p *events.Plan, state map[stri
 // readDispatch reads window w's dispatch record; nil if there is none.
 func readDispatch(ctx context.Context, st store.Store, run string, w int) *events.Dispatch {
 	var d events.Dispatch
-	if err := getJSON(ctx, st, store.DispatchKey(run, w), &d); err != nil {
+	if err := store.GetJSON(ctx, st, store.DispatchKey(run, w), &d); err != nil {
 		return nil
 	}
 	return &d

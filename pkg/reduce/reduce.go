@@ -34,11 +34,11 @@ func Reduce(ctx context.Context, st store.Store, run string) (*events.Report, er
 		return nil, err
 	}
 	var p events.Plan
-	if err := getJSON(ctx, st, store.PlanKey(run), &p); err != nil {
+	if err := store.GetJSON(ctx, st, store.PlanKey(run), &p); err != nil {
 		return nil, err
 	}
 	var spec events.RunSpec
-	if err := getJSON(ctx, st, store.SpecKey(run), &spec); err != nil {
+	if err := store.GetJSON(ctx, st, store.SpecKey(run), &spec); err != nil {
 		return nil, err
 	}
 	// The stored spec is the prepared one (pkg/prepare), defaults and all.
@@ -202,7 +202,7 @@ func Stream(ctx context.Context, st store.Store, keys []string, fold func(*event
 // store.ErrNotFound.
 func Stored(ctx context.Context, st store.Store, run string) (*events.Report, error) {
 	var r events.Report
-	if err := getJSON(ctx, st, store.ReportKey(run), &r); err != nil {
+	if err := store.GetJSON(ctx, st, store.ReportKey(run), &r); err != nil {
 		return nil, err
 	}
 	return &r, nil
@@ -287,15 +287,4 @@ func Mode(s *events.RunSpec) string {
 		m += "-new-connection"
 	}
 	return m
-}
-
-func getJSON(ctx context.Context, st store.Store, key string, v any) error {
-	b, err := st.Get(ctx, key)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("decode %s: %w", key, err)
-	}
-	return nil
 }

@@ -7,7 +7,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 )
 
@@ -40,6 +42,19 @@ type Store interface {
 	Exists(ctx context.Context, key string) (bool, error)
 	// List returns every key that starts with prefix, sorted.
 	List(ctx context.Context, prefix string) ([]string, error)
+}
+
+// GetJSON reads the object at key and decodes it into v; an error wraps
+// ErrNotFound when there is no object.
+func GetJSON(ctx context.Context, st Store, key string, v any) error {
+	b, err := st.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode %s: %w", key, err)
+	}
+	return nil
 }
 
 // GetParallel bounds the reads of GetMany in flight: a store such as S3

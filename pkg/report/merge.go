@@ -1,0 +1,327 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/barrage-load/barrage/events"
+	"github.com/barrage-load/barrage/pkg/hist"
+)
+
+// merger accumulates shard results.
+type merger struct {
+	start         time.Time
+	end           time.Time // the latest end of a shard's send window
+	sendS         float64
+	counts        events.Counts
+	lat, unc, lag *hist.Histogram
+	targets       []*targetAcc
+	byName        map[string]*targetAcc
+	series        map[int64]*seriesAcc
+	health        map[int64]*healthAcc
+	errs          errorAcc
+	codec         *hist.Codec
+	pending       []pendingSeries
+	pendingHists  int // of pending's series, about
+	second        func(events.SeriesReport, *hist.Histogram)
+	targetSecond  func(events.SeriesReport, string, *hist.Histogram)
+}
+
+type targetAcc struct {
+	name     string
+	kind     string
+	group    string
+	counts   events.Counts
+	errs     errorAcc
+	lat, unc *hist.Histogram
+}
+
+// seriesAcc is one second of the run: counters and histograms added up as
+// shards come. The histograms are sparse (a decoded histogram takes 184
+// KiB, and a 1-hour run has 3,600 seconds, each with its uncorrected
+// latencies and per target); at the end each second's go in turn into one
+// reused histogram.
+type seriesAcc struct {
+	p        events.SeriesPoint
+	lat, unc *hist.Sparse            // nil: no shard had a histogram
+	targets  map[string]*hist.Sparse // by target name
+}
+
+func newMerger() *merger {
+	return &merger{lat: hist.New(), unc: hist.New(), lag: hist.New(), codec: hist.NewCodec(),
+		byName: map[string]*targetAcc{}, series: map[int64]*seriesAcc{}, health: map[int64]*healthAcc{}}
+}
+
+// mergeEncoded decodes b (empty means no samples) and merges it into dst.
+func mergeEncoded(dst *hist.Histogram, b events.Histogram, what string) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if err := hist.MergeEncoded(dst, b); err != nil {
+		return fmt.Errorf("%s histogram: %w", what, err)
+	}
+	return nil
+}
+
+func (m *merger) add(res *events.ShardResult) error {
+	if m.start.IsZero() || res.StartedAt.Before(m.start) {
+		m.start = res.StartedAt
+	}
+	m.sendS = max(m.sendS, res.SendSeconds)
+	if end := res.StartedAt.Add(time.Duration(res.SendSeconds * float64(time.Second))); end.After(m.end) {
+		m.end = end
+	}
+	m.addHealth(&res.Health)
+	addCounts(&m.counts, &res.Counts)
+	m.errs.add(&res.Counts)
+	if err := mergeEncoded(m.lat, res.Latency, "latency"); err != nil {
+		return err
+	}
+	if err := mergeEncoded(m.unc, res.LatencyUncorrected, "uncorrected latency"); err != nil {
+		return err
+	}
+	if err := mergeEncoded(m.lag, res.Lag, "lag"); err != nil {
+		return err
+	}
+	for _, t := range res.Targets {
+		acc := m.byName[t.Name]
+		if acc == nil {
+			acc = &targetAcc{name: t.Name, kind: t.Kind, group: t.Group, lat: hist.New(), unc: hist.New()}
+			m.byName[t.Name] = acc
+			m.targets = append(m.targets, acc)
+		}
+		addCounts(&acc.counts, &t.Counts)
+		acc.errs.add(&t.Counts)
+		if err := mergeEncoded(acc.lat, t.Latency, "target latency"); err != nil {
+			return err
+		}
+		if err := mergeEncoded(acc.unc, t.LatencyUncorrected, "target uncorrected latency"); err != nil {
+			return err
+		}
+	}
+	m.pending = append(m.pending, pendingSeries{res.ShardID, res.Series})
+	if len(res.Series) > 0 { // its histograms, as many in each point as in the first
+		m.pendingHists += len(res.Series) * (2 + len(res.Series[0].TargetLatency))
+	}
+	if m.pendingHists >= seriesBatch {
+		return m.flush()
+	}
+	return nil
+}
+
+// seriesBatch is how many per-second histograms of shards' series the
+// merger holds before it merges them second by second: each second's
+// sparse histograms (tens of KiB) then take the histograms of many shards
+// while they are in the processor's cache, where one shard at a time
+// would find them evicted by the other seconds' (a 1-hour run holds
+// hundreds of MiB of them). The more shards, the fewer misses; the bound
+// is on histograms, so that a batch takes as much memory whatever the
+// run's length and targets (about 350 bytes a histogram decoded, 160 MiB):
+// with 2 targets, 32 shards of an hour, 137 of 14 minutes.
+const seriesBatch = 32 * 3600 * 4
+
+// pendingSeries is a shard's series not yet merged.
+type pendingSeries struct {
+	shard  string
+	series []events.SeriesPoint
+}
+
+// flush merges the pending series, the shards' j-th seconds one after the
+// other for each j (the shards of a window share their seconds).
+func (m *merger) flush() error {
+	defer func() { clear(m.pending); m.pending, m.pendingHists = m.pending[:0], 0 }()
+	for j := 0; ; j++ {
+		more := false
+		for _, ps := range m.pending {
+			if j >= len(ps.series) {
+				continue
+			}
+			more = true
+			if err := m.addPoint(&ps.series[j]); err != nil {
+				return fmt.Errorf("shard %s: %w", ps.shard, err)
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// addPoint merges one second of a shard's series.
+func (m *merger) addPoint(p *events.SeriesPoint) error {
+	acc := m.series[p.T]
+	if acc == nil {
+		acc = &seriesAcc{p: events.SeriesPoint{T: p.T}}
+		m.series[p.T] = acc
+	}
+	acc.p.Requests += p.Requests
+	acc.p.Success += p.Success
+	acc.p.Errors += p.Errors
+	acc.p.ErrorsByClass = addMap(acc.p.ErrorsByClass, p.ErrorsByClass)
+	acc.p.Dropped += p.Dropped
+	if err := m.mergeSparse(&acc.lat, p.Latency); err != nil {
+		return fmt.Errorf("second %d: series latency histogram: %w", p.T, err)
+	}
+	if err := m.mergeSparse(&acc.unc, p.LatencyUncorrected); err != nil {
+		return fmt.Errorf("second %d: series uncorrected latency histogram: %w", p.T, err)
+	}
+	for name, b := range p.TargetLatency {
+		if len(b) == 0 {
+			continue
+		}
+		if acc.targets == nil {
+			acc.targets = map[string]*hist.Sparse{}
+		}
+		sp := acc.targets[name]
+		if err := m.mergeSparse(&sp, b); err != nil {
+			return fmt.Errorf("second %d, target %s: series target latency histogram: %w", p.T, name, err)
+		}
+		acc.targets[name] = sp
+	}
+	return nil
+}
+
+// mergeSparse adds the histogram encoded in b (empty: none) to *dst,
+// which it creates on the first.
+func (m *merger) mergeSparse(dst **hist.Sparse, b events.Histogram) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if *dst == nil {
+		*dst = &hist.Sparse{}
+	}
+	return m.codec.MergeIntoSparse(*dst, b)
+}
+
+// unsparse resets h and adds s (nil: nothing) to it.
+func unsparse(h *hist.Histogram, s *hist.Sparse) error {
+	h.Reset()
+	if s == nil {
+		return nil
+	}
+	return s.AddTo(h)
+}
+
+// targetSeconds hands each target's latencies of the second p, merged
+// over the shards into the reused tl, to m.targetSecond.
+func (m *merger) targetSeconds(p events.SeriesReport, a *seriesAcc, tl *hist.Histogram) error {
+	if m.targetSecond == nil || len(a.targets) == 0 {
+		return nil
+	}
+	for _, t := range m.targets {
+		sp := a.targets[t.name]
+		if sp == nil {
+			continue
+		}
+		if err := unsparse(tl, sp); err != nil {
+			return fmt.Errorf("second %d, target %s: %w", p.T, t.name, err)
+		}
+		m.targetSecond(p, t.name, tl)
+	}
+	return nil
+}
+
+func addCounts(dst, src *events.Counts) {
+	dst.Requests += src.Requests
+	dst.Success += src.Success
+	dst.Dropped += src.Dropped
+	dst.DroppedLate += src.DroppedLate
+	dst.BytesIn += src.BytesIn
+	dst.BytesOut += src.BytesOut
+	dst.StatusCodes = addMap(dst.StatusCodes, src.StatusCodes)
+	dst.Errors = addMap(dst.Errors, src.Errors)
+}
+
+func addMap(dst, src map[string]int64) map[string]int64 {
+	for k, v := range src {
+		if dst == nil {
+			dst = map[string]int64{}
+		}
+		dst[k] += v
+	}
+	return dst
+}
+
+// fill writes the merged figures into r, with the steps of load.
+func (m *merger) fill(r *events.Report, load events.Load) error {
+	if err := m.flush(); err != nil {
+		return err
+	}
+	c := &m.counts
+	r.StartedAt = m.start
+	// The send window runs from the first shard's start to the last one's
+	// end: consecutive windows of a long run add up.
+	r.DurationS = max(m.sendS, m.end.Sub(m.start).Seconds())
+	r.Requests, r.Success, r.Dropped, r.DroppedLate = c.Requests, c.Success, c.Dropped, c.DroppedLate
+	r.BytesIn, r.BytesOut = c.BytesIn, c.BytesOut
+	r.SuccessRatio = ratio(c.Success, c.Requests)
+	if m.sendS > 0 {
+		r.AchievedRate = float64(c.Requests) / m.sendS
+		r.Throughput = float64(c.Success) / m.sendS
+	}
+	r.StatusCodes = addMap(r.StatusCodes, c.StatusCodes)
+	r.Errors = addMap(r.Errors, c.Errors)
+	r.ErrorDetails, r.ErrorMessages = m.errs.detailCounts(), m.errs.messages()
+	r.LatencyMs, r.LatencyUncorrectedMs, r.LagMs = Summarize(m.lat), Summarize(m.unc), Summarize(m.lag)
+	qs := PercentileGrid(m.lat.Count())
+	if len(qs) > 0 {
+		r.LatencyPercentiles = &events.Percentiles{Q: qs, Ms: At(m.lat, qs), UncorrectedMs: At(m.unc, qs)}
+	}
+	for _, t := range m.targets {
+		tr := events.TargetReport{Name: t.name, Kind: t.kind, Group: t.group, Requests: t.counts.Requests, Success: t.counts.Success,
+			SuccessRatio: ratio(t.counts.Success, t.counts.Requests), Dropped: t.counts.Dropped,
+			LatencyMs: Summarize(t.lat), StatusCodes: addMap(map[string]int64{}, t.counts.StatusCodes),
+			Errors: addMap(map[string]int64{}, t.counts.Errors), ErrorDetails: t.errs.detailCounts(), ErrorMessages: t.errs.messages()}
+		if len(qs) > 0 && t.lat.Count() > 0 {
+			tr.PercentilesMs = At(t.lat, qs)
+		}
+		r.Targets = append(r.Targets, tr)
+	}
+	ts := make([]int64, 0, len(m.series))
+	for t := range m.series {
+		ts = append(ts, t)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	steps := newSteps(load, r.DurationS)
+	lat, unc, tl := hist.New(), hist.New(), hist.New()
+	for _, t := range ts {
+		a := m.series[t]
+		if err := unsparse(lat, a.lat); err != nil {
+			return fmt.Errorf("second %d: %w", t, err)
+		}
+		if err := unsparse(unc, a.unc); err != nil {
+			return fmt.Errorf("second %d: %w", t, err)
+		}
+		p := events.SeriesReport{T: t, ElapsedS: t - m.start.Unix(),
+			Requests: a.p.Requests, Success: a.p.Success, Errors: a.p.Errors, ErrorsByClass: a.p.ErrorsByClass, Dropped: a.p.Dropped,
+			P50Ms: ms(lat.Quantile(0.5)), P90Ms: ms(lat.Quantile(0.9)), P99Ms: ms(lat.Quantile(0.99))}
+		if lat.Count() > 0 {
+			p.MaxMs = ms(lat.Max())
+		}
+		if unc.Count() > 0 {
+			p.P99UncorrectedMs = ms(unc.Quantile(0.99))
+		}
+		m.seriesHealth(&p, t)
+		r.TimeSeries = append(r.TimeSeries, p)
+		if m.second != nil {
+			m.second(p, lat)
+		}
+		if err := m.targetSeconds(p, a, tl); err != nil {
+			return err
+		}
+		if s := stepOf(steps, t-m.start.Unix()); s != nil {
+			if err := s.addSecond(&a.p, lat); err != nil {
+				return fmt.Errorf("step %d, second %d: %w", s.step.Index, t, err)
+			}
+		}
+		delete(m.series, t) // done with: its memory may go
+	}
+	for _, s := range steps {
+		r.Steps = append(r.Steps, s.finish(m))
+	}
+	if load.Shape == events.ShapeFindMax && load.FindMax != nil {
+		r.FindMax = findMax(r.Steps, load.FindMax)
+	}
+	return nil
+}
