@@ -2,8 +2,10 @@ package orchestrator
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -85,13 +87,17 @@ func TestLocalFollowUnknown(t *testing.T) {
 // the same total rate drops none. Their per-second work (closing seconds,
 // reading /proc, polling for an abort) once came at the same instant in
 // every shard and held up the schedulers past the late limit. It counts,
-// never times: the one-shard runs before and after say whether the machine
-// was quiet enough (they dropped nothing), and the test says so and skips
-// when it was not. Before the fix, under chrt -f (other work on the machine
-// kept off its CPUs), eight shards dropped 7 to 9 of 1,200 in every run.
+// never times. One-shard and eight-shard runs alternate, one shard first
+// and last; an eight-shard run counts when the one-shard runs on either
+// side were quiet enough (they dropped nothing), and most of the counted
+// ones must drop nothing, as the workers benchmark judges its medians: a
+// spell of other work on the machine during one run does not decide. With fewer than two counted
+// runs the machine was too busy, and the test says so and skips. Before
+// the fix, under chrt -f (other work kept off the CPUs), eight shards
+// dropped 7 to 9 of 1,200 in every run.
 func TestEightShardsDropNothing(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs 12 s of load")
+		t.Skip("runs 25 s of load")
 	}
 	url, _ := countingTarget(t)
 	run := func(workers int) *events.Report {
@@ -107,17 +113,29 @@ func TestEightShardsDropNothing(t *testing.T) {
 		return out.Report
 	}
 	quiet := func(r *events.Report) bool { return r.Dropped == 0 }
-	before := run(1)
-	eight := run(8)
-	after := run(1)
-	if !quiet(before) || !quiet(after) {
-		t.Skipf("machine too busy: one shard dropped %d and %d, lag p99.9 %.2f and %.2f ms (eight: dropped %d)",
-			before.Dropped, after.Dropped, before.LagMs.P999, after.LagMs.P999, eight.Dropped)
+	const rounds = 3
+	single := []*events.Report{run(1)}
+	var counted, dropping []string
+	for range rounds {
+		eight := run(8)
+		single = append(single, run(1))
+		before, after := single[len(single)-2], single[len(single)-1]
+		if !quiet(before) || !quiet(after) {
+			continue
+		}
+		line := fmt.Sprintf("%d sent, %d dropped (%d late), lag p99.9 %.2f ms between one shard's %.2f and %.2f ms",
+			eight.Requests, eight.Dropped, eight.DroppedLate, eight.LagMs.P999, before.LagMs.P999, after.LagMs.P999)
+		counted = append(counted, line)
+		if eight.Dropped != 0 || eight.Requests != 1200 {
+			dropping = append(dropping, line)
+		}
 	}
-	if eight.Dropped != 0 || eight.Requests != 1200 {
-		t.Errorf("eight shards: %d sent, %d dropped (%d late), lag p99.9 %.2f ms; one shard before and after: "+
-			"none dropped, lag p99.9 %.2f and %.2f ms", eight.Requests, eight.Dropped, eight.DroppedLate,
-			eight.LagMs.P999, before.LagMs.P999, after.LagMs.P999)
+	if len(counted) < 2 {
+		t.Skipf("machine too busy: %d of %d eight-shard runs had quiet one-shard runs on either side", len(counted), rounds)
 	}
-	t.Logf("lag p99.9: one shard %.2f / %.2f ms, eight %.2f ms", before.LagMs.P999, after.LagMs.P999, eight.LagMs.P999)
+	if 2*len(dropping) > len(counted) {
+		t.Errorf("eight shards dropped arrivals in %d of %d runs between quiet one-shard runs:\n%s",
+			len(dropping), len(counted), strings.Join(dropping, "\n"))
+	}
+	t.Logf("eight shards, runs counted:\n%s", strings.Join(counted, "\n"))
 }
