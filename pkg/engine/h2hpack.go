@@ -18,6 +18,25 @@ type h2status struct {
 	head, n   int                       // the next slot; entries in the table
 	size, max int                       // the table's size, and its limit (RFC 7541 §4)
 	w         h2strWriter
+	huff      [16]h2huff // Huffman strings decoded lately, by h2huffSlot
+}
+
+// h2huff is a Huffman-coded string and what decoding it gave. A server
+// sends the same strings in every response (nginx indexes its server,
+// date, content type and length anew each time, so the table needs each
+// decoded length), and looking one up costs far less than decoding it.
+type h2huff struct {
+	n   int // the coded length; 0: empty
+	enc [h2HuffMax]byte
+	w   h2strWriter
+}
+
+// h2HuffMax is the longest Huffman-coded string remembered.
+const h2HuffMax = 48
+
+// h2huffSlot is where coded string s (1 to h2HuffMax bytes) is remembered.
+func h2huffSlot(s []byte) int {
+	return (len(s) + int(s[0])*3 + int(s[len(s)-1])*7) & 15
 }
 
 // h2TableSize is SETTINGS_HEADER_TABLE_SIZE, which the client leaves at
@@ -115,6 +134,13 @@ func (d *h2status) decode(b []byte) (int, error) {
 			}
 			nameLen, isStatus = e.nameLen, (idx >= 8 && idx <= 14) || (idx > 61 && e.status != 0)
 		}
+		if !indexing && !isStatus {
+			// Neither the table nor the status needs the value.
+			if _, _, b, err = splitStr(b); err != nil {
+				return 0, errHPACK
+			}
+			continue
+		}
 		if b, err = d.str(b); err != nil {
 			return 0, errHPACK
 		}
@@ -175,24 +201,49 @@ func (d *h2status) evict(room int) {
 // str reads a string literal into d.w (its decoded length and first
 // bytes) and returns what follows it.
 func (d *h2status) str(b []byte) ([]byte, error) {
-	if len(b) == 0 {
-		return nil, errHPACK
+	s, huff, rest, err := splitStr(b)
+	switch {
+	case err != nil:
+		return nil, err
+	case !huff:
+		d.w.Write(s)
+	case len(s) == 0 || len(s) > h2HuffMax:
+		err = d.huffman(s)
+	default:
+		c := &d.huff[h2huffSlot(s)]
+		if c.n == len(s) && string(c.enc[:c.n]) == string(s) {
+			d.w = c.w
+			break
+		}
+		if err = d.huffman(s); err == nil {
+			c.n, c.w = len(s), d.w
+			copy(c.enc[:], s)
+		}
 	}
-	huff := b[0]&0x80 != 0
+	return rest, err
+}
+
+// splitStr splits the string literal at the start of b from what follows
+// it; huff: the string is Huffman-coded.
+func splitStr(b []byte) (s []byte, huff bool, rest []byte, err error) {
+	if len(b) == 0 {
+		return nil, false, nil, errHPACK
+	}
+	huff = b[0]&0x80 != 0
 	n, b, err := hpackInt(b, 7)
 	if err != nil || n > len(b) {
-		return nil, errHPACK
+		return nil, false, nil, errHPACK
 	}
-	s := b[:n]
-	if huff {
-		d.w.n = 0
-		if _, err := hpack.HuffmanDecode(&d.w, s); err != nil {
-			return nil, errHPACK
-		}
-	} else {
-		d.w.Write(s)
+	return b[:n], huff, b[n:], nil
+}
+
+// huffman decodes Huffman-coded string s into d.w.
+func (d *h2status) huffman(s []byte) error {
+	d.w.n = 0
+	if _, err := hpack.HuffmanDecode(&d.w, s); err != nil {
+		return errHPACK
 	}
-	return b[n:], nil
+	return nil
 }
 
 // hpackInt reads an integer with an n-bit prefix (RFC 7541 §5.1).
