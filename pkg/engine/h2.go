@@ -147,8 +147,15 @@ func (p *h2pool) do(w *worker, req *request, o *outcome) error {
 		err, _ = c.roundTrip(s, blk, req.body, o, due)
 		return err
 	}
+	// Requests take the connections in turn; in a closed loop each slot
+	// keeps to one (as h2load's clients do), so the requests of the
+	// streams one read ended go out together, in one write.
+	k := uint64(w.id)
+	if e.cfg.Pacer != nil {
+		k = p.rr.Add(1)
+	}
 	slots := p.slots[req.ep]
-	sl := slots[p.rr.Add(1)%uint64(len(slots))]
+	sl := slots[k%uint64(len(slots))]
 	for try := 1; ; try++ {
 		c, err := p.get(sl, req.ep, deadline)
 		if err != nil {

@@ -342,3 +342,41 @@ func TestHTTP2StreamIDsRunOut(t *testing.T) {
 		t.Errorf("dials: got %d, want 2", res.Health.Dials)
 	}
 }
+
+// TestHTTP2ClosedLoopKeepsConnection: in a closed loop of 8 slots over 4
+// connections each slot keeps to one connection, so the server sees 4
+// connections with at most 2 streams open at once on each (taking the
+// connections in turn, a connection would carry up to all 8).
+func TestHTTP2ClosedLoopKeepsConnection(t *testing.T) {
+	bothH2(t, func(t *testing.T, protocol Protocol) {
+		var mu sync.Mutex
+		cur, peak := map[string]int{}, map[string]int{}
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			cur[r.RemoteAddr]++
+			peak[r.RemoteAddr] = max(peak[r.RemoteAddr], cur[r.RemoteAddr])
+			mu.Unlock()
+			time.Sleep(time.Millisecond) // streams overlap
+			mu.Lock()
+			cur[r.RemoteAddr]--
+			mu.Unlock()
+			w.Write([]byte("ok"))
+		})
+		srv := h2Server(t, protocol, h, nil)
+		res := run(t, Config{Targets: []events.Target{target(srv.URL + "/")}, Duration: 300 * time.Millisecond,
+			MaxInflight: 8, Connections: 4, Timeout: 10 * time.Second, KeepAlive: true, Protocol: protocol, Insecure: true})
+		if c := res.Counts; c.Requests == 0 || c.Success != c.Requests {
+			t.Fatalf("requests %d, success %d, errors %v", c.Requests, c.Success, c.ErrorDetails)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(peak) != 4 {
+			t.Errorf("server saw %d connections, want 4: %v", len(peak), peak)
+		}
+		for addr, p := range peak {
+			if p > 2 {
+				t.Errorf("connection %s had %d streams open at once, want at most 2", addr, p)
+			}
+		}
+	})
+}

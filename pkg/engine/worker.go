@@ -186,6 +186,7 @@ func (e *Engine) dialProto(epi int, deadline time.Time, h2 bool) (net.Conn, erro
 		return nil, err
 	}
 	e.conns.Add(1)
+	nc = fastConn(nc)
 	if !ep.tls {
 		return nc, nil
 	}

@@ -1,0 +1,6 @@
+//go:build linux && !race
+
+package engine
+
+func raceWrote([]byte) {}
+func raceReads([]byte) {}
