@@ -19,7 +19,8 @@ type arrival struct {
 }
 
 // worker is one in-flight slot: it sends one request at a time and owns its
-// connections, read buffers and statistics stripe.
+// connections (which lease their read buffers, h1lease.go) and statistics
+// stripe.
 type worker struct {
 	e  *Engine
 	id int
