@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"syscall"
 
 	"github.com/barrage-load/barrage/pkg/errclass"
 )
@@ -53,14 +54,21 @@ const (
 	maxReadBuf  = 64 << 10
 )
 
-// h1conn is one HTTP/1.1 connection with its own read buffer.
+// h1conn is one HTTP/1.1 connection with its read buffer: its own, or
+// leased while a response is read (h1lease.go).
 type h1conn struct {
 	nc     net.Conn
-	buf    []byte
-	r, w   int   // unread bytes are buf[r:w]
-	served int   // responses read on this connection
-	nread  int64 // bytes read for the current response
-	keep   *kept // what a journey keeps of a response; nil discards all
+	buf    []byte // nil when leased and given back
+	r, w   int    // unread bytes are buf[r:w]
+	served int    // responses read on this connection
+	nread  int64  // bytes read for the current response
+	keep   *kept  // what a journey keeps of a response; nil discards all
+
+	leased bool                  // buf is from bufPool
+	rc     syscall.RawConn       // nc's, when it is plain TCP: its buffer is leased
+	readFn func(fd uintptr) bool // readRaw, for rc.Read
+	rn     int                   // what readRaw read
+	rerr   error                 // and its error
 }
 
 // kept is what a journey's exchange keeps of a response (H1Conn): its header
@@ -87,18 +95,28 @@ func (c *h1conn) take(p []byte) {
 }
 
 // fill reads more bytes into the buffer, compacting it first if needed.
+// Without a buffer, it leases one (h1lease.go).
 func (c *h1conn) fill() error {
-	if c.r > 0 && c.w == len(c.buf) {
-		c.w = copy(c.buf, c.buf[c.r:c.w])
-		c.r = 0
-	}
-	if c.w == len(c.buf) {
-		if len(c.buf) >= maxReadBuf {
-			return errHeaderTooBig
+	var n int
+	var err error
+	if c.buf == nil && c.rc != nil {
+		n, err = c.readLeased()
+	} else {
+		if c.buf == nil {
+			c.lease(bufPool.Get().(*[readBufSize]byte))
 		}
-		c.grow()
+		if c.r > 0 && c.w == len(c.buf) {
+			c.w = copy(c.buf, c.buf[c.r:c.w])
+			c.r = 0
+		}
+		if c.w == len(c.buf) {
+			if len(c.buf) >= maxReadBuf {
+				return errHeaderTooBig
+			}
+			c.grow()
+		}
+		n, err = c.nc.Read(c.buf[c.w:])
 	}
-	n, err := c.nc.Read(c.buf[c.w:])
 	c.w += n
 	c.nread += int64(n)
 	if n > 0 {
@@ -110,12 +128,14 @@ func (c *h1conn) fill() error {
 	return err
 }
 
-// grow doubles the read buffer, keeping its unread bytes.
+// grow doubles the read buffer, keeping its unread bytes. A leased buffer
+// goes back to the pool: the larger one is the connection's own.
 func (c *h1conn) grow() {
 	b := make([]byte, min(2*len(c.buf), maxReadBuf))
-	c.w = copy(b, c.buf[c.r:c.w])
-	c.r = 0
-	c.buf = b
+	n := copy(b, c.buf[c.r:c.w])
+	c.r, c.w = 0, 0
+	c.release()
+	c.buf, c.w = b, n
 }
 
 // response is what barrage keeps of a response.

@@ -179,7 +179,9 @@ func (e *Engine) warm() {
 			for ep := range e.eps {
 				if nc, err := e.dial(ep, deadline); err == nil {
 					w.mu.Lock()
-					w.h1[ep] = &h1conn{nc: nc, buf: make([]byte, readBufSize)}
+					c := new(h1conn)
+					c.attach(nc)
+					w.h1[ep] = c
 					w.mu.Unlock()
 				}
 			}

@@ -19,7 +19,8 @@ type arrival struct {
 }
 
 // worker is one in-flight slot: it sends one request at a time and owns its
-// connections, read buffers and statistics stripe.
+// connections (which lease their read buffers, h1lease.go) and statistics
+// stripe.
 type worker struct {
 	e  *Engine
 	id int
@@ -109,10 +110,10 @@ func (w *worker) doH1(req *request, o *outcome) error {
 				return err
 			}
 			if c == nil {
-				c = &h1conn{buf: make([]byte, readBufSize)}
+				c = new(h1conn)
 			}
 			w.mu.Lock()
-			c.nc, c.served, c.r, c.w = nc, 0, 0, 0
+			c.attach(nc)
 			w.h1[req.ep] = c
 			w.mu.Unlock()
 		}
@@ -145,6 +146,8 @@ func (w *worker) doH1(req *request, o *outcome) error {
 		c.served++
 		if !res.keepAlive || !e.cfg.KeepAlive {
 			w.closeConn(c)
+		} else if c.rc != nil {
+			c.release() // plain TCP: waits for the next response without a buffer
 		}
 		return nil
 	}
@@ -158,9 +161,29 @@ func retryable(err error) bool {
 }
 
 // dial opens an HTTP/1.1 connection to endpoint ep (TLS for https) by
-// deadline.
+// deadline, on a goroutine of its own. Dialing needs the deepest stack a
+// slot ever uses: 8 KB against the 4 KB of sending a request and reading
+// its response (more for a TLS handshake). A goroutine's stack grows at
+// once and shrinks only at a collection, so a slot that dialed itself
+// would hold twice the stack, and a spell of MaxInflight slots (a stall of
+// the process puts up to that many arrivals in flight at once, each on
+// its own connection) twice the memory; the dialing goroutine's stack is
+// freed when it ends. It costs a goroutine and a channel per dial, which
+// is little beside the dial's system calls.
 func (e *Engine) dial(ep int, deadline time.Time) (net.Conn, error) {
-	return e.dialProto(ep, deadline, false)
+	ch := make(chan dialed, 1)
+	go func() {
+		nc, err := e.dialProto(ep, deadline, false)
+		ch <- dialed{nc, err}
+	}()
+	d := <-ch
+	return d.nc, d.err
+}
+
+// dialed is what a dial returned.
+type dialed struct {
+	nc  net.Conn
+	err error
 }
 
 // dialProto opens a connection to endpoint epi by deadline, offering h2 by
@@ -233,6 +256,8 @@ func (w *worker) closeConn(c *h1conn) {
 		nc.Close()
 		w.e.conns.Add(-1)
 	}
+	c.r, c.w = 0, 0 // what is left of a response on a closed connection is of no use
+	c.release()
 }
 
 func (w *worker) closeAll() {

@@ -158,7 +158,7 @@ func (r *Runtime) RunShard(ctx context.Context, m events.ShardMessage) (Outcome,
 	// interrupt): what was measured is written, as truncated.
 	up, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
-	err = st.Put(up, store.ResultKey(m.RunID, m.ShardID), marshal(res), store.PutOptions{IfAbsent: true, ContentType: "application/json"})
+	err = st.Put(up, store.ResultKey(m.RunID, m.ShardID), encodeResult(res), store.PutOptions{IfAbsent: true, ContentType: "application/json"})
 	if err != nil && !errors.Is(err, store.ErrExists) {
 		return "", fmt.Errorf("upload shard %s: %w", m.ShardID, err)
 	}
