@@ -20,7 +20,7 @@ import (
 // connection, that spell costs readBufSize each (4 MB for 1,000) for the
 // rest of the run; leased, only the few being parsed at a time hold one.
 //
-// Only plain TCP connections lease (a *net.TCPConn); others (TLS, which
+// Only plain TCP connections lease (a *net.TCPConn, or rawTCP over one); others (TLS, which
 // buffers records itself, and connections from Config.Dial other than TCP)
 // take a buffer when first read and give it back when closed. A buffer
 // grown for a large response (grow) is the connection's own, as before.
@@ -37,13 +37,14 @@ func (c *h1conn) attach(nc net.Conn) {
 	c.r, c.w = 0, 0
 	c.release()
 	c.nc, c.served, c.rc = nc, 0, nil
-	if tc, ok := nc.(*net.TCPConn); ok {
-		if rc, err := tc.SyscallConn(); err == nil {
-			c.rc = rc
-			if c.readFn == nil {
-				c.readFn = c.readRaw // allocated once per slot and endpoint, not per read
-			}
-		}
+	switch tc := nc.(type) {
+	case *rawTCP:
+		c.rc = tc.rc
+	case *net.TCPConn:
+		c.rc, _ = tc.SyscallConn()
+	}
+	if c.rc != nil && c.readFn == nil {
+		c.readFn = c.readRaw // allocated once per slot and endpoint, not per read
 	}
 }
 
@@ -90,23 +91,19 @@ func (c *h1conn) readLeased() (int, error) {
 // (wait and call again) when there was nothing to read.
 func (c *h1conn) readRaw(fd uintptr) bool {
 	p := bufPool.Get().(*[readBufSize]byte)
-	for {
-		n, err := syscall.Read(int(fd), p[:])
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
-			bufPool.Put(p)
-			return false
-		case err != nil:
-			bufPool.Put(p)
-			c.rerr = err
-		case n == 0:
-			bufPool.Put(p)
-		default:
-			c.lease(p)
-			c.rn = n
-		}
-		return true
+	n, errno := sysRead(fd, p[:])
+	switch {
+	case errno == syscall.EAGAIN:
+		bufPool.Put(p)
+		return false
+	case errno != 0:
+		bufPool.Put(p)
+		c.rerr = errno
+	case n == 0:
+		bufPool.Put(p)
+	default:
+		c.lease(p)
+		c.rn = n
 	}
+	return true
 }

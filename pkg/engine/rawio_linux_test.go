@@ -12,27 +12,6 @@ import (
 	"github.com/barrage-load/barrage/pkg/errclass"
 )
 
-// tcpPair returns the two ends of a loopback TCP connection: the client
-// end as dialled (a *net.TCPConn) and the server end.
-func tcpPair(t *testing.T) (*net.TCPConn, net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	nc, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close(); sc.Close() })
-	return nc.(*net.TCPConn), sc
-}
-
 // TestRawTCPMovesBytes: a write far larger than the socket buffers (so
 // that raw writes meet EAGAIN and wait) arrives whole, and reads of it in
 // small pieces give back every byte; the server's close reads as io.EOF.
@@ -88,7 +67,7 @@ func TestRawTCPErrorsAsNet(t *testing.T) {
 		detail string
 		op     string
 	}
-	run := func(raw bool, provoke func(c net.Conn, sc net.Conn) error) (result, error) {
+	run := func(raw bool, provoke func(c net.Conn, sc *net.TCPConn) error) (result, error) {
 		tc, sc := tcpPair(t)
 		var c net.Conn = tc
 		if raw {
@@ -102,8 +81,8 @@ func TestRawTCPErrorsAsNet(t *testing.T) {
 		cl, d := errclass.Classify(err)
 		return result{cl, d, oe.Op}, err
 	}
-	cases := map[string]func(c, sc net.Conn) error{
-		"read deadline": func(c, sc net.Conn) error {
+	cases := map[string]func(c net.Conn, sc *net.TCPConn) error{
+		"read deadline": func(c net.Conn, sc *net.TCPConn) error {
 			c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 			_, err := c.Read(make([]byte, 10))
 			if !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -111,14 +90,14 @@ func TestRawTCPErrorsAsNet(t *testing.T) {
 			}
 			return err
 		},
-		"read reset": func(c, sc net.Conn) error {
-			sc.(*net.TCPConn).SetLinger(0)
+		"read reset": func(c net.Conn, sc *net.TCPConn) error {
+			sc.SetLinger(0)
 			sc.Close()
 			_, err := c.Read(make([]byte, 10))
 			return err
 		},
-		"write after reset": func(c, sc net.Conn) error {
-			sc.(*net.TCPConn).SetLinger(0)
+		"write after reset": func(c net.Conn, sc *net.TCPConn) error {
+			sc.SetLinger(0)
 			sc.Close()
 			time.Sleep(10 * time.Millisecond) // the RST is in
 			var err error
@@ -127,7 +106,7 @@ func TestRawTCPErrorsAsNet(t *testing.T) {
 			}
 			return err
 		},
-		"read closed": func(c, sc net.Conn) error {
+		"read closed": func(c net.Conn, sc *net.TCPConn) error {
 			c.Close()
 			_, err := c.Read(make([]byte, 10))
 			if !errors.Is(err, net.ErrClosed) {
