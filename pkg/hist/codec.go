@@ -10,7 +10,6 @@ import (
 	"io"
 	"math"
 	"math/bits"
-	"slices"
 	"sync"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -69,14 +68,10 @@ type Codec struct {
 	zs     *zlib.Writer  // NoCompression: stored blocks, for small payloads
 	fr     io.ReadCloser // a flate reader: zlib's own allocates a checksum per Reset
 	br     bytes.Reader
-	one    [1]byte
-	counts []bucketCount // the populated buckets of the encoding being merged
-	hdr    []byte        // an interval's encoding (LogWriter)
-}
-
-type bucketCount struct {
-	i int32
-	n int64
+	one     [1]byte
+	scratch Sparse // MergeInto's counts, on their way to a Histogram
+	taken   Sparse // what MergeIntoSparse takes back on an error
+	hdr     []byte // an interval's encoding (LogWriter)
 }
 
 // NewCodec returns a Codec.
@@ -168,25 +163,19 @@ func (c *Codec) deflate(h *Histogram, best bool) error {
 }
 
 // MergeInto adds the histogram encoded in b to dst, as if dst.Merge(Decode(b)),
-// without building the decoded histogram. On error, which wraps ErrCorrupt
-// (and ErrVersion, ErrGeometry or ErrDropped where they apply), dst is
+// without building the decoded histogram: its counts go into a reused
+// Sparse, which adds them to dst. On error, which wraps ErrCorrupt (and
+// ErrVersion, ErrGeometry or ErrDropped where they apply), dst is
 // unchanged.
 func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 	if err := dst.check(); err != nil {
 		return fmt.Errorf("merge encoded histogram into: %w", err)
 	}
-	overflow, total, err := c.readCounts(b)
-	if err != nil {
+	defer c.scratch.reset()
+	if err := c.MergeIntoSparse(&c.scratch, b); err != nil {
 		return err
 	}
-	if total > math.MaxInt64-dst.h.TotalCount() || overflow > math.MaxInt64-dst.overflow {
-		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
-	}
-	for _, bc := range c.counts {
-		dst.h.RecordValues(valueAt(int(bc.i)), bc.n) // in range: checked by readCounts
-	}
-	dst.overflow += overflow
-	return nil
+	return c.scratch.AddTo(dst)
 }
 
 // MergeIntoSparse adds the histogram encoded in b to dst, as MergeInto
@@ -194,29 +183,26 @@ func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 // which wraps ErrCorrupt (and ErrVersion, ErrGeometry or ErrDropped where
 // they apply), dst is unchanged.
 func (c *Codec) MergeIntoSparse(dst *Sparse, b []byte) error {
-	overflow, total, err := c.readCounts(b)
+	overflow, payload, err := c.inflate(b)
 	if err != nil {
 		return err
 	}
-	if total > math.MaxInt64-dst.total || overflow > math.MaxInt64-dst.overflow {
-		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
+	if overflow > math.MaxInt64-dst.overflow {
+		return fmt.Errorf("merge encoded histogram: overflow count overflows int64: %w", ErrDropped)
 	}
-	dst.addCounts(c.counts)
+	// The counts go straight into dst as they are read and checked; on an
+	// error, those added are taken back.
+	total, read, err := dst.addPayload(payload)
+	if err == nil && total > math.MaxInt64-dst.total {
+		err = fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
+	}
+	if err != nil {
+		dst.takeBack(payload[:read], &c.taken)
+		return err
+	}
 	dst.total += total
 	dst.overflow += overflow
 	return nil
-}
-
-// readCounts reads and checks the histogram encoded in b into c.counts,
-// its populated buckets in order, and returns its overflow and total
-// counts.
-func (c *Codec) readCounts(b []byte) (overflow, total int64, err error) {
-	overflow, payload, err := c.inflate(b)
-	if err != nil {
-		return 0, 0, err
-	}
-	c.counts, total, err = appendCounts(c.counts[:0], payload)
-	return overflow, total, err
 }
 
 // inflate checks the envelope of b and returns its overflow count and the
@@ -303,12 +289,20 @@ func (c *Codec) inflate(b []byte) (overflow int64, payload []byte, err error) {
 // for anything amiss, which inflate's reader then reads or rejects.
 func (c *Codec) inflateStored(z []byte) ([]byte, bool) {
 	raw, d := c.raw[:0], z[2:]
-	// One final block, as Append writes a histogram of storeBelow bytes at
-	// most: its bytes are the payload, read where they are.
-	if len(d) >= 5 && d[0] == 1 {
-		if n := int(binary.LittleEndian.Uint16(d[1:])); len(d) == 5+n+4 && binary.LittleEndian.Uint16(d[3:]) == ^uint16(n) {
-			raw, d = d[5:5+n], d[5+n:]
-			return raw, storedOK(raw, d)
+	// One block, as Append writes a histogram of storeBelow bytes at most
+	// (compress/flate ends it with an empty final block): its bytes are the
+	// payload, read where they are.
+	if len(d) >= 5 && d[0]&^1 == 0 {
+		n := int(binary.LittleEndian.Uint16(d[1:]))
+		if end := 5 + n; len(d) >= end+4 && binary.LittleEndian.Uint16(d[3:]) == ^uint16(n) {
+			final := d[0] == 1
+			if !final && bytes.HasPrefix(d[end:], emptyFinal) {
+				end, final = end+len(emptyFinal), true
+			}
+			if final && len(d) == end+4 {
+				raw = d[5 : 5+n]
+				return raw, storedOK(raw, d[end:])
+			}
 		}
 	}
 	for {
@@ -332,6 +326,9 @@ func (c *Codec) inflateStored(z []byte) ([]byte, bool) {
 	return raw, storedOK(raw, d)
 }
 
+// emptyFinal is an empty final stored block.
+var emptyFinal = []byte{1, 0, 0, 0xff, 0xff}
+
 // storedOK checks what inflate checks of a payload raw read from stored
 // blocks, with sum the 4 bytes after the deflate stream.
 func storedOK(raw, sum []byte) bool {
@@ -342,82 +339,6 @@ func storedOK(raw, sum []byte) bool {
 		return false
 	}
 	return binary.BigEndian.Uint32(sum) == adler32.Checksum(raw)
-}
-
-// appendCounts appends every positive count of a V2 payload, with its
-// bucket index, in order, to dst, and returns them with their sum; it
-// checks the payload's form, that every count lies in a bucket of the
-// geometry, and that the sum fits an int64.
-func appendCounts(dst []bucketCount, p []byte) ([]bucketCount, int64, error) {
-	first := len(dst)
-	dst = slices.Grow(dst, len(p)) // a count takes a byte at least
-	out := dst[len(dst) : len(dst)+len(p)]
-	n := 0 // of out
-	i := 0 // the bucket of the next number; it only grows
-	// small sums the one-byte counts (1–63, at most a payload's length of
-	// them: it cannot overflow), total the others.
-	var small, total int64
-	for j := 0; j < len(p); {
-		c := p[j]
-		if c < 0x80 { // one byte: most numbers of a second
-			j++
-			switch {
-			case c&1 == 0 && c != 0: // a count of 1–63
-				out[n] = bucketCount{int32(i), int64(c >> 1)}
-				n++
-				small += int64(c >> 1)
-				i++
-			case c == 0:
-				i++
-			default: // a run of 1–64 empty buckets
-				i += int(c>>1) + 1
-			}
-			continue
-		}
-		var v int64
-		if j+1 < len(p) && p[j+1] < 0x80 { // two bytes: most runs of empty buckets
-			u := int64(c&0x7f) | int64(p[j+1])<<7
-			v, j = u>>1^-(u&1), j+2
-		} else {
-			x, k, ok := readZigZag(p[j:])
-			if !ok {
-				return dst, 0, corrupt("truncated count at bucket %d", i)
-			}
-			v, j = x, j+k
-		}
-		switch {
-		case v < 0:
-			if -v > int64(highestIndex)+1 {
-				return dst, 0, corrupt("a run of %d empty buckets", -v)
-			}
-			i += int(-v)
-		case v == 0:
-			i++
-		default:
-			if v > math.MaxInt64-total {
-				return dst, 0, corrupt("counts overflow int64")
-			}
-			total += v
-			out[n] = bucketCount{int32(i), v}
-			n++
-			i++
-		}
-		if i > highestIndex+1 {
-			break // the check below
-		}
-	}
-	dst = dst[:len(dst)+n]
-	// The buckets only grow: the first count and the last bucket bound them.
-	if len(dst) > first && dst[first].i == 0 {
-		return dst, 0, corrupt("count at bucket 0 (0 µs), outside %d–%d µs", Lowest, Highest)
-	}
-	if i > highestIndex+1 {
-		return dst, 0, corrupt("more than %d buckets", highestIndex+1)
-	}
-	if small > math.MaxInt64-total {
-		return dst, 0, corrupt("counts overflow int64")
-	}
-	return dst, total + small, nil
 }
 
 // appendZigZag appends v in hdrhistogram's ZigZag LEB128 form: 7 bits a
