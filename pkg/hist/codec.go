@@ -61,13 +61,13 @@ var maxPayload = 9 * (highestIndex + 1)
 // stored rather than compressed; hdr reads both). A Codec
 // is not safe for concurrent use; MarshalBinary and Decode share a pool.
 type Codec struct {
-	packed *hdrhistogram.PackedHistogram // the populated buckets, in order
-	raw    []byte                        // the uncompressed V2 encoding
-	z      bytes.Buffer
-	zw     *zlib.Writer  // BestCompression, as hdrhistogram writes
-	zs     *zlib.Writer  // NoCompression: stored blocks, for small payloads
-	fr     io.ReadCloser // a flate reader: zlib's own allocates a checksum per Reset
-	br     bytes.Reader
+	packed  *hdrhistogram.PackedHistogram // the populated buckets, in order
+	raw     []byte                        // the uncompressed V2 encoding
+	z       bytes.Buffer
+	zw      *zlib.Writer  // BestCompression, as hdrhistogram writes
+	zs      *zlib.Writer  // NoCompression: stored blocks, for small payloads
+	fr      io.ReadCloser // a flate reader: zlib's own allocates a checksum per Reset
+	br      bytes.Reader
 	one     [1]byte
 	scratch Sparse // MergeInto's counts, on their way to a Histogram
 	taken   Sparse // what MergeIntoSparse takes back on an error
