@@ -61,17 +61,21 @@ var maxPayload = 9 * (highestIndex + 1)
 // stored rather than compressed; hdr reads both). A Codec
 // is not safe for concurrent use; MarshalBinary and Decode share a pool.
 type Codec struct {
-	packed  *hdrhistogram.PackedHistogram // the populated buckets, in order
-	raw     []byte                        // the uncompressed V2 encoding
-	z       bytes.Buffer
-	zw      *zlib.Writer  // BestCompression, as hdrhistogram writes
-	zs      *zlib.Writer  // NoCompression: stored blocks, for small payloads
-	fr      io.ReadCloser // a flate reader: zlib's own allocates a checksum per Reset
-	br      bytes.Reader
-	one     [1]byte
-	scratch Sparse // MergeInto's counts, on their way to a Histogram
-	taken   Sparse // what MergeIntoSparse takes back on an error
-	hdr     []byte // an interval's encoding (LogWriter)
+	packed *hdrhistogram.PackedHistogram // the populated buckets, in order
+	raw    []byte                        // the uncompressed V2 encoding
+	z      bytes.Buffer
+	zw     *zlib.Writer  // BestCompression, as hdrhistogram writes
+	zs     *zlib.Writer  // NoCompression: stored blocks, for small payloads
+	fr     io.ReadCloser // a flate reader: zlib's own allocates a checksum per Reset
+	br     bytes.Reader
+	one    [1]byte
+	counts []bucketCount // the populated buckets of the encoding being merged
+	hdr    []byte        // an interval's encoding (LogWriter)
+}
+
+type bucketCount struct {
+	i int32
+	n int64
 }
 
 // NewCodec returns a Codec.
@@ -163,19 +167,30 @@ func (c *Codec) deflate(h *Histogram, best bool) error {
 }
 
 // MergeInto adds the histogram encoded in b to dst, as if dst.Merge(Decode(b)),
-// without building the decoded histogram: its counts go into a reused
-// Sparse, which adds them to dst. On error, which wraps ErrCorrupt (and
-// ErrVersion, ErrGeometry or ErrDropped where they apply), dst is
+// without building the decoded histogram. On error, which wraps ErrCorrupt
+// (and ErrVersion, ErrGeometry or ErrDropped where they apply), dst is
 // unchanged.
 func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 	if err := dst.check(); err != nil {
 		return fmt.Errorf("merge encoded histogram into: %w", err)
 	}
-	defer c.scratch.reset()
-	if err := c.MergeIntoSparse(&c.scratch, b); err != nil {
+	overflow, payload, err := c.inflate(b)
+	if err != nil {
 		return err
 	}
-	return c.scratch.AddTo(dst)
+	c.counts = c.counts[:0]
+	total, _, err := readPayload(payload, nil, &c.counts)
+	if err != nil {
+		return err
+	}
+	if total > math.MaxInt64-dst.h.TotalCount() || overflow > math.MaxInt64-dst.overflow {
+		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
+	}
+	for _, bc := range c.counts {
+		dst.h.RecordValues(valueAt(int(bc.i)), bc.n) // in range: checked by readPayload
+	}
+	dst.overflow += overflow
+	return nil
 }
 
 // MergeIntoSparse adds the histogram encoded in b to dst, as MergeInto
@@ -191,13 +206,15 @@ func (c *Codec) MergeIntoSparse(dst *Sparse, b []byte) error {
 		return fmt.Errorf("merge encoded histogram: overflow count overflows int64: %w", ErrDropped)
 	}
 	// The counts go straight into dst as they are read and checked; on an
-	// error, those added are taken back.
-	total, read, err := dst.addPayload(payload)
+	// error, those added are read again and taken back.
+	total, read, err := readPayload(payload, dst, nil)
 	if err == nil && total > math.MaxInt64-dst.total {
 		err = fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
 	}
 	if err != nil {
-		dst.takeBack(payload[:read], &c.taken)
+		c.counts = c.counts[:0]
+		readPayload(payload[:read], nil, &c.counts) // read once without error
+		dst.takeBack(c.counts)
 		return err
 	}
 	dst.total += total
@@ -339,6 +356,75 @@ func storedOK(raw, sum []byte) bool {
 		return false
 	}
 	return binary.BigEndian.Uint32(sum) == adler32.Checksum(raw)
+}
+
+// readPayload reads the counts of the V2 payload p (deflate describes it)
+// and adds them to the buckets of s as it reads them or, when s is nil,
+// appends them to *counts; it checks that p is well formed, that every
+// count lies in a bucket of the geometry and that their sum fits an
+// int64, and returns that sum, which it does not add to s.total. On an
+// error it returns how many bytes of p it had read and added: the caller
+// takes them back (Sparse.takeBack).
+func readPayload(p []byte, s *Sparse, counts *[]bucketCount) (total int64, read int, err error) {
+	var pg *[pageLen]uint32
+	at := -1 // the page pg is
+	i := 0   // the bucket of the next number; it only grows
+	for j := 0; j < len(p); {
+		// A ZigZag LEB128 number u: most of a second's take one byte (a
+		// count of 1–63, a run of 1–64 empty buckets) or two (a longer
+		// run), in no order a branch could predict: which it is is
+		// computed, not branched on.
+		var u uint64
+		start := j
+		if c := uint64(p[j]); j+1 < len(p) && c&uint64(p[j+1])&0x80 == 0 {
+			two := c >> 7
+			u = c&0x7f | uint64(p[j+1])<<7&-two
+			j += 1 + int(two)
+		} else {
+			v, k, ok := readZigZag(p[j:])
+			if !ok {
+				return total, start, corrupt("truncated count at bucket %d", i)
+			}
+			u, j = uint64(v<<1^v>>63), j+k
+		}
+		if u&1 != 0 { // a run of u/2 + 1 empty buckets
+			if u>>1 > uint64(highestIndex) {
+				return total, start, corrupt("a run of %d empty buckets", u>>1+1)
+			}
+			if i += int(u>>1) + 1; i > highestIndex+1 {
+				return total, start, corrupt("more than %d buckets", highestIndex+1)
+			}
+			continue
+		}
+		v := int64(u >> 1)
+		switch {
+		case v == 0: // one empty bucket
+			i++
+			continue
+		case i == 0:
+			return total, start, corrupt("count at bucket 0 (0 µs), outside %d–%d µs", Lowest, Highest)
+		case i > highestIndex:
+			return total, start, corrupt("more than %d buckets", highestIndex+1)
+		case v > math.MaxInt64-total:
+			return total, start, corrupt("counts overflow int64")
+		}
+		total += v
+		if s == nil {
+			*counts = append(*counts, bucketCount{int32(i), v})
+			i++
+			continue
+		}
+		if pi := uint(i) / pageLen; int(pi) != at {
+			pg, at = s.page(int(pi)), int(pi)
+		}
+		if c := &pg[uint(i)%pageLen]; uint64(*c)+uint64(v) <= math.MaxUint32 {
+			*c += uint32(v)
+		} else {
+			s.saturate(c, int32(i), v)
+		}
+		i++
+	}
+	return total, len(p), nil
 }
 
 // appendZigZag appends v in hdrhistogram's ZigZag LEB128 form: 7 bits a

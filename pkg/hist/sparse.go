@@ -55,69 +55,6 @@ func (s *Sparse) Bytes() int {
 	return n
 }
 
-// addPayload adds the counts of the V2 payload p (deflate describes it)
-// to the buckets of s as it reads them, checking that p is well formed,
-// that every count lies in a bucket of the geometry and that their sum
-// fits an int64; it returns that sum, which it does not add to s.total. On
-// an error it returns how many bytes of p it had read and added: the
-// caller takes them back (takeBack).
-func (s *Sparse) addPayload(p []byte) (total int64, read int, err error) {
-	var pg *[pageLen]uint32
-	at := -1 // the page pg is
-	i := 0   // the bucket of the next number; it only grows
-	for j := 0; j < len(p); {
-		// A ZigZag LEB128 number u: most of a second's take one byte (a
-		// count of 1–63, a run of 1–64 empty buckets) or two (a longer
-		// run), in no order a branch could predict: which it is is
-		// computed, not branched on.
-		var u uint64
-		start := j
-		if c := uint64(p[j]); j+1 < len(p) && c&uint64(p[j+1])&0x80 == 0 {
-			two := c >> 7
-			u = c&0x7f | uint64(p[j+1])<<7&-two
-			j += 1 + int(two)
-		} else {
-			v, k, ok := readZigZag(p[j:])
-			if !ok {
-				return total, start, corrupt("truncated count at bucket %d", i)
-			}
-			u, j = uint64(v<<1^v>>63), j+k
-		}
-		if u&1 != 0 { // a run of u/2 + 1 empty buckets
-			if u>>1 > uint64(highestIndex) {
-				return total, start, corrupt("a run of %d empty buckets", u>>1+1)
-			}
-			if i += int(u>>1) + 1; i > highestIndex+1 {
-				return total, start, corrupt("more than %d buckets", highestIndex+1)
-			}
-			continue
-		}
-		v := int64(u >> 1)
-		switch {
-		case v == 0: // one empty bucket
-			i++
-			continue
-		case i == 0:
-			return total, start, corrupt("count at bucket 0 (0 µs), outside %d–%d µs", Lowest, Highest)
-		case i > highestIndex:
-			return total, start, corrupt("more than %d buckets", highestIndex+1)
-		case v > math.MaxInt64-total:
-			return total, start, corrupt("counts overflow int64")
-		}
-		total += v
-		if pi := uint(i) / pageLen; int(pi) != at {
-			pg, at = s.page(int(pi)), int(pi)
-		}
-		if c := &pg[uint(i)%pageLen]; uint64(*c)+uint64(v) <= math.MaxUint32 {
-			*c += uint32(v)
-		} else {
-			s.saturate(c, int32(i), v)
-		}
-		i++
-	}
-	return total, len(p), nil
-}
-
 // saturate adds n to the counter c of bucket i, where the sum does not
 // fit: the counter holds math.MaxUint32 and the carry the rest. A bucket
 // holds *c + carry[i] in all, and a carry only beside a full counter.
@@ -129,44 +66,18 @@ func (s *Sparse) saturate(c *uint32, i int32, n int64) {
 	*c = math.MaxUint32
 }
 
-// takeBack subtracts from s the counts of the payload p, which
-// addPayload has added to it without error, using scratch (an empty
-// Sparse, left empty) to read them again.
-func (s *Sparse) takeBack(p []byte, scratch *Sparse) {
-	defer scratch.reset()
-	scratch.addPayload(p) // it was read once without error
-	for pi, sp := range scratch.pages {
-		if sp == nil {
-			continue
-		}
-		for j, n := range sp {
-			if n == 0 {
-				continue
-			}
-			i := int32(pi*pageLen + j)
-			c := &s.pages[pi][j]
-			// In all the bucket holds *c + carry[i] and keeps that less what
-			// scratch holds, in the same form.
-			sum := uint64(*c) + uint64(s.carry[i]) - uint64(n) - uint64(scratch.carry[i])
-			*c = uint32(min(sum, math.MaxUint32))
-			if rest := int64(sum - uint64(*c)); rest > 0 {
-				s.carry[i] = rest
-			} else {
-				delete(s.carry, i)
-			}
+// takeBack subtracts from s the counts, which were added to it.
+func (s *Sparse) takeBack(counts []bucketCount) {
+	for _, bc := range counts {
+		c := &s.pages[bc.i/pageLen][bc.i%pageLen]
+		sum := uint64(*c) + uint64(s.carry[bc.i]) - uint64(bc.n)
+		*c = uint32(min(sum, math.MaxUint32))
+		if rest := int64(sum - uint64(*c)); rest > 0 {
+			s.carry[bc.i] = rest
+		} else {
+			delete(s.carry, bc.i)
 		}
 	}
-}
-
-// reset empties s and keeps its pages for what comes next.
-func (s *Sparse) reset() {
-	for _, p := range s.pages {
-		if p != nil {
-			clear(p[:])
-		}
-	}
-	clear(s.carry)
-	s.total, s.overflow = 0, 0
 }
 
 // page returns page pi, which it allocates if need be.
