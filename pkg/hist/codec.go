@@ -6,7 +6,6 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
-	"hash/adler32"
 	"io"
 	"math"
 	"math/bits"
@@ -293,7 +292,7 @@ func (c *Codec) inflate(b []byte) (overflow int64, payload []byte, err error) {
 	if c.br.Len() != 4 {
 		return 0, nil, corrupt("%d bytes after the deflate stream, want the 4-byte checksum", c.br.Len())
 	}
-	if sum := binary.BigEndian.Uint32(z[len(z)-4:]); sum != adler32.Checksum(raw) {
+	if sum := binary.BigEndian.Uint32(z[len(z)-4:]); sum != adlerSum(raw) {
 		return 0, nil, corrupt("zlib checksum mismatch")
 	}
 	return int64(o), raw[hdrHeaderLen:], nil
@@ -355,7 +354,7 @@ func storedOK(raw, sum []byte) bool {
 	if plen := int(binary.BigEndian.Uint32(raw[4:])); plen > maxPayload || len(raw) != hdrHeaderLen+plen {
 		return false
 	}
-	return binary.BigEndian.Uint32(sum) == adler32.Checksum(raw)
+	return binary.BigEndian.Uint32(sum) == adlerSum(raw)
 }
 
 // readPayload reads the counts of the V2 payload p (deflate describes it)
@@ -370,37 +369,44 @@ func readPayload(p []byte, s *Sparse, counts *[]bucketCount) (total int64, read 
 	at := -1 // the page pg is
 	i := 0   // the bucket of the next number; it only grows
 	for j := 0; j < len(p); {
-		// A ZigZag LEB128 number u: most of a second's take one byte (a
-		// count of 1–63, a run of 1–64 empty buckets) or two (a longer
-		// run), in no order a branch could predict: which it is is
-		// computed, not branched on.
-		var u uint64
+		var v int64 // a count for bucket i
 		start := j
-		if c := uint64(p[j]); j+1 < len(p) && c&uint64(p[j+1])&0x80 == 0 {
-			two := c >> 7
-			u = c&0x7f | uint64(p[j+1])<<7&-two
-			j += 1 + int(two)
+		if j+1 < len(p) && p[j]&0x81 == 1 && p[j+1]&0x81 == 0 && p[j+1] != 0 {
+			// Most of a second's numbers come in pairs of a byte each: a
+			// run of 1–64 empty buckets, then a count of 1–63.
+			i += int(p[j]>>1) + 1
+			v = int64(p[j+1] >> 1)
+			j += 2
 		} else {
-			v, k, ok := readZigZag(p[j:])
-			if !ok {
-				return total, start, corrupt("truncated count at bucket %d", i)
+			// A ZigZag LEB128 number u, read without a branch when it
+			// takes one byte or two.
+			var u uint64
+			if c := uint64(p[j]); j+1 < len(p) && c&uint64(p[j+1])&0x80 == 0 {
+				two := c >> 7
+				u = c&0x7f | uint64(p[j+1])<<7&-two
+				j += 1 + int(two)
+			} else {
+				x, k, ok := readZigZag(p[j:])
+				if !ok {
+					return total, start, corrupt("truncated count at bucket %d", i)
+				}
+				u, j = uint64(x<<1^x>>63), j+k
 			}
-			u, j = uint64(v<<1^v>>63), j+k
+			if u&1 != 0 { // a run of u/2 + 1 empty buckets
+				if u>>1 > uint64(highestIndex) {
+					return total, start, corrupt("a run of %d empty buckets", u>>1+1)
+				}
+				if i += int(u>>1) + 1; i > highestIndex+1 {
+					return total, start, corrupt("more than %d buckets", highestIndex+1)
+				}
+				continue
+			}
+			if v = int64(u >> 1); v == 0 { // one empty bucket
+				i++
+				continue
+			}
 		}
-		if u&1 != 0 { // a run of u/2 + 1 empty buckets
-			if u>>1 > uint64(highestIndex) {
-				return total, start, corrupt("a run of %d empty buckets", u>>1+1)
-			}
-			if i += int(u>>1) + 1; i > highestIndex+1 {
-				return total, start, corrupt("more than %d buckets", highestIndex+1)
-			}
-			continue
-		}
-		v := int64(u >> 1)
 		switch {
-		case v == 0: // one empty bucket
-			i++
-			continue
 		case i == 0:
 			return total, start, corrupt("count at bucket 0 (0 µs), outside %d–%d µs", Lowest, Highest)
 		case i > highestIndex:

@@ -377,12 +377,24 @@ var base64Values = func() (t [256]byte) {
 	return t
 }()
 
-// base64InPlace decodes the standard, padded base64 in s to the start of
-// s and returns its length. It accepts what encoding/json's decoder
-// (base64.StdEncoding) accepts, less what it might read otherwise:
-// padding bits set, line breaks. The decoded bytes never overtake the
-// characters still to read (8 characters make 6 bytes); when it refuses
-// s, it leaves it as it was.
+// base64Quantum maps the k-th character of a quantum of four to its six
+// bits in place in the quantum's 24, and any byte not of the alphabet to
+// 1<<24 (see base64Invalid): the four ORed make the quantum.
+var base64Quantum = func() (q [4][256]uint32) {
+	for c, v := range base64Values {
+		for k := range q {
+			q[k][c] = uint32(v) << (18 - 6*k)
+			if v == 0xff {
+				q[k][c] = base64Invalid
+			}
+		}
+	}
+	return q
+}()
+
+// base64Invalid marks a byte not of the alphabet in base64Quantum.
+const base64Invalid = 1 << 24
+
 func base64InPlace(s []byte) (int, bool) {
 	if len(s)%4 != 0 {
 		return 0, false
@@ -390,16 +402,17 @@ func base64InPlace(s []byte) (int, bool) {
 	if len(s) == 0 {
 		return 0, true
 	}
-	t := &base64Values
+	q, t := &base64Quantum, &base64Values
 	n, i := 0, 0
 	for ; i+8 < len(s); i, n = i+8, n+6 { // 8 at a time, all but the last quantum
-		v := uint64(t[s[i]])<<58 | uint64(t[s[i+1]])<<52 | uint64(t[s[i+2]])<<46 | uint64(t[s[i+3]])<<40 |
-			uint64(t[s[i+4]])<<34 | uint64(t[s[i+5]])<<28 | uint64(t[s[i+6]])<<22 | uint64(t[s[i+7]])<<16
-		if (t[s[i]]|t[s[i+1]]|t[s[i+2]]|t[s[i+3]]|t[s[i+4]]|t[s[i+5]]|t[s[i+6]]|t[s[i+7]])&0x80 != 0 {
+		c := (*[8]byte)(s[i:])
+		a := q[0][c[0]] | q[1][c[1]] | q[2][c[2]] | q[3][c[3]]
+		b := q[0][c[4]] | q[1][c[5]] | q[2][c[6]] | q[3][c[7]]
+		if (a|b)&base64Invalid != 0 {
 			undecode(s, n)
 			return 0, false
 		}
-		binary.BigEndian.PutUint64(s[n:], v) // 6 bytes and 2 that the next overwrite
+		binary.BigEndian.PutUint64(s[n:], uint64(a)<<40|uint64(b)<<16) // 6 bytes and 2 that the next overwrite
 	}
 	for ; i < len(s); i, n = i+4, n+3 {
 		a, b, c, e := t[s[i]], t[s[i+1]], t[s[i+2]], t[s[i+3]]
