@@ -6,11 +6,9 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
-	"hash/adler32"
 	"io"
 	"math"
 	"math/bits"
-	"slices"
 	"sync"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -175,7 +173,12 @@ func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 	if err := dst.check(); err != nil {
 		return fmt.Errorf("merge encoded histogram into: %w", err)
 	}
-	overflow, total, err := c.readCounts(b)
+	overflow, payload, err := c.inflate(b)
+	if err != nil {
+		return err
+	}
+	c.counts = c.counts[:0]
+	total, _, err := readPayload(payload, nil, &c.counts)
 	if err != nil {
 		return err
 	}
@@ -183,7 +186,7 @@ func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
 	}
 	for _, bc := range c.counts {
-		dst.h.RecordValues(valueAt(int(bc.i)), bc.n) // in range: checked by readCounts
+		dst.h.RecordValues(valueAt(int(bc.i)), bc.n) // in range: checked by readPayload
 	}
 	dst.overflow += overflow
 	return nil
@@ -194,29 +197,28 @@ func (c *Codec) MergeInto(dst *Histogram, b []byte) error {
 // which wraps ErrCorrupt (and ErrVersion, ErrGeometry or ErrDropped where
 // they apply), dst is unchanged.
 func (c *Codec) MergeIntoSparse(dst *Sparse, b []byte) error {
-	overflow, total, err := c.readCounts(b)
+	overflow, payload, err := c.inflate(b)
 	if err != nil {
 		return err
 	}
-	if total > math.MaxInt64-dst.total || overflow > math.MaxInt64-dst.overflow {
-		return fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
+	if overflow > math.MaxInt64-dst.overflow {
+		return fmt.Errorf("merge encoded histogram: overflow count overflows int64: %w", ErrDropped)
 	}
-	dst.addCounts(c.counts)
+	// The counts go straight into dst as they are read and checked; on an
+	// error, those added are read again and taken back.
+	total, read, err := readPayload(payload, dst, nil)
+	if err == nil && total > math.MaxInt64-dst.total {
+		err = fmt.Errorf("merge encoded histogram: count overflows int64: %w", ErrDropped)
+	}
+	if err != nil {
+		c.counts = c.counts[:0]
+		readPayload(payload[:read], nil, &c.counts) // read once without error
+		dst.takeBack(c.counts)
+		return err
+	}
 	dst.total += total
 	dst.overflow += overflow
 	return nil
-}
-
-// readCounts reads and checks the histogram encoded in b into c.counts,
-// its populated buckets in order, and returns its overflow and total
-// counts.
-func (c *Codec) readCounts(b []byte) (overflow, total int64, err error) {
-	overflow, payload, err := c.inflate(b)
-	if err != nil {
-		return 0, 0, err
-	}
-	c.counts, total, err = appendCounts(c.counts[:0], payload)
-	return overflow, total, err
 }
 
 // inflate checks the envelope of b and returns its overflow count and the
@@ -290,7 +292,7 @@ func (c *Codec) inflate(b []byte) (overflow int64, payload []byte, err error) {
 	if c.br.Len() != 4 {
 		return 0, nil, corrupt("%d bytes after the deflate stream, want the 4-byte checksum", c.br.Len())
 	}
-	if sum := binary.BigEndian.Uint32(z[len(z)-4:]); sum != adler32.Checksum(raw) {
+	if sum := binary.BigEndian.Uint32(z[len(z)-4:]); sum != adlerSum(raw) {
 		return 0, nil, corrupt("zlib checksum mismatch")
 	}
 	return int64(o), raw[hdrHeaderLen:], nil
@@ -303,12 +305,20 @@ func (c *Codec) inflate(b []byte) (overflow int64, payload []byte, err error) {
 // for anything amiss, which inflate's reader then reads or rejects.
 func (c *Codec) inflateStored(z []byte) ([]byte, bool) {
 	raw, d := c.raw[:0], z[2:]
-	// One final block, as Append writes a histogram of storeBelow bytes at
-	// most: its bytes are the payload, read where they are.
-	if len(d) >= 5 && d[0] == 1 {
-		if n := int(binary.LittleEndian.Uint16(d[1:])); len(d) == 5+n+4 && binary.LittleEndian.Uint16(d[3:]) == ^uint16(n) {
-			raw, d = d[5:5+n], d[5+n:]
-			return raw, storedOK(raw, d)
+	// One block, as Append writes a histogram of storeBelow bytes at most
+	// (compress/flate ends it with an empty final block): its bytes are the
+	// payload, read where they are.
+	if len(d) >= 5 && d[0]&^1 == 0 {
+		n := int(binary.LittleEndian.Uint16(d[1:]))
+		if end := 5 + n; len(d) >= end+4 && binary.LittleEndian.Uint16(d[3:]) == ^uint16(n) {
+			final := d[0] == 1
+			if !final && bytes.HasPrefix(d[end:], emptyFinal) {
+				end, final = end+len(emptyFinal), true
+			}
+			if final && len(d) == end+4 {
+				raw = d[5 : 5+n]
+				return raw, storedOK(raw, d[end:])
+			}
 		}
 	}
 	for {
@@ -332,6 +342,9 @@ func (c *Codec) inflateStored(z []byte) ([]byte, bool) {
 	return raw, storedOK(raw, d)
 }
 
+// emptyFinal is an empty final stored block.
+var emptyFinal = []byte{1, 0, 0, 0xff, 0xff}
+
 // storedOK checks what inflate checks of a payload raw read from stored
 // blocks, with sum the 4 bytes after the deflate stream.
 func storedOK(raw, sum []byte) bool {
@@ -341,83 +354,83 @@ func storedOK(raw, sum []byte) bool {
 	if plen := int(binary.BigEndian.Uint32(raw[4:])); plen > maxPayload || len(raw) != hdrHeaderLen+plen {
 		return false
 	}
-	return binary.BigEndian.Uint32(sum) == adler32.Checksum(raw)
+	return binary.BigEndian.Uint32(sum) == adlerSum(raw)
 }
 
-// appendCounts appends every positive count of a V2 payload, with its
-// bucket index, in order, to dst, and returns them with their sum; it
-// checks the payload's form, that every count lies in a bucket of the
-// geometry, and that the sum fits an int64.
-func appendCounts(dst []bucketCount, p []byte) ([]bucketCount, int64, error) {
-	first := len(dst)
-	dst = slices.Grow(dst, len(p)) // a count takes a byte at least
-	out := dst[len(dst) : len(dst)+len(p)]
-	n := 0 // of out
-	i := 0 // the bucket of the next number; it only grows
-	// small sums the one-byte counts (1–63, at most a payload's length of
-	// them: it cannot overflow), total the others.
-	var small, total int64
+// readPayload reads the counts of the V2 payload p (deflate describes it)
+// and adds them to the buckets of s as it reads them or, when s is nil,
+// appends them to *counts; it checks that p is well formed, that every
+// count lies in a bucket of the geometry and that their sum fits an
+// int64, and returns that sum, which it does not add to s.total. On an
+// error it returns how many bytes of p it had read and added: the caller
+// takes them back (Sparse.takeBack).
+func readPayload(p []byte, s *Sparse, counts *[]bucketCount) (total int64, read int, err error) {
+	var pg *[pageLen]uint32
+	at := -1 // the page pg is
+	i := 0   // the bucket of the next number; it only grows
 	for j := 0; j < len(p); {
-		c := p[j]
-		if c < 0x80 { // one byte: most numbers of a second
-			j++
-			switch {
-			case c&1 == 0 && c != 0: // a count of 1–63
-				out[n] = bucketCount{int32(i), int64(c >> 1)}
-				n++
-				small += int64(c >> 1)
-				i++
-			case c == 0:
-				i++
-			default: // a run of 1–64 empty buckets
-				i += int(c>>1) + 1
-			}
-			continue
-		}
-		var v int64
-		if j+1 < len(p) && p[j+1] < 0x80 { // two bytes: most runs of empty buckets
-			u := int64(c&0x7f) | int64(p[j+1])<<7
-			v, j = u>>1^-(u&1), j+2
+		var v int64 // a count for bucket i
+		start := j
+		if j+1 < len(p) && p[j]&0x81 == 1 && p[j+1]&0x81 == 0 && p[j+1] != 0 {
+			// Most of a second's numbers come in pairs of a byte each: a
+			// run of 1–64 empty buckets, then a count of 1–63.
+			i += int(p[j]>>1) + 1
+			v = int64(p[j+1] >> 1)
+			j += 2
 		} else {
-			x, k, ok := readZigZag(p[j:])
-			if !ok {
-				return dst, 0, corrupt("truncated count at bucket %d", i)
+			// A ZigZag LEB128 number u, read without a branch when it
+			// takes one byte or two.
+			var u uint64
+			if c := uint64(p[j]); j+1 < len(p) && c&uint64(p[j+1])&0x80 == 0 {
+				two := c >> 7
+				u = c&0x7f | uint64(p[j+1])<<7&-two
+				j += 1 + int(two)
+			} else {
+				x, k, ok := readZigZag(p[j:])
+				if !ok {
+					return total, start, corrupt("truncated count at bucket %d", i)
+				}
+				u, j = uint64(x<<1^x>>63), j+k
 			}
-			v, j = x, j+k
+			if u&1 != 0 { // a run of u/2 + 1 empty buckets
+				if u>>1 > uint64(highestIndex) {
+					return total, start, corrupt("a run of %d empty buckets", u>>1+1)
+				}
+				if i += int(u>>1) + 1; i > highestIndex+1 {
+					return total, start, corrupt("more than %d buckets", highestIndex+1)
+				}
+				continue
+			}
+			if v = int64(u >> 1); v == 0 { // one empty bucket
+				i++
+				continue
+			}
 		}
 		switch {
-		case v < 0:
-			if -v > int64(highestIndex)+1 {
-				return dst, 0, corrupt("a run of %d empty buckets", -v)
-			}
-			i += int(-v)
-		case v == 0:
-			i++
-		default:
-			if v > math.MaxInt64-total {
-				return dst, 0, corrupt("counts overflow int64")
-			}
-			total += v
-			out[n] = bucketCount{int32(i), v}
-			n++
-			i++
+		case i == 0:
+			return total, start, corrupt("count at bucket 0 (0 µs), outside %d–%d µs", Lowest, Highest)
+		case i > highestIndex:
+			return total, start, corrupt("more than %d buckets", highestIndex+1)
+		case v > math.MaxInt64-total:
+			return total, start, corrupt("counts overflow int64")
 		}
-		if i > highestIndex+1 {
-			break // the check below
+		total += v
+		if s == nil {
+			*counts = append(*counts, bucketCount{int32(i), v})
+			i++
+			continue
 		}
+		if pi := uint(i) / pageLen; int(pi) != at {
+			pg, at = s.page(int(pi)), int(pi)
+		}
+		if c := &pg[uint(i)%pageLen]; uint64(*c)+uint64(v) <= math.MaxUint32 {
+			*c += uint32(v)
+		} else {
+			s.saturate(c, int32(i), v)
+		}
+		i++
 	}
-	dst = dst[:len(dst)+n]
-	// The buckets only grow: the first count and the last bucket bound them.
-	if len(dst) > first && dst[first].i == 0 {
-		return dst, 0, corrupt("count at bucket 0 (0 µs), outside %d–%d µs", Lowest, Highest)
-	}
-	if i > highestIndex+1 {
-		return dst, 0, corrupt("more than %d buckets", highestIndex+1)
-	}
-	if small > math.MaxInt64-total {
-		return dst, 0, corrupt("counts overflow int64")
-	}
-	return dst, total + small, nil
+	return total, len(p), nil
 }
 
 // appendZigZag appends v in hdrhistogram's ZigZag LEB128 form: 7 bits a

@@ -55,25 +55,28 @@ func (s *Sparse) Bytes() int {
 	return n
 }
 
-// addCounts adds the counts (each > 0, in range, as the caller checked,
-// and in the order of their buckets) to s.
-func (s *Sparse) addCounts(counts []bucketCount) {
-	var p *[pageLen]uint32
-	at := -1 // the page p is
+// saturate adds n to the counter c of bucket i, where the sum does not
+// fit: the counter holds math.MaxUint32 and the carry the rest. A bucket
+// holds *c + carry[i] in all, and a carry only beside a full counter.
+func (s *Sparse) saturate(c *uint32, i int32, n int64) {
+	if s.carry == nil {
+		s.carry = map[int32]int64{}
+	}
+	s.carry[i] += int64(uint64(*c) + uint64(n) - math.MaxUint32)
+	*c = math.MaxUint32
+}
+
+// takeBack subtracts from s the counts, which were added to it.
+func (s *Sparse) takeBack(counts []bucketCount) {
 	for _, bc := range counts {
-		if pi := int(bc.i / pageLen); pi != at {
-			p, at = s.page(pi), pi
+		c := &s.pages[bc.i/pageLen][bc.i%pageLen]
+		sum := uint64(*c) + uint64(s.carry[bc.i]) - uint64(bc.n)
+		*c = uint32(min(sum, math.MaxUint32))
+		if rest := int64(sum - uint64(*c)); rest > 0 {
+			s.carry[bc.i] = rest
+		} else {
+			delete(s.carry, bc.i)
 		}
-		c := &p[bc.i%pageLen]
-		sum := uint64(*c) + uint64(bc.n)
-		if sum > math.MaxUint32 {
-			if s.carry == nil {
-				s.carry = map[int32]int64{}
-			}
-			s.carry[bc.i] += int64(sum - math.MaxUint32)
-			sum = math.MaxUint32
-		}
-		*c = uint32(sum)
 	}
 }
 
@@ -112,8 +115,12 @@ func (s *Sparse) AddTo(dst *Histogram) error {
 			if n == 0 {
 				continue
 			}
-			i := int32(pi*pageLen + j)
-			dst.h.RecordValues(valueAt(int(i)), int64(n)+s.carry[i])
+			i := pi*pageLen + j
+			c := int64(n)
+			if n == math.MaxUint32 { // a carry only beside a full counter
+				c += s.carry[int32(i)]
+			}
+			dst.h.RecordValues(valueAt(i), c)
 		}
 	}
 	dst.overflow += s.overflow

@@ -2,6 +2,7 @@ package reduce
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -18,14 +19,18 @@ import (
 func sameAsGeneric(t *testing.T, b []byte) bool {
 	t.Helper()
 	want, werr := decodeGeneric(b)
-	got, gerr := decodeResult(b)
+	body := bytes.Clone(b) // decodeResult decodes histograms in it
+	got, gerr := decodeResult(body)
 	if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
 		t.Fatalf("decodeResult(%.200q): error %v; the generic decoder's %v", b, gerr, werr)
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("decodeResult(%.200q):\n got %+v\nwant %+v", b, got, want)
 	}
-	_, fast := split(b)
+	_, fast := split(bytes.Clone(b))
+	if (gerr != nil || !fast) && !bytes.Equal(body, b) {
+		t.Fatalf("decodeResult(%.200q) went to the generic decoder and left the body changed: %.200q", b, body)
+	}
 	return fast
 }
 
@@ -99,6 +104,9 @@ func TestDecodeResult(t *testing.T) {
 		// The series decode, the rest does not: the generic decoder's error.
 		{name: "bad elsewhere", generated: `{"series":[{"t":1}],"version":"x"}`, plain: true},
 		{name: "bad after", generated: `{"series":[{"t":1}]}x`, plain: true},
+		{name: "bad after histograms", generated: `{"series":[{"t":1,"latency":"QUJDRA==","target_latency":{"a":"QUI="}}],"version":"x"}`, plain: true},
+		// The series decode, the samples do not: all to the generic decoder.
+		{name: "samples bad after histograms", generated: `{"series":[{"t":1,"latency":"QUJDRA=="}],"health":{"samples":[{"cpu_pct":1e400}]}}`},
 		{name: "a quote in a string before", generated: `{"stop_reason":"a \"series\":[] \\","series":[{"t":1}]}`, plain: true},
 		// Edits of a worker's result.
 		{name: "unknown field after", old: `"series":`, new: `"series":[],"x":`, plain: true},
@@ -155,4 +163,78 @@ func TestFloatExact(t *testing.T) {
 			t.Fatalf("float(%q) = %v (%x); ParseFloat: %v (%x), %v", s, got, math.Float64bits(got), want, math.Float64bits(want), err)
 		}
 	}
+}
+
+// TestBase64InPlace decodes the encodings of random bytes of every length
+// up to 100, and variations of them, in place: it gives what
+// encoding/base64 does, and refuses only what that refuses or might read
+// otherwise, leaving it as it was.
+func TestBase64InPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	strict := base64.StdEncoding.Strict()
+	check := func(text []byte, canonical bool) {
+		t.Helper()
+		want, werr := strict.DecodeString(string(text))
+		s := bytes.Clone(text)
+		n, ok := base64InPlace(s)
+		switch {
+		case ok && (werr != nil || !bytes.Equal(s[:n], want)):
+			t.Fatalf("base64InPlace(%q) = %x; encoding/base64: %x, %v", text, s[:n], want, werr)
+		case !ok && canonical:
+			t.Fatalf("base64InPlace(%q) refused it; encoding/base64: %x", text, want)
+		case !ok && !bytes.Equal(s, text):
+			t.Fatalf("base64InPlace(%q) refused it and left %q", text, s)
+		}
+	}
+	for n := range 101 {
+		raw := make([]byte, n)
+		for i := range raw {
+			raw[i] = byte(rng.Uint32())
+		}
+		text := []byte(base64.StdEncoding.EncodeToString(raw))
+		check(text, true)
+		for range 20 { // a character changed: padding, a line break, another letter, a byte not base64
+			if len(text) == 0 {
+				break
+			}
+			bad := bytes.Clone(text)
+			bad[rng.IntN(len(bad))] = "=\nA/+\x00\xff"[rng.IntN(7)]
+			check(bad, false)
+		}
+	}
+}
+
+// BenchmarkBase64InPlace decodes a second's histogram (380 characters) in
+// place; BenchmarkBase64Std decodes it with encoding/base64 (Strict), as
+// the generic decoder does.
+func BenchmarkBase64InPlace(b *testing.B) {
+	text, s := benchBase64()
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		copy(s, text)
+		if _, ok := base64InPlace(s); !ok {
+			b.Fatal("refused")
+		}
+	}
+}
+
+func BenchmarkBase64Std(b *testing.B) {
+	text, s := benchBase64()
+	b.SetBytes(int64(len(text)))
+	strict := base64.StdEncoding.Strict()
+	for b.Loop() {
+		copy(s, text)
+		if _, err := strict.Decode(s, text); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchBase64() (text, s []byte) {
+	raw := make([]byte, 285)
+	for i := range raw {
+		raw[i] = byte(i * 31)
+	}
+	text = []byte(base64.StdEncoding.EncodeToString(raw))
+	return text, make([]byte, len(text))
 }

@@ -54,11 +54,11 @@ func newMerger() *merger {
 }
 
 // mergeEncoded decodes b (empty means no samples) and merges it into dst.
-func mergeEncoded(dst *hist.Histogram, b events.Histogram, what string) error {
+func (m *merger) mergeEncoded(dst *hist.Histogram, b events.Histogram, what string) error {
 	if len(b) == 0 {
 		return nil
 	}
-	if err := hist.MergeEncoded(dst, b); err != nil {
+	if err := m.codec.MergeInto(dst, b); err != nil {
 		return fmt.Errorf("%s histogram: %w", what, err)
 	}
 	return nil
@@ -75,13 +75,13 @@ func (m *merger) add(res *events.ShardResult) error {
 	m.addHealth(&res.Health)
 	addCounts(&m.counts, &res.Counts)
 	m.errs.add(&res.Counts)
-	if err := mergeEncoded(m.lat, res.Latency, "latency"); err != nil {
+	if err := m.mergeEncoded(m.lat, res.Latency, "latency"); err != nil {
 		return err
 	}
-	if err := mergeEncoded(m.unc, res.LatencyUncorrected, "uncorrected latency"); err != nil {
+	if err := m.mergeEncoded(m.unc, res.LatencyUncorrected, "uncorrected latency"); err != nil {
 		return err
 	}
-	if err := mergeEncoded(m.lag, res.Lag, "lag"); err != nil {
+	if err := m.mergeEncoded(m.lag, res.Lag, "lag"); err != nil {
 		return err
 	}
 	for _, t := range res.Targets {
@@ -93,10 +93,10 @@ func (m *merger) add(res *events.ShardResult) error {
 		}
 		addCounts(&acc.counts, &t.Counts)
 		acc.errs.add(&t.Counts)
-		if err := mergeEncoded(acc.lat, t.Latency, "target latency"); err != nil {
+		if err := m.mergeEncoded(acc.lat, t.Latency, "target latency"); err != nil {
 			return err
 		}
-		if err := mergeEncoded(acc.unc, t.LatencyUncorrected, "target uncorrected latency"); err != nil {
+		if err := m.mergeEncoded(acc.unc, t.LatencyUncorrected, "target uncorrected latency"); err != nil {
 			return err
 		}
 	}

@@ -36,7 +36,9 @@ type PutOptions struct {
 type Store interface {
 	// Put writes body at key.
 	Put(ctx context.Context, key string, body []byte, opt PutOptions) error
-	// Get reads the object at key, or fails with ErrNotFound.
+	// Get reads the object at key, or fails with ErrNotFound. The bytes
+	// are the caller's, to keep and to change (the reducer decodes in
+	// them).
 	Get(ctx context.Context, key string) ([]byte, error)
 	// Exists reports whether an object has key.
 	Exists(ctx context.Context, key string) (bool, error)
