@@ -71,8 +71,10 @@ func main() {
 	cpu := flag.String("cpu", "1", "the CPU the reducer is pinned to (taskset -c); \"\": not pinned")
 	profile := flag.String("profile", "", "write the reducer's cpu.pprof and heap.pprof (of each run, the last kept) to this folder")
 	child := flag.Bool("child", false, "internal: reduce the run in -dir once and print what it measured")
+	flag.Int64Var(&budget, "budget", 2<<30, "the reducer's memory budget in bytes (reduce.Budget, as the reducer Lambda and task set theirs); 0: none, Go's default collector")
 	flag.Parse()
 	if *child {
+		reduce.Budget(budget)
 		if err := runChild(*dir, *protos, *profile); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -84,8 +86,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	fmt.Printf("reducer, one core (GOMAXPROCS=1, taskset -c %s); %d req/s per shard, %d targets, %d distinct results; median of %d runs\n\n",
-		*cpu, *rate, *targets, *protos, *runs)
+	fmt.Printf("reducer, one core (GOMAXPROCS=1, taskset -c %s), memory budget %d MiB; %d req/s per shard, %d targets, %d distinct results; median of %d runs\n\n",
+		*cpu, budget>>20, *rate, *targets, *protos, *runs)
 	fmt.Println("| shards | seconds | per-second histograms | result bytes (each, total) | wall s (median, min–max) | CPU s (median; user + sys) | peak RSS MiB (median, max) | MB/s of results per CPU s |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
@@ -98,6 +100,9 @@ func main() {
 		fmt.Println(line)
 	}
 }
+
+// budget is the child's memory budget (-budget).
+var budget int64
 
 // measureRow prepares row r's run and reduces it runs times in a child.
 func measureRow(dir string, r row, sh shape, protos, runs int, cpu, profile string) (string, error) {
@@ -114,7 +119,8 @@ func measureRow(dir string, r row, sh shape, protos, runs int, cpu, profile stri
 	users := map[float64][2]float64{} // of each run's CPU time: user, sys
 	for range runs {
 		os.RemoveAll(filepath.Join(runDir, "runs", "r", "report.json")) // Reduce returns a stored report as is
-		args := []string{self, "-child", "-dir", runDir, "-protos", strconv.Itoa(protos), "-profile", profile}
+		args := []string{self, "-child", "-dir", runDir, "-protos", strconv.Itoa(protos), "-profile", profile,
+			"-budget", strconv.FormatInt(budget, 10)}
 		if cpu != "" {
 			args = append([]string{"taskset", "-c", cpu}, args...)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/barrage-load/barrage/orchestrator/lambdas"
+	"github.com/barrage-load/barrage/pkg/reduce"
 )
 
 func main() {
@@ -15,6 +16,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	reduce.Budget(reduce.BudgetFromEnv()) // the function does nothing but reduce
 	r := &lambdas.Reducer{Store: a.Store, Tasks: lambdas.ReducerTasks(a.Tasks)}
 	lambda.StartHandlerFunc(r.Handle)
 }

@@ -32,6 +32,7 @@ func main() {
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if run := os.Getenv(stack.EnvReduceRun); run != "" {
+		reduce.Budget(reduce.BudgetFromEnv()) // the task does nothing but reduce
 		r, err := reduce.Reduce(ctx, a.Store, run)
 		if err != nil {
 			logger.Error("reduce", "run", run, "err", err)
