@@ -365,19 +365,32 @@ func storedOK(raw, sum []byte) bool {
 // error it returns how many bytes of p it had read and added: the caller
 // takes them back (Sparse.takeBack).
 func readPayload(p []byte, s *Sparse, counts *[]bucketCount) (total int64, read int, err error) {
-	var pg *[pageLen]uint32
-	at := -1 // the page pg is
-	i := 0   // the bucket of the next number; it only grows
+	var pages []*[pageLen]uint32
+	if s != nil {
+		pages = s.table()
+	}
+	i := 0 // the bucket of the next number; it only grows
 	for j := 0; j < len(p); {
 		var v int64 // a count for bucket i
 		start := j
-		if j+1 < len(p) && p[j]&0x81 == 1 && p[j+1]&0x81 == 0 && p[j+1] != 0 {
-			// Most of a second's numbers come in pairs of a byte each: a
-			// run of 1–64 empty buckets, then a count of 1–63.
-			i += int(p[j]>>1) + 1
-			v = int64(p[j+1] >> 1)
-			j += 2
-		} else {
+		if j+4 <= len(p) {
+			// Most of a second's numbers come in pairs: a run of empty
+			// buckets in one byte or two (1–64 or up to 8,192 buckets),
+			// then a count of 1–63 in one byte. Such a pair is read from
+			// one load without a branch on its form, which the processor
+			// could not predict.
+			x := binary.LittleEndian.Uint32(p[j:])
+			two := x >> 7 & 1                 // the run takes two bytes
+			u := x&0x7f | x>>1&(0x7f<<7)&-two // the run, ZigZag
+			n := x >> (8 + 8*two) & 0xff      // the count's byte
+			if x&0x8000 == 0 && u&1 == 1 && n&0x81 == 0 && n != 0 {
+				i += int(u>>1) + 1
+				v = int64(n >> 1)
+				j += 2 + int(two)
+				goto add
+			}
+		}
+		{
 			// A ZigZag LEB128 number u, read without a branch when it
 			// takes one byte or two.
 			var u uint64
@@ -385,6 +398,8 @@ func readPayload(p []byte, s *Sparse, counts *[]bucketCount) (total int64, read 
 				two := c >> 7
 				u = c&0x7f | uint64(p[j+1])<<7&-two
 				j += 1 + int(two)
+			} else if c&0x80 == 0 {
+				u, j = c, j+1
 			} else {
 				x, k, ok := readZigZag(p[j:])
 				if !ok {
@@ -406,6 +421,7 @@ func readPayload(p []byte, s *Sparse, counts *[]bucketCount) (total int64, read 
 				continue
 			}
 		}
+	add:
 		switch {
 		case i == 0:
 			return total, start, corrupt("count at bucket 0 (0 µs), outside %d–%d µs", Lowest, Highest)
@@ -420,8 +436,12 @@ func readPayload(p []byte, s *Sparse, counts *[]bucketCount) (total int64, read 
 			i++
 			continue
 		}
-		if pi := uint(i) / pageLen; int(pi) != at {
-			pg, at = s.page(int(pi)), int(pi)
+		// Every page has its slot (Sparse.table): looking it up costs a
+		// load, where keeping the last page would cost a branch taken at
+		// random.
+		pg := pages[uint(i)/pageLen]
+		if pg == nil {
+			pg = s.page(i / pageLen)
 		}
 		if c := &pg[uint(i)%pageLen]; uint64(*c)+uint64(v) <= math.MaxUint32 {
 			*c += uint32(v)

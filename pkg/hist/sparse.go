@@ -80,10 +80,22 @@ func (s *Sparse) takeBack(counts []bucketCount) {
 	}
 }
 
+// numPages is the pages of the geometry's buckets, up to that of Highest.
+var numPages = highestIndex/pageLen + 1
+
+// table returns s's pages, a slot for each of the geometry's (numPages):
+// nil where none is allocated.
+func (s *Sparse) table() []*[pageLen]uint32 {
+	if len(s.pages) < numPages {
+		s.pages = append(s.pages, make([]*[pageLen]uint32, numPages-len(s.pages))...)
+	}
+	return s.pages
+}
+
 // page returns page pi, which it allocates if need be.
 func (s *Sparse) page(pi int) *[pageLen]uint32 {
 	if pi >= len(s.pages) {
-		s.pages = append(s.pages, make([]*[pageLen]uint32, pi+1-len(s.pages))...)
+		s.table()
 	}
 	p := s.pages[pi]
 	if p == nil {
