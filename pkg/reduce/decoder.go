@@ -328,11 +328,11 @@ var pow10 = [16]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e
 // histogram reads null or a base64 string, which it decodes in place: to
 // the start of the string, in d.b (see base64InPlace).
 func (d *decoder) histogram(h *events.Histogram) bool {
-	if bytes.HasPrefix(d.b[d.i:], []byte("null")) {
-		d.i += 4
-		return true
-	}
 	if !d.byte('"') {
+		if bytes.HasPrefix(d.b[d.i:], []byte("null")) { // rare: looked for second
+			d.i += 4
+			return true
+		}
 		return false
 	}
 	q := bytes.IndexByte(d.b[d.i:], '"')

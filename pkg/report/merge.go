@@ -128,28 +128,52 @@ type pendingSeries struct {
 }
 
 // flush merges the pending series, the shards' j-th seconds one after the
-// other for each j (the shards of a window share their seconds).
+// other for each j (the shards of a window share their seconds): first
+// their counters, then each kind of histogram over all of them in turn,
+// so that the merged histogram they go into stays in the processor's
+// first-level cache.
 func (m *merger) flush() error {
 	defer func() { clear(m.pending); m.pending, m.pendingHists = m.pending[:0], 0 }()
+	accs := make([]*seriesAcc, len(m.pending))
 	for j := 0; ; j++ {
 		more := false
-		for _, ps := range m.pending {
-			if j >= len(ps.series) {
-				continue
-			}
-			more = true
-			if err := m.addPoint(&ps.series[j]); err != nil {
-				return fmt.Errorf("shard %s: %w", ps.shard, err)
+		for k, ps := range m.pending {
+			accs[k] = nil
+			if j < len(ps.series) {
+				more = true
+				accs[k] = m.addCounters(&ps.series[j])
 			}
 		}
 		if !more {
 			return nil
 		}
+		for k, ps := range m.pending {
+			if a := accs[k]; a != nil {
+				if err := m.mergeSparse(&a.lat, ps.series[j].Latency); err != nil {
+					return fmt.Errorf("shard %s: second %d: series latency histogram: %w", ps.shard, a.p.T, err)
+				}
+			}
+		}
+		for k, ps := range m.pending {
+			if a := accs[k]; a != nil {
+				if err := m.mergeSparse(&a.unc, ps.series[j].LatencyUncorrected); err != nil {
+					return fmt.Errorf("shard %s: second %d: series uncorrected latency histogram: %w", ps.shard, a.p.T, err)
+				}
+			}
+		}
+		for k, ps := range m.pending {
+			if a := accs[k]; a != nil {
+				if err := m.addTargets(a, &ps.series[j]); err != nil {
+					return fmt.Errorf("shard %s: %w", ps.shard, err)
+				}
+			}
+		}
 	}
 }
 
-// addPoint merges one second of a shard's series.
-func (m *merger) addPoint(p *events.SeriesPoint) error {
+// addCounters adds the counters of one second of a shard's series to
+// their second, which it returns.
+func (m *merger) addCounters(p *events.SeriesPoint) *seriesAcc {
 	acc := m.series[p.T]
 	if acc == nil {
 		acc = &seriesAcc{p: events.SeriesPoint{T: p.T}}
@@ -160,12 +184,12 @@ func (m *merger) addPoint(p *events.SeriesPoint) error {
 	acc.p.Errors += p.Errors
 	acc.p.ErrorsByClass = addMap(acc.p.ErrorsByClass, p.ErrorsByClass)
 	acc.p.Dropped += p.Dropped
-	if err := m.mergeSparse(&acc.lat, p.Latency); err != nil {
-		return fmt.Errorf("second %d: series latency histogram: %w", p.T, err)
-	}
-	if err := m.mergeSparse(&acc.unc, p.LatencyUncorrected); err != nil {
-		return fmt.Errorf("second %d: series uncorrected latency histogram: %w", p.T, err)
-	}
+	return acc
+}
+
+// addTargets merges the per-target histograms of one second of a shard's
+// series into acc, its second.
+func (m *merger) addTargets(acc *seriesAcc, p *events.SeriesPoint) error {
 	for name, b := range p.TargetLatency {
 		if len(b) == 0 {
 			continue
