@@ -183,6 +183,18 @@ type SeriesPoint struct {
 	// of one target or of more than 16 (its scenarios' iterations and steps
 	// count as targets), and in the results of older workers.
 	TargetLatency map[string]Histogram `json:"target_latency,omitempty"`
+	// TargetList is TargetLatency as a reader may hold it without a map
+	// (pkg/reduce's decoder: a map a second weighs on a reduce of many
+	// long shards): the same names and histograms, in the order of the
+	// encoding. Not in the wire form; a point read holds one or the other,
+	// and its readers take both (the histograms of a target in both add up).
+	TargetList []NamedHistogram `json:"-"`
+}
+
+// NamedHistogram is a histogram and the name of what it measured.
+type NamedHistogram struct {
+	Name string
+	Hist Histogram
 }
 
 // Health describes the generator: its limits and one sample per second.

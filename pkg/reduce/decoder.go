@@ -18,6 +18,8 @@ type decoder struct {
 	i       int
 	decoded [][2]int // the histograms decoded in b: where, and their lengths
 	names   []string // the map keys met, each allocated once
+	// targetList is room for the points' target histograms (targets).
+	targetList []events.NamedHistogram
 }
 
 // series returns a decoder of the array of series points at d.i into
@@ -180,21 +182,35 @@ func (d *decoder) byClass(p *events.SeriesPoint) bool {
 	})
 }
 
-// targets reads target_latency: an object of histograms.
+// targets reads target_latency, an object of histograms, into
+// p.TargetList (no map: see events.SeriesPoint), which takes its room
+// from d.targetList.
 func (d *decoder) targets(p *events.SeriesPoint) bool {
-	m := make(map[string]events.Histogram, 2) // sized: one allocation, where growing takes two
-	p.TargetLatency = m
-	return d.members(func(name []byte) bool {
+	if cap(d.targetList)-len(d.targetList) < maxSeriesTargets {
+		d.targetList = make([]events.NamedHistogram, 0, 64*maxSeriesTargets)
+	}
+	start := len(d.targetList)
+	ok := d.members(func(name []byte) bool {
 		k := d.intern(name)
+		for _, t := range d.targetList[start:] {
+			if t.Name == k { // a name given twice is left to the generic decoder
+				return false
+			}
+		}
 		var h events.Histogram
-		// null is left to the generic decoder, as is a name given twice.
-		if _, dup := m[k]; dup || !d.histogram(&h) || h == nil {
+		if !d.histogram(&h) || h == nil { // as is null
 			return false
 		}
-		m[k] = h
+		d.targetList = append(d.targetList, events.NamedHistogram{Name: k, Hist: h})
 		return true
 	})
+	p.TargetList = d.targetList[start:len(d.targetList):len(d.targetList)]
+	return ok
 }
+
+// maxSeriesTargets is the targets a worker writes a second of at most
+// (events.SeriesPoint.TargetLatency): more take room of their own.
+const maxSeriesTargets = 16
 
 // intern returns name as a string, allocated once per decoder.
 func (d *decoder) intern(name []byte) string {

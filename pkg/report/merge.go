@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -23,7 +24,8 @@ type merger struct {
 	errs          errorAcc
 	codec         *hist.Codec
 	pending       []pendingSeries
-	pendingHists  int // of pending's series, about
+	seriesTargets []string // the target names met in series, in turn
+	pendingHists  int      // of pending's series, about
 	second        func(events.SeriesReport, *hist.Histogram)
 	targetSecond  func(events.SeriesReport, string, *hist.Histogram)
 }
@@ -44,8 +46,8 @@ type targetAcc struct {
 // reused histogram.
 type seriesAcc struct {
 	p        events.SeriesPoint
-	lat, unc *hist.Sparse            // nil: no shard had a histogram
-	targets  map[string]*hist.Sparse // by target name
+	lat, unc *hist.Sparse   // nil: no shard had a histogram
+	targets  []*hist.Sparse // by the index of their name in merger.seriesTargets
 }
 
 func newMerger() *merger {
@@ -102,7 +104,8 @@ func (m *merger) add(res *events.ShardResult) error {
 	}
 	m.pending = append(m.pending, pendingSeries{res.ShardID, res.Series})
 	if len(res.Series) > 0 { // its histograms, as many in each point as in the first
-		m.pendingHists += len(res.Series) * (2 + len(res.Series[0].TargetLatency))
+		p := &res.Series[0]
+		m.pendingHists += len(res.Series) * (2 + len(p.TargetLatency) + len(p.TargetList))
 	}
 	if m.pendingHists >= seriesBatch {
 		return m.flush()
@@ -191,19 +194,47 @@ func (m *merger) addCounters(p *events.SeriesPoint) *seriesAcc {
 // series into acc, its second.
 func (m *merger) addTargets(acc *seriesAcc, p *events.SeriesPoint) error {
 	for name, b := range p.TargetLatency {
-		if len(b) == 0 {
-			continue
+		if err := m.addTarget(acc, p.T, m.seriesTarget(name, 0), b); err != nil {
+			return err
 		}
-		if acc.targets == nil {
-			acc.targets = map[string]*hist.Sparse{}
+	}
+	for k, t := range p.TargetList {
+		if err := m.addTarget(acc, p.T, m.seriesTarget(t.Name, k), t.Hist); err != nil {
+			return err
 		}
-		sp := acc.targets[name]
-		if err := m.mergeSparse(&sp, b); err != nil {
-			return fmt.Errorf("second %d, target %s: series target latency histogram: %w", p.T, name, err)
-		}
-		acc.targets[name] = sp
 	}
 	return nil
+}
+
+// addTarget merges the histogram b of second t of target k (of
+// m.seriesTargets) into acc, t's.
+func (m *merger) addTarget(acc *seriesAcc, t int64, k int, b events.Histogram) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if k >= len(acc.targets) {
+		acc.targets = append(acc.targets, make([]*hist.Sparse, k+1-len(acc.targets))...)
+	}
+	if err := m.mergeSparse(&acc.targets[k], b); err != nil {
+		return fmt.Errorf("second %d, target %s: series target latency histogram: %w", t, m.seriesTargets[k], err)
+	}
+	return nil
+}
+
+// seriesTarget returns the index of name in m.seriesTargets, where it adds
+// it if need be; hint is where it may well be (the names of a shard's
+// seconds come in the same order, and the shards' mostly too).
+func (m *merger) seriesTarget(name string, hint int) int {
+	if hint < len(m.seriesTargets) && m.seriesTargets[hint] == name {
+		return hint
+	}
+	for k, n := range m.seriesTargets {
+		if n == name {
+			return k
+		}
+	}
+	m.seriesTargets = append(m.seriesTargets, name)
+	return len(m.seriesTargets) - 1
 }
 
 // mergeSparse adds the histogram encoded in b (empty: none) to *dst,
@@ -234,10 +265,11 @@ func (m *merger) targetSeconds(p events.SeriesReport, a *seriesAcc, tl *hist.His
 		return nil
 	}
 	for _, t := range m.targets {
-		sp := a.targets[t.name]
-		if sp == nil {
+		k := slices.Index(m.seriesTargets, t.name)
+		if k < 0 || k >= len(a.targets) || a.targets[k] == nil {
 			continue
 		}
+		sp := a.targets[k]
 		if err := unsparse(tl, sp); err != nil {
 			return fmt.Errorf("second %d, target %s: %w", p.T, t.name, err)
 		}
