@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"slices"
 	"strconv"
 	"unsafe"
 
@@ -90,80 +91,127 @@ func (d *decoder) members(member func(name []byte) bool) bool {
 	}
 }
 
-// fields reads an object whose members' values field reads, given their
-// names; field returns a bit of its own for each name it knows, 0 for
-// others, which are refused, as are names given twice.
-func (d *decoder) fields(field func(name []byte) (bit int, ok bool)) bool {
-	seen := 0
-	return d.members(func(name []byte) bool {
-		bit, ok := field(name)
-		if !ok || bit == 0 || seen&bit != 0 {
+// fields reads an object whose members are among keys (each written
+// "name": as JSON writes it), each once, in any order; field reads the
+// value of keys[k]. Other names are refused.
+func (d *decoder) fields(keys [][]byte, field func(k int) bool) bool {
+	if !d.byte('{') {
+		return false
+	}
+	if d.byte('}') {
+		return true
+	}
+	seen, next := 0, 0
+	for {
+		// A worker writes them in the order of keys, less those it leaves
+		// out: the next one, or the one after, is compared first, whole.
+		k := -1
+		if next < len(keys) && bytes.HasPrefix(d.b[d.i:], keys[next]) {
+			k = next
+		} else if next+1 < len(keys) && bytes.HasPrefix(d.b[d.i:], keys[next+1]) {
+			k = next + 1
+		}
+		if k >= 0 {
+			d.i += len(keys[k])
+		} else {
+			name, ok := d.key()
+			if !ok {
+				return false
+			}
+			if k = slices.IndexFunc(keys, func(key []byte) bool { return string(key[1:len(key)-2]) == string(name) }); k < 0 {
+				return false
+			}
+		}
+		if seen&(1<<k) != 0 || !field(k) {
 			return false
 		}
-		seen |= bit
-		return true
-	})
+		seen |= 1 << k
+		next = k + 1
+		if d.byte('}') {
+			return true
+		}
+		if !d.byte(',') {
+			return false
+		}
+	}
 }
+
+// jsonKeys returns names as fields takes them: "name":.
+func jsonKeys(names ...string) [][]byte {
+	keys := make([][]byte, len(names))
+	for k, n := range names {
+		keys[k] = []byte(`"` + n + `":`)
+	}
+	return keys
+}
+
+// pointKeys are a series point's names, in the order of
+// events.SeriesPoint, which a worker writes.
+var pointKeys = jsonKeys("t", "requests", "success", "errors", "errors_by_class", "dropped",
+	"latency", "latency_uncorrected", "target_latency")
 
 // point reads a series point into p, which is zero.
 func (d *decoder) point(p *events.SeriesPoint) bool {
-	return d.fields(func(name []byte) (int, bool) {
-		switch string(name) {
-		case "t":
-			return 1 << 0, d.int(&p.T)
-		case "requests":
-			return 1 << 1, d.int(&p.Requests)
-		case "success":
-			return 1 << 2, d.int(&p.Success)
-		case "errors":
-			return 1 << 3, d.int(&p.Errors)
-		case "dropped":
-			return 1 << 4, d.int(&p.Dropped)
-		case "errors_by_class":
-			return 1 << 5, d.byClass(p)
-		case "latency":
-			return 1 << 6, d.histogram(&p.Latency)
-		case "latency_uncorrected":
-			return 1 << 7, d.histogram(&p.LatencyUncorrected)
-		case "target_latency":
-			return 1 << 8, d.targets(p)
+	return d.fields(pointKeys, func(k int) bool {
+		switch k {
+		case 0:
+			return d.int(&p.T)
+		case 1:
+			return d.int(&p.Requests)
+		case 2:
+			return d.int(&p.Success)
+		case 3:
+			return d.int(&p.Errors)
+		case 4:
+			return d.byClass(p)
+		case 5:
+			return d.int(&p.Dropped)
+		case 6:
+			return d.histogram(&p.Latency)
+		case 7:
+			return d.histogram(&p.LatencyUncorrected)
+		default:
+			return d.targets(p)
 		}
-		return 0, false
 	})
 }
 
+// sampleKeys are a health sample's names, in the order of
+// events.HealthSample.
+var sampleKeys = jsonKeys("t", "interval_s", "planned_rate", "achieved_rate", "lag_p99_ms", "dropped",
+	"inflight", "open_conns", "time_wait", "cpu_pct", "steal_pct", "rss_bytes", "open_fds")
+
 // sample reads a health sample into s, which is zero.
 func (d *decoder) sample(s *events.HealthSample) bool {
-	return d.fields(func(name []byte) (int, bool) {
-		switch string(name) {
-		case "t":
-			return 1 << 0, d.int(&s.T)
-		case "interval_s":
-			return 1 << 1, d.float(&s.IntervalS)
-		case "planned_rate":
-			return 1 << 2, d.float(&s.PlannedRate)
-		case "achieved_rate":
-			return 1 << 3, d.float(&s.AchievedRate)
-		case "lag_p99_ms":
-			return 1 << 4, d.float(&s.LagP99Ms)
-		case "dropped":
-			return 1 << 5, d.int(&s.Dropped)
-		case "inflight":
-			return 1 << 6, d.int(&s.Inflight)
-		case "open_conns":
-			return 1 << 7, d.int(&s.OpenConns)
-		case "time_wait":
-			return 1 << 8, d.intInt(&s.TimeWait)
-		case "cpu_pct":
-			return 1 << 9, d.float(&s.CPUPercent)
-		case "steal_pct":
-			return 1 << 10, d.float(&s.StealPercent)
-		case "rss_bytes":
-			return 1 << 11, d.int(&s.RSSBytes)
-		case "open_fds":
-			return 1 << 12, d.intInt(&s.OpenFDs)
+	return d.fields(sampleKeys, func(k int) bool {
+		switch k {
+		case 0:
+			return d.int(&s.T)
+		case 1:
+			return d.float(&s.IntervalS)
+		case 2:
+			return d.float(&s.PlannedRate)
+		case 3:
+			return d.float(&s.AchievedRate)
+		case 4:
+			return d.float(&s.LagP99Ms)
+		case 5:
+			return d.int(&s.Dropped)
+		case 6:
+			return d.int(&s.Inflight)
+		case 7:
+			return d.int(&s.OpenConns)
+		case 8:
+			return d.intInt(&s.TimeWait)
+		case 9:
+			return d.float(&s.CPUPercent)
+		case 10:
+			return d.float(&s.StealPercent)
+		case 11:
+			return d.int(&s.RSSBytes)
+		default:
+			return d.intInt(&s.OpenFDs)
 		}
-		return 0, false
 	})
 }
 
