@@ -85,12 +85,28 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("s3 get %s: %w", key, err)
 	}
 	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
+	b, err := readBody(out.Body, out.ContentLength)
 	if err != nil {
 		return nil, fmt.Errorf("s3 get %s: %w", key, err)
 	}
 	return b, nil
 }
+
+// readBody reads r to its end into a buffer of the size S3 announced, if
+// any: a reducer reads gigabytes of results, which io.ReadAll would read
+// into a buffer grown a dozen times each, copying them as many.
+func readBody(r io.Reader, size *int64) ([]byte, error) {
+	if size == nil || *size <= 0 || *size > maxPresize {
+		return io.ReadAll(r)
+	}
+	var b bytes.Buffer
+	b.Grow(int(*size) + bytes.MinRead) // ReadFrom wants MinRead bytes of room to find the end
+	_, err := b.ReadFrom(r)
+	return b.Bytes(), err
+}
+
+// maxPresize bounds the buffer readBody sizes by what S3 announced.
+const maxPresize = 1 << 30
 
 // Exists implements store.Store with HeadObject.
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {

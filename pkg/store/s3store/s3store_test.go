@@ -1,6 +1,7 @@
 package s3store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -169,4 +171,21 @@ func TestForbiddenMissingKey(t *testing.T) {
 func forbidden(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusForbidden)
 	io.WriteString(w, `<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+}
+
+// TestReadBody reads bodies whole whatever size S3 announced for them:
+// none, the right one, or a wrong one either way.
+func TestReadBody(t *testing.T) {
+	body := bytes.Repeat([]byte("0123456789"), 100_000)
+	size := func(n int64) *int64 { return &n }
+	for _, announced := range []*int64{nil, size(0), size(-1), size(int64(len(body))), size(10), size(int64(len(body)) * 2), size(1 << 40)} {
+		got, err := readBody(iotest.HalfReader(bytes.NewReader(body)), announced)
+		if err != nil || !bytes.Equal(got, body) {
+			t.Errorf("readBody(announced %v) = %d bytes, %v; want the %d bytes", announced, len(got), err, len(body))
+		}
+	}
+	_, err := readBody(iotest.ErrReader(io.ErrUnexpectedEOF), size(10))
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("readBody(failing reader) error = %v, want %v", err, io.ErrUnexpectedEOF)
+	}
 }
