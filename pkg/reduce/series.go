@@ -20,7 +20,9 @@ import (
 // known keys once each, integers as integers): on anything else, and on
 // any error, body is restored and the whole result goes through the
 // generic decoder, so that what decodeResult returns, error included, is
-// always the generic decoder's.
+// always the generic decoder's, but for the form of a point's target
+// histograms: a list, events.SeriesPoint.TargetList, where the generic
+// decoder makes a map (TargetLatency), when ours decoded the series.
 func decodeResult(body []byte) (*events.ShardResult, error) {
 	if f, ok := split(body); ok {
 		res := new(events.ShardResult)
