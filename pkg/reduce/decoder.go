@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"math"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/barrage-load/barrage/events"
@@ -21,13 +23,28 @@ type decoder struct {
 	names   []string // the map keys met, each allocated once
 	// targetList is room for the points' target histograms (targets).
 	targetList []events.NamedHistogram
+	hint       *sizes // room to reserve for the lists
 }
+
+// sizes are the lengths of the lists the last result's decoder made,
+// which the next one reserves room for: the results of a run are alike,
+// and a list grown an element at a time is allocated and copied over
+// twice its length (about 2 % of a reduce of 10,000 × 14 minutes). Its
+// fields are atomic: results are decoded on several goroutines.
+type sizes struct{ series, samples, decoded atomic.Int32 }
+
+// room returns the length n holds.
+func room(n *atomic.Int32) int { return int(n.Load()) }
+
+// note keeps n in l.
+func note(l *atomic.Int32, n int) { l.Store(int32(min(n, math.MaxInt32))) }
 
 // series returns a decoder of the array of series points at d.i into
 // *out. The points' histograms are decoded in d.b, where they were.
 func (d *decoder) series(out *[]events.SeriesPoint) func() bool {
 	return func() bool {
-		*out = []events.SeriesPoint{}
+		*out = make([]events.SeriesPoint, 0, room(&d.hint.series))
+		defer func() { note(&d.hint.series, len(*out)) }()
 		return d.array(func() bool {
 			*out = append(*out, events.SeriesPoint{})
 			return d.point(&(*out)[len(*out)-1])
@@ -39,7 +56,8 @@ func (d *decoder) series(out *[]events.SeriesPoint) func() bool {
 // *out.
 func (d *decoder) samples(out *[]events.HealthSample) func() bool {
 	return func() bool {
-		*out = []events.HealthSample{}
+		*out = make([]events.HealthSample, 0, room(&d.hint.samples))
+		defer func() { note(&d.hint.samples, len(*out)) }()
 		return d.array(func() bool {
 			*out = append(*out, events.HealthSample{})
 			return d.sample(&(*out)[len(*out)-1])

@@ -157,6 +157,7 @@ func Stream(ctx context.Context, st store.Store, keys []string, fold func(*event
 	}
 	ahead := make(chan struct{}, ReadAhead)
 	decoding := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var hint sizes
 	go func() {
 		for i, k := range keys {
 			select {
@@ -171,7 +172,7 @@ func Stream(ctx context.Context, st store.Store, keys []string, fold func(*event
 					return
 				}
 				decoding <- struct{}{}
-				res, err := decodeResult(body)
+				res, err := decodeResult(body, &hint)
 				if err != nil {
 					err = fmt.Errorf("decode %s: %w", k, err)
 				}

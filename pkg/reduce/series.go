@@ -23,8 +23,11 @@ import (
 // always the generic decoder's, but for the form of a point's target
 // histograms: a list, events.SeriesPoint.TargetList, where the generic
 // decoder makes a map (TargetLatency), when ours decoded the series.
-func decodeResult(body []byte) (*events.ShardResult, error) {
-	if f, ok := split(body); ok {
+//
+// hint, which may be nil, carries the lengths of one result's lists to
+// the next one's decoder.
+func decodeResult(body []byte, hint *sizes) (*events.ShardResult, error) {
+	if f, ok := split(body, hint); ok {
 		res := new(events.ShardResult)
 		if jsonv2.Unmarshal(f.rest(body), res, jsonv1.DefaultOptionsV1()) == nil {
 			res.Series, res.Health.Samples = f.series, f.samples
@@ -74,8 +77,11 @@ func (p *parts) rest(b []byte) []byte {
 // (case-insensitively) or one comes twice, or when a member it decodes is
 // not in the plain form. It does not validate the rest of b: the generic
 // decoder does.
-func split(b []byte) (p parts, ok bool) {
-	d := decoder{b: b}
+func split(b []byte, hint *sizes) (p parts, ok bool) {
+	if hint == nil {
+		hint = new(sizes)
+	}
+	d := decoder{b: b, hint: hint, decoded: make([][2]int, 0, room(&hint.decoded))}
 	var series, health, samples bool // seen
 	_, ok = walkObject(b, skipSpace(b, 0), func(name []byte, i int) (int, bool) {
 		if m, ok := is(name, "series", &series); !ok || m {
@@ -97,6 +103,7 @@ func split(b []byte) (p parts, ok bool) {
 	if !ok {
 		restore(b, d.decoded)
 	}
+	note(&hint.decoded, len(d.decoded))
 	p.decoded = d.decoded
 	return p, ok
 }

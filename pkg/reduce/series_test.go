@@ -38,7 +38,7 @@ func sameAsGeneric(t *testing.T, b []byte) bool {
 	t.Helper()
 	want, werr := decodeGeneric(b)
 	body := bytes.Clone(b) // decodeResult decodes histograms in it
-	got, gerr := decodeResult(body)
+	got, gerr := decodeResult(body, nil)
 	if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
 		t.Fatalf("decodeResult(%.200q): error %v; the generic decoder's %v", b, gerr, werr)
 	}
@@ -48,7 +48,7 @@ func sameAsGeneric(t *testing.T, b []byte) bool {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("decodeResult(%.200q):\n got %+v\nwant %+v", b, got, want)
 	}
-	_, fast := split(bytes.Clone(b))
+	_, fast := split(bytes.Clone(b), nil)
 	if (gerr != nil || !fast) && !bytes.Equal(body, b) {
 		t.Fatalf("decodeResult(%.200q) went to the generic decoder and left the body changed: %.200q", b, body)
 	}
