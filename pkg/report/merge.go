@@ -16,7 +16,7 @@ type merger struct {
 	end           time.Time // the latest end of a shard's send window
 	sendS         float64
 	counts        events.Counts
-	lat, unc, lag *hist.Histogram
+	lat, unc, lag *hist.Sparse // nil: no shard had one
 	targets       []*targetAcc
 	byName        map[string]*targetAcc
 	series        map[int64]*seriesAcc
@@ -37,7 +37,7 @@ type targetAcc struct {
 	group    string
 	counts   events.Counts
 	errs     errorAcc
-	lat, unc *hist.Histogram
+	lat, unc *hist.Sparse // nil: no shard had one
 }
 
 // seriesAcc is one second of the run: counters and histograms added up as
@@ -52,16 +52,16 @@ type seriesAcc struct {
 }
 
 func newMerger() *merger {
-	return &merger{lat: hist.New(), unc: hist.New(), lag: hist.New(), codec: hist.NewCodec(),
+	return &merger{codec: hist.NewCodec(),
 		byName: map[string]*targetAcc{}, series: map[int64]*seriesAcc{}, health: map[int64]*healthAcc{}}
 }
 
-// mergeEncoded decodes b (empty means no samples) and merges it into dst.
-func (m *merger) mergeEncoded(dst *hist.Histogram, b events.Histogram, what string) error {
-	if len(b) == 0 {
-		return nil
-	}
-	if err := m.codec.MergeInto(dst, b); err != nil {
+// mergeEncoded decodes b (empty means no samples) and merges it into
+// *dst, as mergeSparse does. A shard's own histograms go into sparse ones
+// too, not straight into hist.Histograms: their counts are added where
+// they are read, not recorded one value at a time.
+func (m *merger) mergeEncoded(dst **hist.Sparse, b events.Histogram, what string) error {
+	if err := m.mergeSparse(dst, b); err != nil {
 		return fmt.Errorf("%s histogram: %w", what, err)
 	}
 	return nil
@@ -78,28 +78,28 @@ func (m *merger) add(res *events.ShardResult) error {
 	m.addHealth(&res.Health)
 	addCounts(&m.counts, &res.Counts)
 	m.errs.add(&res.Counts)
-	if err := m.mergeEncoded(m.lat, res.Latency, "latency"); err != nil {
+	if err := m.mergeEncoded(&m.lat, res.Latency, "latency"); err != nil {
 		return err
 	}
-	if err := m.mergeEncoded(m.unc, res.LatencyUncorrected, "uncorrected latency"); err != nil {
+	if err := m.mergeEncoded(&m.unc, res.LatencyUncorrected, "uncorrected latency"); err != nil {
 		return err
 	}
-	if err := m.mergeEncoded(m.lag, res.Lag, "lag"); err != nil {
+	if err := m.mergeEncoded(&m.lag, res.Lag, "lag"); err != nil {
 		return err
 	}
 	for _, t := range res.Targets {
 		acc := m.byName[t.Name]
 		if acc == nil {
-			acc = &targetAcc{name: t.Name, kind: t.Kind, group: t.Group, lat: hist.New(), unc: hist.New()}
+			acc = &targetAcc{name: t.Name, kind: t.Kind, group: t.Group}
 			m.byName[t.Name] = acc
 			m.targets = append(m.targets, acc)
 		}
 		addCounts(&acc.counts, &t.Counts)
 		acc.errs.add(&t.Counts)
-		if err := m.mergeEncoded(acc.lat, t.Latency, "target latency"); err != nil {
+		if err := m.mergeEncoded(&acc.lat, t.Latency, "target latency"); err != nil {
 			return err
 		}
-		if err := m.mergeEncoded(acc.unc, t.LatencyUncorrected, "target uncorrected latency"); err != nil {
+		if err := m.mergeEncoded(&acc.unc, t.LatencyUncorrected, "target uncorrected latency"); err != nil {
 			return err
 		}
 	}
@@ -347,18 +347,30 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 	r.StatusCodes = addMap(r.StatusCodes, c.StatusCodes)
 	r.Errors = addMap(r.Errors, c.Errors)
 	r.ErrorDetails, r.ErrorMessages = m.errs.detailCounts(), m.errs.messages()
-	r.LatencyMs, r.LatencyUncorrectedMs, r.LagMs = Summarize(m.lat), Summarize(m.unc), Summarize(m.lag)
-	qs := PercentileGrid(m.lat.Count())
+	lat, unc, lag := hist.New(), hist.New(), hist.New()
+	for _, h := range [...]struct {
+		dst *hist.Histogram
+		s   *hist.Sparse
+	}{{lat, m.lat}, {unc, m.unc}, {lag, m.lag}} {
+		if err := unsparse(h.dst, h.s); err != nil {
+			return err
+		}
+	}
+	r.LatencyMs, r.LatencyUncorrectedMs, r.LagMs = Summarize(lat), Summarize(unc), Summarize(lag)
+	qs := PercentileGrid(lat.Count())
 	if len(qs) > 0 {
-		r.LatencyPercentiles = &events.Percentiles{Q: qs, Ms: At(m.lat, qs), UncorrectedMs: At(m.unc, qs)}
+		r.LatencyPercentiles = &events.Percentiles{Q: qs, Ms: At(lat, qs), UncorrectedMs: At(unc, qs)}
 	}
 	for _, t := range m.targets {
+		if err := unsparse(lat, t.lat); err != nil {
+			return fmt.Errorf("target %s: %w", t.name, err)
+		}
 		tr := events.TargetReport{Name: t.name, Kind: t.kind, Group: t.group, Requests: t.counts.Requests, Success: t.counts.Success,
 			SuccessRatio: ratio(t.counts.Success, t.counts.Requests), Dropped: t.counts.Dropped,
-			LatencyMs: Summarize(t.lat), StatusCodes: addMap(map[string]int64{}, t.counts.StatusCodes),
+			LatencyMs: Summarize(lat), StatusCodes: addMap(map[string]int64{}, t.counts.StatusCodes),
 			Errors: addMap(map[string]int64{}, t.counts.Errors), ErrorDetails: t.errs.detailCounts(), ErrorMessages: t.errs.messages()}
-		if len(qs) > 0 && t.lat.Count() > 0 {
-			tr.PercentilesMs = At(t.lat, qs)
+		if len(qs) > 0 && lat.Count() > 0 {
+			tr.PercentilesMs = At(lat, qs)
 		}
 		r.Targets = append(r.Targets, tr)
 	}
@@ -368,7 +380,7 @@ func (m *merger) fill(r *events.Report, load events.Load) error {
 	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
 	steps := newSteps(load, r.DurationS)
-	lat, unc, tl := hist.New(), hist.New(), hist.New()
+	tl := hist.New()
 	for _, t := range ts {
 		a := m.series[t]
 		if err := unsparse(lat, a.lat); err != nil {
