@@ -486,6 +486,10 @@ func base64InPlace(s []byte) (int, bool) {
 	}
 	q, t := &base64Quantum, &base64Values
 	n, i := 0, 0
+	if base64Wide {
+		i = base64Blocks(s)
+		n = i / 4 * 3
+	}
 	for ; i+8 < len(s); i, n = i+8, n+6 { // 8 at a time, all but the last quantum
 		c := (*[8]byte)(s[i:])
 		a := q[0][c[0]] | q[1][c[1]] | q[2][c[2]] | q[3][c[3]]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -187,10 +188,21 @@ func TestFloatExact(t *testing.T) {
 }
 
 // TestBase64InPlace decodes the encodings of random bytes of every length
-// up to 100, and variations of them, in place: it gives what
+// up to 300, and variations of them, in place, with the wide decoder
+// (base64Blocks, where the processor has it) and without: it gives what
 // encoding/base64 does, and refuses only what that refuses or might read
 // otherwise, leaving it as it was.
 func TestBase64InPlace(t *testing.T) {
+	for _, wide := range []bool{base64Wide, false} {
+		t.Run(fmt.Sprintf("wide=%v", wide), func(t *testing.T) {
+			defer func(w bool) { base64Wide = w }(base64Wide)
+			base64Wide = wide
+			testBase64InPlace(t)
+		})
+	}
+}
+
+func testBase64InPlace(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	strict := base64.StdEncoding.Strict()
 	check := func(text []byte, canonical bool) {
@@ -207,35 +219,53 @@ func TestBase64InPlace(t *testing.T) {
 			t.Fatalf("base64InPlace(%q) refused it and left %q", text, s)
 		}
 	}
-	for n := range 101 {
+	// Padding, a line break, letters, and bytes not of the alphabet beside
+	// those that are (the wide decoder tells them apart by their nibbles).
+	const other = "=\nA/+\x00\xff@[`{*:,-.?_\x7f\x80 09Zaz"
+	for n := range 301 {
 		raw := make([]byte, n)
 		for i := range raw {
 			raw[i] = byte(rng.Uint32())
 		}
 		text := []byte(base64.StdEncoding.EncodeToString(raw))
 		check(text, true)
-		for range 20 { // a character changed: padding, a line break, another letter, a byte not base64
+		for range 20 { // a character changed
 			if len(text) == 0 {
 				break
 			}
 			bad := bytes.Clone(text)
-			bad[rng.IntN(len(bad))] = "=\nA/+\x00\xff"[rng.IntN(7)]
+			bad[rng.IntN(len(bad))] = other[rng.IntN(len(other))]
+			check(bad, false)
+		}
+	}
+	for c := range 256 { // every byte, at every place of a block of the wide decoder
+		text := []byte(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xa5, 0x3c, 0x96}, 32)))
+		for at := range 64 {
+			bad := bytes.Clone(text)
+			bad[at] = byte(c)
 			check(bad, false)
 		}
 	}
 }
 
 // BenchmarkBase64InPlace decodes a second's histogram (380 characters) in
-// place; BenchmarkBase64Std decodes it with encoding/base64 (Strict), as
-// the generic decoder does.
+// place, with the wide decoder (where the processor has it) and without;
+// BenchmarkBase64Std decodes it with encoding/base64 (Strict), as the
+// generic decoder does.
 func BenchmarkBase64InPlace(b *testing.B) {
-	text, s := benchBase64()
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		copy(s, text)
-		if _, ok := base64InPlace(s); !ok {
-			b.Fatal("refused")
-		}
+	for _, wide := range []bool{base64Wide, false} {
+		b.Run(fmt.Sprintf("wide=%v", wide), func(b *testing.B) {
+			defer func(w bool) { base64Wide = w }(base64Wide)
+			base64Wide = wide
+			text, s := benchBase64()
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				copy(s, text)
+				if _, ok := base64InPlace(s); !ok {
+					b.Fatal("refused")
+				}
+			}
+		})
 	}
 }
 
